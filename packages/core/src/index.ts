@@ -1,0 +1,27 @@
+export { assertFinite } from './assert-finite.js';
+export { type CustomGradResult, customGrad, grad, valueAndGrad, vjp, withSavedTape } from './autodiff.js';
+export { type BackendName, silenceTfjs, useBackend } from './backend.js';
+export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';
+export { createRng, mulberry32, type Rng } from './random.js';
+export {
+  isPlainObject,
+  type Tree,
+  TreeDef,
+  type TreeNode,
+  treeFlatten,
+  treeLeaves,
+  treeMap,
+  treeMapWithPath,
+  treeStructureEquals,
+  treeUnflatten,
+} from './tree.js';
+export {
+  treeAdd,
+  treeAxpy,
+  treeCast,
+  treeDot,
+  treeNorm,
+  treeScale,
+  treeSub,
+  treeZerosLike,
+} from './tree-math.js';
