@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type UniformSource, uniformFanIn, uniformSource, zerosInit } from './init.js';
+
+/** The parameters of a {@link linear} layer: `weight` `[outSize, inSize]`, optional `bias` `[outSize]`. */
+export type LinearParams = { weight: tf.Tensor2D; bias?: tf.Tensor1D };
+
+/** Options of {@link linear}. */
+export interface LinearOptions {
+  /** Input features. */
+  inSize: number;
+  /** Output features. */
+  outSize: number;
+  /** Whether to add a bias (default true). */
+  useBias?: boolean;
+  /** Multiplies the default U(±1/√inSize) bound (default 1). */
+  initScale?: number;
+  /** `'uniform'` (default, PyTorch/Equinox) or `'zeros'`. */
+  init?: 'uniform' | 'zeros';
+  /** Seed of the initialiser (default 0); ignored when `random` is given. */
+  seed?: number;
+  /** A uniform [0, 1) source consumed weight (row-major) then bias, e.g. `mulberry32(5679)`. */
+  random?: UniformSource;
+}
+
+/** A layer: its initial parameters (owned by the caller) and a pure `apply`. */
+export interface Layer<P> {
+  /** The initial parameters; the caller owns (and disposes) them. */
+  readonly params: P;
+  /** `x: [..., inSize] → [..., outSize]`; borrows `params` and `x`, returns a new tensor. */
+  apply(params: P, x: tf.Tensor): tf.Tensor;
+  /** Input and output features. */
+  readonly inSize: number;
+  readonly outSize: number;
+}
+
+function checkSize(name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`linear: '${name}' must be a positive integer, got ${n}.`);
+}
+
+/**
+ * `y = x Wᵀ + b` over the last axis of `x`. Works on any leading axes: reshapes to 2-D, does one
+ * fused matMul + bias, reshapes back.
+ *
+ * Shapes: `x [..., inSize]`, `weight [outSize, inSize]`, `bias [outSize]` → `[..., outSize]`.
+ *
+ * @throws Error when the last axis of `x` is not `inSize`.
+ */
+export function applyLinear(params: LinearParams, x: tf.Tensor): tf.Tensor {
+  const w = params.weight;
+  const inSize = w.shape[1];
+  const outSize = w.shape[0];
+  if (x.shape[x.rank - 1] !== inSize) {
+    throw new Error(
+      `linear.apply: 'x' must have last axis ${inSize}, got shape [${x.shape.join(', ')}]; pass [..., ${inSize}].`,
+    );
+  }
+  const bias = params.bias;
+  if (x.rank === 2) return tf.fused.matMul({ a: x as tf.Tensor2D, b: w, transposeB: true, ...(bias ? { bias } : {}) });
+  return tf.tidy(() => {
+    const x2 = tf.reshape(x, [-1, inSize]) as tf.Tensor2D;
+    const y = tf.fused.matMul({ a: x2, b: w, transposeB: true, ...(bias ? { bias } : {}) });
+    return tf.reshape(y, [...x.shape.slice(0, -1), outSize]);
+  });
+}
+
+/**
+ * A linear layer as a parameter tree `{ weight, bias }` plus a pure `apply`.
+ *
+ * Initialised like PyTorch and Equinox: weight and bias U(±initScale/√inSize).
+ *
+ * @throws Error when `inSize`/`outSize` are not positive integers.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { linear } from '@odekit/nn';
+ * const layer = linear({ inSize: 3, outSize: 2, seed: 0 });
+ * const y = layer.apply(layer.params, tf.ones([5, 7, 3]));
+ * if (y.shape.join() !== '5,7,2') throw new Error('bad shape');
+ * ```
+ */
+export function linear(options: LinearOptions): Layer<LinearParams> {
+  const { inSize, outSize, useBias = true, initScale = 1, init = 'uniform', seed = 0, random } = options;
+  checkSize('inSize', inSize);
+  checkSize('outSize', outSize);
+  if (init !== 'uniform' && init !== 'zeros') {
+    throw new Error(`linear: 'init' must be 'uniform' or 'zeros', got ${JSON.stringify(init)}.`);
+  }
+  const source = uniformSource(seed, random);
+  const make = (shape: number[]) =>
+    init === 'zeros' ? zerosInit(shape) : uniformFanIn(shape, inSize, source, initScale);
+  const weight = make([outSize, inSize]) as tf.Tensor2D;
+  const params: LinearParams = useBias ? { weight, bias: make([outSize]) as tf.Tensor1D } : { weight };
+  return { params, apply: applyLinear, inSize, outSize };
+}
