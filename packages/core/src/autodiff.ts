@@ -4,6 +4,7 @@ import { type TreeDef, treeFlatten, treeUnflatten } from './tree.js';
 
 interface EngineState {
   activeTape: unknown;
+  gradientDepth: number;
 }
 
 /**
@@ -61,7 +62,22 @@ function engineGradients(
       allowNoGradients?: boolean,
     ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
   };
-  return withSavedTape(() => engine.gradients(f, xs, dy, true));
+  return withSavedTape(() => {
+    try {
+      return engine.gradients(f, xs, dy, true);
+    } catch (error) {
+      // tfjs frees the tape's saved tensors only after a successful backward pass; when `f`
+      // throws, free those of the tape this call started (not an enclosing one) so an error
+      // does not leak tensors.
+      const state = (tf.engine() as unknown as { state: EngineState }).state;
+      if (state.gradientDepth === 0 && Array.isArray(state.activeTape)) {
+        for (const node of state.activeTape as { saved?: tf.Tensor[] }[]) {
+          for (const t of node.saved ?? []) t.dispose();
+        }
+      }
+      throw error;
+    }
+  });
 }
 
 /** Fills the gradients of unused inputs with zeros (what JAX returns for them). */
