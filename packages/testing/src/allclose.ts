@@ -59,7 +59,9 @@ function flattenNumbers(x: unknown, out: number[]): void {
 /**
  * Compares numbers, (nested) arrays, typed arrays, tensors or pytrees of them elementwise with
  * `|a − e| ≤ atol + rtol·|e|`. NaN equals NaN only at the same position. Defaults: rtol 1e-5,
- * atol 1e-8 (NumPy's).
+ * atol 1e-8 (NumPy's). Leaves must have the same size (a one-element `expected` broadcasts);
+ * when both are at least two-dimensional their shapes must be equal. An array of numbers (or
+ * of arrays of numbers) is one leaf; an array holding tensors or objects is a subtree.
  *
  * @example
  * ```ts
@@ -86,7 +88,10 @@ export function allclose(
     const fe = e[k] as Flat;
     const where = fa.path || '<root>';
     const broadcastScalar = fe.values.length === 1 && fa.values.length !== 1;
-    if (!broadcastScalar && fa.values.length !== fe.values.length) {
+    // Sizes must agree; shapes too when both sides are multi-dimensional (a flat list or
+    // typed array may stand for a tensor of any shape with the same size).
+    const shapesDiffer = fa.shape.length >= 2 && fe.shape.length >= 2 && fa.shape.join(',') !== fe.shape.join(',');
+    if (!broadcastScalar && (fa.values.length !== fe.values.length || shapesDiffer)) {
       return {
         pass: false,
         message: `shape differs at '${where}': actual [${fa.shape.join(', ')}], expected [${fe.shape.join(', ')}]`,
