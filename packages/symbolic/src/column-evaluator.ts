@@ -1,0 +1,241 @@
+import type { ExprNode } from './node.js';
+
+/** Data columns by variable name; all of one length. */
+export type Columns = Readonly<Record<string, Float64Array>>;
+
+/**
+ * Evaluates trees over whole `Float64Array` columns, node by node, into buffers taken from a
+ * pool that lives as long as the evaluator: no allocation per row and, after warm-up, none per
+ * call. Constant subtrees stay scalars (`x*2` runs one column-times-scalar loop).
+ *
+ * The evaluator borrows `columns` (it reads them at each call, so a caller may refill them in
+ * place, e.g. for mini-batches). Not re-entrant.
+ */
+export class ColumnEvaluator {
+  readonly length: number;
+  private readonly pool: Float64Array[] = [];
+  private readonly owned = new Set<Float64Array>();
+
+  constructor(
+    readonly columns: Columns,
+    length?: number,
+  ) {
+    const lengths = Object.values(columns).map((c) => c.length);
+    const n = length ?? lengths[0] ?? 1;
+    for (const [name, col] of Object.entries(columns)) {
+      if (!(col instanceof Float64Array)) {
+        throw new Error(
+          `ColumnEvaluator: column '${name}' must be a Float64Array; wrap it with Float64Array.from(...).`,
+        );
+      }
+      if (col.length !== n) {
+        throw new Error(
+          `ColumnEvaluator: column '${name}' has length ${col.length}, expected ${n}; pass equal-length columns.`,
+        );
+      }
+    }
+    this.length = n;
+  }
+
+  /** Evaluates `node` into `out` (allocated when omitted) and returns it. */
+  evaluate(node: ExprNode, out: Float64Array = new Float64Array(this.length)): Float64Array {
+    const r = this.eval(node);
+    if (typeof r === 'number') out.fill(r);
+    else {
+      out.set(r);
+      this.release(r);
+    }
+    return out;
+  }
+
+  private take(): Float64Array {
+    const b = this.pool.pop();
+    if (b) return b;
+    const fresh = new Float64Array(this.length);
+    this.owned.add(fresh);
+    return fresh;
+  }
+
+  private release(b: Float64Array): void {
+    if (this.owned.has(b)) this.pool.push(b);
+  }
+
+  private target(a: Float64Array): Float64Array {
+    return this.owned.has(a) ? a : this.take();
+  }
+
+  private eval(node: ExprNode): Float64Array | number {
+    switch (node.kind) {
+      case 'const':
+        return node.value;
+      case 'var': {
+        const col = this.columns[node.name];
+        if (col === undefined) {
+          throw new Error(`evaluate: no data for variable '${node.name}'; pass a column named '${node.name}'.`);
+        }
+        return col;
+      }
+      case 'unary': {
+        const a = this.eval(node.arg);
+        if (typeof a === 'number') return unaryScalar(node.op, a);
+        const o = this.target(a);
+        unaryKernel(node.op, a, o, this.length);
+        return o;
+      }
+      case 'binary': {
+        const a = this.eval(node.left);
+        const b = this.eval(node.right);
+        if (typeof a === 'number') {
+          if (typeof b === 'number') return binaryScalar(node.op, a, b);
+          const o = this.target(b);
+          scalarColKernel(node.op, a, b, o, this.length);
+          return o;
+        }
+        if (typeof b === 'number') {
+          const o = this.target(a);
+          colScalarKernel(node.op, a, b, o, this.length);
+          return o;
+        }
+        const o = this.owned.has(a) ? a : this.owned.has(b) ? b : this.take();
+        colColKernel(node.op, a, b, o, this.length);
+        if (o !== b) this.release(b);
+        if (o !== a) this.release(a);
+        return o;
+      }
+    }
+  }
+}
+
+/** Float64 value of a unary operator on a scalar. */
+export function unaryScalar(op: string, a: number): number {
+  switch (op) {
+    case 'neg':
+      return -a;
+    case 'exp':
+      return Math.exp(a);
+    case 'log':
+      return Math.log(a);
+    case 'sqrt':
+      return Math.sqrt(a);
+    case 'sin':
+      return Math.sin(a);
+    case 'cos':
+      return Math.cos(a);
+    case 'tanh':
+      return Math.tanh(a);
+    case 'abs':
+      return Math.abs(a);
+    case 'square':
+      return a * a;
+    case 'cube':
+      return a * a * a;
+    case 'inv':
+      return 1 / a;
+    default:
+      throw new Error(`evaluate: unknown unary operator '${op}'.`);
+  }
+}
+
+/** Float64 value of a binary operator on scalars. */
+export function binaryScalar(op: string, a: number, b: number): number {
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '^':
+      return a ** b;
+    default:
+      throw new Error(`evaluate: unknown binary operator '${op}'.`);
+  }
+}
+
+function unaryKernel(op: string, a: Float64Array, o: Float64Array, n: number): void {
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) o[i] = -(a[i] as number);
+      return;
+    case 'exp':
+      for (let i = 0; i < n; i++) o[i] = Math.exp(a[i] as number);
+      return;
+    case 'log':
+      for (let i = 0; i < n; i++) o[i] = Math.log(a[i] as number);
+      return;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) o[i] = Math.sqrt(a[i] as number);
+      return;
+    case 'sin':
+      for (let i = 0; i < n; i++) o[i] = Math.sin(a[i] as number);
+      return;
+    case 'cos':
+      for (let i = 0; i < n; i++) o[i] = Math.cos(a[i] as number);
+      return;
+    case 'square':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number);
+      return;
+    default:
+      for (let i = 0; i < n; i++) o[i] = unaryScalar(op, a[i] as number);
+  }
+}
+
+function colColKernel(op: string, a: Float64Array, b: Float64Array, o: Float64Array, n: number): void {
+  switch (op) {
+    case '+':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) + (b[i] as number);
+      return;
+    case '-':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) - (b[i] as number);
+      return;
+    case '*':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (b[i] as number);
+      return;
+    case '/':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) / (b[i] as number);
+      return;
+    default:
+      for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a[i] as number, b[i] as number);
+  }
+}
+
+function colScalarKernel(op: string, a: Float64Array, b: number, o: Float64Array, n: number): void {
+  switch (op) {
+    case '+':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) + b;
+      return;
+    case '-':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) - b;
+      return;
+    case '*':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) * b;
+      return;
+    case '/':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) / b;
+      return;
+    default:
+      if (op === '^' && b === 2) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number);
+      else for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a[i] as number, b);
+  }
+}
+
+function scalarColKernel(op: string, a: number, b: Float64Array, o: Float64Array, n: number): void {
+  switch (op) {
+    case '+':
+      for (let i = 0; i < n; i++) o[i] = a + (b[i] as number);
+      return;
+    case '-':
+      for (let i = 0; i < n; i++) o[i] = a - (b[i] as number);
+      return;
+    case '*':
+      for (let i = 0; i < n; i++) o[i] = a * (b[i] as number);
+      return;
+    case '/':
+      for (let i = 0; i < n; i++) o[i] = a / (b[i] as number);
+      return;
+    default:
+      for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a, b[i] as number);
+  }
+}

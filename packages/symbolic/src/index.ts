@@ -1,0 +1,34 @@
+export { ColumnEvaluator, type Columns } from './column-evaluator.js';
+export { type CompiledExpression, type CompileOptions, compileExpression, type ExpressionParams } from './compile.js';
+export { type ComplexityOptions, nodeComplexity } from './complexity.js';
+export { Expression, type VariableValues } from './expression.js';
+export {
+  type BinaryNode,
+  binary,
+  type ConstNode,
+  constant,
+  constantsOf,
+  type ExprNode,
+  nodeCount,
+  nodeEquals,
+  treeDepth,
+  type UnaryNode,
+  unary,
+  type VarNode,
+  variable,
+  variablesOf,
+  withConstants,
+} from './node.js';
+export {
+  BINARY_OPERATORS,
+  type BinaryOpName,
+  type BinaryOpSpec,
+  isBinaryOp,
+  isUnaryOp,
+  type OpName,
+  UNARY_OPERATORS,
+  type UnaryOpName,
+  type UnaryOpSpec,
+} from './operators.js';
+export { ExpressionSyntaxError, parseExpression } from './parse.js';
+export { type SimplifyOptions, simplify } from './simplify.js';
