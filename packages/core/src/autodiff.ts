@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorTree } from './memory.js';
-import { type TreeDef, treeFlatten, treeUnflatten } from './tree.js';
+import { type Tree, type TreeDef, treeFlatten, treeLeaves, treeMapWithPath, treeUnflatten } from './tree.js';
 
 interface EngineState {
   activeTape: unknown;
@@ -35,14 +35,20 @@ export function withSavedTape<R>(fn: () => R): R {
 
 function flattenTensors(tree: TensorTree, fn: string, arg: string): { leaves: tf.Tensor[]; treedef: TreeDef } {
   const { leaves, treedef } = treeFlatten<tf.Tensor>(tree);
+  const where = (i: number): string => {
+    const paths = treeLeaves<string>(
+      treeMapWithPath((path: string, _leaf: unknown) => path, tree as Tree<unknown>) as Tree<string>,
+    );
+    return `leaf '${paths[i] || '<root>'}' (#${i})`;
+  };
   leaves.forEach((leaf, i) => {
     if (!(leaf instanceof tf.Tensor)) {
       throw new Error(
-        `${fn}: leaf #${i} of '${arg}' (${treedef.toString()}) is ${leaf === null ? 'null' : typeof leaf}, not a tf.Tensor; differentiate only with respect to trees of tensors.`,
+        `${fn}: ${where(i)} of '${arg}' (${treedef.toString()}) is ${leaf === null ? 'null' : typeof leaf}, not a tf.Tensor; differentiate only with respect to trees of tensors.`,
       );
     }
     if (leaf.isDisposed) {
-      throw new Error(`${fn}: leaf #${i} of '${arg}' is a disposed tensor; pass live tensors.`);
+      throw new Error(`${fn}: ${where(i)} of '${arg}' is a disposed tensor; pass live tensors.`);
     }
   });
   return { leaves, treedef };
