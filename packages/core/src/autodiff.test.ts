@@ -294,6 +294,34 @@ describe('customGrad over trees', () => {
     });
   });
 
+  it('an output leaf that the loss does not use gets a zero cotangent', async () => {
+    const f = customGrad((p: { x: tf.Tensor }) => ({
+      value: { a: tf.mul(p.x, 2), b: tf.mul(p.x, 3) },
+      gradFunc: (dy: { a: tf.Tensor; b: tf.Tensor }) => ({ x: tf.add(tf.mul(dy.a, 2), tf.mul(dy.b, 3)) }),
+    }));
+    const x = tf.tensor1d([1, 2]);
+    await expectNoLeak(() => {
+      const r = valueAndGrad((p: { x: tf.Tensor }) => tf.sum((f(p) as { b: tf.Tensor }).b))({ x });
+      expect(r.grads.x).toBeAllclose([3, 3]);
+      disposeTree(r);
+    });
+    x.dispose();
+  });
+
+  it('rejects an empty or non-tensor output tree with a clear message', async () => {
+    const x = tf.tensor1d([1, 2]);
+    const empty = customGrad((p: { x: tf.Tensor }) => ({ value: {}, gradFunc: () => ({ x: p.x }) }));
+    const bad = customGrad((p: { x: tf.Tensor }) => ({
+      value: { y: 3 } as unknown as { y: tf.Tensor },
+      gradFunc: () => ({ x: p.x }),
+    }));
+    await expectNoLeak(() => {
+      expect(() => empty({ x })).toThrow(/customGrad: f's 'value' has no leaves/);
+      expect(() => bad({ x })).toThrow(/customGrad: leaf #0 of f's 'value' \(\{y: \*\}\) is number, not a tf\.Tensor/);
+    });
+    x.dispose();
+  });
+
   it('a single-leaf output works and a wrong gradFunc structure is an error', () => {
     const x = tf.tensor1d([1, 2]);
     const sq = customGrad((p: tf.Tensor[]) => ({

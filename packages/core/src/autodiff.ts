@@ -258,6 +258,16 @@ export function customGrad<I extends TensorTree, O extends TensorTree>(
       const xs = args.slice(0, leaves.length) as tf.Tensor[];
       const res = f(treeUnflatten(treedef, xs) as I);
       const flat = treeFlatten<tf.Tensor>(res.value);
+      if (flat.leaves.length === 0) {
+        throw new Error("customGrad: f's 'value' has no leaves; return at least one tensor.");
+      }
+      flat.leaves.forEach((y, i) => {
+        if (!(y instanceof tf.Tensor)) {
+          throw new Error(
+            `customGrad: leaf #${i} of f's 'value' (${flat.treedef.toString()}) is ${y === null ? 'null' : typeof y}, not a tf.Tensor; return a tree of tensors.`,
+          );
+        }
+      });
       outDef = flat.treedef;
       shapes = flat.leaves.map((y) => y.shape);
       sizes = flat.leaves.map((y) => y.size);
