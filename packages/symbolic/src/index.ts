@@ -1,7 +1,15 @@
 export { ColumnEvaluator, type Columns } from './column-evaluator.js';
 export { type CompiledExpression, type CompileOptions, compileExpression, type ExpressionParams } from './compile.js';
 export { type ComplexityOptions, nodeComplexity } from './complexity.js';
+export type { DataColumns } from './dataset.js';
 export { Expression, type VariableValues } from './expression.js';
+export {
+  combineLibraries,
+  customLibrary,
+  type PolynomialLibraryOptions,
+  polynomialLibrary,
+  type TermLibrary,
+} from './library.js';
 export {
   type BinaryNode,
   binary,
@@ -31,4 +39,6 @@ export {
   type UnaryOpSpec,
 } from './operators.js';
 export { ExpressionSyntaxError, parseExpression } from './parse.js';
+export { roundConstants } from './round-constants.js';
 export { type SimplifyOptions, simplify } from './simplify.js';
+export { type SparseRegressionOptions, sparseRegression } from './sparse-regression.js';
