@@ -1,0 +1,99 @@
+import type { Tree } from '@odekit/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { backendOnHost, hostEngine, tapeIsRecording, tensorEngine } from './engine.js';
+import { type IntegrateOutput, integrate } from './integrate.js';
+import { packHost, packRow, rowsToTree } from './packing.js';
+import type { SolveProblem } from './problem.js';
+import type { DenseStep, SolveResult, SolveStats } from './solution.js';
+
+/** What an adjoint's solve returns (the caller owns the tensors). */
+export interface AdjointOutput {
+  readonly ts: number[];
+  readonly ys: Tree<tf.Tensor>;
+  readonly stats: SolveStats;
+  readonly result: SolveResult;
+  readonly denseSteps: DenseStep[];
+}
+
+/**
+ * Decides how a solve is differentiated: the integrate loop is driven through `solve`, and the
+ * adjoint chooses what is recorded for the backward pass.
+ */
+export interface Adjoint {
+  readonly name: 'direct' | 'recursive-checkpoint' | 'backsolve';
+  solve(problem: SolveProblem): AdjointOutput;
+}
+
+/**
+ * Runs the loop once on the problem's own `y0` and `args`. When a gradient tape is recording
+ * it uses tensors throughout (the tape sees every op); otherwise, on host backends, the fast
+ * tape-free host engine.
+ */
+export function runPlain(problem: SolveProblem): AdjointOutput {
+  const useHost = !tapeIsRecording() && backendOnHost() && problem.solver.stepHost !== undefined;
+  if (useHost) {
+    const y0 = Float64Array.from(packHost(problem.layout, problem.y0));
+    return finishOutput(
+      problem,
+      integrate({ ...loopOptions(problem), engine: hostEngine(problem.hostField(problem.args), problem.solver), y0 }),
+    );
+  }
+  const y0 = packRow(problem.layout, problem.y0);
+  const out = integrate({
+    ...loopOptions(problem),
+    engine: tensorEngine(problem.rowField(problem.args), problem.solver),
+    y0,
+  });
+  y0.dispose();
+  return finishOutput(problem, out);
+}
+
+function loopOptions(problem: SolveProblem) {
+  return {
+    solver: problem.solver,
+    controller: problem.controller,
+    t0: problem.t0,
+    t1: problem.t1,
+    dt0: problem.dt0,
+    batch: problem.layout.batch,
+    saveat: problem.saveat,
+    maxSteps: problem.maxSteps,
+    progress: problem.progress,
+  };
+}
+
+function finishOutput(problem: SolveProblem, out: IntegrateOutput): AdjointOutput {
+  const ys = rowsToTree(problem.layout, out.rows, out.ts.length);
+  out.rows?.dispose();
+  return { ts: out.ts, ys, stats: out.stats, result: out.result, denseSteps: out.denseSteps };
+}
+
+/**
+ * Differentiates a solve with the plain tfjs tape through every operation of every step.
+ *
+ * Exact for the computed discrete solution (accepted step sizes held fixed), works with
+ * tensors captured in closures, but memory grows with every op of every step. Prefer
+ * {@link recursiveCheckpointAdjoint} for long solves.
+ *
+ * @example
+ * ```ts
+ * import { directAdjoint } from '@odekit/solvers';
+ * if (directAdjoint().name !== 'direct') throw new Error('bad');
+ * ```
+ */
+export function directAdjoint(): Adjoint {
+  return Object.freeze({ name: 'direct', solve: runPlain });
+}
+
+/**
+ * Placeholder until the checkpointed adjoint lands: behaves like {@link directAdjoint}.
+ *
+ * @example
+ * ```ts
+ * import { recursiveCheckpointAdjoint } from '@odekit/solvers';
+ * if (recursiveCheckpointAdjoint().name !== 'recursive-checkpoint') throw new Error('bad');
+ * ```
+ */
+export function recursiveCheckpointAdjoint(): Adjoint {
+  return Object.freeze({ name: 'recursive-checkpoint', solve: runPlain });
+}

@@ -1,0 +1,207 @@
+import { checkOptions } from './options.js';
+
+/** The controller's per-solve state (pure data). */
+export interface ControllerState {
+  /** 1 / (previous accepted scaled error), for the P and D terms. */
+  readonly prevInv: number;
+  readonly prevPrevInv: number;
+}
+
+/** What {@link StepSizeController.adapt} decides. */
+export interface AdaptResult {
+  readonly accept: boolean;
+  /** Magnitude of the next step. */
+  readonly dtNext: number;
+  readonly state: ControllerState;
+  /** Set when the controller cannot continue (the step is at `dtmin` and still rejected). */
+  readonly failure?: 'dt_min_reached';
+}
+
+/** A step-size controller: pure functions of explicit state (Diffrax's AbstractStepSizeController). */
+export interface StepSizeController {
+  readonly kind: 'constant' | 'pid';
+  /** Whether the loop must compute an error estimate and its scaled norm. */
+  readonly adaptive: boolean;
+  readonly rtol: number;
+  readonly atol: number;
+  readonly dtmin: number | undefined;
+  readonly dtmax: number | undefined;
+  /** Times steps must land on (sorted ascending), and times of discontinuities. */
+  readonly stepTs: readonly number[];
+  readonly jumpTs: readonly number[];
+  initialState(): ControllerState;
+  /**
+   * Decides on a step of size `dt` (magnitude) whose scaled error norm is `errNorm` (RMS of
+   * `err / (atol + rtol·max(|y0|, |y1|))`, worst sample; Infinity when non-finite).
+   */
+  adapt(dt: number, errNorm: number, errorOrder: number, state: ControllerState): AdaptResult;
+}
+
+/**
+ * Constant step size: every step is `dt0` long (the last one is clipped to `t1`).
+ *
+ * @example
+ * ```ts
+ * import { constantStepSize } from '@odekit/solvers';
+ * if (constantStepSize().adaptive) throw new Error('bad');
+ * ```
+ */
+export function constantStepSize(): StepSizeController {
+  return Object.freeze({
+    kind: 'constant',
+    adaptive: false,
+    rtol: 0,
+    atol: 0,
+    dtmin: undefined,
+    dtmax: undefined,
+    stepTs: [],
+    jumpTs: [],
+    initialState: () => ({ prevInv: 1, prevPrevInv: 1 }),
+    adapt: (dt: number, errNorm: number, _order: number, state: ControllerState) => ({
+      accept: Number.isFinite(errNorm),
+      dtNext: dt,
+      state,
+    }),
+  });
+}
+
+/** Options of {@link pidController} (Diffrax's names, camelCase). */
+export interface PidOptions {
+  rtol?: number;
+  atol?: number;
+  pcoeff?: number;
+  icoeff?: number;
+  dcoeff?: number;
+  dtmin?: number;
+  dtmax?: number;
+  factormin?: number;
+  factormax?: number;
+  safety?: number;
+  stepTs?: readonly number[];
+  jumpTs?: readonly number[];
+}
+
+const PID_KEYS = [
+  'rtol',
+  'atol',
+  'pcoeff',
+  'icoeff',
+  'dcoeff',
+  'dtmin',
+  'dtmax',
+  'factormin',
+  'factormax',
+  'safety',
+  'stepTs',
+  'jumpTs',
+] as const;
+
+/**
+ * Adaptive PID step-size control with Diffrax's meaning of every option.
+ *
+ * A step is accepted when its scaled error norm is ≤ 1. The next step is
+ * `dt · clip(safety · e₀^β₁ · e₁^β₂ · e₂^β₃, accepted ? 1 : factormin, factormax)` with `eᵢ` the
+ * inverse scaled errors of this and the previous two accepted steps, `β₁ = (p + i + d)/q`,
+ * `β₂ = −(p + 2d)/q`, `β₃ = d/q` and `q` the solver's error order. The defaults
+ * (`pcoeff = 0, icoeff = 1`) give the classic integral controller (Hairer, Nørsett & Wanner,
+ * Solving ODEs I, §II.4); Söderlind & Wang (2006, doi:10.1016/j.cam.2005.03.008) discuss PID
+ * choices such as `pcoeff = 0.4, icoeff = 0.3`. `stepTs` are times steps must land on;
+ * `jumpTs` are discontinuities: steps land on them and the next step re-evaluates the field.
+ *
+ * @throws Error naming the option for unknown keys or invalid values.
+ * @example
+ * ```ts
+ * import { pidController } from '@odekit/solvers';
+ * const c = pidController({ rtol: 1e-6, atol: 1e-6 });
+ * const r = c.adapt(0.1, 0.5, 5, c.initialState());
+ * if (!r.accept || !(r.dtNext > 0.1)) throw new Error('bad');
+ * ```
+ */
+export function pidController(options: PidOptions = {}): StepSizeController {
+  checkOptions('pidController', options, PID_KEYS);
+  const {
+    rtol = 1e-3,
+    atol = 1e-6,
+    pcoeff = 0,
+    icoeff = 1,
+    dcoeff = 0,
+    dtmin,
+    dtmax,
+    factormin = 0.2,
+    factormax = 10,
+    safety = 0.9,
+    stepTs = [],
+    jumpTs = [],
+  } = options;
+  const positive = (name: string, v: number | undefined, allowZero = false) => {
+    if (v === undefined) return;
+    if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+      throw new Error(
+        `pidController: '${name}' must be a ${allowZero ? 'non-negative' : 'positive'} finite number, got ${v}.`,
+      );
+    }
+  };
+  positive('rtol', rtol, true);
+  positive('atol', atol, true);
+  if (rtol === 0 && atol === 0)
+    throw new Error("pidController: 'rtol' and 'atol' cannot both be 0; set e.g. rtol 1e-3, atol 1e-6.");
+  positive('dtmin', dtmin);
+  positive('dtmax', dtmax);
+  positive('factormax', factormax);
+  positive('safety', safety);
+  if (!(factormin > 0 && factormin < 1))
+    throw new Error(`pidController: 'factormin' must be in (0, 1), got ${factormin}.`);
+  if (dtmin !== undefined && dtmax !== undefined && dtmin > dtmax) {
+    throw new Error(`pidController: 'dtmin' (${dtmin}) exceeds 'dtmax' (${dtmax}).`);
+  }
+  for (const [name, v] of [
+    ['pcoeff', pcoeff],
+    ['icoeff', icoeff],
+    ['dcoeff', dcoeff],
+  ] as const) {
+    if (!Number.isFinite(v)) throw new Error(`pidController: '${name}' must be finite, got ${v}.`);
+  }
+  const sortTimes = (name: string, ts: readonly number[]) => {
+    if (!Array.isArray(ts) || ts.some((t) => !Number.isFinite(t))) {
+      throw new Error(`pidController: '${name}' must be an array of finite times.`);
+    }
+    return Object.freeze([...ts].sort((a, b) => a - b));
+  };
+  const adapt = (dt: number, errNorm: number, errorOrder: number, state: ControllerState): AdaptResult => {
+    const finite = Number.isFinite(errNorm);
+    const accept = finite && errNorm <= 1;
+    let factor: number;
+    if (!finite) factor = factormin;
+    else {
+      const inv = errNorm === 0 ? Number.POSITIVE_INFINITY : 1 / errNorm;
+      const b1 = (pcoeff + icoeff + dcoeff) / errorOrder;
+      const b2 = -(pcoeff + 2 * dcoeff) / errorOrder;
+      const b3 = dcoeff / errorOrder;
+      const f1 = b1 === 0 ? 1 : inv ** b1;
+      const f2 = b2 === 0 ? 1 : state.prevInv ** b2;
+      const f3 = b3 === 0 ? 1 : state.prevPrevInv ** b3;
+      factor = Math.min(Math.max(safety * f1 * f2 * f3, accept ? 1 : factormin), factormax);
+      if (Number.isNaN(factor)) factor = accept ? 1 : factormin;
+    }
+    let dtNext = dt * factor;
+    if (dtmax !== undefined) dtNext = Math.min(dtNext, dtmax);
+    if (dtmin !== undefined) {
+      if (!accept && dt <= dtmin * (1 + 1e-12)) return { accept, dtNext: dtmin, state, failure: 'dt_min_reached' };
+      dtNext = Math.max(dtNext, dtmin);
+    }
+    const nextState = accept ? { prevInv: errNorm === 0 ? 1e10 : 1 / errNorm, prevPrevInv: state.prevInv } : state;
+    return { accept, dtNext, state: nextState };
+  };
+  return Object.freeze({
+    kind: 'pid',
+    adaptive: true,
+    rtol,
+    atol,
+    dtmin,
+    dtmax,
+    stepTs: sortTimes('stepTs', stepTs),
+    jumpTs: sortTimes('jumpTs', jumpTs),
+    initialState: () => ({ prevInv: 1, prevPrevInv: 1 }),
+    adapt,
+  });
+}

@@ -1,0 +1,19 @@
+export { type Adjoint, type AdjointOutput, directAdjoint, recursiveCheckpointAdjoint } from './adjoint.js';
+export {
+  type AdaptResult,
+  type ControllerState,
+  constantStepSize,
+  type PidOptions,
+  pidController,
+  type StepSizeController,
+} from './controllers.js';
+export { type DiffeqsolveOptions, diffeqsolve } from './diffeqsolve.js';
+export type { SolveProblem } from './problem.js';
+export { explicitRungeKutta } from './runge-kutta/explicit.js';
+export { bosh3, dopri5, dopri8, euler, heun, midpoint, ralston, rk4, tsit5 } from './runge-kutta/solvers.js';
+export { type ButcherTableau, defineTableau, type TableauSpec } from './runge-kutta/tableau.js';
+export { BOSH3, DOPRI5, DOPRI8, EULER, HEUN, MIDPOINT, RALSTON, RK4, TSIT5 } from './runge-kutta/tableaus.js';
+export { type SaveAt, type SaveAtOptions, saveAt } from './save-at.js';
+export { type DenseStep, Solution, SolveError, type SolveResult, type SolveStats } from './solution.js';
+export type { AbstractSolver, RowField, StepInput, StepOutput } from './solver.js';
+export { type OdeTerm, odeTerm, type VectorField } from './term.js';

@@ -1,0 +1,227 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { StepSizeController } from './controllers.js';
+import type { Engine } from './engine.js';
+import { allFiniteOf, initialStepSize } from './error-norm.js';
+import type { SaveAt } from './save-at.js';
+import type { DenseStep, SolveResult, SolveStats } from './solution.js';
+import type { AbstractSolver } from './solver.js';
+
+/** Where a saved row comes from: `y0`, the end of accepted step `step`, or its dense output at `theta`. */
+export type OutputSource =
+  | { readonly kind: 'y0' }
+  | { readonly kind: 'end'; readonly step: number }
+  | { readonly kind: 'interp'; readonly step: number; readonly theta: number };
+
+/** One accepted step, as the adjoints replay it. */
+export interface AcceptedStep {
+  readonly t0: number;
+  readonly h: number;
+}
+
+/** What the loop needs. Tensors are borrowed. */
+export interface IntegrateInput<V, D> {
+  readonly engine: Engine<V, D>;
+  readonly solver: AbstractSolver;
+  readonly controller: StepSizeController;
+  readonly t0: number;
+  readonly t1: number;
+  readonly dt0: number | undefined;
+  readonly y0: V;
+  readonly batch: number;
+  readonly saveat: SaveAt;
+  readonly maxSteps: number;
+  readonly progress: ((p: { t: number; fraction: number; numSteps: number }) => void) | undefined;
+  /** Called after each accepted step with its index and new state (borrowed), e.g. to checkpoint. */
+  readonly onAccept?: (step: number, y1: V) => void;
+}
+
+/** What the loop returns; the caller owns `rows` and every dense step's rows. */
+export interface IntegrateOutput {
+  readonly ts: number[];
+  /** Saved rows `[nSaved, N]`, or undefined when nothing was saved. */
+  readonly rows: tf.Tensor2D | undefined;
+  readonly sources: OutputSource[];
+  readonly steps: AcceptedStep[];
+  readonly denseSteps: DenseStep[];
+  readonly stats: SolveStats;
+  readonly result: SolveResult;
+}
+
+const MAX_NONFINITE_REJECTIONS = 40;
+
+/**
+ * The one integrate loop: steps from `t0` to `t1` under the controller, saves through dense
+ * output, keeps the stats. Synchronous; reads one error norm per step.
+ */
+export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
+  const { engine, solver, controller, t0, t1, y0, batch, saveat, maxSteps, progress, onAccept } = input;
+  const dir = t1 >= t0 ? 1 : -1;
+  const span = Math.abs(t1 - t0);
+  const eps = 1e-12 * Math.max(1, Math.abs(t0), Math.abs(t1));
+  const adaptive = controller.adaptive && solver.errorOrder !== undefined;
+  const errorOrder = solver.errorOrder ?? solver.order;
+
+  const stats: SolveStats = { numSteps: 0, numAcceptedSteps: 0, numRejectedSteps: 0, numFnEvals: 0 };
+  const ts: number[] = [];
+  const blocks: V[] = [];
+  const sources: OutputSource[] = [];
+  const steps: AcceptedStep[] = [];
+  const denseSteps: DenseStep[] = [];
+  let result: SolveResult = 'successful';
+
+  if (saveat.t0) {
+    ts.push(t0);
+    blocks.push(engine.clone(y0));
+    sources.push({ kind: 'y0' });
+  }
+  let tsIdx = 0;
+  const saveTs = saveat.ts;
+  while (tsIdx < saveTs.length && Math.abs((saveTs[tsIdx] as number) - t0) <= eps) {
+    ts.push(saveTs[tsIdx] as number);
+    blocks.push(engine.clone(y0));
+    sources.push({ kind: 'y0' });
+    tsIdx++;
+  }
+
+  let t = t0;
+  let y = y0;
+  let fPrev: V | undefined;
+  let h: number;
+  if (input.dt0 !== undefined) h = Math.abs(input.dt0);
+  else if (span === 0) h = 0;
+  else {
+    const f0 = engine.f(t0, y0);
+    fPrev = f0;
+    stats.numFnEvals++;
+    h = initialStepSize({
+      y0: engine.values(y0),
+      f0: engine.values(f0),
+      fAt: (h0) => {
+        const y = engine.axpy(y0, dir * h0, f0);
+        const f1 = engine.f(t0 + dir * h0, y);
+        const v = Array.from(engine.values(f1));
+        engine.dispose(y);
+        engine.dispose(f1);
+        return v;
+      },
+      order: solver.order,
+      rtol: controller.rtol,
+      atol: controller.atol,
+      batch,
+    });
+    stats.numFnEvals++;
+  }
+  let cstate = controller.initialState();
+  let nonfiniteRejections = 0;
+  let stepIdx = 0;
+  let jumpIdx = 0;
+  const stepTs = dir > 0 ? controller.stepTs : [...controller.stepTs].reverse();
+  const jumpTs = dir > 0 ? controller.jumpTs : [...controller.jumpTs].reverse();
+
+  while ((t1 - t) * dir > eps) {
+    if (stats.numSteps >= maxSteps) {
+      result = 'max_steps_reached';
+      break;
+    }
+    let tNext = t + dir * h;
+    if ((tNext - t1) * dir >= -eps) tNext = t1;
+    while (stepIdx < stepTs.length && ((stepTs[stepIdx] as number) - t) * dir <= eps) stepIdx++;
+    while (jumpIdx < jumpTs.length && ((jumpTs[jumpIdx] as number) - t) * dir <= eps) jumpIdx++;
+    if (stepIdx < stepTs.length && (tNext - (stepTs[stepIdx] as number)) * dir > 0) tNext = stepTs[stepIdx] as number;
+    let madeJump = false;
+    if (jumpIdx < jumpTs.length && (tNext - (jumpTs[jumpIdx] as number)) * dir >= -eps) {
+      tNext = jumpTs[jumpIdx] as number;
+      madeJump = true;
+    }
+    const hh = tNext - t;
+    const out = engine.step(t, hh, y, fPrev, adaptive);
+    stats.numSteps++;
+    stats.numFnEvals += out.nfe;
+    let errNorm: number;
+    if (adaptive && out.yError !== undefined) {
+      errNorm = engine.errorNorm(y, out.y1, out.yError, controller.rtol, controller.atol, batch);
+    } else errNorm = allFiniteOf(engine.values(out.y1)) ? 0 : Number.POSITIVE_INFINITY;
+    engine.dispose(out.yError);
+    const decision = controller.adapt(Math.abs(hh), errNorm, errorOrder, cstate);
+    if (decision.accept) {
+      nonfiniteRejections = 0;
+      let rows = out.dense;
+      let f1 = out.f1;
+      const stepStart = tsIdx;
+      while (tsIdx < saveTs.length && ((saveTs[tsIdx] as number) - tNext) * dir <= eps) tsIdx++;
+      const nInStep = tsIdx - stepStart;
+      if (saveat.dense || nInStep > 0) {
+        const done = engine.completeDense(tNext, out);
+        if (done) {
+          engine.disposeDense(rows);
+          engine.dispose(f1);
+          rows = done.dense;
+          f1 = done.f1;
+          stats.numFnEvals += done.nfe;
+        }
+      }
+      if (nInStep > 0) {
+        const r = engine.denseRows(rows);
+        const w = new Float32Array(nInStep * r);
+        for (let j = 0; j < nInStep; j++) {
+          const tj = saveTs[stepStart + j] as number;
+          const theta = Math.min(1, Math.max(0, (tj - t) / hh));
+          w.set(solver.denseWeights(theta, hh, false).subarray(0, r), j * r);
+          ts.push(tj);
+          sources.push({ kind: 'interp', step: stats.numAcceptedSteps, theta });
+        }
+        blocks.push(engine.interp(rows, w, nInStep));
+      }
+      if (saveat.steps) {
+        ts.push(tNext);
+        blocks.push(engine.clone(out.y1));
+        sources.push({ kind: 'end', step: stats.numAcceptedSteps });
+      }
+      if (saveat.dense) denseSteps.push({ t0: t, h: hh, rows: engine.denseToTensor(rows) });
+      else engine.disposeDense(rows);
+      steps.push({ t0: t, h: hh });
+      engine.dispose(fPrev);
+      if (madeJump) {
+        engine.dispose(f1);
+        fPrev = undefined;
+      } else fPrev = f1;
+      if (y !== y0) engine.dispose(y);
+      y = out.y1;
+      t = tNext;
+      onAccept?.(stats.numAcceptedSteps, y);
+      stats.numAcceptedSteps++;
+      progress?.({ t, fraction: span === 0 ? 1 : Math.abs(t - t0) / span, numSteps: stats.numSteps });
+    } else {
+      engine.dispose(out.y1);
+      engine.disposeDense(out.dense);
+      engine.dispose(out.f1);
+      stats.numRejectedSteps++;
+      if (!Number.isFinite(errNorm)) {
+        nonfiniteRejections++;
+        if (!adaptive || nonfiniteRejections > MAX_NONFINITE_REJECTIONS) {
+          result = 'nonfinite';
+          break;
+        }
+      }
+    }
+    cstate = decision.state;
+    if (decision.failure) {
+      result = decision.failure;
+      break;
+    }
+    h = decision.dtNext;
+    if (!(h > 1e-14 * Math.max(1, Math.abs(t)))) {
+      result = nonfiniteRejections > 0 ? 'nonfinite' : 'dt_min_reached';
+      break;
+    }
+  }
+  engine.dispose(fPrev);
+  if (result === 'successful' && saveat.t1) {
+    ts.push(t1);
+    blocks.push(engine.clone(y));
+    sources.push(stats.numAcceptedSteps === 0 ? { kind: 'y0' } : { kind: 'end', step: stats.numAcceptedSteps - 1 });
+  }
+  if (y !== y0) engine.dispose(y);
+  const rows = engine.finish(blocks);
+  return { ts, rows, sources, steps, denseSteps, stats, result };
+}

@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type {
+  AbstractSolver,
+  HostDense,
+  HostField,
+  HostStepOutput,
+  RowField,
+  StepInput,
+  StepOutput,
+} from '../solver.js';
+import { polyDeriv, polyEval } from './poly.js';
+import type { ButcherTableau } from './tableau.js';
+
+/**
+ * One generic explicit Runge–Kutta step for every tableau.
+ *
+ * Per-op overhead dominates small systems in tfjs, so stage values are combined with one
+ * matrix product each: the rows `[y0; k1; …; k_i]` are kept stacked (one `concat` per stage)
+ * and stage `i+1` is `[1, h·a_{i+1,1}, …] · rows` — four tensor ops per stage besides the vector
+ * field, whatever the number of stages. The solution and the error estimate come from one more
+ * product each (the FSAL solution is the last stage's input, so it costs nothing).
+ */
+export function explicitRungeKutta(tableau: ButcherTableau): AbstractSolver {
+  const s = tableau.c.length;
+  const dense = tableau.dense;
+  const denseD = dense.map(polyDeriv);
+  const errorOrder = tableau.bError ? tableau.errorOrder : undefined;
+
+  const step = ({ f, t0, h, y0, f0, wantError }: StepInput): StepOutput =>
+    tf.tidy(() => {
+      let nfe = 0;
+      const k1 = f0 ?? f(t0, y0);
+      if (f0 === undefined) nfe++;
+      let rows = tf.concat([y0, k1], 0) as tf.Tensor2D;
+      let yStage: tf.Tensor2D = y0;
+      let kLast: tf.Tensor2D = k1;
+      for (let i = 1; i < s; i++) {
+        const a = tableau.a[i] as readonly number[];
+        const w = new Float32Array(i + 1);
+        w[0] = 1;
+        for (let j = 0; j < i; j++) w[j + 1] = h * (a[j] as number);
+        yStage = tf.matMul(tf.tensor2d(w, [1, i + 1]), rows);
+        kLast = f(t0 + (tableau.c[i] as number) * h, yStage);
+        nfe++;
+        rows = tf.concat([rows, kLast], 0) as tf.Tensor2D;
+      }
+      let y1: tf.Tensor2D;
+      if (tableau.fsal) y1 = yStage;
+      else {
+        const w = new Float32Array(s + 1);
+        w[0] = 1;
+        for (let j = 0; j < s; j++) w[j + 1] = h * (tableau.b[j] as number);
+        y1 = tf.matMul(tf.tensor2d(w, [1, s + 1]), rows);
+      }
+      let yError: tf.Tensor2D | undefined;
+      if (wantError && tableau.bError) {
+        const w = new Float32Array(s + 1);
+        for (let j = 0; j < s; j++) w[j + 1] = h * (tableau.bError[j] as number);
+        yError = tf.matMul(tf.tensor2d(w, [1, s + 1]), rows);
+      }
+      return { y1, yError, dense: rows, f1: tableau.fsal ? kLast : undefined, nfe };
+    });
+
+  const completeDense = (f: RowField, t1: number, out: StepOutput) => {
+    if (!tableau.denseNeedsF1) return undefined;
+    return tf.tidy(() => {
+      const f1 = f(t1, out.y1);
+      return { dense: tf.concat([out.dense, f1], 0) as tf.Tensor2D, f1, nfe: 1 };
+    });
+  };
+
+  /** `out = base + Σ_j coef[j]·k[j]` in float64 (base may be undefined for a pure combination). */
+  const combine = (
+    n: number,
+    base: Float64Array | undefined,
+    coef: readonly number[],
+    k: readonly Float32Array[],
+    h: number,
+  ) => {
+    const out = base ? Float64Array.from(base) : new Float64Array(n);
+    for (let j = 0; j < coef.length; j++) {
+      const c = h * (coef[j] as number);
+      if (c === 0) continue;
+      const kj = k[j] as Float32Array;
+      for (let i = 0; i < n; i++) out[i] = (out[i] as number) + c * (kj[i] as number);
+    }
+    return out;
+  };
+
+  const stepHost = (
+    f: HostField,
+    t0: number,
+    h: number,
+    y0: Float64Array,
+    f0: Float32Array | undefined,
+    wantError: boolean,
+  ): HostStepOutput => {
+    const n = y0.length;
+    let nfe = 0;
+    const k: Float32Array[] = [];
+    if (f0 === undefined) nfe++;
+    k.push(f0 ?? f(t0, y0));
+    let yStage = y0;
+    for (let i = 1; i < s; i++) {
+      yStage = combine(n, y0, tableau.a[i] as readonly number[], k, h);
+      k.push(f(t0 + (tableau.c[i] as number) * h, yStage));
+      nfe++;
+    }
+    const y1 = tableau.fsal ? yStage : combine(n, y0, tableau.b, k, h);
+    const yError = wantError && tableau.bError ? combine(n, undefined, tableau.bError, k, h) : undefined;
+    return { y1, yError, dense: { y0, k }, f1: tableau.fsal ? k[s - 1] : undefined, nfe };
+  };
+
+  const completeDenseHost = (f: HostField, t1: number, out: HostStepOutput) => {
+    if (!tableau.denseNeedsF1) return undefined;
+    const f1 = f(t1, out.y1);
+    const dense: HostDense = { y0: out.dense.y0, k: [...out.dense.k, f1] };
+    return { dense, f1, nfe: 1 };
+  };
+
+  const denseWeights = (theta: number, h: number, derivative: boolean): Float32Array => {
+    const w = new Float32Array(dense.length + 1);
+    w[0] = derivative ? 0 : 1;
+    const polys = derivative ? denseD : dense;
+    const scale = derivative ? 1 : h;
+    for (let i = 0; i < polys.length; i++) w[i + 1] = scale * polyEval(polys[i] as readonly number[], theta);
+    return w;
+  };
+
+  return Object.freeze({
+    name: tableau.name,
+    order: tableau.order,
+    errorOrder,
+    step,
+    completeDense,
+    stepHost,
+    completeDenseHost,
+    denseWeights,
+  });
+}

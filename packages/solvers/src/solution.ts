@@ -1,0 +1,129 @@
+import { disposeTree, type Tree } from '@odekit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { StateLayout } from './packing.js';
+import { unpackRows } from './packing.js';
+import type { AbstractSolver } from './solver.js';
+
+/** Why a solve stopped. */
+export type SolveResult = 'successful' | 'max_steps_reached' | 'dt_min_reached' | 'nonfinite';
+
+/** Counters of a solve. */
+export interface SolveStats {
+  numSteps: number;
+  numAcceptedSteps: number;
+  numRejectedSteps: number;
+  numFnEvals: number;
+}
+
+/** One accepted step's dense information (kept only with `saveAt({ dense: true })`). */
+export interface DenseStep {
+  readonly t0: number;
+  readonly h: number;
+  readonly rows: tf.Tensor2D;
+}
+
+/**
+ * The result of {@link diffeqsolve}. You own its tensors: call `dispose()` when done.
+ */
+export class Solution<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> {
+  /** Saved times (float64). */
+  readonly ts: number[];
+  /** Saved states: each leaf `[nSaved, ...leafShape]`. */
+  readonly ys: Y;
+  readonly stats: SolveStats;
+  readonly result: SolveResult;
+  /** @internal */
+  readonly denseSteps: readonly DenseStep[];
+  /** @internal */
+  private readonly layout: StateLayout;
+  /** @internal */
+  private readonly solver: AbstractSolver;
+  private disposed = false;
+
+  /** @internal */
+  constructor(init: {
+    ts: number[];
+    ys: Y;
+    stats: SolveStats;
+    result: SolveResult;
+    denseSteps: DenseStep[];
+    layout: StateLayout;
+    solver: AbstractSolver;
+  }) {
+    this.ts = init.ts;
+    this.ys = init.ys;
+    this.stats = init.stats;
+    this.result = init.result;
+    this.denseSteps = init.denseSteps;
+    this.layout = init.layout;
+    this.solver = init.solver;
+  }
+
+  /**
+   * The dense solution at time `t` (a tree shaped like `y0`). Needs `saveAt({ dense: true })`.
+   *
+   * @throws Error when there is no dense output or `t` lies outside the solved interval.
+   */
+  evaluate(t: number): Y {
+    return this.interpolate(t, false, 'evaluate');
+  }
+
+  /** The time derivative of the dense solution at `t`, ≈ `f(t, evaluate(t), args)`. */
+  derivative(t: number): Y {
+    return this.interpolate(t, true, 'derivative');
+  }
+
+  /** Disposes every tensor of the solution (saved values and dense output). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeTree(this.ys);
+    for (const s of this.denseSteps) s.rows.dispose();
+  }
+
+  private interpolate(t: number, derivative: boolean, fn: string): Y {
+    if (this.disposed) throw new Error(`Solution.${fn}: the solution was disposed.`);
+    const steps = this.denseSteps;
+    if (steps.length === 0) {
+      throw new Error(`Solution.${fn}: no dense output; solve with saveAt({ dense: true }).`);
+    }
+    const first = steps[0] as DenseStep;
+    const last = steps[steps.length - 1] as DenseStep;
+    const dir = Math.sign(first.h);
+    const lo = first.t0;
+    const hi = last.t0 + last.h;
+    const tol = 1e-12 * Math.max(1, Math.abs(lo), Math.abs(hi));
+    if (!Number.isFinite(t) || (t - lo) * dir < -tol || (t - hi) * dir > tol) {
+      throw new Error(`Solution.${fn}: t = ${t} is outside the solved interval [${lo}, ${hi}].`);
+    }
+    // binary search for the step containing t
+    let a = 0;
+    let b = steps.length - 1;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      const s = steps[m] as DenseStep;
+      if ((t - (s.t0 + s.h)) * dir > 0) a = m + 1;
+      else b = m;
+    }
+    const s = steps[a] as DenseStep;
+    const theta = Math.min(1, Math.max(0, (t - s.t0) / s.h));
+    const w = this.solver.denseWeights(theta, s.h, derivative);
+    return tf.tidy(() => {
+      const row = tf.matMul(tf.tensor2d(w.subarray(0, s.rows.shape[0]), [1, s.rows.shape[0]]), s.rows);
+      return unpackRows(this.layout, row, null) as tf.TensorContainer;
+    }) as Y;
+  }
+}
+
+/** The error a failed solve throws when `throwOnFailure` is true; it carries the partial solution. */
+export class SolveError<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> extends Error {
+  constructor(
+    message: string,
+    readonly result: SolveResult,
+    readonly solution: Solution<Y>,
+    readonly stats: SolveStats,
+  ) {
+    super(message);
+    this.name = 'SolveError';
+  }
+}

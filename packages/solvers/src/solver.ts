@@ -1,0 +1,103 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** The vector field as the solver sees it: time and a packed state row `[1, N]` → row `[1, N]`. */
+export type RowField = (t: number, y: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * The vector field on host memory: time and a flat state (sample-major, length N) → flat
+ * derivative. Used for tape-free solves on the cpu and wasm backends.
+ */
+export type HostField = (t: number, y: Float64Array) => Float32Array;
+
+/** A tape-free step's result on host memory (float64 combinations of float32 stage values). */
+export interface HostStepOutput {
+  readonly y1: Float64Array;
+  readonly yError: Float64Array | undefined;
+  /** The state at t0 and the stage values (plus f(t1, y1) once completed): the dense rows. */
+  readonly dense: HostDense;
+  readonly f1: Float32Array | undefined;
+  readonly nfe: number;
+}
+
+/** Dense rows on host memory: `[y0; k_1; …]`. */
+export interface HostDense {
+  readonly y0: Float64Array;
+  readonly k: readonly Float32Array[];
+}
+
+/** Inputs of one solver step from `t0` to `t0 + h` (h may be negative). */
+export interface StepInput {
+  readonly f: RowField;
+  readonly t0: number;
+  readonly h: number;
+  /** The state at `t0`, a row `[1, N]`. */
+  readonly y0: tf.Tensor2D;
+  /** `f(t0, y0)` when already known (first same as last), else undefined. */
+  readonly f0: tf.Tensor2D | undefined;
+  /** Whether an error estimate is wanted (adaptive step size). */
+  readonly wantError: boolean;
+}
+
+/** What one solver step returns; every tensor is owned by the caller. */
+export interface StepOutput {
+  /** The state at `t0 + h`, `[1, N]`. */
+  readonly y1: tf.Tensor2D;
+  /** The local error estimate `[1, N]`, when asked for and available. */
+  readonly yError: tf.Tensor2D | undefined;
+  /** Dense information: rows `[y0; h-free stage values …]`, see {@link AbstractSolver.denseWeights}. */
+  readonly dense: tf.Tensor2D;
+  /** `f(t0 + h, y1)` when the method computed it (FSAL), else undefined. */
+  readonly f1: tf.Tensor2D | undefined;
+  /** Vector-field evaluations made. */
+  readonly nfe: number;
+}
+
+/**
+ * A solver as the integrate loop drives it. Explicit Runge–Kutta methods implement it with one
+ * generic step; implicit methods can implement the same interface (their `step` may solve
+ * nonlinear systems internally) without changing the loop.
+ */
+export interface AbstractSolver {
+  readonly name: string;
+  /** Order of the solution. */
+  readonly order: number;
+  /** Order of the local error estimate; undefined when the method has none. */
+  readonly errorOrder: number | undefined;
+  /** Makes one step. Must not dispose its inputs. */
+  step(input: StepInput): StepOutput;
+  /**
+   * Completes the dense information of an accepted step when `denseWeights` needs `f(t1, y1)`
+   * (non-FSAL methods with Hermite output): returns the new dense rows and `f1`, or undefined if
+   * the dense rows are already complete. Disposes nothing.
+   */
+  completeDense(
+    f: RowField,
+    t1: number,
+    out: StepOutput,
+  ): { dense: tf.Tensor2D; f1: tf.Tensor2D; nfe: number } | undefined;
+  /**
+   * Optional tape-free step on host memory, numerically the same method as `step` (the
+   * stage combinations are done in float64). The loop uses it when no gradient tape is
+   * recording and the backend keeps tensors in host memory (cpu, wasm): then only the vector
+   * field runs tensor ops, which removes most of the per-op overhead of small systems.
+   */
+  stepHost?(
+    f: HostField,
+    t0: number,
+    h: number,
+    y0: Float64Array,
+    f0: Float32Array | undefined,
+    wantError: boolean,
+  ): HostStepOutput;
+  /** Host counterpart of `completeDense`. */
+  completeDenseHost?(
+    f: HostField,
+    t1: number,
+    out: HostStepOutput,
+  ): { dense: HostDense; f1: Float32Array; nfe: number } | undefined;
+  /**
+   * Weights `w` (length = rows of `dense`) such that `y(t0 + θh) = w · dense` (or, with
+   * `derivative`, `dy/dt(t0 + θh) = w · dense`).
+   */
+  denseWeights(theta: number, h: number, derivative: boolean): Float32Array;
+}
