@@ -219,9 +219,10 @@ export interface CustomGradResult<I extends TensorTree, O extends TensorTree> {
   /**
    * Given the cotangent of `value` (same structure), returns the cotangent of the inputs
    * (same structure as the inputs). Runs inside the outer backward pass; gradient calls made
-   * here are safe (the tape is saved and restored).
+   * here are safe (the tape is saved and restored). `saved` holds the tensors passed to
+   * `save` in the forward function, in order.
    */
-  gradFunc: (dy: O) => I;
+  gradFunc: (dy: O, saved: tf.Tensor[]) => I;
 }
 
 /**
@@ -232,6 +233,10 @@ export interface CustomGradResult<I extends TensorTree, O extends TensorTree> {
  * `f(inputs)` may return any tree. Every input leaf must be a tensor: the gradient reaches only
  * the tensors passed in `inputs`, never tensors captured in a closure. `gradFunc` must return
  * one cotangent per input leaf, in the structure of `inputs`. The caller owns the output.
+ *
+ * Tensors made inside `f` are disposed when it returns (tfjs runs it in a tidy scope), except
+ * the output and those passed to `save(tensors)`: the engine keeps those for `gradFunc` and
+ * disposes them when the gradient computation ends, whether or not `gradFunc` ran.
  *
  * @example
  * ```ts
@@ -247,7 +252,7 @@ export interface CustomGradResult<I extends TensorTree, O extends TensorTree> {
  * ```
  */
 export function customGrad<I extends TensorTree, O extends TensorTree>(
-  f: (inputs: I) => CustomGradResult<I, O>,
+  f: (inputs: I, save: (tensors: tf.Tensor[]) => void) => CustomGradResult<I, O>,
 ): (inputs: I) => O {
   return (inputs: I) => {
     const { leaves, treedef } = flattenTensors(inputs, 'customGrad', 'inputs');
@@ -256,7 +261,8 @@ export function customGrad<I extends TensorTree, O extends TensorTree>(
     let sizes: number[] = [];
     const packed = tf.customGrad((...args: unknown[]) => {
       const xs = args.slice(0, leaves.length) as tf.Tensor[];
-      const res = f(treeUnflatten(treedef, xs) as I);
+      const save = args[leaves.length] as (tensors: tf.Tensor[]) => void;
+      const res = f(treeUnflatten(treedef, xs) as I, save);
       const flat = treeFlatten<tf.Tensor>(res.value);
       if (flat.leaves.length === 0) {
         throw new Error("customGrad: f's 'value' has no leaves; return at least one tensor.");
@@ -274,14 +280,14 @@ export function customGrad<I extends TensorTree, O extends TensorTree>(
       const value = tf.concat(flat.leaves.map((y) => tf.reshape(y, [-1])));
       return {
         value,
-        gradFunc: (dy: tf.Tensor) =>
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
           withSavedTape(() => {
             const parts = tf.split(dy, sizes);
             const dyTree = treeUnflatten(
               outDef as TreeDef,
               parts.map((p, i) => tf.reshape(p, shapes[i] as number[])),
             ) as O;
-            const gIn = treeFlatten<tf.Tensor>(res.gradFunc(dyTree));
+            const gIn = treeFlatten<tf.Tensor>(res.gradFunc(dyTree, saved));
             if (!gIn.treedef.equals(treedef)) {
               throw new Error(
                 `customGrad: gradFunc returned structure ${gIn.treedef.toString()} but the inputs are ${treedef.toString()}; return one cotangent per input leaf.`,
