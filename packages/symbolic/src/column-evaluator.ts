@@ -14,7 +14,7 @@ export type Columns = Readonly<Record<string, Float64Array>>;
 export class ColumnEvaluator {
   readonly length: number;
   private readonly pool: Float64Array[] = [];
-  private readonly owned = new Set<Float64Array>();
+  private readonly owned: Float64Array[] = [];
 
   constructor(
     readonly columns: Columns,
@@ -39,9 +39,9 @@ export class ColumnEvaluator {
 
   /** Evaluates `node` into `out` (allocated when omitted) and returns it. */
   evaluate(node: ExprNode, out: Float64Array = new Float64Array(this.length)): Float64Array {
-    const r = this.eval(node);
+    const r = this.eval(node, out);
     if (typeof r === 'number') out.fill(r);
-    else {
+    else if (r !== out) {
       out.set(r);
       this.release(r);
     }
@@ -52,19 +52,27 @@ export class ColumnEvaluator {
     const b = this.pool.pop();
     if (b) return b;
     const fresh = new Float64Array(this.length);
-    this.owned.add(fresh);
+    this.owned.push(fresh);
     return fresh;
   }
 
+  private isOwned(b: Float64Array): boolean {
+    return this.owned.includes(b);
+  }
+
   private release(b: Float64Array): void {
-    if (this.owned.has(b)) this.pool.push(b);
+    if (this.isOwned(b)) this.pool.push(b);
   }
 
-  private target(a: Float64Array): Float64Array {
-    return this.owned.has(a) ? a : this.take();
+  /** Output buffer for an op over `a` (and `b`): the destination if given, else an owned input, else a fresh one. */
+  private target(dest: Float64Array | undefined, a: Float64Array, b?: Float64Array): Float64Array {
+    if (dest) return dest;
+    if (this.isOwned(a)) return a;
+    if (b && this.isOwned(b)) return b;
+    return this.take();
   }
 
-  private eval(node: ExprNode): Float64Array | number {
+  private eval(node: ExprNode, dest?: Float64Array): Float64Array | number {
     switch (node.kind) {
       case 'const':
         return node.value;
@@ -78,8 +86,9 @@ export class ColumnEvaluator {
       case 'unary': {
         const a = this.eval(node.arg);
         if (typeof a === 'number') return unaryScalar(node.op, a);
-        const o = this.target(a);
+        const o = this.target(dest, a);
         unaryKernel(node.op, a, o, this.length);
+        if (o !== a) this.release(a);
         return o;
       }
       case 'binary': {
@@ -87,16 +96,18 @@ export class ColumnEvaluator {
         const b = this.eval(node.right);
         if (typeof a === 'number') {
           if (typeof b === 'number') return binaryScalar(node.op, a, b);
-          const o = this.target(b);
+          const o = this.target(dest, b);
           scalarColKernel(node.op, a, b, o, this.length);
+          if (o !== b) this.release(b);
           return o;
         }
         if (typeof b === 'number') {
-          const o = this.target(a);
+          const o = this.target(dest, a);
           colScalarKernel(node.op, a, b, o, this.length);
+          if (o !== a) this.release(a);
           return o;
         }
-        const o = this.owned.has(a) ? a : this.owned.has(b) ? b : this.take();
+        const o = this.target(dest, a, b);
         colColKernel(node.op, a, b, o, this.length);
         if (o !== b) this.release(b);
         if (o !== a) this.release(a);

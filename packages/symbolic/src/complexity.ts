@@ -16,18 +16,27 @@ export interface ComplexityOptions {
  * default complexity is the node count, as in PySR).
  */
 export function nodeComplexity(node: ExprNode, options: ComplexityOptions = {}): number {
-  const { complexityOfOperators = {}, complexityOfConstants = 1, complexityOfVariables = 1 } = options;
-  const visit = (n: ExprNode): number => {
-    switch (n.kind) {
-      case 'const':
-        return complexityOfConstants;
-      case 'var':
-        return complexityOfVariables;
-      case 'unary':
-        return (complexityOfOperators[n.op] ?? 1) + visit(n.arg);
-      case 'binary':
-        return (complexityOfOperators[n.op] ?? 1) + visit(n.left) + visit(n.right);
-    }
-  };
-  return visit(node);
+  const { complexityOfOperators, complexityOfConstants = 1, complexityOfVariables = 1 } = options;
+  const ops = complexityOfOperators ?? {};
+  if (complexityOfConstants === 1 && complexityOfVariables === 1 && Object.keys(ops).length === 0) return count(node);
+  return weighted(node, ops, complexityOfConstants, complexityOfVariables);
+}
+
+function count(n: ExprNode): number {
+  if (n.kind === 'unary') return 1 + count(n.arg);
+  if (n.kind === 'binary') return 1 + count(n.left) + count(n.right);
+  return 1;
+}
+
+function weighted(n: ExprNode, ops: Readonly<Partial<Record<OpName, number>>>, c: number, v: number): number {
+  switch (n.kind) {
+    case 'const':
+      return c;
+    case 'var':
+      return v;
+    case 'unary':
+      return (ops[n.op] ?? 1) + weighted(n.arg, ops, c, v);
+    case 'binary':
+      return (ops[n.op] ?? 1) + weighted(n.left, ops, c, v) + weighted(n.right, ops, c, v);
+  }
 }

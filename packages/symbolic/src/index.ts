@@ -3,6 +3,7 @@ export { type CompiledExpression, type CompileOptions, compileExpression, type E
 export { type ComplexityOptions, nodeComplexity } from './complexity.js';
 export type { DataColumns } from './dataset.js';
 export { Expression, type VariableValues } from './expression.js';
+export { HallOfFame, selectModel } from './hall-of-fame.js';
 export {
   combineLibraries,
   customLibrary,
@@ -40,5 +41,13 @@ export {
 } from './operators.js';
 export { ExpressionSyntaxError, parseExpression } from './parse.js';
 export { roundConstants } from './round-constants.js';
+export {
+  DEFAULT_MUTATION_WEIGHTS,
+  type HallOfFameEntry,
+  type MutationWeights,
+  type SearchProgress,
+  type SymbolicRegressionOptions,
+} from './search-options.js';
 export { type SimplifyOptions, simplify } from './simplify.js';
 export { type SparseRegressionOptions, sparseRegression } from './sparse-regression.js';
+export { type SymbolicRegressionResult, symbolicRegression } from './symbolic-regression.js';

@@ -172,8 +172,8 @@ export function simplify(expr: Expression, options?: SimplifyOptions): Expressio
 export function simplify(expr: ExprNode, options?: SimplifyOptions): ExprNode;
 export function simplify(expr: Expression | ExprNode, options: SimplifyOptions = {}): Expression | ExprNode {
   const { operators } = options;
-  const allowed = operators === undefined ? undefined : new Set<OpName>(operators);
-  const ctx: Ctx = { can: (op) => allowed === undefined || allowed.has(op) };
+  const allowed = operators === undefined || operators instanceof Set ? operators : new Set<OpName>(operators);
+  const ctx: Ctx = { can: (op) => allowed === undefined || (allowed as ReadonlySet<OpName>).has(op) };
   if (expr instanceof Expression) return new Expression(simp(expr.root, ctx));
   return simp(expr, ctx);
 }

@@ -1,0 +1,102 @@
+import type { Rng } from '@odekit/core';
+import { ColumnEvaluator } from './column-evaluator.js';
+import type { Dataset } from './dataset.js';
+import type { ExprNode } from './node.js';
+
+/** Rows a loss is computed on: the full data or the current mini-batch. */
+export interface RowView {
+  readonly evaluator: ColumnEvaluator;
+  readonly y: Float64Array;
+  readonly weights: Float64Array | undefined;
+  readonly sumWeights: number;
+  readonly n: number;
+  /** Scratch output column of length n. */
+  readonly out: Float64Array;
+}
+
+function makeView(columns: Record<string, Float64Array>, y: Float64Array, w: Float64Array | undefined): RowView {
+  const n = y.length;
+  let sumWeights = n;
+  if (w) sumWeights = w.reduce((a, b) => a + b, 0);
+  return { evaluator: new ColumnEvaluator(columns, n), y, weights: w, sumWeights, n, out: new Float64Array(n) };
+}
+
+/** Weighted mean squared error of the prediction column `f` (Infinity when not finite). */
+export function mseOf(f: Float64Array, view: RowView): number {
+  const { y, weights, n } = view;
+  let s = 0;
+  if (weights) {
+    for (let i = 0; i < n; i++) {
+      const d = (f[i] as number) - (y[i] as number);
+      s += (weights[i] as number) * d * d;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const d = (f[i] as number) - (y[i] as number);
+      s += d * d;
+    }
+  }
+  const loss = s / view.sumWeights;
+  return Number.isFinite(loss) ? loss : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The search objective: weighted MSE of a tree on the full data or on a mini-batch (rows drawn
+ * with replacement, as SymbolicRegression.jl's batching does), and the baseline loss of the
+ * best constant model used to normalise costs. Counts evaluations.
+ */
+export class Objective {
+  readonly full: RowView;
+  readonly baseline: number;
+  readonly batchView: RowView | undefined;
+  evaluations = 0;
+  private readonly data: Dataset;
+
+  constructor(data: Dataset, batchSize: number | undefined) {
+    this.data = data;
+    this.full = makeView({ ...data.columns }, data.y, data.weights);
+    let mean = 0;
+    for (let i = 0; i < data.n; i++) mean += (data.weights?.[i] ?? 1) * (data.y[i] as number);
+    mean /= this.full.sumWeights;
+    this.full.out.fill(mean);
+    this.baseline = mseOf(this.full.out, this.full);
+    if (batchSize !== undefined && batchSize < data.n) {
+      const cols: Record<string, Float64Array> = {};
+      for (const name of data.names) cols[name] = new Float64Array(batchSize);
+      this.batchView = makeView(
+        cols,
+        new Float64Array(batchSize),
+        data.weights ? new Float64Array(batchSize) : undefined,
+      );
+    }
+  }
+
+  /** Draws a new mini-batch (no-op without batching). */
+  resample(rng: Rng): void {
+    const b = this.batchView;
+    if (!b) return;
+    const { data } = this;
+    for (let i = 0; i < b.n; i++) {
+      const r = Math.floor(rng.nextFloat() * data.n);
+      for (const name of data.names) {
+        (b.evaluator.columns[name] as Float64Array)[i] = (data.columns[name] as Float64Array)[r] as number;
+      }
+      b.y[i] = data.y[r] as number;
+      if (b.weights && data.weights) b.weights[i] = data.weights[r] as number;
+    }
+    if (b.weights) (b as { sumWeights: number }).sumWeights = b.weights.reduce((a, c) => a + c, 0);
+  }
+
+  /** The view losses are computed on: the batch when batching and `batched`, else the full data. */
+  view(batched: boolean): RowView {
+    return batched && this.batchView ? this.batchView : this.full;
+  }
+
+  /** Loss of `tree` on the chosen rows. */
+  loss(tree: ExprNode, batched = false): number {
+    const v = this.view(batched);
+    this.evaluations++;
+    v.evaluator.evaluate(tree, v.out);
+    return mseOf(v.out, v);
+  }
+}
