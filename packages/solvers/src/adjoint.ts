@@ -84,16 +84,3 @@ function finishOutput(problem: SolveProblem, out: IntegrateOutput): AdjointOutpu
 export function directAdjoint(): Adjoint {
   return Object.freeze({ name: 'direct', solve: runPlain });
 }
-
-/**
- * Placeholder until the checkpointed adjoint lands: behaves like {@link directAdjoint}.
- *
- * @example
- * ```ts
- * import { recursiveCheckpointAdjoint } from '@odekit/solvers';
- * if (recursiveCheckpointAdjoint().name !== 'recursive-checkpoint') throw new Error('bad');
- * ```
- */
-export function recursiveCheckpointAdjoint(): Adjoint {
-  return Object.freeze({ name: 'recursive-checkpoint', solve: runPlain });
-}

@@ -1,6 +1,7 @@
 import { assertFinite, disposeTree, type Tree, treeFlatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Adjoint, recursiveCheckpointAdjoint } from './adjoint.js';
+import type { Adjoint } from './adjoint.js';
+import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 import { constantStepSize, type StepSizeController } from './controllers.js';
 import { checkOptions } from './options.js';
 import { layoutOf, packHost, packRow, type StateLayout, unpackHost, unpackRows } from './packing.js';

@@ -32,7 +32,7 @@ export interface IntegrateInput<V, D> {
   readonly maxSteps: number;
   readonly progress: ((p: { t: number; fraction: number; numSteps: number }) => void) | undefined;
   /** Called after each accepted step with its index and new state (borrowed), e.g. to checkpoint. */
-  readonly onAccept?: (step: number, y1: V) => void;
+  readonly onAccept?: (step: number, y1: V, dense: D) => void;
 }
 
 /** What the loop returns; the caller owns `rows` and every dense step's rows. */
@@ -160,6 +160,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
           stats.numFnEvals += done.nfe;
         }
       }
+      onAccept?.(stats.numAcceptedSteps, out.y1, rows);
       if (nInStep > 0) {
         const r = engine.denseRows(rows);
         const w = new Float32Array(nInStep * r);
@@ -188,7 +189,6 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
       if (y !== y0) engine.dispose(y);
       y = out.y1;
       t = tNext;
-      onAccept?.(stats.numAcceptedSteps, y);
       stats.numAcceptedSteps++;
       progress?.({ t, fraction: span === 0 ? 1 : Math.abs(t - t0) / span, numSteps: stats.numSteps });
     } else {

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { ButcherTableau } from './runge-kutta/tableau.js';
 
 /** The vector field as the solver sees it: time and a packed state row `[1, N]` → row `[1, N]`. */
 export type RowField = (t: number, y: tf.Tensor2D) => tf.Tensor2D;
@@ -61,6 +62,8 @@ export interface AbstractSolver {
   readonly name: string;
   /** Order of the solution. */
   readonly order: number;
+  /** The Butcher tableau, for explicit Runge–Kutta methods (the checkpointed adjoint uses it). */
+  readonly tableau?: ButcherTableau;
   /** Order of the local error estimate; undefined when the method has none. */
   readonly errorOrder: number | undefined;
   /** Makes one step. Must not dispose its inputs. */

@@ -4,3 +4,11 @@ export { installMatchers } from './matchers.js';
 export { expectNoLeak } from './no-leak.js';
 export { loadReferenceProblems, type ReferenceProblem } from './reference-problems.js';
 export { evaluateRhs, evaluateRhsTensor, parseRhs, type RhsFunction, type RhsNode } from './rhs-parser.js';
+export {
+  type LvHybridParams,
+  loadWorkloads,
+  lvHybridField,
+  lvHybridFlat,
+  lvHybridParams,
+  type Workloads,
+} from './workloads.js';

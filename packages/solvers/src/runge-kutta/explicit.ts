@@ -130,6 +130,7 @@ export function explicitRungeKutta(tableau: ButcherTableau): AbstractSolver {
   return Object.freeze({
     name: tableau.name,
     order: tableau.order,
+    tableau,
     errorOrder,
     step,
     completeDense,

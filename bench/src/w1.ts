@@ -1,0 +1,43 @@
+// W1: Lotka–Volterra forward solve, rtol = atol = 1e-6, 100 save points (see workloads.json).
+import { diffeqsolve, dopri5, pidController, saveAt, tsit5 } from '@odekit/solvers';
+import { loadWorkloads } from '@odekit/testing';
+import { emit, medianMs, setup, tf } from './common.js';
+
+const backend = await setup();
+const w = loadWorkloads().W1;
+// dy = y ⊙ [a, −c] + (r·c) ⊙ [−b, d]: four tensor ops per evaluation
+const lin = tf.tensor1d([w.a, -w.c]);
+const quad = tf.tensor1d([-w.b, w.d]);
+const f = (_t: number, y: tf.Tensor) => tf.add(tf.mul(y, lin), tf.mul(tf.prod(y), quad));
+const y0 = tf.tensor1d(w.y0);
+for (const solver of [dopri5(), tsit5()]) {
+  const solve = () =>
+    diffeqsolve({
+      term: f,
+      solver,
+      t0: w.t0,
+      t1: w.t1,
+      y0,
+      saveat: saveAt({ ts: w.ts }),
+      stepsizeController: pidController({ rtol: w.rtol, atol: w.atol }),
+    });
+  const ms = medianMs(() => solve().dispose(), 20, 10);
+  const sol = solve();
+  const ys = (sol.ys as tf.Tensor).arraySync() as number[][];
+  let maxAbsErr = 0;
+  ys.forEach((row, i) => {
+    row.forEach((v, j) => {
+      maxAbsErr = Math.max(maxAbsErr, Math.abs(v - (w.reference_ys[i]?.[j] as number)));
+    });
+  });
+  emit({
+    workload: 'W1',
+    case: solver.name,
+    backend,
+    msMedian: Number(ms.toFixed(3)),
+    nfe: sol.stats.numFnEvals,
+    steps: sol.stats.numSteps,
+    maxAbsErr: Number(maxAbsErr.toExponential(3)),
+  });
+  sol.dispose();
+}

@@ -1,0 +1,35 @@
+// W4: batch scaling of the W2 model's forward solve, B = 1, 16, 256, 4096 (dopri5 1e-3/1e-6).
+import { diffeqsolve, dopri5, pidController, saveAt } from '@odekit/solvers';
+import { loadWorkloads, lvHybridField, lvHybridParams } from '@odekit/testing';
+import { emit, medianMs, setup, tf } from './common.js';
+
+const backend = await setup();
+const all = loadWorkloads();
+const params = lvHybridParams(all.W2.init);
+for (const B of all.W4.batches) {
+  const y0 = tf.tensor2d(all.W4.y0_rows.slice(0, B));
+  const solve = () =>
+    diffeqsolve({
+      term: lvHybridField,
+      solver: dopri5(),
+      t0: 0,
+      t1: all.W2.ts[all.W2.ts.length - 1] as number,
+      y0,
+      args: params,
+      saveat: saveAt({ ts: all.W2.ts }),
+      stepsizeController: pidController({ rtol: all.W2.rtol, atol: all.W2.atol }),
+    });
+  const runs = B >= 4096 ? 10 : 15;
+  const ms = medianMs(() => solve().dispose(), runs, 3);
+  const sol = solve();
+  emit({
+    workload: 'W4',
+    case: `B=${B}`,
+    backend,
+    msMedian: Number(ms.toFixed(3)),
+    nfe: sol.stats.numFnEvals,
+    steps: sol.stats.numSteps,
+  });
+  sol.dispose();
+  y0.dispose();
+}
