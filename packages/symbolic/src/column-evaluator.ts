@@ -16,10 +16,20 @@ export class ColumnEvaluator {
   private readonly pool: Float64Array[] = [];
   private readonly owned: Float64Array[] = [];
 
+  private aborted = false;
+  /**
+   * When true (the search's setting), evaluation stops at the first operator whose output holds a
+   * NaN or an infinity and the whole result is NaN, as SymbolicRegression.jl does; the default
+   * (false) gives every row its own value.
+   */
+  readonly abortOnNonFinite: boolean;
+
   constructor(
     readonly columns: Columns,
     length?: number,
+    { abortOnNonFinite = false }: { abortOnNonFinite?: boolean } = {},
   ) {
+    this.abortOnNonFinite = abortOnNonFinite;
     const lengths = Object.values(columns).map((c) => c.length);
     const n = length ?? lengths[0] ?? 1;
     for (const [name, col] of Object.entries(columns)) {
@@ -39,8 +49,13 @@ export class ColumnEvaluator {
 
   /** Evaluates `node` into `out` (allocated when omitted) and returns it. */
   evaluate(node: ExprNode, out: Float64Array = new Float64Array(this.length)): Float64Array {
+    this.aborted = false;
     const r = this.eval(node, out);
-    if (typeof r === 'number') out.fill(r);
+    if (this.aborted) {
+      if (typeof r !== 'number' && r !== out) this.release(r);
+      out.fill(Number.NaN);
+      this.aborted = false;
+    } else if (typeof r === 'number') out.fill(r);
     else if (r !== out) {
       out.set(r);
       this.release(r);
@@ -72,6 +87,20 @@ export class ColumnEvaluator {
     return this.take();
   }
 
+  /** In abort mode, flags a non-finite column (one pass: a NaN or ±∞ makes the sum non-finite). */
+  private check(o: Float64Array): void {
+    let sum = 0;
+    for (let i = 0; i < this.length; i++) sum += o[i] as number;
+    if (!Number.isFinite(sum)) this.aborted = true;
+  }
+
+  /** Releases owned inputs and returns NaN when the evaluation was aborted below. */
+  private bail(a: Float64Array | number, b?: Float64Array | number): number {
+    if (typeof a !== 'number') this.release(a);
+    if (b !== undefined && typeof b !== 'number') this.release(b);
+    return Number.NaN;
+  }
+
   private eval(node: ExprNode, dest?: Float64Array): Float64Array | number {
     switch (node.kind) {
       case 'const':
@@ -85,36 +114,54 @@ export class ColumnEvaluator {
       }
       case 'unary': {
         const a = this.eval(node.arg);
+        if (this.aborted) return this.bail(a);
         if (typeof a === 'number') return unaryScalar(node.op, a);
         const o = this.target(dest, a);
         unaryKernel(node.op, a, o, this.length);
         if (o !== a) this.release(a);
+        if (this.abortOnNonFinite && RISKY_UNARY.has(node.op)) this.check(o);
         return o;
       }
       case 'binary': {
         const a = this.eval(node.left);
+        if (this.aborted) return this.bail(a);
         const b = this.eval(node.right);
+        if (this.aborted) return this.bail(a, b);
+        const risky = this.abortOnNonFinite && (node.op === '/' || node.op === '^');
         if (typeof a === 'number') {
           if (typeof b === 'number') return binaryScalar(node.op, a, b);
           const o = this.target(dest, b);
           scalarColKernel(node.op, a, b, o, this.length);
           if (o !== b) this.release(b);
+          if (risky) this.check(o);
           return o;
         }
         if (typeof b === 'number') {
           const o = this.target(dest, a);
           colScalarKernel(node.op, a, b, o, this.length);
           if (o !== a) this.release(a);
+          if (risky) this.check(o);
           return o;
         }
         const o = this.target(dest, a, b);
         colColKernel(node.op, a, b, o, this.length);
         if (o !== b) this.release(b);
         if (o !== a) this.release(a);
+        if (risky) this.check(o);
         return o;
       }
     }
   }
+}
+
+const RISKY_UNARY: ReadonlySet<string> = new Set(['exp', 'log', 'sqrt', 'inv', 'square', 'cube']);
+
+/**
+ * `a^b`: `exp(b·log a)` for a > 0 (about 3× faster than `Math.pow` in V8, relative error about
+ * 1e-16·|b·log a|), `Math.pow` otherwise (negative bases, zero, NaN).
+ */
+export function fastPow(a: number, b: number): number {
+  return a > 0 && a < Number.POSITIVE_INFINITY ? Math.exp(b * Math.log(a)) : a ** b;
 }
 
 /** Float64 value of a unary operator on a scalar. */
@@ -188,6 +235,18 @@ function unaryKernel(op: string, a: Float64Array, o: Float64Array, n: number): v
     case 'square':
       for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number);
       return;
+    case 'cube':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number) * (a[i] as number);
+      return;
+    case 'inv':
+      for (let i = 0; i < n; i++) o[i] = 1 / (a[i] as number);
+      return;
+    case 'tanh':
+      for (let i = 0; i < n; i++) o[i] = Math.tanh(a[i] as number);
+      return;
+    case 'abs':
+      for (let i = 0; i < n; i++) o[i] = Math.abs(a[i] as number);
+      return;
     default:
       for (let i = 0; i < n; i++) o[i] = unaryScalar(op, a[i] as number);
   }
@@ -206,6 +265,9 @@ function colColKernel(op: string, a: Float64Array, b: Float64Array, o: Float64Ar
       return;
     case '/':
       for (let i = 0; i < n; i++) o[i] = (a[i] as number) / (b[i] as number);
+      return;
+    case '^':
+      for (let i = 0; i < n; i++) o[i] = fastPow(a[i] as number, b[i] as number);
       return;
     default:
       for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a[i] as number, b[i] as number);
@@ -226,9 +288,15 @@ function colScalarKernel(op: string, a: Float64Array, b: number, o: Float64Array
     case '/':
       for (let i = 0; i < n; i++) o[i] = (a[i] as number) / b;
       return;
+    case '^':
+      if (b === 2) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number);
+      else if (b === 3) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number) * (a[i] as number);
+      else if (b === 1) o.set(a);
+      else if (b === -1) for (let i = 0; i < n; i++) o[i] = 1 / (a[i] as number);
+      else for (let i = 0; i < n; i++) o[i] = fastPow(a[i] as number, b);
+      return;
     default:
-      if (op === '^' && b === 2) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number);
-      else for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a[i] as number, b);
+      for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a[i] as number, b);
   }
 }
 
@@ -245,6 +313,9 @@ function scalarColKernel(op: string, a: number, b: Float64Array, o: Float64Array
       return;
     case '/':
       for (let i = 0; i < n; i++) o[i] = a / (b[i] as number);
+      return;
+    case '^':
+      for (let i = 0; i < n; i++) o[i] = fastPow(a, b[i] as number);
       return;
     default:
       for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a, b[i] as number);

@@ -40,6 +40,7 @@ export {
   type UnaryOpSpec,
 } from './operators.js';
 export { ExpressionSyntaxError, parseExpression } from './parse.js';
+export { type RefitOptions, refitConstants } from './refit-constants.js';
 export { roundConstants } from './round-constants.js';
 export {
   DEFAULT_MUTATION_WEIGHTS,

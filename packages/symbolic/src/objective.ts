@@ -18,7 +18,14 @@ function makeView(columns: Record<string, Float64Array>, y: Float64Array, w: Flo
   const n = y.length;
   let sumWeights = n;
   if (w) sumWeights = w.reduce((a, b) => a + b, 0);
-  return { evaluator: new ColumnEvaluator(columns, n), y, weights: w, sumWeights, n, out: new Float64Array(n) };
+  return {
+    evaluator: new ColumnEvaluator(columns, n, { abortOnNonFinite: true }),
+    y,
+    weights: w,
+    sumWeights,
+    n,
+    out: new Float64Array(n),
+  };
 }
 
 /** Weighted mean squared error of the prediction column `f` (Infinity when not finite). */

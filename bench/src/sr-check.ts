@@ -1,0 +1,104 @@
+// Recovery checks for the SR workload (SRBench's rule, adapted): see sr.ts.
+import { createRng } from '@odekit/core';
+import { type Expression, refitConstants, roundConstants } from '../../packages/symbolic/src/index.js';
+
+export type Box = Record<string, [number, number]>;
+export type Columns = Record<string, Float64Array>;
+
+/** `n` uniform samples in `box` from a seeded stream. */
+export function sampleBox(box: Box, n: number, seed: number): Columns {
+  const rng = createRng(seed);
+  const out: Columns = {};
+  for (const name of Object.keys(box)) out[name] = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (const [name, [lo, hi]] of Object.entries(box))
+      (out[name] as Float64Array)[i] = lo + (hi - lo) * rng.nextFloat();
+  }
+  return out;
+}
+
+export function slice(cols: Columns, from: number, to: number): Columns {
+  const out: Columns = {};
+  for (const [k, v] of Object.entries(cols)) out[k] = v.slice(from, to);
+  return out;
+}
+
+const rms = (v: Float64Array): number => Math.sqrt(v.reduce((a, b) => a + b * b, 0) / v.length);
+
+export function r2(pred: Float64Array, y: Float64Array): number {
+  const mean = y.reduce((a, b) => a + b, 0) / y.length;
+  let ssr = 0;
+  let sst = 0;
+  y.forEach((v, i) => {
+    ssr += ((pred[i] as number) - v) ** 2;
+    sst += (v - mean) ** 2;
+  });
+  return Number.isFinite(ssr) ? 1 - ssr / sst : Number.NEGATIVE_INFINITY;
+}
+
+/** NRMSE = RMSE / std(y). */
+export function nrmse(pred: Float64Array, y: Float64Array): number {
+  const mean = y.reduce((a, b) => a + b, 0) / y.length;
+  const err = pred.map((p, i) => p - (y[i] as number));
+  const std = rms(y.map((v) => v - mean));
+  const e = rms(err);
+  return Number.isFinite(e) ? e / std : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * (a) equivalence up to an additive constant or a non-zero factor after rounding the constants to
+ * 3 decimals, checked numerically: the best affine map a·model + b must match the truth within 1 %
+ * of its standard deviation (max error) on 2,000 points of a box 50 % larger than the data's (an extrapolation test that
+ * polynomial look-alikes fail);
+ * (b) NRMSE ≤ 1e-3 on the clean test split after refitting the constants on the clean train split;
+ * (c) no variable outside the truth's.
+ */
+export function isRecovered(
+  model: Expression,
+  truth: Expression,
+  box: Box,
+  train: { X: Columns; y: Float64Array },
+  test: { X: Columns; y: Float64Array },
+): boolean {
+  const tv = new Set(truth.variables);
+  if (!model.variables.every((v) => tv.has(v))) return false;
+  const refit = refitConstants(model, { X: train.X, y: train.y, iterations: 200 });
+  if (!(nrmse(refit.evaluate(test.X), test.y) <= 1e-3)) return false;
+  const big: Box = {};
+  for (const [k, [lo, hi]] of Object.entries(box)) big[k] = [lo, hi + 0.5 * (hi - lo)];
+  const X = sampleBox(big, 2000, 12345);
+  const m = roundConstants(refit, 3).evaluate(X);
+  const t = truth.evaluate(X);
+  const ok: number[] = [];
+  m.forEach((v, i) => {
+    if (Number.isFinite(v) && Number.isFinite(t[i] as number)) ok.push(i);
+  });
+  if (ok.length < 0.9 * m.length) return false;
+  // least squares for t ≈ a·m + b
+  let sm = 0;
+  let st = 0;
+  let smm = 0;
+  let smt = 0;
+  for (const i of ok) {
+    const a = m[i] as number;
+    const b = t[i] as number;
+    sm += a;
+    st += b;
+    smm += a * a;
+    smt += a * b;
+  }
+  const n = ok.length;
+  const den = n * smm - sm * sm;
+  if (!(Math.abs(den) > 1e-300)) return false;
+  const a = (n * smt - sm * st) / den;
+  const b = (st - a * sm) / n;
+  if (!(Math.abs(a) > 1e-9)) return false;
+  let maxErr = 0;
+  let sq = 0;
+  const tMean = st / n;
+  for (const i of ok) {
+    maxErr = Math.max(maxErr, Math.abs(a * (m[i] as number) + b - (t[i] as number)));
+    sq += ((t[i] as number) - tMean) ** 2;
+  }
+  return maxErr <= 0.01 * Math.sqrt(sq / n);
+}

@@ -1,0 +1,147 @@
+// SR workload: PySR-style symbolic regression on the 10 targets of fixtures/sr-bench.json.
+// Protocol (one for all targets): 10,000 uniform samples in the target's box, 75/25 train/test
+// split, noise 0 and 1 % of the target's RMS (Gaussian, on the train targets only), operators
+// + - * / ^ exp log sin cos sqrt, maxSize 30, 60 s per run (--seconds to change), seed 0.
+// Prints one JSON line per target and noise level, a summary per noise level, and the SR-eval
+// line (candidate evaluations per second for 10-node expressions on 1,000 rows, one core).
+// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--eval-only]
+import { readFileSync } from 'node:fs';
+import { createRng } from '@odekit/core';
+import {
+  binary,
+  ColumnEvaluator,
+  constant,
+  type ExprNode,
+  parseExpression,
+  symbolicRegression,
+  unary,
+  variable,
+} from '../../packages/symbolic/src/index.js';
+import { type Box, isRecovered, r2, sampleBox, slice } from './sr-check.js';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const seconds = Number(arg('seconds') ?? 60);
+const only = arg('only');
+const noises = arg('noise') !== undefined ? [Number(arg('noise'))] : [0, 0.01];
+const emit = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
+
+interface Target {
+  id: string;
+  expr: string;
+  vars: Box;
+}
+const targets = (
+  JSON.parse(readFileSync(new URL('../fixtures/sr-bench.json', import.meta.url), 'utf8')) as Target[]
+).filter((t) => only === undefined || t.id.startsWith(only));
+
+const BINARY = ['+', '-', '*', '/', '^'] as const;
+const UNARY = ['exp', 'log', 'sin', 'cos', 'sqrt'] as const;
+
+async function runOne(t: Target, k: number, noise: number) {
+  const truth = parseExpression(t.expr);
+  const all = sampleBox(t.vars, 10000, 1000 + k);
+  const yAll = truth.evaluate(all);
+  const train = { X: slice(all, 0, 7500), y: yAll.slice(0, 7500) };
+  const test = { X: slice(all, 7500, 10000), y: yAll.slice(7500) };
+  const rms = Math.sqrt(train.y.reduce((a, b) => a + b * b, 0) / train.y.length);
+  const rng = createRng(2000 + k);
+  const yNoisy = train.y.map((v) => v + noise * rms * rng.nextNormal());
+  const mean = yNoisy.reduce((a, b) => a + b, 0) / yNoisy.length;
+  const variance = yNoisy.reduce((a, b) => a + (b - mean) ** 2, 0) / yNoisy.length;
+  const t0 = performance.now();
+  const result = await symbolicRegression({
+    X: train.X,
+    y: yNoisy,
+    seed: 0,
+    maxSize: 30,
+    binaryOperators: [...BINARY],
+    unaryOperators: [...UNARY],
+    constraints: { '^': [-1, 1] },
+    nestedConstraints: {
+      exp: { exp: 0, log: 0 },
+      log: { exp: 0, log: 0 },
+      sin: { sin: 0, cos: 0 },
+      cos: { sin: 0, cos: 0 },
+      sqrt: { sqrt: 0 },
+    },
+    batching: true,
+    batchSize: 500,
+    iterations: 1_000_000,
+    timeoutSeconds: seconds,
+    ...(noise === 0 ? { earlyStop: (loss: number) => loss < 1e-20 * variance } : {}),
+  });
+  const elapsed = (performance.now() - t0) / 1000;
+  const recovered = isRecovered(result.best.expr, truth, t.vars, train, test);
+  const recoveredOnFront = recovered || result.hallOfFame.some((e) => isRecovered(e.expr, truth, t.vars, train, test));
+  emit({
+    workload: 'SR',
+    case: t.id,
+    noise,
+    best: result.best.expr.toString(),
+    recovered,
+    recoveredOnFront,
+    r2: r2(result.best.expr.evaluate(test.X), test.y),
+    seconds: Number(elapsed.toFixed(2)),
+    evaluations: result.evaluations,
+  });
+  return { recovered, recoveredOnFront };
+}
+
+/** A random tree with exactly `size` nodes over the benchmark's operators. */
+function randomTree(size: number, next: () => number, names: string[]): ExprNode {
+  if (size === 1) {
+    return next() < 0.5 ? variable(names[Math.floor(next() * names.length)] as string) : constant(0.1 + 2 * next());
+  }
+  if (size === 2 || next() < 0.3)
+    return unary(UNARY[Math.floor(next() * UNARY.length)] ?? 'exp', randomTree(size - 1, next, names));
+  const left = 1 + Math.floor(next() * (size - 2));
+  return binary(
+    BINARY[Math.floor(next() * BINARY.length)] ?? '+',
+    randomTree(left, next, names),
+    randomTree(size - 1 - left, next, names),
+  );
+}
+
+function evalSpeed(): Record<string, unknown> {
+  const n = 1000;
+  const X = sampleBox({ x: [0.1, 5], y: [0.1, 5] }, n, 7);
+  const y = X.x as Float64Array;
+  const rng = createRng(11);
+  const trees = Array.from({ length: 200 }, () => randomTree(10, () => rng.nextFloat(), ['x', 'y']));
+  const ev = new ColumnEvaluator(X, n, { abortOnNonFinite: true });
+  const out = new Float64Array(n);
+  const loss = (t: ExprNode): number => {
+    ev.evaluate(t, out);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += ((out[i] as number) - (y[i] as number)) ** 2;
+    return s / n;
+  };
+  for (let w = 0; w < 5; w++) for (const t of trees) loss(t);
+  let count = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 3000) {
+    for (const t of trees) loss(t);
+    count += trees.length;
+  }
+  const evalsPerSecond = Math.round(count / ((performance.now() - t0) / 1000));
+  return { workload: 'SR-eval', evalsPerSecond, nodes: 10, rows: n, expressions: trees.length };
+}
+
+if (process.argv.includes('--eval-only')) {
+  emit(evalSpeed());
+} else {
+  for (const noise of noises) {
+    let recovered = 0;
+    let recoveredOnFront = 0;
+    for (const [k, t] of targets.entries()) {
+      const r = await runOne(t, k, noise);
+      recovered += r.recovered ? 1 : 0;
+      recoveredOnFront += r.recoveredOnFront ? 1 : 0;
+    }
+    emit({ workload: 'SR', case: 'summary', noise, recovered, recoveredOnFront, total: targets.length });
+  }
+  emit(evalSpeed());
+}
