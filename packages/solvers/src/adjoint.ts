@@ -1,5 +1,6 @@
 import type { Tree } from '@odekit/core';
 import type * as tf from '@tensorflow/tfjs-core';
+import { replayController } from './controllers.js';
 import { backendOnHost, hostEngine, tapeIsRecording, tensorEngine } from './engine.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
 import { packHost, packRow, rowsToTree } from './packing.js';
@@ -30,22 +31,34 @@ export interface Adjoint {
  * tape-free host engine.
  */
 export function runPlain(problem: SolveProblem): AdjointOutput {
-  const useHost = !tapeIsRecording() && backendOnHost() && problem.solver.stepHost !== undefined;
-  if (useHost) {
+  const hostCapable = backendOnHost() && problem.solver.stepHost !== undefined;
+  if (hostCapable && !tapeIsRecording()) {
     const y0 = Float64Array.from(packHost(problem.layout, problem.y0));
-    return finishOutput(
-      problem,
-      integrate({ ...loopOptions(problem), engine: hostEngine(problem.hostField(problem.args), problem.solver), y0 }),
-    );
+    const engine = hostEngine(problem.hostField(problem.args), problem.solver);
+    return finishOutput(problem, integrate({ ...loopOptions(problem), engine, y0 }));
+  }
+  let options = loopOptions(problem);
+  let chosen: IntegrateOutput | undefined;
+  if (hostCapable && problem.controller.adaptive) {
+    // Choose the steps with a tape-free pass, then replay exactly those steps under the tape:
+    // every adjoint then differentiates the same discrete solution.
+    const y0 = Float64Array.from(packHost(problem.layout, problem.y0));
+    const saveat = { ...problem.saveat, ts: [], t0: false, t1: false, steps: false, dense: false };
+    const engine = hostEngine(problem.hostField(problem.args), problem.solver);
+    chosen = integrate({ ...options, saveat, progress: undefined, engine, y0 });
+    const hs = chosen.steps.map((s) => s.h);
+    options = {
+      ...options,
+      controller: replayController(hs, problem.controller),
+      dt0: hs[0] ?? problem.dt0,
+      maxSteps: Math.max(1, hs.length),
+    };
   }
   const y0 = packRow(problem.layout, problem.y0);
-  const out = integrate({
-    ...loopOptions(problem),
-    engine: tensorEngine(problem.rowField(problem.args), problem.solver),
-    y0,
-  });
+  const out = integrate({ ...options, engine: tensorEngine(problem.rowField(problem.args), problem.solver), y0 });
   y0.dispose();
-  return finishOutput(problem, out);
+  if (chosen === undefined) return finishOutput(problem, out);
+  return finishOutput(problem, { ...out, stats: chosen.stats, result: chosen.result });
 }
 
 function loopOptions(problem: SolveProblem) {

@@ -1,9 +1,10 @@
 import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Adjoint, type AdjointOutput, runPlain } from './adjoint.js';
+import { cotangentRows, type FieldVjp, makeFieldVjp, splitArgs } from './adjoint-util.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
-import { packHost, packRow, rowsToTree, unpackHost } from './packing.js';
+import { packHost, rowsToTree, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import { polyEval } from './runge-kutta/poly.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
@@ -104,15 +105,7 @@ function solveWithCheckpoints(
   const { layout } = problem;
   const N = layout.size;
   const y0Leaves = treeFlatten<tf.Tensor>(problem.y0).leaves;
-  const argsFlat = treeFlatten<unknown>((problem.args ?? null) as Tree<unknown>);
-  const argIdx = argsFlat.leaves.flatMap((l, i) => (l instanceof tf.Tensor ? [i] : []));
-  const argsWith = (tensors: readonly tf.Tensor[]) => {
-    const leaves = [...argsFlat.leaves];
-    argIdx.forEach((i, j) => {
-      leaves[i] = tensors[j];
-    });
-    return treeUnflatten(argsFlat.treedef, leaves);
-  };
+  const { tensors: argTensors, argsWith } = splitArgs(problem.args);
   let meta: IntegrateOutput | undefined;
   const run = customGrad((inputs: { y0: tf.Tensor[]; args: tf.Tensor[] }, save) => {
     const args = argsWith(inputs.args);
@@ -152,7 +145,7 @@ function solveWithCheckpoints(
         }),
     };
   });
-  const ys = run({ y0: y0Leaves, args: argIdx.map((i) => argsFlat.leaves[i] as tf.Tensor) });
+  const ys = run({ y0: y0Leaves, args: argTensors });
   const m = meta as IntegrateOutput;
   return { ts: m.ts, ys, stats: m.stats, result: m.result, denseSteps: m.denseSteps };
 }
@@ -165,9 +158,14 @@ class CheckpointStore {
   private readonly byStep = new Map<number, Checkpoint>();
   private stride = 1;
   constructor(
-    private readonly capacity: number | undefined,
+    readonly capacity: number | undefined,
     private readonly n: number,
   ) {}
+
+  /** The steps that have a checkpoint, ascending. */
+  steps(): number[] {
+    return [...this.byStep.keys()].sort((a, b) => a - b);
+  }
 
   put(step: number, y: Float64Array, stages: HostDense | undefined): void {
     if (step % this.stride !== 0 && step !== 0) return;
@@ -232,17 +230,15 @@ class CheckpointStore {
 
   /** The checkpoint tensors in step order (what the forward pass hands to `save`). */
   tensors(): tf.Tensor2D[] {
-    return [...this.byStep.keys()].sort((a, b) => a - b).map((s) => (this.byStep.get(s) as Checkpoint).rows);
+    return this.steps().map((s) => (this.byStep.get(s) as Checkpoint).rows);
   }
 
   /** Points the checkpoints at the engine's saved copies (same order as {@link tensors}). */
   rebind(saved: tf.Tensor[]): void {
-    [...this.byStep.keys()]
-      .sort((a, b) => a - b)
-      .forEach((s, i) => {
-        const c = this.byStep.get(s) as Checkpoint;
-        this.byStep.set(s, { ...c, rows: saved[i] as tf.Tensor2D });
-      });
+    this.steps().forEach((s, i) => {
+      const c = this.byStep.get(s) as Checkpoint;
+      this.byStep.set(s, { ...c, rows: saved[i] as tf.Tensor2D });
+    });
   }
 }
 
@@ -260,7 +256,7 @@ function backward(
   const N = layout.size;
   const fHost: HostField = problem.hostField(args);
   const nSteps = out.steps.length;
-  const ctTensor = tf.tidy(() => packRow2(layout, dy, out.ts.length));
+  const ctTensor = tf.tidy(() => cotangentRows(layout, dy, out.ts.length));
   const ct = (ctTensor.dataSync() as Float32Array).slice();
   ctTensor.dispose();
   // cotangents per source
@@ -279,37 +275,21 @@ function backward(
   const argGrads = inputs.args.map((a) => new Float64Array(a.size));
   const fvjp = makeFieldVjp(problem, inputs.args, args);
 
-  // states of steps [a, b) are produced by replaying from the nearest checkpoint
-  const stepState = (k: number): { y: Float64Array; k: Float32Array[] | undefined } => {
-    const c = store.nearest(k);
-    let y = store.state(c);
-    if (c.step === k) return { y, k: store.stages(c) };
-    const engine = hostEngine(fHost, problem.solver);
-    for (let s = c.step; s < k; s++) {
+  const engine = hostEngine(fHost, problem.solver);
+  const advance = (y: Float64Array, from: number, to: number): Float64Array => {
+    let z = y;
+    for (let s = from; s < to; s++) {
       const st = out.steps[s] as { t0: number; h: number };
-      y = engine.step(st.t0, st.h, y, undefined, false).y1 as Float64Array;
+      z = engine.step(st.t0, st.h, z, undefined, false).y1 as Float64Array;
     }
-    return { y, k: undefined };
+    return z;
   };
-  // walk segments from the end; cache replayed states of the current segment
-  let cache = new Map<number, Float64Array>();
-  for (let k = nSteps - 1; k >= 0; k--) {
+  const vjpStep = (k: number, y: Float64Array, stages: Float32Array[] | undefined) => {
     for (const row of endCt.get(k) ?? []) addRow(lambda, row);
-    let state: { y: Float64Array; k: Float32Array[] | undefined };
-    const cached = cache.get(k);
-    if (cached) state = { y: cached, k: undefined };
-    else {
-      state = stepState(k);
-      if (state.k === undefined) {
-        // replay the segment once, caching its states (bounded by the checkpoint stride)
-        cache = replaySegment(problem, store, out, k, fHost);
-        state = { y: cache.get(k) ?? state.y, k: undefined };
-      }
-    }
     stepVjp(
       tab,
       out.steps[k] as { t0: number; h: number },
-      state,
+      { y, k: stages },
       interpCt.get(k) ?? [],
       ct,
       lambda,
@@ -318,74 +298,35 @@ function backward(
       fHost,
       N,
     );
-    cache.delete(k);
+  };
+  // Steps [a, b) from the state at a, last step first. Segments longer than the budget are
+  // bisected (replay to the midpoint, recurse right, then left): memory O(budget + log n)
+  // states, recomputation O(n log n).
+  const budget = Math.max(1, store.capacity ?? nSteps);
+  const segment = (a: number, yA: Float64Array, b: number): void => {
+    if (b - a <= budget) {
+      const states = [yA];
+      for (let s = a; s < b - 1; s++) states.push(advance(states[states.length - 1] as Float64Array, s, s + 1));
+      for (let s = b - 1; s >= a; s--) vjpStep(s, states[s - a] as Float64Array, undefined);
+      return;
+    }
+    const mid = a + Math.ceil((b - a) / 2);
+    segment(mid, advance(yA, a, mid), b);
+    segment(a, yA, mid);
+  };
+  const starts = store.steps().filter((s) => s < nSteps);
+  for (let q = starts.length - 1; q >= 0; q--) {
+    const a = starts[q] as number;
+    const b = q + 1 < starts.length ? (starts[q + 1] as number) : nSteps;
+    const c = store.nearest(a);
+    const stages = store.stages(c);
+    if (stages !== undefined && b === a + 1) vjpStep(a, store.state(c), stages);
+    else segment(a, store.state(c), b);
   }
   for (const row of y0Rows) addRow(lambda, row);
   const gY0 = unpackHost(layout, lambda);
   const gArgs = argGrads.map((g, j) => tf.tensor(Float32Array.from(g), (inputs.args[j] as tf.Tensor).shape, 'float32'));
   return { y0: treeFlatten<tf.Tensor>(gY0).leaves, args: gArgs };
-}
-
-/** Replays the checkpoint segment that contains step k, returning the states at its steps. */
-function replaySegment(
-  problem: SolveProblem,
-  store: CheckpointStore,
-  out: IntegrateOutput,
-  k: number,
-  fHost: HostField,
-): Map<number, Float64Array> {
-  const c = store.nearest(k);
-  const states = new Map<number, Float64Array>();
-  let y = store.state(c);
-  const engine = hostEngine(fHost, problem.solver);
-  for (let s = c.step; s <= k; s++) {
-    states.set(s, y);
-    if (s === k) break;
-    const st = out.steps[s] as { t0: number; h: number };
-    y = engine.step(st.t0, st.h, y, undefined, false).y1 as Float64Array;
-  }
-  return states;
-}
-
-type FieldVjp = (t: number, y: Float64Array, ct: Float64Array, argGrads: Float64Array[]) => Float32Array;
-
-/** `v = J_y f(t, y)ᵀ·ct` on host arrays; adds `J_θ fᵀ·ct` into `argGrads`. One taped f evaluation. */
-function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], args: unknown): FieldVjp {
-  const { layout } = problem;
-  const engine = tf.engine() as unknown as {
-    gradients(
-      f: () => tf.Tensor,
-      xs: tf.Tensor[],
-      dy?: tf.Tensor,
-      allowNoGradients?: boolean,
-    ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
-  };
-  return (t, y, ct, argGrads) => {
-    const yTree = unpackHost(layout, y);
-    const yLeaves = treeFlatten<tf.Tensor>(yTree).leaves;
-    const dy = tf.tensor2d(Float32Array.from(ct), [1, layout.size]);
-    const { value, grads } = engine.gradients(
-      () => packRow(layout, problem.vectorField(t, yTree, args)),
-      [...yLeaves, ...argTensors],
-      dy,
-      true,
-    );
-    const gy = yLeaves.map((leaf, i) => grads[i] ?? tf.zerosLike(leaf));
-    const v = packHost(layout, treeUnflatten(layout.treedef, gy)).slice();
-    argTensors.forEach((_, j) => {
-      const g = grads[yLeaves.length + j];
-      if (g === undefined) return;
-      const gv = g.dataSync();
-      const acc = argGrads[j] as Float64Array;
-      for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (gv[i] as number);
-    });
-    value.dispose();
-    dy.dispose();
-    for (const g of grads) g?.dispose();
-    for (const g of gy) if (!grads.includes(g)) g.dispose();
-    for (const l of yLeaves) l.dispose();
-    return v;
-  };
 }
 
 /**
@@ -489,12 +430,4 @@ function combine(
     for (let i = 0; i < N; i++) out[i] = (out[i] as number) + c * (kj[i] as number);
   }
   return out;
-}
-
-/** Cotangent leaves `[nSaved, ...shape]` → rows `[nSaved, N]` in the packed layout. */
-function packRow2(layout: SolveProblem['layout'], dy: Tree<tf.Tensor>, n: number): tf.Tensor2D {
-  const leaves = treeFlatten<tf.Tensor>(dy).leaves;
-  if (leaves.length === 1) return tf.reshape(leaves[0] as tf.Tensor, [n, layout.size]);
-  const parts = leaves.map((l, i) => tf.reshape(l, [n, layout.batch, layout.sampleSizes[i] as number]));
-  return tf.reshape(tf.concat(parts, 2), [n, layout.size]);
 }

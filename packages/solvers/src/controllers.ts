@@ -6,7 +6,9 @@ export interface ControllerState {
   readonly prevInv: number;
   readonly prevPrevInv: number;
   /** Whether the last step was rejected: the next accepted step may then not grow (HNW §II.4). */
-  readonly rejected: boolean;
+  readonly rejected?: boolean;
+  /** Position in a scripted step sequence (see {@link replayController}). */
+  readonly index?: number;
 }
 
 /** What {@link StepSizeController.adapt} decides. */
@@ -185,7 +187,7 @@ export function pidController(options: PidOptions = {}): StepSizeController {
       const f1 = b1 === 0 ? 1 : inv ** b1;
       const f2 = b2 === 0 ? 1 : state.prevInv ** b2;
       const f3 = b3 === 0 ? 1 : state.prevPrevInv ** b3;
-      const upper = accept && state.rejected ? Math.min(1, factormax) : factormax;
+      const upper = accept && state.rejected === true ? Math.min(1, factormax) : factormax;
       factor = Math.min(Math.max(safety * f1 * f2 * f3, factormin), upper);
       if (Number.isNaN(factor)) factor = accept ? 1 : factormin;
     }
@@ -211,5 +213,33 @@ export function pidController(options: PidOptions = {}): StepSizeController {
     jumpTs: sortTimes('jumpTs', jumpTs),
     initialState: () => ({ prevInv: 1, prevPrevInv: 1, rejected: false }),
     adapt,
+  });
+}
+
+/**
+ * Replays a recorded sequence of accepted step sizes: every step is accepted (if finite) and
+ * the next step is the next recorded one. The direct adjoint uses it to run the taped tensor
+ * pass over exactly the steps a tape-free pass chose, so every adjoint differentiates the same
+ * discrete solution. `jumpTs`/`stepTs` are kept so first-same-as-last reuse matches.
+ */
+export function replayController(steps: readonly number[], like: StepSizeController): StepSizeController {
+  return Object.freeze({
+    kind: 'constant',
+    adaptive: false,
+    rtol: like.rtol,
+    atol: like.atol,
+    dtmin: undefined,
+    dtmax: undefined,
+    stepTs: like.stepTs,
+    jumpTs: like.jumpTs,
+    initialState: () => ({ prevInv: 1, prevPrevInv: 1, rejected: false, index: 0 }),
+    adapt: (dt: number, errNorm: number, _order: number, state: ControllerState) => {
+      const index = (state.index ?? 0) + 1;
+      return {
+        accept: Number.isFinite(errNorm),
+        dtNext: Math.abs(steps[index] ?? dt),
+        state: { ...state, index },
+      };
+    },
   });
 }

@@ -1,4 +1,5 @@
 export { type Adjoint, type AdjointOutput, directAdjoint } from './adjoint.js';
+export { type BacksolveOptions, backsolveAdjoint } from './backsolve-adjoint.js';
 export { type CheckpointOptions, recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 export {
   type AdaptResult,

@@ -1,0 +1,83 @@
+import { type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { packHost, packRow, type StateLayout, unpackHost } from './packing.js';
+import type { SolveProblem } from './problem.js';
+
+/** The tensor leaves of `args` (what gets gradients) and a way to rebuild `args` around replacements. */
+export function splitArgs(args: unknown): {
+  tensors: tf.Tensor[];
+  argsWith: (tensors: readonly tf.Tensor[]) => unknown;
+} {
+  const flat = treeFlatten<unknown>((args ?? null) as Tree<unknown>);
+  const idx = flat.leaves.flatMap((l, i) => (l instanceof tf.Tensor ? [i] : []));
+  return {
+    tensors: idx.map((i) => flat.leaves[i] as tf.Tensor),
+    argsWith: (tensors) => {
+      const leaves = [...flat.leaves];
+      idx.forEach((i, j) => {
+        leaves[i] = tensors[j];
+      });
+      return treeUnflatten(flat.treedef, leaves);
+    },
+  };
+}
+
+/**
+ * `v = J_y f(t, y)ᵀ·ct` on host arrays; adds `J_θ fᵀ·ct` into `argGrads`; passes `f(t, y)` to
+ * `onValue` when given.
+ */
+export type FieldVjp = (
+  t: number,
+  y: Float64Array,
+  ct: Float64Array,
+  argGrads: Float64Array[],
+  onValue?: (f: Float32Array) => void,
+) => Float32Array;
+
+/** Builds a {@link FieldVjp}: one taped evaluation of the vector field per call. */
+export function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], args: unknown): FieldVjp {
+  const { layout } = problem;
+  const engine = tf.engine() as unknown as {
+    gradients(
+      f: () => tf.Tensor,
+      xs: tf.Tensor[],
+      dy?: tf.Tensor,
+      allowNoGradients?: boolean,
+    ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
+  };
+  return (t, y, ct, argGrads, onValue) => {
+    const yTree = unpackHost(layout, y);
+    const yLeaves = treeFlatten<tf.Tensor>(yTree).leaves;
+    const dy = tf.tensor2d(Float32Array.from(ct), [1, layout.size]);
+    const { value, grads } = engine.gradients(
+      () => packRow(layout, problem.vectorField(t, yTree, args)),
+      [...yLeaves, ...argTensors],
+      dy,
+      true,
+    );
+    const gy = yLeaves.map((leaf, i) => grads[i] ?? tf.zerosLike(leaf));
+    const v = packHost(layout, treeUnflatten(layout.treedef, gy)).slice();
+    argTensors.forEach((_, j) => {
+      const g = grads[yLeaves.length + j];
+      if (g === undefined) return;
+      const gv = g.dataSync();
+      const acc = argGrads[j] as Float64Array;
+      for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (gv[i] as number);
+    });
+    if (onValue) onValue((value.dataSync() as Float32Array).slice());
+    value.dispose();
+    dy.dispose();
+    for (const g of grads) g?.dispose();
+    for (const g of gy) if (!grads.includes(g)) g.dispose();
+    for (const l of yLeaves) l.dispose();
+    return v;
+  };
+}
+
+/** Cotangent leaves `[nSaved, ...shape]` → rows `[nSaved, N]` in the packed layout. */
+export function cotangentRows(layout: StateLayout, dy: Tree<tf.Tensor>, n: number): tf.Tensor2D {
+  const leaves = treeFlatten<tf.Tensor>(dy).leaves;
+  if (leaves.length === 1) return tf.reshape(leaves[0] as tf.Tensor, [n, layout.size]);
+  const parts = leaves.map((l, i) => tf.reshape(l, [n, layout.batch, layout.sampleSizes[i] as number]));
+  return tf.reshape(tf.concat(parts, 2), [n, layout.size]);
+}

@@ -1,0 +1,187 @@
+import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { type Adjoint, type AdjointOutput, runPlain } from './adjoint.js';
+import { cotangentRows, makeFieldVjp, splitArgs } from './adjoint-util.js';
+import type { StepSizeController } from './controllers.js';
+import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
+import { type IntegrateOutput, integrate } from './integrate.js';
+import { checkOptions } from './options.js';
+import { packHost, rowsToTree, unpackHost } from './packing.js';
+import type { SolveProblem } from './problem.js';
+import { saveAt } from './save-at.js';
+import type { AbstractSolver, HostField } from './solver.js';
+
+/** Options of {@link backsolveAdjoint}. */
+export interface BacksolveOptions {
+  /** Solver for the backward augmented system (default: the forward solver). */
+  solver?: AbstractSolver;
+  /** Controller for the backward system (default: the forward controller). */
+  stepsizeController?: StepSizeController;
+}
+
+/**
+ * The continuous adjoint ("optimise-then-discretise", Chen et al. 2018, Neural Ordinary
+ * Differential Equations, arXiv:1806.07366): the backward pass integrates
+ * `y' = f`, `a' = −aᵀ ∂f/∂y`, `g' = −aᵀ ∂f/∂θ` from t1 back to t0, between save times.
+ *
+ * **Approximate and not recommended**: its gradient is that of the continuous problem, with
+ * an error of the size of the tolerances, and the backward re-solve of `y` can drift from the
+ * forward trajectory (badly for unstable or stiff dynamics). Its memory is O(1) in the number
+ * of steps. Prefer {@link recursiveCheckpointAdjoint}, which is exact for the computed solution.
+ * Gradients reach tensors in `args` and `y0` only. Needs an explicit Runge–Kutta solver on a
+ * host backend (cpu, wasm); elsewhere it records the plain tape as `directAdjoint` does.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { valueAndGrad } from '@odekit/core';
+ * import { diffeqsolve, tsit5, pidController, backsolveAdjoint } from '@odekit/solvers';
+ * const loss = (p: { k: tf.Tensor }) => {
+ *   const sol = diffeqsolve({ term: (t, y: tf.Tensor, a: { k: tf.Tensor }) => tf.mul(tf.neg(a.k), y),
+ *     solver: tsit5(), t0: 0, t1: 1, y0: tf.tensor1d([1]), args: p,
+ *     stepsizeController: pidController({ rtol: 1e-6, atol: 1e-8 }), adjoint: backsolveAdjoint() });
+ *   return tf.sum(tf.square(sol.ys as tf.Tensor));
+ * };
+ * const { grads } = valueAndGrad(loss)({ k: tf.scalar(0.5) });
+ * if (Math.abs((grads.k.arraySync() as number) + 2 * Math.exp(-1)) > 1e-3) throw new Error('bad');
+ * ```
+ */
+export function backsolveAdjoint(options: BacksolveOptions = {}): Adjoint {
+  checkOptions('backsolveAdjoint', options, ['solver', 'stepsizeController']);
+  return Object.freeze({
+    name: 'backsolve',
+    solve: (problem: SolveProblem): AdjointOutput => {
+      const solver = options.solver ?? problem.solver;
+      if (
+        !tapeIsRecording() ||
+        !backendOnHost() ||
+        solver.stepHost === undefined ||
+        problem.solver.stepHost === undefined
+      ) {
+        return runPlain(problem);
+      }
+      return solveBacksolve(problem, solver, options.stepsizeController ?? problem.controller);
+    },
+  });
+}
+
+function solveBacksolve(
+  problem: SolveProblem,
+  backSolver: AbstractSolver,
+  backController: StepSizeController,
+): AdjointOutput {
+  const { layout } = problem;
+  const N = layout.size;
+  const { tensors: argTensors, argsWith } = splitArgs(problem.args);
+  const saveat = problem.saveat.t1 ? problem.saveat : saveAt({ ...problem.saveat, t1: true });
+  let meta: IntegrateOutput | undefined;
+  const run = customGrad((inputs: { y0: tf.Tensor[]; args: tf.Tensor[] }) => {
+    const args = argsWith(inputs.args);
+    const y0 = Float64Array.from(packHost(layout, treeUnflatten(layout.treedef, inputs.y0)));
+    const out = integrate({
+      engine: hostEngine(problem.hostField(args), problem.solver),
+      solver: problem.solver,
+      controller: problem.controller,
+      t0: problem.t0,
+      t1: problem.t1,
+      dt0: problem.dt0,
+      y0,
+      batch: layout.batch,
+      saveat,
+      maxSteps: problem.maxSteps,
+      progress: problem.progress,
+    });
+    meta = out;
+    for (const d of out.denseSteps) tf.keep(d.rows);
+    const rows = (out.rows as tf.Tensor2D).dataSync().slice() as Float32Array;
+    const ys = rowsToTree(layout, out.rows, out.ts.length);
+    out.rows?.dispose();
+    return {
+      value: ys,
+      gradFunc: (dy: Tree<tf.Tensor>) =>
+        withSavedTape(() => {
+          const ctTensor = tf.tidy(() => cotangentRows(layout, dy, out.ts.length));
+          const ct = (ctTensor.dataSync() as Float32Array).slice();
+          ctTensor.dispose();
+          const P = inputs.args.reduce((a, t) => a + t.size, 0);
+          const fvjp = makeFieldVjp(problem, inputs.args, args);
+          // augmented state z = [y, a, g]; its field runs one taped evaluation of f
+          const aug: HostField = (t, z) => {
+            const y = z.subarray(0, N);
+            const a = z.subarray(N, 2 * N);
+            const grads = inputs.args.map((x) => new Float64Array(x.size));
+            const out32 = new Float32Array(2 * N + P);
+            const v = fvjp(t, Float64Array.from(y), Float64Array.from(a), grads, (f) => out32.set(f, 0));
+            for (let i = 0; i < N; i++) out32[N + i] = -(v[i] as number);
+            let off = 2 * N;
+            for (const g of grads) {
+              for (let i = 0; i < g.length; i++) out32[off + i] = -(g[i] as number);
+              off += g.length;
+            }
+            return out32;
+          };
+          // the last saved row is y(t1): start there with a = its cotangent
+          const last = out.ts.length - 1;
+          const z = new Float64Array(2 * N + P);
+          for (let i = 0; i < N; i++) z[i] = rows[last * N + i] as number;
+          let tCur = problem.t1;
+          const addCt = (row: number) => {
+            for (let i = 0; i < N; i++) z[N + i] = (z[N + i] as number) + (ct[row * N + i] as number);
+          };
+          addCt(last);
+          const engine = hostEngine(aug, backSolver);
+          for (let row = last - 1; row >= -1; row--) {
+            const tNext = row >= 0 ? (out.ts[row] as number) : problem.t0;
+            if (tNext !== tCur) {
+              const seg = integrate({
+                engine,
+                solver: backSolver,
+                controller: backController,
+                t0: tCur,
+                t1: tNext,
+                dt0: backController.adaptive ? undefined : -(problem.dt0 ?? 0),
+                y0: Float64Array.from(z),
+                batch: 1,
+                saveat: saveAt({ t1: true }),
+                maxSteps: problem.maxSteps,
+                progress: undefined,
+              });
+              const zEnd = seg.rows?.dataSync() ?? [];
+              seg.rows?.dispose();
+              if (seg.result !== 'successful') {
+                throw new Error(
+                  `backsolveAdjoint: the backward solve failed (${seg.result}) at t = ${tCur}; use recursiveCheckpointAdjoint().`,
+                );
+              }
+              // keep float64 for the adjoint parts by re-adding what float32 rows lost is not possible; accept float32
+              for (let i = 0; i < z.length; i++) z[i] = zEnd[i] as number;
+              tCur = tNext;
+            }
+            if (row >= 0) addCt(row);
+          }
+          const gY0 = treeFlatten<tf.Tensor>(unpackHost(layout, z.subarray(N, 2 * N))).leaves;
+          let off = 2 * N;
+          const gArgs = inputs.args.map((x) => {
+            const g = tf.tensor(Float32Array.from(z.subarray(off, off + x.size)), x.shape, 'float32');
+            off += x.size;
+            return g;
+          });
+          return { y0: gY0, args: gArgs };
+        }),
+    };
+  });
+  const ysAll = run({ y0: treeFlatten<tf.Tensor>(problem.y0).leaves, args: argTensors });
+  const m = meta as IntegrateOutput;
+  if (problem.saveat.t1) return { ts: m.ts, ys: ysAll, stats: m.stats, result: m.result, denseSteps: m.denseSteps };
+  // drop the extra t1 row the backward pass needed
+  const n = m.ts.length - 1;
+  const ys = tf.tidy(
+    () =>
+      treeUnflatten(
+        treeFlatten<tf.Tensor>(ysAll).treedef,
+        treeFlatten<tf.Tensor>(ysAll).leaves.map((l) => tf.slice(l, 0, n)),
+      ) as tf.TensorContainer,
+  ) as Tree<tf.Tensor>;
+  for (const l of treeFlatten<tf.Tensor>(ysAll).leaves) l.dispose();
+  return { ts: m.ts.slice(0, n), ys, stats: m.stats, result: m.result, denseSteps: m.denseSteps };
+}
