@@ -10,6 +10,17 @@ export type Columns = Readonly<Record<string, Float64Array>>;
  *
  * The evaluator borrows `columns` (it reads them at each call, so a caller may refill them in
  * place, e.g. for mini-batches). Not re-entrant.
+ *
+ * @throws Error when a column is not a `Float64Array` or the lengths differ; `evaluate` throws when
+ *   a variable has no column.
+ * @example
+ * ```ts
+ * import { ColumnEvaluator, parseExpression } from '@odekit/symbolic';
+ * const ev = new ColumnEvaluator({ x: new Float64Array([1, 2, 3]) });
+ * const out = new Float64Array(3);
+ * ev.evaluate(parseExpression('x^2 + 1').root, out);
+ * if (out.join() !== '2,5,10') throw new Error(out.join());
+ * ```
  */
 export class ColumnEvaluator {
   readonly length: number;
@@ -267,7 +278,11 @@ function colColKernel(op: string, a: Float64Array, b: Float64Array, o: Float64Ar
       for (let i = 0; i < n; i++) o[i] = (a[i] as number) / (b[i] as number);
       return;
     case '^':
-      for (let i = 0; i < n; i++) o[i] = fastPow(a[i] as number, b[i] as number);
+      for (let i = 0; i < n; i++) {
+        const v = a[i] as number;
+        const e = b[i] as number;
+        o[i] = v > 0 && v < Number.POSITIVE_INFINITY ? Math.exp(e * Math.log(v)) : v ** e;
+      }
       return;
     default:
       for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a[i] as number, b[i] as number);
@@ -293,7 +308,12 @@ function colScalarKernel(op: string, a: Float64Array, b: number, o: Float64Array
       else if (b === 3) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number) * (a[i] as number);
       else if (b === 1) o.set(a);
       else if (b === -1) for (let i = 0; i < n; i++) o[i] = 1 / (a[i] as number);
-      else for (let i = 0; i < n; i++) o[i] = fastPow(a[i] as number, b);
+      else {
+        for (let i = 0; i < n; i++) {
+          const v = a[i] as number;
+          o[i] = v > 0 && v < Number.POSITIVE_INFINITY ? Math.exp(b * Math.log(v)) : v ** b;
+        }
+      }
       return;
     default:
       for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a[i] as number, b);
@@ -315,7 +335,10 @@ function scalarColKernel(op: string, a: number, b: Float64Array, o: Float64Array
       for (let i = 0; i < n; i++) o[i] = a / (b[i] as number);
       return;
     case '^':
-      for (let i = 0; i < n; i++) o[i] = fastPow(a, b[i] as number);
+      if (a > 0 && a < Number.POSITIVE_INFINITY) {
+        const la = Math.log(a);
+        for (let i = 0; i < n; i++) o[i] = Math.exp((b[i] as number) * la);
+      } else for (let i = 0; i < n; i++) o[i] = a ** (b[i] as number);
       return;
     default:
       for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a, b[i] as number);

@@ -14,6 +14,13 @@ export interface ComplexityOptions {
 /**
  * Complexity of a tree: the sum over its nodes of their complexities (1 each by default, so the
  * default complexity is the node count, as in PySR).
+ *
+ * @example
+ * ```ts
+ * import { nodeComplexity, parseExpression } from '@odekit/symbolic';
+ * const { root } = parseExpression('exp(x)*2');
+ * if (nodeComplexity(root) !== 4 || nodeComplexity(root, { complexityOfOperators: { exp: 3 } }) !== 6) throw new Error('bad');
+ * ```
  */
 export function nodeComplexity(node: ExprNode, options: ComplexityOptions = {}): number {
   const { complexityOfOperators, complexityOfConstants = 1, complexityOfVariables = 1 } = options;

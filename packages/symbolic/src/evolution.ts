@@ -219,8 +219,10 @@ export function evolvePopulation(
   for (let c = 0; c < ncycles; c++) {
     if (c % 16 === 0 && engine.shouldStop()) return false;
     const temperature = engine.annealing ? (ncycles > 1 ? 1 - c / (ncycles - 1) : 1) : 1;
+    // a new mini-batch every 32 rounds (SymbolicRegression.jl draws one per evaluation; drawing
+    // fewer keeps the cost of batching low and makes parent and child losses comparable)
+    if (engine.batched && c % 32 === 0) engine.objective.resample(rng);
     for (let r = 0; r < rounds; r++) {
-      if (engine.batched) engine.objective.resample(rng);
       if (rng.nextFloat() > engine.crossoverProbability) {
         const child = nextGeneration(tournament(pop, engine, rng), engine, temperature, curMaxSize, rng);
         if (child) replaceOldest(pop, child);

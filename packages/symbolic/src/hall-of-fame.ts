@@ -9,7 +9,18 @@ export interface Candidate {
   readonly complexity: number;
 }
 
-/** The best (lowest-loss) candidate seen at each complexity. */
+/**
+ * The best (lowest-loss) candidate seen at each complexity.
+ *
+ * @example
+ * ```ts
+ * import { HallOfFame, parseExpression } from '@odekit/symbolic';
+ * const hof = new HallOfFame(10);
+ * hof.update({ tree: parseExpression('x').root, loss: 1, complexity: 1 });
+ * hof.update({ tree: parseExpression('x*y').root, loss: 2, complexity: 3 }); // worse than a simpler one
+ * if (hof.members().length !== 2 || hof.front(0).length !== 1) throw new Error('bad');
+ * ```
+ */
 export class HallOfFame {
   private readonly slots: (Candidate | undefined)[];
 
@@ -70,6 +81,13 @@ export function scoreFront(front: readonly Candidate[], lossFloor: number): Hall
  * floored at `lossFloor`).
  *
  * @throws Error when the front is empty.
+ * @example
+ * ```ts
+ * import { parseExpression, selectModel } from '@odekit/symbolic';
+ * const e = (s: string, loss: number, score: number) => ({ complexity: parseExpression(s).complexity, loss, score, expr: parseExpression(s) });
+ * const front = [e('1', 10, 0), e('x', 1, 2.3), e('x + 0.001', 0.9, 0.05)];
+ * if (selectModel(front, 'best').expr.toString() !== 'x' || selectModel(front, 'accuracy').loss !== 0.9) throw new Error('bad');
+ * ```
  */
 export function selectModel(
   entries: readonly HallOfFameEntry[],

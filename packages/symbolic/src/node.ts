@@ -26,27 +26,45 @@ export interface BinaryNode {
 /** An immutable expression tree node (frozen plain data; share subtrees freely). */
 export type ExprNode = ConstNode | VarNode | UnaryNode | BinaryNode;
 
-/** Makes a constant leaf. */
+/**
+ * Makes a constant leaf. The node constructors build frozen trees for {@link Expression}.
+ *
+ * @example
+ * ```ts
+ * import { Expression, binary, constant, unary, variable } from '@odekit/symbolic';
+ * const e = new Expression(binary('*', constant(1.5), unary('exp', variable('x'))));
+ * if (e.toString() !== '1.5*exp(x)') throw new Error(e.toString());
+ * ```
+ */
 export function constant(value: number): ConstNode {
   return Object.freeze({ kind: 'const', value });
 }
 
-/** Makes a variable leaf. */
+/** Makes a variable leaf (see {@link constant} for an example). */
 export function variable(name: string): VarNode {
   return Object.freeze({ kind: 'var', name });
 }
 
-/** Makes a unary node. */
+/** Makes a unary node (see {@link constant} for an example). */
 export function unary(op: UnaryOpName, arg: ExprNode): UnaryNode {
   return Object.freeze({ kind: 'unary', op, arg });
 }
 
-/** Makes a binary node. */
+/** Makes a binary node (see {@link constant} for an example). */
 export function binary(op: BinaryOpName, left: ExprNode, right: ExprNode): BinaryNode {
   return Object.freeze({ kind: 'binary', op, left, right });
 }
 
-/** Number of nodes of the tree. */
+/**
+ * Number of nodes of the tree.
+ *
+ * @example
+ * ```ts
+ * import { nodeCount, parseExpression, treeDepth } from '@odekit/symbolic';
+ * const { root } = parseExpression('x*y + 2');
+ * if (nodeCount(root) !== 5 || treeDepth(root) !== 3) throw new Error('bad');
+ * ```
+ */
 export function nodeCount(node: ExprNode): number {
   switch (node.kind) {
     case 'const':
@@ -59,7 +77,7 @@ export function nodeCount(node: ExprNode): number {
   }
 }
 
-/** Depth of the tree (a leaf has depth 1). */
+/** Depth of the tree (a leaf has depth 1); see {@link nodeCount} for an example. */
 export function treeDepth(node: ExprNode): number {
   switch (node.kind) {
     case 'const':
@@ -72,7 +90,16 @@ export function treeDepth(node: ExprNode): number {
   }
 }
 
-/** Structural equality (constants compared with `Object.is`, so `NaN` equals `NaN`). */
+/**
+ * Structural equality (constants compared with `Object.is`, so `NaN` equals `NaN`).
+ *
+ * @example
+ * ```ts
+ * import { nodeEquals, parseExpression } from '@odekit/symbolic';
+ * if (!nodeEquals(parseExpression('x + (y)').root, parseExpression('x+y').root)) throw new Error('bad');
+ * if (nodeEquals(parseExpression('x + y').root, parseExpression('y + x').root)) throw new Error('bad');
+ * ```
+ */
 export function nodeEquals(a: ExprNode, b: ExprNode): boolean {
   if (a === b) return true;
   switch (a.kind) {
@@ -87,7 +114,16 @@ export function nodeEquals(a: ExprNode, b: ExprNode): boolean {
   }
 }
 
-/** Sorted, distinct variable names used by the tree. */
+/**
+ * Sorted, distinct variable names used by the tree.
+ *
+ * @example
+ * ```ts
+ * import { constantsOf, parseExpression, variablesOf } from '@odekit/symbolic';
+ * const { root } = parseExpression('2*y + x*y - 0.5');
+ * if (variablesOf(root).join() !== 'x,y' || constantsOf(root).join() !== '2,0.5') throw new Error('bad');
+ * ```
+ */
 export function variablesOf(node: ExprNode): string[] {
   const out = new Set<string>();
   const visit = (n: ExprNode): void => {
@@ -102,7 +138,7 @@ export function variablesOf(node: ExprNode): string[] {
   return [...out].sort();
 }
 
-/** Constant values in pre-order (node, then left, then right). */
+/** Constant values in pre-order (node, then left, then right); see {@link variablesOf} for an example. */
 export function constantsOf(node: ExprNode): number[] {
   const out: number[] = [];
   const visit = (n: ExprNode): void => {
@@ -117,7 +153,17 @@ export function constantsOf(node: ExprNode): number[] {
   return out;
 }
 
-/** A copy of the tree with its constants replaced, in pre-order, by `values` (unchanged subtrees are shared). */
+/**
+ * A copy of the tree with its constants replaced, in pre-order, by `values` (unchanged subtrees are shared).
+ *
+ * @throws Error when `values` does not hold one value per constant.
+ * @example
+ * ```ts
+ * import { Expression, parseExpression, withConstants } from '@odekit/symbolic';
+ * const e = new Expression(withConstants(parseExpression('2*x + 1').root, [3, -4]));
+ * if (e.toString() !== '3*x + -4') throw new Error(e.toString());
+ * ```
+ */
 export function withConstants(node: ExprNode, values: ArrayLike<number>): ExprNode {
   let i = 0;
   const visit = (n: ExprNode): ExprNode => {

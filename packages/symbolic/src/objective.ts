@@ -83,11 +83,12 @@ export class Objective {
     const b = this.batchView;
     if (!b) return;
     const { data } = this;
+    const src = data.names.map((name) => data.columns[name] as Float64Array);
+    const dst = data.names.map((name) => b.evaluator.columns[name] as Float64Array);
+    const m = src.length;
     for (let i = 0; i < b.n; i++) {
-      const r = Math.floor(rng.nextFloat() * data.n);
-      for (const name of data.names) {
-        (b.evaluator.columns[name] as Float64Array)[i] = (data.columns[name] as Float64Array)[r] as number;
-      }
+      const r = rng.nextUint32() % data.n;
+      for (let j = 0; j < m; j++) (dst[j] as Float64Array)[i] = (src[j] as Float64Array)[r] as number;
       b.y[i] = data.y[r] as number;
       if (b.weights && data.weights) b.weights[i] = data.weights[r] as number;
     }

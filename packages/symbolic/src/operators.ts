@@ -38,8 +38,16 @@ export interface BinaryOpSpec {
 const paren = (a: string): string => `\\left(${a}\\right)`;
 
 /**
- * The unary operator table (frozen data). Domains follow JavaScript's `Math`: `log` and `sqrt`
- * of negative numbers give NaN, which the search turns into an infinite loss (as PySR does).
+ * The unary operator table (frozen data): name, arity, complexity, float64 function, tfjs op,
+ * LaTeX. Domains follow JavaScript's `Math`: `log` and `sqrt` of negative numbers give NaN, which
+ * the search turns into an infinite loss (as PySR does).
+ *
+ * @example
+ * ```ts
+ * import { BINARY_OPERATORS, UNARY_OPERATORS } from '@odekit/symbolic';
+ * if (UNARY_OPERATORS.exp.fn(0) !== 1 || BINARY_OPERATORS['^'].precedence !== 4) throw new Error('bad');
+ * if (!Object.isFrozen(UNARY_OPERATORS)) throw new Error('not frozen');
+ * ```
  */
 export const UNARY_OPERATORS: Readonly<Record<UnaryOpName, UnaryOpSpec>> = Object.freeze({
   neg: { name: 'neg', arity: 1, complexity: 1, fn: (a) => -a, tf: (a) => tf.neg(a), latex: (a) => `-${a}` },
@@ -90,7 +98,7 @@ export const UNARY_OPERATORS: Readonly<Record<UnaryOpName, UnaryOpSpec>> = Objec
   },
 });
 
-/** The binary operator table (frozen data). `^` is `Math.pow` (NaN for a negative base and a fractional exponent). */
+/** The binary operator table (frozen data). `^` is `Math.pow` (NaN for a negative base and a fractional exponent); see {@link UNARY_OPERATORS}. */
 export const BINARY_OPERATORS: Readonly<Record<BinaryOpName, BinaryOpSpec>> = Object.freeze({
   '+': {
     name: '+',
@@ -152,12 +160,20 @@ export const ATOM_PRECEDENCE = 5;
 for (const spec of Object.values(UNARY_OPERATORS)) Object.freeze(spec);
 for (const spec of Object.values(BINARY_OPERATORS)) Object.freeze(spec);
 
-/** Whether `name` is a known unary operator. */
+/**
+ * Whether `name` is a known unary operator.
+ *
+ * @example
+ * ```ts
+ * import { isBinaryOp, isUnaryOp } from '@odekit/symbolic';
+ * if (!isUnaryOp('sqrt') || isUnaryOp('+') || !isBinaryOp('^')) throw new Error('bad');
+ * ```
+ */
 export function isUnaryOp(name: string): name is UnaryOpName {
   return Object.hasOwn(UNARY_OPERATORS, name);
 }
 
-/** Whether `name` is a known binary operator. */
+/** Whether `name` is a known binary operator (see {@link isUnaryOp}). */
 export function isBinaryOp(name: string): name is BinaryOpName {
   return Object.hasOwn(BINARY_OPERATORS, name);
 }

@@ -2,7 +2,17 @@ import { Expression } from './expression.js';
 import { binary, constant, type ExprNode, unary, variable } from './node.js';
 import { isUnaryOp } from './operators.js';
 
-/** The error `parseExpression` throws: carries the 0-based `position` and what was `expected`. */
+/**
+ * The error `parseExpression` throws: carries the 0-based `position` and what was `expected`.
+ *
+ * @example
+ * ```ts
+ * import { ExpressionSyntaxError, parseExpression } from '@odekit/symbolic';
+ * try { parseExpression('(x + 1'); } catch (e) {
+ *   if (!(e instanceof ExpressionSyntaxError) || e.position !== 6 || e.expected !== "')'") throw e;
+ * }
+ * ```
+ */
 export class ExpressionSyntaxError extends Error {
   constructor(
     readonly source: string,

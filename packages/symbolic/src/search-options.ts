@@ -18,7 +18,15 @@ export interface MutationWeights {
   optimize: number;
 }
 
-/** PySR's tuned default mutation weights (PySR ≥ 0.19). */
+/**
+ * PySR's tuned default mutation weights (PySR ≥ 0.19; Cranmer 2023, arXiv:2305.01582).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MUTATION_WEIGHTS } from '@odekit/symbolic';
+ * if (DEFAULT_MUTATION_WEIGHTS.rotateTree !== 4.26 || !Object.isFrozen(DEFAULT_MUTATION_WEIGHTS)) throw new Error('bad');
+ * ```
+ */
 export const DEFAULT_MUTATION_WEIGHTS: Readonly<MutationWeights> = Object.freeze({
   mutateConstant: 0.0346,
   mutateOperator: 0.293,
