@@ -1,0 +1,107 @@
+import type { FieldVjp } from './adjoint-util.js';
+import { polyEval } from './runge-kutta/poly.js';
+import type { ButcherTableau } from './runge-kutta/tableau.js';
+import type { HostField } from './solver.js';
+
+/**
+ * Reverse mode through one explicit RK step y1 = y0 + h Σ b_i k_i, k_i = f(t0 + c_i h, Y_i),
+ * Y_i = y0 + h Σ_{j<i} a_ij k_j, plus its dense outputs y0 + h Σ P_i(θ) k_i. Updates `lambda`
+ * (cotangent of y1 in, of y0 out) and `argGrads` in place.
+ */
+export function stepVjp(
+  tab: ButcherTableau,
+  step: { t0: number; h: number },
+  state: { y: Float64Array; k: Float32Array[] | undefined },
+  interps: { theta: number; row: number }[],
+  ct: Float32Array,
+  lambda: Float64Array,
+  argGrads: Float64Array[],
+  fvjp: FieldVjp,
+  fHost: HostField,
+  N: number,
+): void {
+  const s = tab.c.length;
+  const { t0, h } = step;
+  // stage values: stored, or recomputed from the state
+  let k = state.k?.slice(0, s);
+  if (k === undefined || k.length < s) {
+    k = [];
+    for (let i = 0; i < s; i++) {
+      const Y = combine(state.y, tab.a[i] as readonly number[], k, h, N);
+      k.push(fHost(t0 + (tab.c[i] as number) * h, Y));
+    }
+  }
+  const u = Array.from({ length: s }, () => new Float64Array(N));
+  const lamY0 = new Float64Array(N);
+  // dense outputs inside this step
+  let lamY1 = lambda;
+  if (interps.length > 0) {
+    lamY1 = Float64Array.from(lambda);
+    for (const { theta, row } of interps) {
+      for (let i = 0; i < N; i++) lamY0[i] = (lamY0[i] as number) + (ct[row * N + i] as number);
+      for (let q = 0; q < s; q++) {
+        const w = h * polyEval(tab.dense[q] as readonly number[], theta);
+        if (w === 0) continue;
+        const uq = u[q] as Float64Array;
+        for (let i = 0; i < N; i++) uq[i] = (uq[i] as number) + w * (ct[row * N + i] as number);
+      }
+      if (tab.denseNeedsF1) {
+        // Hermite row f(t1, y1): its cotangent flows into y1 through J_f(y1)ᵀ
+        const w = h * polyEval(tab.dense[s] as readonly number[], theta);
+        if (w !== 0) {
+          const y1 = combine(state.y, tab.b, k, h, N);
+          const cf = new Float64Array(N);
+          for (let i = 0; i < N; i++) cf[i] = w * (ct[row * N + i] as number);
+          const v = fvjp(t0 + h, y1, cf, argGrads);
+          for (let i = 0; i < N; i++) lamY1[i] = (lamY1[i] as number) + (v[i] as number);
+        }
+      }
+    }
+  }
+  for (let i = 0; i < N; i++) lamY0[i] = (lamY0[i] as number) + (lamY1[i] as number);
+  for (let q = 0; q < s; q++) {
+    const w = h * (tab.b[q] as number);
+    if (w === 0) continue;
+    const uq = u[q] as Float64Array;
+    for (let i = 0; i < N; i++) uq[i] = (uq[i] as number) + w * (lamY1[i] as number);
+  }
+  for (let q = s - 1; q >= 0; q--) {
+    const uq = u[q] as Float64Array;
+    let any = false;
+    for (let i = 0; i < N; i++) {
+      if (uq[i] !== 0) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) continue;
+    const Y = combine(state.y, tab.a[q] as readonly number[], k, h, N);
+    const v = fvjp(t0 + (tab.c[q] as number) * h, Y, uq, argGrads);
+    for (let i = 0; i < N; i++) lamY0[i] = (lamY0[i] as number) + (v[i] as number);
+    const a = tab.a[q] as readonly number[];
+    for (let j = 0; j < q; j++) {
+      const w = h * (a[j] as number);
+      if (w === 0) continue;
+      const uj = u[j] as Float64Array;
+      for (let i = 0; i < N; i++) uj[i] = (uj[i] as number) + w * (v[i] as number);
+    }
+  }
+  lambda.set(lamY0);
+}
+
+export function combine(
+  y0: Float64Array,
+  coef: readonly number[],
+  k: readonly Float32Array[],
+  h: number,
+  N: number,
+): Float64Array {
+  const out = Float64Array.from(y0);
+  for (let j = 0; j < coef.length && j < k.length; j++) {
+    const c = h * (coef[j] as number);
+    if (c === 0) continue;
+    const kj = k[j] as Float32Array;
+    for (let i = 0; i < N; i++) out[i] = (out[i] as number) + c * (kj[i] as number);
+  }
+  return out;
+}
