@@ -174,6 +174,32 @@ describe('gradients reach args through saveAt outputs, reverse time and batches'
     });
   }
 
+  for (const [name, make] of adjoints) {
+    it(`${name}: args and y0 computed inside the loss (intermediates) get gradients`, async () => {
+      // y′ = −2k y, y0 = 3k: L = y(1) = 3k e^{−2k}, dL/dk = 3 e^{−2k} (1 − 2k)
+      const loss = (p: { k: tf.Tensor }) => {
+        const sol = diffeqsolve({
+          term: (_t, y: tf.Tensor, args: { k2: tf.Tensor }) => tf.mul(tf.neg(args.k2), y),
+          solver: tsit5(),
+          t0: 0,
+          t1: 1,
+          dt0: 0.05,
+          y0: tf.reshape(tf.mul(p.k, 3), [1]),
+          args: { k2: tf.mul(p.k, 2) },
+          adjoint: make(),
+        });
+        return tf.sum(sol.ys as tf.Tensor);
+      };
+      const k = tf.scalar(0.4);
+      await expectNoLeak(() => {
+        const { value, grads } = valueAndGrad(loss)({ k });
+        expect(grads.k.dataSync()[0]).toBeAllclose(3 * Math.exp(-0.8) * (1 - 0.8), { rtol: 2e-4 });
+        tf.dispose([value, grads.k]);
+      });
+      k.dispose();
+    });
+  }
+
   it('reverse time (t1 < t0) gives the mirrored gradient', () => {
     // integrating y′ = k y backwards from t0 = 1 to t1 = 0 gives y(0) = y0 e^{−k}
     const loss = (p: { k: tf.Tensor }) => {

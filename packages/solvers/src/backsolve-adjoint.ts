@@ -75,7 +75,7 @@ function solveBacksolve(
   const { tensors: argTensors, argsWith } = splitArgs(problem.args);
   const saveat = problem.saveat.t1 ? problem.saveat : saveAt({ ...problem.saveat, t1: true });
   let meta: IntegrateOutput | undefined;
-  const run = customGrad((inputs: { y0: tf.Tensor[]; args: tf.Tensor[] }) => {
+  const run = customGrad((inputs: { y0: tf.Tensor[]; args: tf.Tensor[] }, save) => {
     const args = argsWith(inputs.args);
     const y0 = Float64Array.from(packHost(layout, treeUnflatten(layout.treedef, inputs.y0)));
     const out = integrate({
@@ -96,20 +96,23 @@ function solveBacksolve(
     const rows = (out.rows as tf.Tensor2D).dataSync().slice() as Float32Array;
     const ys = rowsToTree(layout, out.rows, out.ts.length);
     out.rows?.dispose();
+    // args may be intermediates of the loss, disposed after the forward: keep copies
+    save(inputs.args);
     return {
       value: ys,
-      gradFunc: (dy: Tree<tf.Tensor>) =>
+      gradFunc: (dy: Tree<tf.Tensor>, savedArgs: tf.Tensor[]) =>
         withSavedTape(() => {
+          const args = argsWith(savedArgs);
           const ctTensor = tf.tidy(() => cotangentRows(layout, dy, out.ts.length));
           const ct = (ctTensor.dataSync() as Float32Array).slice();
           ctTensor.dispose();
-          const P = inputs.args.reduce((a, t) => a + t.size, 0);
-          const fvjp = makeFieldVjp(problem, inputs.args, args);
+          const P = savedArgs.reduce((a, t) => a + t.size, 0);
+          const fvjp = makeFieldVjp(problem, savedArgs, args);
           // augmented state z = [y, a, g]; its field runs one taped evaluation of f
           const aug: HostField = (t, z) => {
             const y = z.subarray(0, N);
             const a = z.subarray(N, 2 * N);
-            const grads = inputs.args.map((x) => new Float64Array(x.size));
+            const grads = savedArgs.map((x) => new Float64Array(x.size));
             const out32 = new Float32Array(2 * N + P);
             const v = fvjp(t, Float64Array.from(y), Float64Array.from(a), grads, (f) => out32.set(f, 0));
             for (let i = 0; i < N; i++) out32[N + i] = -(v[i] as number);
@@ -161,7 +164,7 @@ function solveBacksolve(
           }
           const gY0 = treeFlatten<tf.Tensor>(unpackHost(layout, z.subarray(N, 2 * N))).leaves;
           let off = 2 * N;
-          const gArgs = inputs.args.map((x) => {
+          const gArgs = savedArgs.map((x) => {
             const g = tf.tensor(Float32Array.from(z.subarray(off, off + x.size)), x.shape, 'float32');
             off += x.size;
             return g;

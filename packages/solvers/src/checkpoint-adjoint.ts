@@ -110,14 +110,17 @@ function solveWithCheckpoints(
     for (const d of out.denseSteps) tf.keep(d.rows);
     const ys = rowsToTree(layout, out.rows, out.ts.length);
     out.rows?.dispose();
-    // the engine keeps saved tensors for the backward pass and frees them when it ends
-    save(store.tensors());
+    // The engine keeps saved tensors for the backward pass and frees them when it ends. The
+    // args are saved too: they may be intermediates of the loss, disposed after the forward.
+    const checkpointTensors = store.tensors();
+    save([...checkpointTensors, ...inputs.args]);
     return {
       value: ys,
       gradFunc: (dy: Tree<tf.Tensor>, saved: tf.Tensor[]) =>
         withSavedTape(() => {
-          store.rebind(saved);
-          return backward(problem, tableau, out, store, dy, inputs, args);
+          store.rebind(saved.slice(0, checkpointTensors.length));
+          const savedArgs = saved.slice(checkpointTensors.length);
+          return backward(problem, tableau, out, store, dy, savedArgs, argsWith(savedArgs));
         }),
     };
   });
@@ -133,7 +136,7 @@ function backward(
   out: IntegrateOutput,
   store: CheckpointStore,
   dy: Tree<tf.Tensor>,
-  inputs: { y0: tf.Tensor[]; args: tf.Tensor[] },
+  argTensors: tf.Tensor[],
   args: unknown,
 ): { y0: tf.Tensor[]; args: tf.Tensor[] } {
   const { layout } = problem;
@@ -156,8 +159,8 @@ function backward(
   const addRow = (target: Float64Array, row: number, scale = 1) => {
     for (let i = 0; i < N; i++) target[i] = (target[i] as number) + scale * (ct[row * N + i] as number);
   };
-  const argGrads = inputs.args.map((a) => new Float64Array(a.size));
-  const fvjp = makeFieldVjp(problem, inputs.args, args);
+  const argGrads = argTensors.map((a) => new Float64Array(a.size));
+  const fvjp = makeFieldVjp(problem, argTensors, args);
 
   const engine = hostEngine(fHost, problem.solver);
   const advance = (y: Float64Array, from: number, to: number): Float64Array => {
@@ -209,6 +212,6 @@ function backward(
   }
   for (const row of y0Rows) addRow(lambda, row);
   const gY0 = unpackHost(layout, lambda);
-  const gArgs = argGrads.map((g, j) => tf.tensor(Float32Array.from(g), (inputs.args[j] as tf.Tensor).shape, 'float32'));
+  const gArgs = argGrads.map((g, j) => tf.tensor(Float32Array.from(g), (argTensors[j] as tf.Tensor).shape, 'float32'));
   return { y0: treeFlatten<tf.Tensor>(gY0).leaves, args: gArgs };
 }
