@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { binaryScalar, ColumnEvaluator, fastPow, unaryScalar } from './column-evaluator.js';
+import { ColumnEvaluator } from './column-evaluator.js';
+import { binaryScalar, fastPow, unaryScalar } from './kernels.js';
 import type { ExprNode } from './node.js';
 import { parseExpression } from './parse.js';
 

@@ -66,6 +66,32 @@ describe('compileExpression', () => {
     disposeTree([value, grads, fn.params]);
   });
 
+  it('refits the trainable constants by gradient descent (the found term back in a model)', () => {
+    const truth = parseExpression('1.5*x*exp(-0.4*y)');
+    const fn = compileExpression(parseExpression('1*x*exp(-0.1*y)'));
+    const xs = Array.from({ length: 64 }, (_, i) => 0.1 + (i % 8) * 0.6);
+    const ys = Array.from({ length: 64 }, (_, i) => Math.floor(i / 8) * 0.7);
+    const target = tf.tensor1d(Array.from(truth.evaluate({ x: xs, y: ys })));
+    const x = tf.tensor1d(xs);
+    const y = tf.tensor1d(ys);
+    let params: Record<string, tf.Tensor> = fn.params;
+    const loss = (p: Record<string, tf.Tensor>) => tf.mean(tf.square(tf.sub(fn.apply(p, { x, y }), target))).asScalar();
+    for (let step = 0; step < 400; step++) {
+      const { value, grads } = valueAndGrad(loss)(params);
+      const next = tf.tidy(() => {
+        const out: Record<string, tf.Tensor> = {};
+        for (const [k, v] of Object.entries(params)) out[k] = tf.sub(v, tf.mul(grads[k] as tf.Tensor, 0.05));
+        return out;
+      });
+      disposeTree([value, grads, params]);
+      params = next;
+    }
+    const found = fn.toExpression(params).constants;
+    expect(found[0]).toBeCloseTo(1.5, 2);
+    expect(found[1]).toBeCloseTo(-0.4, 2);
+    disposeTree([params, target, x, y]);
+  });
+
   it('does not leak: apply, gradients and toExpression', async () => {
     await expectNoLeak(() => {
       const fn = compileExpression(parseExpression('1.5*x*exp(-0.4*y) + x^2 - sqrt(y)'));

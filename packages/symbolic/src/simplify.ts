@@ -1,5 +1,5 @@
-import { binaryScalar, unaryScalar } from './column-evaluator.js';
 import { Expression } from './expression.js';
+import { binaryScalar, unaryScalar } from './kernels.js';
 import { binary, constant, type ExprNode, unary } from './node.js';
 import type { OpName } from './operators.js';
 import { printNode } from './print.js';

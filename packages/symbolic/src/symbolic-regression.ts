@@ -1,13 +1,7 @@
 import { createRng, type Rng } from '@odekit/core';
 import { makeDataset } from './dataset.js';
-import {
-  type Engine,
-  evolvePopulation,
-  type Member,
-  makeMember,
-  optimizeAndSimplify,
-  tournamentCdf,
-} from './evolution.js';
+import { type Engine, type Member, makeMember } from './engine.js';
+import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { Objective } from './objective.js';
 import type { OpName } from './operators.js';
@@ -18,6 +12,7 @@ import {
   type HallOfFameEntry,
   type SymbolicRegressionOptions,
 } from './search-options.js';
+import { tournamentCdf } from './selection.js';
 import { randomTree, satisfiesRules, type TreeRules } from './tree-rules.js';
 
 /** What `symbolicRegression` returns. */

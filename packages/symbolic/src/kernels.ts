@@ -1,0 +1,179 @@
+// Float64 kernels of the column evaluator: one loop per operator and operand shape.
+
+/**
+ * `a^b`: `exp(b·log a)` for a > 0 (about 3× faster than `Math.pow` in V8, relative error about
+ * 1e-16·|b·log a|), `Math.pow` otherwise (negative bases, zero, NaN).
+ */
+export function fastPow(a: number, b: number): number {
+  return a > 0 && a < Number.POSITIVE_INFINITY ? Math.exp(b * Math.log(a)) : a ** b;
+}
+
+/** Float64 value of a unary operator on a scalar. */
+export function unaryScalar(op: string, a: number): number {
+  switch (op) {
+    case 'neg':
+      return -a;
+    case 'exp':
+      return Math.exp(a);
+    case 'log':
+      return Math.log(a);
+    case 'sqrt':
+      return Math.sqrt(a);
+    case 'sin':
+      return Math.sin(a);
+    case 'cos':
+      return Math.cos(a);
+    case 'tanh':
+      return Math.tanh(a);
+    case 'abs':
+      return Math.abs(a);
+    case 'square':
+      return a * a;
+    case 'cube':
+      return a * a * a;
+    case 'inv':
+      return 1 / a;
+    default:
+      throw new Error(`evaluate: unknown unary operator '${op}'.`);
+  }
+}
+
+/** Float64 value of a binary operator on scalars. */
+export function binaryScalar(op: string, a: number, b: number): number {
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '^':
+      return a ** b;
+    default:
+      throw new Error(`evaluate: unknown binary operator '${op}'.`);
+  }
+}
+
+export function unaryKernel(op: string, a: Float64Array, o: Float64Array, n: number): void {
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) o[i] = -(a[i] as number);
+      return;
+    case 'exp':
+      for (let i = 0; i < n; i++) o[i] = Math.exp(a[i] as number);
+      return;
+    case 'log':
+      for (let i = 0; i < n; i++) o[i] = Math.log(a[i] as number);
+      return;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) o[i] = Math.sqrt(a[i] as number);
+      return;
+    case 'sin':
+      for (let i = 0; i < n; i++) o[i] = Math.sin(a[i] as number);
+      return;
+    case 'cos':
+      for (let i = 0; i < n; i++) o[i] = Math.cos(a[i] as number);
+      return;
+    case 'square':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number);
+      return;
+    case 'cube':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number) * (a[i] as number);
+      return;
+    case 'inv':
+      for (let i = 0; i < n; i++) o[i] = 1 / (a[i] as number);
+      return;
+    case 'tanh':
+      for (let i = 0; i < n; i++) o[i] = Math.tanh(a[i] as number);
+      return;
+    case 'abs':
+      for (let i = 0; i < n; i++) o[i] = Math.abs(a[i] as number);
+      return;
+    default:
+      for (let i = 0; i < n; i++) o[i] = unaryScalar(op, a[i] as number);
+  }
+}
+
+export function colColKernel(op: string, a: Float64Array, b: Float64Array, o: Float64Array, n: number): void {
+  switch (op) {
+    case '+':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) + (b[i] as number);
+      return;
+    case '-':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) - (b[i] as number);
+      return;
+    case '*':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (b[i] as number);
+      return;
+    case '/':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) / (b[i] as number);
+      return;
+    case '^':
+      for (let i = 0; i < n; i++) {
+        const v = a[i] as number;
+        const e = b[i] as number;
+        o[i] = v > 0 && v < Number.POSITIVE_INFINITY ? Math.exp(e * Math.log(v)) : v ** e;
+      }
+      return;
+    default:
+      for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a[i] as number, b[i] as number);
+  }
+}
+
+export function colScalarKernel(op: string, a: Float64Array, b: number, o: Float64Array, n: number): void {
+  switch (op) {
+    case '+':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) + b;
+      return;
+    case '-':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) - b;
+      return;
+    case '*':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) * b;
+      return;
+    case '/':
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) / b;
+      return;
+    case '^':
+      if (b === 2) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number);
+      else if (b === 3) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number) * (a[i] as number);
+      else if (b === 1) o.set(a);
+      else if (b === -1) for (let i = 0; i < n; i++) o[i] = 1 / (a[i] as number);
+      else {
+        for (let i = 0; i < n; i++) {
+          const v = a[i] as number;
+          o[i] = v > 0 && v < Number.POSITIVE_INFINITY ? Math.exp(b * Math.log(v)) : v ** b;
+        }
+      }
+      return;
+    default:
+      for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a[i] as number, b);
+  }
+}
+
+export function scalarColKernel(op: string, a: number, b: Float64Array, o: Float64Array, n: number): void {
+  switch (op) {
+    case '+':
+      for (let i = 0; i < n; i++) o[i] = a + (b[i] as number);
+      return;
+    case '-':
+      for (let i = 0; i < n; i++) o[i] = a - (b[i] as number);
+      return;
+    case '*':
+      for (let i = 0; i < n; i++) o[i] = a * (b[i] as number);
+      return;
+    case '/':
+      for (let i = 0; i < n; i++) o[i] = a / (b[i] as number);
+      return;
+    case '^':
+      if (a > 0 && a < Number.POSITIVE_INFINITY) {
+        const la = Math.log(a);
+        for (let i = 0; i < n; i++) o[i] = Math.exp((b[i] as number) * la);
+      } else for (let i = 0; i < n; i++) o[i] = a ** (b[i] as number);
+      return;
+    default:
+      for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a, b[i] as number);
+  }
+}
