@@ -1,4 +1,3 @@
-import { isPlainObject } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Tolerances for {@link allclose}: `|a − e| ≤ atol + rtol·|e|` elementwise (NumPy's rule). */
@@ -41,6 +40,16 @@ function toFlat(x: unknown, path: string, out: Flat[]): void {
       `allclose: leaf '${path || '<root>'}' is ${typeof x}; compare numbers, arrays, typed arrays, tensors or trees of them.`,
     );
   }
+}
+
+/**
+ * Whether `x` is a plain object (a pytree container). The test kit keeps its own copy so that
+ * it does not depend on @odekit/core, which it tests.
+ */
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== 'object' || Array.isArray(x) || x instanceof tf.Tensor) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
 }
 
 function isNumeric(x: unknown): boolean {

@@ -1,7 +1,6 @@
-import { silenceTfjs } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs';
 import { installMatchers } from './matchers.js';
 
-silenceTfjs();
+tf.enableProdMode();
 await tf.setBackend('cpu');
 installMatchers();
