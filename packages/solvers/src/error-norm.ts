@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * The scaled error norm of a step from flat values: for each sample the RMS of
- * `err / (atol + rtol·max(|y0|, |y1|))`, then the worst sample; non-finite values give
- * Infinity. See {@link deviceErrorNorm} for GPU backends, where it reads one scalar.
+ * `err / (atol + rtol·max(|y0|, |y1|))`, then the worst sample; a non-finite error or new
+ * state in any sample gives Infinity. See {@link deviceErrorNorm} for GPU backends, where it reads one scalar.
  */
 export function errorNormOf(
   y0: ArrayLike<number>,
@@ -18,14 +18,19 @@ export function errorNormOf(
   for (let s = 0; s < batch; s++) {
     let sum = 0;
     for (let i = s * width, end = i + width; i < end; i++) {
-      const scale = atol + rtol * Math.max(Math.abs(y0[i] as number), Math.abs(y1[i] as number));
+      const a1 = Math.abs(y1[i] as number);
+      if (!(a1 < Number.POSITIVE_INFINITY)) return Number.POSITIVE_INFINITY; // the new state is not finite
+      const scale = atol + rtol * Math.max(Math.abs(y0[i] as number), a1);
       const r = (err[i] as number) / scale;
       sum += r * r;
     }
     const rms = Math.sqrt(sum / width);
-    if (!(rms <= worst)) worst = rms; // NaN becomes the worst
+    // NaN (or Infinity) in any sample makes the whole step non-finite; a later finite sample
+    // must not overwrite it (`rms > worst` is false for NaN either way).
+    if (!Number.isFinite(rms)) return Number.POSITIVE_INFINITY;
+    if (rms > worst) worst = rms;
   }
-  return Number.isNaN(worst) ? Number.POSITIVE_INFINITY : worst;
+  return worst;
 }
 
 /** The same norm with tensor ops, reading one scalar (for webgl/webgpu). */
@@ -40,7 +45,11 @@ export function deviceErrorNorm(
   const v = tf.tidy(() => {
     const scale = tf.add(tf.mul(tf.maximum(tf.abs(y0), tf.abs(y1)), rtol), atol);
     const r = tf.reshape(tf.div(err, scale), [batch, -1]);
-    return tf.max(tf.sqrt(tf.mean(tf.square(r), 1)));
+    // 0·y1 is NaN where y1 is not finite (an infinite y1 would otherwise make its error look 0)
+    const poison = tf.sum(tf.mul(tf.reshape(y1, [batch, -1]), 0), 1);
+    const rms = tf.add(tf.sqrt(tf.mean(tf.square(r), 1)), poison);
+    // tf.max skips NaN on some backends: a NaN sample must make the whole norm non-finite
+    return tf.max(tf.where(tf.isNaN(rms), tf.fill(rms.shape, Number.POSITIVE_INFINITY), rms));
   });
   const out = v.dataSync()[0] as number;
   v.dispose();

@@ -134,6 +134,32 @@ describe('non-finite values', () => {
     sol.dispose();
   });
 
+  it('reports nonfinite when only one sample of a batch turns NaN (any position in the batch)', () => {
+    const ones = tf.ones([3, 1]);
+    for (const bad of [0, 1, 2]) {
+      const mask = tf.tensor2d([0, 1, 2].map((i) => [i === bad ? 1 : 0]));
+      const f = (t: number, y: tf.Tensor) =>
+        tf.tidy(() =>
+          t > 0.5 ? tf.add(tf.neg(y), tf.mul(mask, Number.NaN)).where(tf.cast(mask, 'bool'), tf.neg(y)) : tf.neg(y),
+        );
+      const sol = diffeqsolve({
+        term: f,
+        solver: tsit5(),
+        t0: 0,
+        t1: 1,
+        y0: ones,
+        saveat: saveAt({ steps: true }),
+        stepsizeController: pidController({ rtol: 1e-6, atol: 1e-6 }),
+        throwOnFailure: false,
+      });
+      expect(sol.result, `NaN in sample ${bad}`).toBe('nonfinite');
+      expect(Array.from((sol.ys as tf.Tensor).dataSync()).every(Number.isFinite)).toBe(true);
+      sol.dispose();
+      mask.dispose();
+    }
+    ones.dispose();
+  });
+
   it('reports nonfinite with constant steps as soon as a step is not finite', () => {
     const f = (t: number, y: tf.Tensor) => (t > 0.35 ? tf.div(y, 0) : tf.neg(y));
     const sol = diffeqsolve({
