@@ -167,6 +167,34 @@ describe('saveAt', () => {
     sol.dispose();
   });
 
+  it('keeps repeated ts (one row each)', () => {
+    const sol = diffeqsolve({
+      term: decay,
+      solver: tsit5(),
+      t0: 0,
+      t1: 2,
+      y0: tf.tensor1d([2]),
+      saveat: saveAt({ ts: [0, 1, 1, 2, 2] }),
+      stepsizeController: tight(),
+    });
+    expect(sol.ts).toEqual([0, 1, 1, 2, 2]);
+    expect(sol.ys).toBeAllclose(
+      [0, 1, 1, 2, 2].map((t) => [exactDecay(t, 2)]),
+      { atol: 2e-5, rtol: 0 },
+    );
+    sol.dispose();
+    const same = diffeqsolve({
+      term: decay,
+      solver: tsit5(),
+      t0: 1,
+      t1: 1,
+      y0: tf.tensor1d([2]),
+      saveat: saveAt({ ts: [1, 1] }),
+    });
+    expect(same.ts).toEqual([1, 1]);
+    same.dispose();
+  });
+
   it('accepts Float64Array ts and keeps them frozen', () => {
     const s = saveAt({ ts: new Float64Array([0, 1]) });
     expect(s.ts).toEqual([0, 1]);

@@ -24,7 +24,8 @@ export interface SaveAtOptions {
 /**
  * Chooses what a solve saves. With no options it saves `y(t1)` only (Diffrax's default).
  * Outputs are ordered: `t0`, then `ts`, then every step, then `t1` — as a time-ordered union
- * when several are asked for (duplicates are kept, as Diffrax does).
+ * when several are asked for (duplicates are kept, as Diffrax does). `ts` must be monotone
+ * (repeated times are allowed) in the direction of integration.
  *
  * @throws Error for unknown options, non-finite or non-monotone `ts`, or nothing to save.
  * @example
@@ -45,7 +46,7 @@ export function saveAt(options: SaveAtOptions = {}): SaveAt {
     const dir = Math.sign((ts[ts.length - 1] as number) - (ts[0] as number));
     for (let i = 1; i < ts.length; i++) {
       const d = (ts[i] as number) - (ts[i - 1] as number);
-      if (dir === 0 || d * dir < 0) {
+      if (d * dir < 0 || (dir === 0 && d !== 0)) {
         throw new Error(
           `saveAt: 'ts' must be monotone in one direction; ts[${i - 1}] = ${ts[i - 1]}, ts[${i}] = ${ts[i]}.`,
         );

@@ -139,7 +139,11 @@ describe('saveAt rejects bad input', () => {
     expect(() => saveAt({ ts: [0, 0.5, 0.3, 1] })).toThrow(
       /saveAt: 'ts' must be monotone in one direction; ts\[1\] = 0\.5, ts\[2\] = 0\.3/,
     );
-    expect(() => saveAt({ ts: [1, 1] })).toThrow(/'ts' must be monotone/);
+    expect(() => saveAt({ ts: [1, 2, 1] })).toThrow(/'ts' must be monotone/);
+    expect(() => saveAt({ ts: [1, 1, 2, 1] })).toThrow(/'ts' must be monotone/);
+    // repeated times are fine, also when all are equal
+    expect(saveAt({ ts: [1, 1] }).ts).toEqual([1, 1]);
+    expect(saveAt({ ts: [2, 1, 1, 0] }).ts).toEqual([2, 1, 1, 0]);
     expect(() => saveAt({ tss: [0] } as never)).toThrow(/saveAt: unknown option 'tss'; did you mean 'ts'\?/);
     expect(() => saveAt({ dense: true, step: true } as never)).toThrow(/unknown option 'step'; did you mean 'steps'\?/);
   });
