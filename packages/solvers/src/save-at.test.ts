@@ -5,6 +5,7 @@ import { diffeqsolve } from './diffeqsolve.js';
 import { bosh3, dopri5, dopri8, heun, rk4, tsit5 } from './runge-kutta/solvers.js';
 import { saveAt } from './save-at.js';
 import type { AbstractSolver } from './solver.js';
+import { odeTerm } from './term.js';
 
 /** y′ = −y + sin(t) (non-autonomous), exact y(t) = (y0 + 1/2) e^−t + (sin t − cos t)/2. */
 const decay = (t: number, y: tf.Tensor): tf.Tensor => tf.tidy(() => tf.add(tf.neg(y), Math.sin(t)));
@@ -587,5 +588,35 @@ describe('t0 === t1', () => {
     );
     both.dispose();
     y0.dispose();
+  });
+});
+
+describe('terms and args', () => {
+  it('odeTerm(f) and a bare f give the same solve; args (tensors and numbers) reach f', () => {
+    const f = (t: number, y: tf.Tensor, a: { k: tf.Tensor; c: number }) =>
+      tf.tidy(() => tf.add(tf.mul(tf.neg(a.k), y), a.c * t));
+    const args = { k: tf.scalar(1.5), c: 0.25 };
+    const opts = {
+      solver: dopri5(),
+      t0: 0,
+      t1: 1,
+      y0: tf.tensor1d([1, -1]),
+      args,
+      saveat: saveAt({ ts: [0.5, 1] }),
+      stepsizeController: tight(),
+    };
+    const a = diffeqsolve({ ...opts, term: odeTerm(f) });
+    const b = diffeqsolve({ ...opts, term: f });
+    expect(a.ys).toBeAllclose(b.ys, { atol: 0, rtol: 0 });
+    expect(a.stats).toEqual(b.stats);
+    // y′ = −k y + c t: y = (y0 + c/k²) e^{−kt} + c t/k − c/k²
+    const exact = (t: number, y0: number) => (y0 + 0.25 / 2.25) * Math.exp(-1.5 * t) + (0.25 * t) / 1.5 - 0.25 / 2.25;
+    expect(a.ys).toBeAllclose(
+      [0.5, 1].map((t) => [exact(t, 1), exact(t, -1)]),
+      { atol: 2e-5, rtol: 0 },
+    );
+    tf.dispose([args.k, opts.y0]);
+    a.dispose();
+    b.dispose();
   });
 });
