@@ -2,7 +2,7 @@
 // Protocol (one for all targets): 10,000 uniform samples in the target's box, 75/25 train/test
 // split, noise 0 and 1 % of the target's RMS (Gaussian, on the train targets only), operators
 // + - * / ^ exp log sin cos sqrt, maxSize 30, 60 s per run (--seconds to change), seed 0;
-// search settings shared by all targets: batches of 256 rows, `^` exponents of complexity 1, no
+// search settings shared by all targets: mini-batches of 50 rows (PySR's default size), `^` exponents of complexity 1, no
 // nesting of exp/log, sin/cos, sqrt or ^ inside themselves, no early stop.
 // Prints one JSON line per target and noise level, a summary per noise level, and the SR-eval
 // line (candidate evaluations per second for 10-node expressions on 1,000 rows, one core).
@@ -69,7 +69,6 @@ async function runOne(t: Target, k: number, noise: number) {
       '^': { '^': 0 },
     },
     batching: true,
-    batchSize: 256,
     iterations: 1_000_000,
     timeoutSeconds: seconds,
   });

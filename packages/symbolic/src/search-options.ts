@@ -117,7 +117,7 @@ export interface SymbolicRegressionOptions extends ComplexityOptions {
   readonly optimizeProbability?: number;
   /** Simplify members after each cycle (default true). */
   readonly shouldSimplify?: boolean;
-  /** Mini-batches for large N (default: true when N > 10,000) and their size (default 50). */
+  /** Mini-batches (default: true when N > 1,000; PySR: off) and their size (default 50, as PySR). */
   readonly batching?: boolean;
   readonly batchSize?: number;
   /** Migration between populations and from the hall of fame. */

@@ -127,7 +127,7 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
   if (optimizerAlgorithm !== 'LM' && optimizerAlgorithm !== 'BFGS') {
     throw new Error(`symbolicRegression: 'optimizerAlgorithm' must be 'LM' or 'BFGS', got '${optimizerAlgorithm}'.`);
   }
-  const batching = options.batching ?? data.n > 10000;
+  const batching = options.batching ?? data.n > 1000;
   const objective = new Objective(data, batching ? batchSize : undefined);
   const rules: TreeRules = {
     variables: data.names,
