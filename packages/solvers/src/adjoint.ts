@@ -14,6 +14,8 @@ export interface AdjointOutput {
   readonly stats: SolveStats;
   readonly result: SolveResult;
   readonly denseSteps: DenseStep[];
+  /** Where the solve stopped (t1 when successful). */
+  readonly tEnd: number;
 }
 
 /**
@@ -78,7 +80,7 @@ function loopOptions(problem: SolveProblem) {
 function finishOutput(problem: SolveProblem, out: IntegrateOutput): AdjointOutput {
   const ys = rowsToTree(problem.layout, out.rows, out.ts.length);
   out.rows?.dispose();
-  return { ts: out.ts, ys, stats: out.stats, result: out.result, denseSteps: out.denseSteps };
+  return { ts: out.ts, ys, stats: out.stats, result: out.result, denseSteps: out.denseSteps, tEnd: out.tEnd };
 }
 
 /**

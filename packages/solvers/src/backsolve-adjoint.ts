@@ -175,7 +175,8 @@ function solveBacksolve(
   });
   const ysAll = run({ y0: treeFlatten<tf.Tensor>(problem.y0).leaves, args: argTensors });
   const m = meta as IntegrateOutput;
-  if (problem.saveat.t1) return { ts: m.ts, ys: ysAll, stats: m.stats, result: m.result, denseSteps: m.denseSteps };
+  if (problem.saveat.t1)
+    return { ts: m.ts, ys: ysAll, stats: m.stats, result: m.result, denseSteps: m.denseSteps, tEnd: m.tEnd };
   // drop the extra t1 row the backward pass needed
   const n = m.ts.length - 1;
   const ys = tf.tidy(
@@ -186,5 +187,5 @@ function solveBacksolve(
       ) as tf.TensorContainer,
   ) as Tree<tf.Tensor>;
   for (const l of treeFlatten<tf.Tensor>(ysAll).leaves) l.dispose();
-  return { ts: m.ts.slice(0, n), ys, stats: m.stats, result: m.result, denseSteps: m.denseSteps };
+  return { ts: m.ts.slice(0, n), ys, stats: m.stats, result: m.result, denseSteps: m.denseSteps, tEnd: m.tEnd };
 }

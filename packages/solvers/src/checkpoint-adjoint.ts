@@ -126,7 +126,7 @@ function solveWithCheckpoints(
   });
   const ys = run({ y0: y0Leaves, args: argTensors });
   const m = meta as IntegrateOutput;
-  return { ts: m.ts, ys, stats: m.stats, result: m.result, denseSteps: m.denseSteps };
+  return { ts: m.ts, ys, stats: m.stats, result: m.result, denseSteps: m.denseSteps, tEnd: m.tEnd };
 }
 
 /** The gradient pass: chains per-stage VJPs backwards over every accepted step. */

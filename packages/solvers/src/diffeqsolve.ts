@@ -1,4 +1,4 @@
-import { assertFinite, disposeTree, type Tree, treeFlatten } from '@odekit/core';
+import { assertFinite, type Tree, treeFlatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Adjoint } from './adjoint.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
@@ -98,7 +98,7 @@ export function diffeqsolve<Y extends Tree<tf.Tensor>, A = unknown>(options: Dif
         'the state became NaN or Infinity and shrinking the step did not help; check the vector field and args',
     };
     throw new SolveError(
-      `diffeqsolve: ${out.result} at t = ${out.ts[out.ts.length - 1] ?? problem.t0}: ${why[out.result]}. The partial solution is on error.solution (pass throwOnFailure: false to get it returned).`,
+      `diffeqsolve: ${out.result} at t = ${out.tEnd}: ${why[out.result]}. The partial solution is on error.solution (pass throwOnFailure: false to get it returned).`,
       out.result,
       sol,
       out.stats,
@@ -183,17 +183,17 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   const hostField = (args: unknown): HostField => {
     let checked = false;
     return (t, y) => {
-      const dy = tf.tidy(() => {
-        const yTree = unpackHost(layout, y);
-        const out = userField(t, yTree, args);
+      // Read the values inside the scope: the field may return tensors it does not own (say
+      // a leaf of args), which must not be disposed; everything made here is.
+      let values = new Float32Array(0);
+      tf.tidy(() => {
+        const out = userField(t, unpackHost(layout, y), args);
         if (!checked) {
           checkOutput(layout, out);
           checked = true;
         }
-        return out as tf.TensorContainer;
-      }) as Tree<tf.Tensor>;
-      const values = packHost(layout, dy);
-      disposeTree(dy);
+        values = packHost(layout, out).slice();
+      });
       return values;
     };
   };

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { StepSizeController } from './controllers.js';
 import type { Engine } from './engine.js';
 import { allFiniteOf, initialStepSize } from './error-norm.js';
+import { nextAfter } from './next-after.js';
 import type { SaveAt } from './save-at.js';
 import type { DenseStep, SolveResult, SolveStats } from './solution.js';
 import type { AbstractSolver } from './solver.js';
@@ -43,6 +44,8 @@ export interface IntegrateOutput {
   readonly sources: OutputSource[];
   readonly steps: AcceptedStep[];
   readonly denseSteps: DenseStep[];
+  /** The time the loop stopped at (t1 when successful). */
+  readonly tEnd: number;
   readonly stats: SolveStats;
   readonly result: SolveResult;
 }
@@ -111,6 +114,8 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     });
     stats.numFnEvals++;
   }
+  if (controller.dtmax !== undefined) h = Math.min(h, controller.dtmax);
+  if (controller.dtmin !== undefined) h = Math.max(h, controller.dtmin);
   let cstate = controller.initialState();
   let nonfiniteRejections = 0;
   let stepIdx = 0;
@@ -128,9 +133,14 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     while (stepIdx < stepTs.length && ((stepTs[stepIdx] as number) - t) * dir <= eps) stepIdx++;
     while (jumpIdx < jumpTs.length && ((jumpTs[jumpIdx] as number) - t) * dir <= eps) jumpIdx++;
     if (stepIdx < stepTs.length && (tNext - (stepTs[stepIdx] as number)) * dir > 0) tNext = stepTs[stepIdx] as number;
+    // A discontinuity: end the step just before it and restart just after it (as Diffrax
+    // does), so no stage evaluates the field exactly at the jump.
     let madeJump = false;
+    let tAfter = tNext;
     if (jumpIdx < jumpTs.length && (tNext - (jumpTs[jumpIdx] as number)) * dir >= -eps) {
-      tNext = jumpTs[jumpIdx] as number;
+      const jump = jumpTs[jumpIdx] as number;
+      tNext = nextAfter(jump, -dir);
+      tAfter = nextAfter(jump, dir);
       madeJump = true;
     }
     const hh = tNext - t;
@@ -188,7 +198,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
       } else fPrev = f1;
       if (y !== y0) engine.dispose(y);
       y = out.y1;
-      t = tNext;
+      t = tAfter;
       stats.numAcceptedSteps++;
       progress?.({ t, fraction: span === 0 ? 1 : Math.abs(t - t0) / span, numSteps: stats.numSteps });
     } else {
@@ -223,5 +233,5 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
   }
   if (y !== y0) engine.dispose(y);
   const rows = engine.finish(blocks);
-  return { ts, rows, sources, steps, denseSteps, stats, result };
+  return { ts, rows, sources, steps, denseSteps, tEnd: t, stats, result };
 }
