@@ -8,6 +8,7 @@
 // line (candidate evaluations per second for 10-node expressions on 1,000 rows, one core).
 // Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--eval-only]
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createRng } from '@odekit/core';
 import {
   binary,
@@ -89,27 +90,30 @@ async function runOne(t: Target, k: number, noise: number) {
   return { recovered, recoveredOnFront };
 }
 
-/** A random tree with exactly `size` nodes over the benchmark's operators. */
-function randomTree(size: number, next: () => number, names: string[]): ExprNode {
+/** A random tree with exactly `size` nodes over the given operators. */
+function randomTree(size: number, next: () => number, names: string[], unaryOps: readonly string[]): ExprNode {
   if (size === 1) {
     return next() < 0.5 ? variable(names[Math.floor(next() * names.length)] as string) : constant(0.1 + 2 * next());
   }
-  if (size === 2 || next() < 0.3)
-    return unary(UNARY[Math.floor(next() * UNARY.length)] ?? 'exp', randomTree(size - 1, next, names));
+  const op = unaryOps[Math.floor(next() * unaryOps.length)] as (typeof UNARY)[number] | undefined;
+  if (op !== undefined && (size === 2 || next() < 0.3)) return unary(op, randomTree(size - 1, next, names, unaryOps));
+  if (size === 2) return randomTree(3, next, names, unaryOps);
   const left = 1 + Math.floor(next() * (size - 2));
+  const bin = unaryOps.length > 0 ? BINARY : (['+', '-', '*', '/'] as const);
   return binary(
-    BINARY[Math.floor(next() * BINARY.length)] ?? '+',
-    randomTree(left, next, names),
-    randomTree(size - 1 - left, next, names),
+    bin[Math.floor(next() * bin.length)] ?? '+',
+    randomTree(left, next, names, unaryOps),
+    randomTree(size - 1 - left, next, names, unaryOps),
   );
 }
 
-function evalSpeed(): Record<string, unknown> {
+/** Candidate evaluations (evaluate + MSE, the search's abort-on-non-finite mode) per second, one core. */
+function evalsPerSecond(unaryOps: readonly string[]): number {
   const n = 1000;
   const X = sampleBox({ x: [0.1, 5], y: [0.1, 5] }, n, 7);
   const y = X.x as Float64Array;
   const rng = createRng(11);
-  const trees = Array.from({ length: 200 }, () => randomTree(10, () => rng.nextFloat(), ['x', 'y']));
+  const trees = Array.from({ length: 200 }, () => randomTree(10, () => rng.nextFloat(), ['x', 'y'], unaryOps));
   const ev = new ColumnEvaluator(X, n, { abortOnNonFinite: true });
   const out = new Float64Array(n);
   const loss = (t: ExprNode): number => {
@@ -125,8 +129,19 @@ function evalSpeed(): Record<string, unknown> {
     for (const t of trees) loss(t);
     count += trees.length;
   }
-  const evalsPerSecond = Math.round(count / ((performance.now() - t0) / 1000));
-  return { workload: 'SR-eval', evalsPerSecond, nodes: 10, rows: n, expressions: trees.length };
+  return Math.round(count / ((performance.now() - t0) / 1000));
+}
+
+function evalSpeed(): Record<string, unknown> {
+  return {
+    workload: 'SR-eval',
+    evalsPerSecond: evalsPerSecond(UNARY),
+    evalsPerSecondArithmetic: evalsPerSecond([]),
+    nodes: 10,
+    rows: 1000,
+    expressions: 200,
+    loadAverage: Number((loadavg()[0] ?? 0).toFixed(2)),
+  };
 }
 
 if (process.argv.includes('--eval-only')) {

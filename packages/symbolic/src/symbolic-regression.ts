@@ -3,6 +3,7 @@ import { makeDataset } from './dataset.js';
 import { type Engine, type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
+import { migrate, recordComplexities } from './migration.js';
 import { Objective } from './objective.js';
 import type { OpName } from './operators.js';
 import {
@@ -148,6 +149,8 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
     return true;
   };
   const counts = new Float64Array(maxSize + 2).fill(1);
+  const updateFrequencies = (pop: readonly Member[]): void =>
+    recordComplexities(pop, counts, engine.frequency, maxSize);
   const engine: Engine = {
     rules,
     objective,
@@ -175,20 +178,6 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
     birth: 0,
     shouldStop,
   };
-  const updateFrequencies = (pop: readonly Member[]): void => {
-    for (const m of pop) if (m.complexity <= maxSize) counts[m.complexity] = (counts[m.complexity] as number) + 1;
-    let total = counts.reduce((a, b) => a + b, 0);
-    if (total > 100000) {
-      counts.forEach((c, i) => {
-        counts[i] = (c * 100000) / total;
-      });
-      total = 100000;
-    }
-    counts.forEach((c, i) => {
-      engine.frequency[i] = c / total;
-    });
-  };
-
   const rngs = createRng(seed).split(populations);
   const sizeAt = (iter: number): number =>
     warmupMaxsizeBy > 0
@@ -261,15 +250,4 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
     elapsedSeconds: (now() - start) / 1000,
     stopReason,
   };
-}
-
-/** Replaces each member with probability `fraction` by a copy of a random member of `pool`. */
-function migrate(pop: Member[], pool: readonly Member[], fraction: number, engine: Engine, rng: Rng): void {
-  if (pool.length === 0 || fraction <= 0) return;
-  for (let i = 0; i < pop.length; i++) {
-    if (rng.nextFloat() < fraction) {
-      const m = pool[Math.floor(rng.nextFloat() * pool.length)] as Member;
-      pop[i] = makeMember(engine, m.tree, m.loss);
-    }
-  }
 }
