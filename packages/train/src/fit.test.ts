@@ -198,6 +198,41 @@ describe('fit', () => {
     disposeTree(params);
   });
 
+  it('NaN guard: a failed solve in the loss stops the run with the parameters before that step', async () => {
+    const params = { x: tf.scalar(1) };
+    const failing = Object.assign(new Error('diffeqsolve: dt_min_reached at t = 2'), {
+      name: 'SolveError',
+      result: 'dt_min_reached',
+    });
+    await expectNoLeak(async () => {
+      const res = await fit({
+        params,
+        loss: (p, _b, ctx) => {
+          if (ctx.step === 3) throw failing;
+          return tf.square(p.x);
+        },
+        optimizer: sgd({ learningRate: 0.1 }),
+        steps: 10,
+      });
+      expect(res.stopReason).toBe('nonfinite');
+      expect(res.steps).toBe(3);
+      expect(res.message).toMatch(/the loss failed at step 4 \(diffeqsolve: dt_min_reached at t = 2\)/);
+      expect(res.params.x.dataSync()[0]).toBeCloseTo(0.8 ** 3, 6);
+      disposeTree(res.params);
+    });
+    await expect(
+      fit({
+        params,
+        loss: () => {
+          throw new Error('plain bug');
+        },
+        optimizer: sgd({ learningRate: 0.1 }),
+        steps: 3,
+      }),
+    ).rejects.toThrow('plain bug');
+    disposeTree(params);
+  });
+
   it('stops early when the loss stops improving', async () => {
     const params = { x: tf.scalar(1) };
     const res = await fit({

@@ -73,7 +73,10 @@ export interface FitOptions<P extends TensorTree, B extends TensorTree | undefin
   progress?: ProgressReporter;
   /** Stop when the loss has not improved by `minDelta` (default 0) for `patience` steps. */
   earlyStopping?: { patience: number; minDelta?: number };
-  /** Stop at a non-finite loss or gradient with the last good parameters (default true). */
+  /**
+   * Stop at a non-finite loss or gradient, or a failed solve (a `SolveError` thrown by the loss),
+   * with the last good parameters (default true).
+   */
   nanGuard?: boolean;
   /** Save parameters, optimiser state and counters every `every` steps and at the end. */
   checkpoint?: { store: CheckpointStore; every?: number };
@@ -103,6 +106,11 @@ const yieldNow = (): Promise<void> =>
     if (typeof g.setImmediate === 'function') g.setImmediate(resolve);
     else setTimeout(resolve, 0);
   });
+
+/** Whether `e` is a numerical failure of a solve (a `SolveError` of @odekit/solvers carries a `result` code). */
+function isSolveFailure(e: unknown): boolean {
+  return e instanceof Error && e.name === 'SolveError' && typeof (e as { result?: unknown }).result === 'string';
+}
 
 /** Disposes the leaves of `old` that are not also leaves of `next`. */
 function disposeReplaced(old: unknown, next: unknown): void {
@@ -316,7 +324,8 @@ export async function fit<P extends TensorTree, B extends TensorTree | undefined
           epoch,
         };
         const current = trainedRecord(trained);
-        let out: { check: tf.Tensor; next: Record<string, tf.Tensor>; state: OptState };
+        let out: { check: tf.Tensor; next: Record<string, tf.Tensor>; state: OptState } | undefined;
+        let solveError: Error | undefined;
         try {
           out = tidy(() => {
             const { value, grads } = vg(current, batch as B, ctx);
@@ -327,8 +336,18 @@ export async function fit<P extends TensorTree, B extends TensorTree | undefined
               : tf.reshape(value, [1]);
             return { check, next, state: newState };
           });
+        } catch (e) {
+          // A solver that fails (e.g. step size underflow as the dynamics blow up) is the
+          // NaN guard's business too: stop with the last good parameters.
+          if (!(nanGuard && isSolveFailure(e))) throw e;
+          solveError = e as Error;
         } finally {
           if (owned) disposeTree(batch);
+        }
+        if (out === undefined) {
+          stopReason = 'nonfinite';
+          message = `the loss failed at step ${step + 1} (${(solveError as Error).message.split('\n')[0]}); stopped with the parameters before that step, not updated.`;
+          break;
         }
         const values = out.check.dataSync();
         out.check.dispose();

@@ -56,7 +56,9 @@ const maxAbs = (a: Float64Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)),
  * (Nocedal & Wright, "Numerical Optimization", 2nd ed., Algorithms 7.4 and 7.5 for the
  * two-loop recursion, 3.5 and 3.6 for the line search). Meant for fitting a handful of physical
  * parameters: the iterate lives in float64 JavaScript arrays; each evaluation builds the tensors,
- * runs `valueAndGrad(loss)` and reads the value and gradient back (one sync).
+ * runs `valueAndGrad(loss)` and reads the value and gradient back (one sync). A trial point
+ * where the loss throws a `SolveError` (a solve that failed as the dynamics blew up) counts as
+ * an infinite loss, so the line search backs off.
  *
  * @throws Error naming the option when an option is out of range.
  * @example
@@ -110,7 +112,19 @@ export function lbfgs<P extends TensorTree>(options: LbfgsOptions<P>): LbfgsResu
   const evaluate = (x: Float64Array): { f: number; g: Float64Array } => {
     numEvaluations++;
     const p = toTree(x);
-    const { value, grads } = vg(p);
+    let out: { value: tf.Tensor; grads: P };
+    try {
+      out = vg(p);
+    } catch (e) {
+      disposeTree(p);
+      // A failed solve at a trial point (the dynamics blew up) counts as an infinite loss:
+      // the line search backs off. Other errors propagate.
+      if (e instanceof Error && e.name === 'SolveError' && numEvaluations > 1) {
+        return { f: Number.POSITIVE_INFINITY, g: new Float64Array(n).fill(Number.NaN) };
+      }
+      throw e;
+    }
+    const { value, grads } = out;
     const f = value.dataSync()[0] as number;
     const g = new Float64Array(n);
     let off = 0;

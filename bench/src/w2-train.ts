@@ -1,0 +1,50 @@
+// W2: one full training step of the hybrid LV model from the initial parameters: forward solve
+// (dopri5 1e-3/1e-6) + loss + backward + one Adam update (lr 1e-2, betas 0.9/0.999, eps 1e-8),
+// as workloads.json defines it. Prints {"workload":"W2","case":"train-step","backend","msMedian"}.
+import { disposeTree, valueAndGrad } from '@odekit/core';
+import { diffeqsolve, dopri5, pidController, recursiveCheckpointAdjoint, saveAt } from '@odekit/solvers';
+import { type LvHybridParams, loadWorkloads, lvHybridField, lvHybridParams } from '@odekit/testing';
+import { adam, applyUpdates } from '@odekit/train';
+import { emit, medianMs, setup, tf } from './common.js';
+
+const backend = await setup();
+const w = loadWorkloads().W2;
+const params = lvHybridParams(w.init);
+const y0 = tf.tensor1d(w.y0);
+const data = tf.tensor2d(w.data);
+const loss = (p: LvHybridParams) => {
+  const sol = diffeqsolve({
+    term: lvHybridField,
+    solver: dopri5(),
+    t0: 0,
+    t1: w.ts[w.ts.length - 1] as number,
+    y0,
+    args: p,
+    saveat: saveAt({ ts: w.ts }),
+    stepsizeController: pidController({ rtol: w.rtol, atol: w.atol }),
+    adjoint: recursiveCheckpointAdjoint(),
+  });
+  return tf.mean(tf.square(tf.sub(sol.ys as tf.Tensor, data)));
+};
+const vg = valueAndGrad(loss);
+const optimizer = adam({ learningRate: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-8 });
+const state0 = optimizer.init(params);
+let lossValue = Number.NaN;
+const step = () => {
+  const out = tf.tidy(() => {
+    const { value, grads } = vg(params);
+    const [updates, state] = optimizer.update(grads, state0, params);
+    const next = applyUpdates(params, updates);
+    return { value, next, state } as unknown as tf.TensorContainer;
+  }) as unknown as { value: tf.Tensor; next: LvHybridParams; state: unknown };
+  lossValue = out.value.dataSync()[0] as number; // the step's one sync point, as in fit
+  disposeTree([out.value, out.next, out.state as never]);
+};
+const ms = medianMs(step);
+emit({
+  workload: 'W2',
+  case: 'train-step',
+  backend,
+  msMedian: Number(ms.toFixed(3)),
+  loss: Number(lossValue.toFixed(6)),
+});
