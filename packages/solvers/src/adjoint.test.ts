@@ -92,6 +92,7 @@ const adjoints: [string, () => Adjoint, number][] = [
   ['direct', directAdjoint, 2e-4],
   ['recursive-checkpoint', () => recursiveCheckpointAdjoint(), 2e-4],
   ['recursive-checkpoint (4 checkpoints)', () => recursiveCheckpointAdjoint({ checkpoints: 4 }), 2e-4],
+  ['recursive-checkpoint (batchStages)', () => recursiveCheckpointAdjoint({ batchStages: true }), 2e-4],
   ['backsolve', () => backsolveAdjoint(), 2e-3],
 ];
 
@@ -310,6 +311,40 @@ describe('the W2 hybrid model (workloads.json) at its initial parameters', () =>
     const c = gradW2(1e-3, 1e-6, recursiveCheckpointAdjoint());
     const d = gradW2(1e-3, 1e-6, directAdjoint());
     expect(relL2(c.grad, d.grad)).toBeLessThanOrEqual(1e-4);
+    const b = gradW2(1e-3, 1e-6, recursiveCheckpointAdjoint({ batchStages: true }));
+    expect(relL2(b.grad, d.grad)).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('batchStages', () => {
+  const lossWith = (field: (t: number, y: tf.Tensor, a: { k: tf.Tensor }) => tf.Tensor) => (p: { k: tf.Tensor }) => {
+    const sol = diffeqsolve({
+      term: field,
+      solver: dopri5(),
+      t0: 0,
+      t1: 2,
+      dt0: 0.1,
+      y0: tf.tensor1d([1, 2]),
+      args: p,
+      adjoint: recursiveCheckpointAdjoint({ batchStages: true }),
+    });
+    return tf.sum(sol.ys as tf.Tensor);
+  };
+  it('throws clearly when the field depends on t', () => {
+    const loss = lossWith((t, y, a) => tf.mul(tf.neg(a.k), tf.mul(y, 1 + Math.sin(t))));
+    expect(() => valueAndGrad(loss)({ k: tf.scalar(0.5) })).toThrow(/depends on t .*Drop batchStages/);
+  });
+  it('throws clearly when the field does not map over a leading axis', () => {
+    // works on one state [2] only: the output is always [2]
+    const loss = lossWith((_t, y, a) =>
+      tf.mul(tf.neg(a.k), tf.stack([tf.sum(tf.slice(y, [0], [1])), tf.sum(tf.slice(y, [1], [1]))])),
+    );
+    expect(() => valueAndGrad(loss)({ k: tf.scalar(0.5) })).toThrow(/batchStages/);
+  });
+  it('rejects unknown options', () => {
+    expect(() => recursiveCheckpointAdjoint({ checkpoint: 3 } as never)).toThrow(
+      /unknown option 'checkpoint'.*did you mean 'checkpoints'/,
+    );
   });
 });
 

@@ -2,12 +2,14 @@ import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from
 import * as tf from '@tensorflow/tfjs-core';
 import { type Adjoint, type AdjointOutput, runPlain } from './adjoint.js';
 import { cotangentRows, makeFieldVjp, splitArgs } from './adjoint-util.js';
+import { batchedBackward } from './batched-backward.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
+import { checkOptions } from './options.js';
 import { packHost, rowsToTree, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
-import { stepVjp } from './rk-step-vjp.js';
+import { type StageVjps, stagesAt, stepVjp } from './rk-step-vjp.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostDense, HostField } from './solver.js';
 
@@ -20,6 +22,18 @@ export interface CheckpointOptions {
    * `checkpoints`: memory O(checkpoints × state), recomputation O(n log n).
    */
   checkpoints?: number;
+  /**
+   * Declare that the vector field ignores `t` and treats the leading (batch) axis as
+   * independent samples: it is then called once on all stage points, stacked along that axis
+   * (`[S·B, ...]` for a batched state `[B, ...]`, `[S, ...y.shape]` for an unbatched one), as
+   * fields built from odekit's layers and row-wise tfjs ops allow. The backward pass then evaluates the
+   * Jacobians at every stage of every step in `D + 1` batched calls (D = per-sample state size)
+   * instead of one VJP per stage — far fewer tfjs ops for small states. Memory grows to
+   * O(steps × stages × state) during the backward pass. The forward stage values are checked
+   * against the batched evaluation, and a field that depends on `t` or does not map over the
+   * leading axis throws. Default false.
+   */
+  batchStages?: boolean;
 }
 
 /**
@@ -57,7 +71,8 @@ export interface CheckpointOptions {
  * ```
  */
 export function recursiveCheckpointAdjoint(options: CheckpointOptions = {}): Adjoint {
-  const { checkpoints } = options;
+  checkOptions('recursiveCheckpointAdjoint', options, ['checkpoints', 'batchStages']);
+  const { checkpoints, batchStages = false } = options;
   if (checkpoints !== undefined && !(Number.isInteger(checkpoints) && checkpoints >= 1)) {
     throw new Error(`recursiveCheckpointAdjoint: 'checkpoints' must be a positive integer, got ${checkpoints}.`);
   }
@@ -68,7 +83,7 @@ export function recursiveCheckpointAdjoint(options: CheckpointOptions = {}): Adj
       if (!tapeIsRecording() || !backendOnHost() || tableau === undefined || problem.solver.stepHost === undefined) {
         return runPlain(problem);
       }
-      return solveWithCheckpoints(problem, tableau, checkpoints);
+      return solveWithCheckpoints(problem, tableau, checkpoints, batchStages);
     },
   });
 }
@@ -77,6 +92,7 @@ function solveWithCheckpoints(
   problem: SolveProblem,
   tableau: ButcherTableau,
   maxCheckpoints: number | undefined,
+  batchStages: boolean,
 ): AdjointOutput {
   const { layout } = problem;
   const N = layout.size;
@@ -120,7 +136,7 @@ function solveWithCheckpoints(
         withSavedTape(() => {
           store.rebind(saved.slice(0, checkpointTensors.length));
           const savedArgs = saved.slice(checkpointTensors.length);
-          return backward(problem, tableau, out, store, dy, savedArgs, argsWith(savedArgs));
+          return backward(problem, tableau, out, store, dy, savedArgs, argsWith(savedArgs), batchStages);
         }),
     };
   });
@@ -138,6 +154,7 @@ function backward(
   dy: Tree<tf.Tensor>,
   argTensors: tf.Tensor[],
   args: unknown,
+  batchStages: boolean,
 ): { y0: tf.Tensor[]; args: tf.Tensor[] } {
   const { layout } = problem;
   const N = layout.size;
@@ -171,44 +188,43 @@ function backward(
     }
     return z;
   };
-  const vjpStep = (k: number, y: Float64Array, stages: Float32Array[] | undefined) => {
+  const perCall: StageVjps = {
+    stage: (_q, t, Y, c) => fvjp(t, Y, c, argGrads),
+    f1: (t, y1, c) => fvjp(t, y1, c, argGrads),
+  };
+  const vjpStep = (k: number, y: Float64Array, stages: Float32Array[] | undefined, vjps = perCall) => {
     for (const row of endCt.get(k) ?? []) addRow(lambda, row);
-    stepVjp(
-      tab,
-      out.steps[k] as { t0: number; h: number },
-      { y, k: stages },
-      interpCt.get(k) ?? [],
-      ct,
-      lambda,
-      argGrads,
-      fvjp,
-      fHost,
-      N,
-    );
+    const st = out.steps[k] as { t0: number; h: number };
+    const kv = stages ?? stagesAt(tab, fHost, st.t0, st.h, y);
+    stepVjp(tab, st, { y, k: kv }, interpCt.get(k) ?? [], ct, lambda, vjps, N);
   };
-  // Steps [a, b) from the state at a, last step first. Segments longer than the budget are
-  // bisected (replay to the midpoint, recurse right, then left): memory O(budget + log n)
-  // states, recomputation O(n log n).
-  const budget = Math.max(1, store.capacity ?? nSteps);
-  const segment = (a: number, yA: Float64Array, b: number): void => {
-    if (b - a <= budget) {
-      const states = [yA];
-      for (let s = a; s < b - 1; s++) states.push(advance(states[states.length - 1] as Float64Array, s, s + 1));
-      for (let s = b - 1; s >= a; s--) vjpStep(s, states[s - a] as Float64Array, undefined);
-      return;
+  if (batchStages) {
+    batchedBackward({ problem, tab, out, store, fHost, argTensors, args, argGrads, vjpStep });
+  } else {
+    // Steps [a, b) from the state at a, last step first. Segments longer than the budget are
+    // bisected (replay to the midpoint, recurse right, then left): memory O(budget + log n)
+    // states, recomputation O(n log n).
+    const budget = Math.max(1, store.capacity ?? nSteps);
+    const segment = (a: number, yA: Float64Array, b: number): void => {
+      if (b - a <= budget) {
+        const states = [yA];
+        for (let s = a; s < b - 1; s++) states.push(advance(states[states.length - 1] as Float64Array, s, s + 1));
+        for (let s = b - 1; s >= a; s--) vjpStep(s, states[s - a] as Float64Array, undefined);
+        return;
+      }
+      const mid = a + Math.ceil((b - a) / 2);
+      segment(mid, advance(yA, a, mid), b);
+      segment(a, yA, mid);
+    };
+    const starts = store.steps().filter((s) => s < nSteps);
+    for (let q = starts.length - 1; q >= 0; q--) {
+      const a = starts[q] as number;
+      const b = q + 1 < starts.length ? (starts[q + 1] as number) : nSteps;
+      const c = store.nearest(a);
+      const stages = store.stages(c);
+      if (stages !== undefined && b === a + 1) vjpStep(a, store.state(c), stages);
+      else segment(a, store.state(c), b);
     }
-    const mid = a + Math.ceil((b - a) / 2);
-    segment(mid, advance(yA, a, mid), b);
-    segment(a, yA, mid);
-  };
-  const starts = store.steps().filter((s) => s < nSteps);
-  for (let q = starts.length - 1; q >= 0; q--) {
-    const a = starts[q] as number;
-    const b = q + 1 < starts.length ? (starts[q + 1] as number) : nSteps;
-    const c = store.nearest(a);
-    const stages = store.stages(c);
-    if (stages !== undefined && b === a + 1) vjpStep(a, store.state(c), stages);
-    else segment(a, store.state(c), b);
   }
   for (const row of y0Rows) addRow(lambda, row);
   const gY0 = unpackHost(layout, lambda);

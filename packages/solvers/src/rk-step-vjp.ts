@@ -1,7 +1,31 @@
-import type { FieldVjp } from './adjoint-util.js';
 import { polyEval } from './runge-kutta/poly.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostField } from './solver.js';
+
+/**
+ * The vector–Jacobian products one step needs: `J_f(t, Y)ᵀ·ct` at stage `q` (input `Y`), and
+ * at `(t1, y1)` for the Hermite row `f(t1, y1)`. Implementations also accumulate the args part.
+ */
+export interface StageVjps {
+  stage(q: number, t: number, Y: Float64Array, ct: Float64Array): ArrayLike<number>;
+  f1(t: number, y1: Float64Array, ct: Float64Array): ArrayLike<number>;
+}
+
+/** The stage values `k_i` of the step from `(t0, y)` with size `h`, recomputed on the host. */
+export function stagesAt(
+  tab: ButcherTableau,
+  fHost: HostField,
+  t0: number,
+  h: number,
+  y: Float64Array,
+): Float32Array[] {
+  const k: Float32Array[] = [];
+  for (let i = 0; i < tab.c.length; i++) {
+    const Y = combine(y, tab.a[i] as readonly number[], k, h, y.length);
+    k.push(fHost(t0 + (tab.c[i] as number) * h, Y));
+  }
+  return k;
+}
 
 /**
  * Reverse mode through one explicit RK step y1 = y0 + h Σ b_i k_i, k_i = f(t0 + c_i h, Y_i),
@@ -11,26 +35,16 @@ import type { HostField } from './solver.js';
 export function stepVjp(
   tab: ButcherTableau,
   step: { t0: number; h: number },
-  state: { y: Float64Array; k: Float32Array[] | undefined },
+  state: { y: Float64Array; k: readonly Float32Array[] },
   interps: { theta: number; row: number }[],
   ct: Float32Array,
   lambda: Float64Array,
-  argGrads: Float64Array[],
-  fvjp: FieldVjp,
-  fHost: HostField,
+  vjps: StageVjps,
   N: number,
 ): void {
   const s = tab.c.length;
   const { t0, h } = step;
-  // stage values: stored, or recomputed from the state
-  let k = state.k?.slice(0, s);
-  if (k === undefined || k.length < s) {
-    k = [];
-    for (let i = 0; i < s; i++) {
-      const Y = combine(state.y, tab.a[i] as readonly number[], k, h, N);
-      k.push(fHost(t0 + (tab.c[i] as number) * h, Y));
-    }
-  }
+  const k = state.k.slice(0, s);
   const u = Array.from({ length: s }, () => new Float64Array(N));
   const lamY0 = new Float64Array(N);
   // dense outputs inside this step
@@ -52,7 +66,7 @@ export function stepVjp(
           const y1 = combine(state.y, tab.b, k, h, N);
           const cf = new Float64Array(N);
           for (let i = 0; i < N; i++) cf[i] = w * (ct[row * N + i] as number);
-          const v = fvjp(t0 + h, y1, cf, argGrads);
+          const v = vjps.f1(t0 + h, y1, cf);
           for (let i = 0; i < N; i++) lamY1[i] = (lamY1[i] as number) + (v[i] as number);
         }
       }
@@ -76,7 +90,7 @@ export function stepVjp(
     }
     if (!any) continue;
     const Y = combine(state.y, tab.a[q] as readonly number[], k, h, N);
-    const v = fvjp(t0 + (tab.c[q] as number) * h, Y, uq, argGrads);
+    const v = vjps.stage(q, t0 + (tab.c[q] as number) * h, Y, uq);
     for (let i = 0; i < N; i++) lamY0[i] = (lamY0[i] as number) + (v[i] as number);
     const a = tab.a[q] as readonly number[];
     for (let j = 0; j < q; j++) {

@@ -1,0 +1,201 @@
+import { treeFlatten, treeUnflatten } from '@odekit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { cotangentRows } from './adjoint-util.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import type { IntegrateOutput } from './integrate.js';
+import { unpackRows } from './packing.js';
+import type { SolveProblem } from './problem.js';
+import { combine, type StageVjps, stagesAt } from './rk-step-vjp.js';
+import type { ButcherTableau } from './runge-kutta/tableau.js';
+import type { HostField } from './solver.js';
+
+interface EngineGradients {
+  gradients(
+    f: () => tf.Tensor,
+    xs: tf.Tensor[],
+    dy?: tf.Tensor,
+    allowNoGradients?: boolean,
+  ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
+}
+
+/** What {@link batchedBackward} needs from the checkpointed adjoint's backward pass. */
+export interface BatchedBackwardInput {
+  problem: SolveProblem;
+  tab: ButcherTableau;
+  out: IntegrateOutput;
+  store: CheckpointStore;
+  fHost: HostField;
+  argTensors: tf.Tensor[];
+  args: unknown;
+  argGrads: Float64Array[];
+  vjpStep: (k: number, y: Float64Array, stages: Float32Array[] | undefined, vjps: StageVjps) => void;
+}
+
+/**
+ * The backward pass with every stage Jacobian from a few batched calls (`batchStages`).
+ *
+ * 1. Rebuild every step's state and stage values (from the checkpoints) and the stage inputs
+ *    `Y` (plus `y1` for Hermite rows): the points, `[P, N]`.
+ * 2. For each per-sample output component i, one VJP of the field over all points with the
+ *    cotangent `e_i` gives row i of every point's Jacobian (samples are independent).
+ * 3. Run the usual reverse recursion with `v = Jᵀ·ū` from those rows, recording each `ū`.
+ * 4. One VJP over all points with the recorded `ū` gives the args gradient `Σ J_θᵀ ū`.
+ */
+export function batchedBackward(input: BatchedBackwardInput): void {
+  const { problem, tab, out, store, fHost, argTensors, args, argGrads, vjpStep } = input;
+  const { layout } = problem;
+  const N = layout.size;
+  const D = layout.width;
+  const B = layout.batch;
+  const nSteps = out.steps.length;
+  const s = tab.c.length;
+  const S = s + (tab.denseNeedsF1 ? 1 : 0);
+  const nP = nSteps * S;
+
+  // 1. states, stages and points
+  const states: Float64Array[] = new Array(nSteps);
+  const stages: Float32Array[][] = new Array(nSteps);
+  const starts = store.steps().filter((k) => k < nSteps);
+  starts.forEach((a, q) => {
+    const b = q + 1 < starts.length ? (starts[q + 1] as number) : nSteps;
+    const c = store.nearest(a);
+    let y = store.state(c);
+    const stored = store.stages(c);
+    for (let k = a; k < b; k++) {
+      const st = out.steps[k] as { t0: number; h: number };
+      const kv = k === a && stored !== undefined ? stored.slice(0, s) : stagesAt(tab, fHost, st.t0, st.h, y);
+      states[k] = y;
+      stages[k] = kv;
+      y = combine(y, tab.b, kv, st.h, N);
+    }
+  });
+  const points = new Float32Array(nP * N);
+  for (let k = 0; k < nSteps; k++) {
+    const st = out.steps[k] as { t0: number; h: number };
+    const y = states[k] as Float64Array;
+    const kv = stages[k] as Float32Array[];
+    for (let q = 0; q < s; q++) points.set(combine(y, tab.a[q] as readonly number[], kv, st.h, N), (k * S + q) * N);
+    if (S > s) points.set(combine(y, tab.b, kv, st.h, N), (k * S + s) * N);
+  }
+
+  // 2. Jacobian rows, checking the batched values against the forward stage values
+  const call = (cot: Float32Array, withArgs: boolean) =>
+    batchedVjp(problem, args, argTensors, points, nP, cot, withArgs);
+  const rows: Float32Array[] = [];
+  for (let i = 0; i < D; i++) {
+    const cot = new Float32Array(nP * N);
+    for (let p = 0; p < nP; p++) for (let b = 0; b < B; b++) cot[p * N + b * D + i] = 1;
+    const r = call(cot, false);
+    if (i === 0) checkValues(r.value, stages, S, s, N);
+    rows.push(r.yGrad);
+  }
+
+  // 3. the reverse recursion, recording ū per point
+  const U = new Float32Array(nP * N);
+  let current = 0;
+  const jt = (p: number, c: Float64Array): Float64Array => {
+    const v = new Float64Array(N);
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < D; i++) {
+        const ci = c[b * D + i] as number;
+        if (ci === 0) continue;
+        const row = rows[i] as Float32Array;
+        for (let j = 0; j < D; j++) v[b * D + j] = (v[b * D + j] as number) + ci * (row[p * N + b * D + j] as number);
+      }
+    }
+    for (let m = 0; m < N; m++) U[p * N + m] = (U[p * N + m] as number) + (c[m] as number);
+    return v;
+  };
+  const vjps: StageVjps = {
+    stage: (q, _t, _Y, c) => jt(current * S + q, c),
+    f1: (_t, _y1, c) => jt(current * S + s, c),
+  };
+  for (let k = nSteps - 1; k >= 0; k--) {
+    current = k;
+    vjpStep(k, states[k] as Float64Array, stages[k], vjps);
+  }
+
+  // 4. the args gradient in one call
+  if (argTensors.length > 0) {
+    const r = call(U, true);
+    r.argGrads.forEach((g, j) => {
+      if (g === undefined) return;
+      const acc = argGrads[j] as Float64Array;
+      for (let m = 0; m < acc.length; m++) acc[m] = (acc[m] as number) + (g[m] as number);
+    });
+  }
+}
+
+/** One VJP of the field over all points `[P, N]` (time `t0`: the field must not depend on t). */
+function batchedVjp(
+  problem: SolveProblem,
+  args: unknown,
+  argTensors: tf.Tensor[],
+  points: Float32Array,
+  nP: number,
+  cot: Float32Array,
+  withArgs: boolean,
+): { value: Float32Array; yGrad: Float32Array; argGrads: (Float32Array | undefined)[] } {
+  const { layout } = problem;
+  const engine = tf.engine() as unknown as EngineGradients;
+  const P = tf.tensor2d(points, [nP, layout.size]);
+  const dy = tf.tensor2d(cot, [nP, layout.size]);
+  try {
+    const { value, grads } = engine.gradients(
+      () => {
+        // merge the points into the leading (batch) axis: [P·B, ...] for batched leaves, else [P, ...]
+        const merged = (shape: readonly number[]) =>
+          shape.length >= 2 && shape[0] === layout.batch ? [nP * layout.batch, ...shape.slice(1)] : [nP, ...shape];
+        const { leaves, treedef } = treeFlatten<tf.Tensor>(unpackRows(layout, P, nP));
+        const yIn = treeUnflatten(
+          treedef,
+          leaves.map((l, i) => tf.reshape(l, merged(layout.shapes[i] as number[]))),
+        );
+        const dyTree = problem.vectorField(problem.t0, yIn, args);
+        try {
+          const outLeaves = treeFlatten<tf.Tensor>(dyTree).leaves.map((l, i) =>
+            tf.reshape(l, [nP, ...(layout.shapes[i] as number[])]),
+          );
+          return cotangentRows(layout, treeUnflatten(treedef, outLeaves), nP);
+        } catch (e) {
+          throw new Error(
+            `recursiveCheckpointAdjoint({ batchStages: true }): the vector field did not map over a leading axis of ${nP} stage points (${(e as Error).message}); drop batchStages or make the field broadcast over leading axes.`,
+          );
+        }
+      },
+      withArgs ? [P, ...argTensors] : [P],
+      dy,
+      true,
+    );
+    const out = {
+      value: value.dataSync().slice() as Float32Array,
+      yGrad: (grads[0]?.dataSync().slice() as Float32Array | undefined) ?? new Float32Array(nP * layout.size),
+      argGrads: withArgs ? grads.slice(1).map((g) => g?.dataSync().slice() as Float32Array | undefined) : [],
+    };
+    value.dispose();
+    for (const g of grads) g?.dispose();
+    return out;
+  } finally {
+    P.dispose();
+    dy.dispose();
+  }
+}
+
+/** Throws when the batched field values differ from the forward pass's stage values. */
+function checkValues(value: Float32Array, stages: Float32Array[][], S: number, s: number, N: number): void {
+  stages.forEach((kv, k) => {
+    for (let q = 0; q < s; q++) {
+      const want = kv[q] as Float32Array;
+      const base = (k * S + q) * N;
+      for (let m = 0; m < N; m++) {
+        const a = value[base + m] as number;
+        const b = want[m] as number;
+        if (!(Math.abs(a - b) <= 1e-6 + 1e-5 * Math.abs(b))) {
+          throw new Error(
+            `recursiveCheckpointAdjoint({ batchStages: true }): evaluating the vector field on a batch of stage points gives ${a} where the solve computed ${b} (step ${k}, stage ${q}); the field depends on t or does not treat the leading axis as independent samples. Drop batchStages.`,
+          );
+        }
+      }
+    }
+  });
+}
