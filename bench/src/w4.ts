@@ -1,5 +1,5 @@
 // W4: batch scaling of the W2 model's forward solve, B = 1, 16, 256, 4096 (dopri5 1e-3/1e-6).
-import { diffeqsolve, dopri5, pidController, saveAt } from '@odekit/solvers';
+import { diffeqsolve, dopri5, dopri8, pidController, saveAt } from '@odekit/solvers';
 import { loadWorkloads, lvHybridField, lvHybridParams } from '@odekit/testing';
 import { emit, medianMs, setup, tf } from './common.js';
 
