@@ -22,6 +22,21 @@ for (const B of all.W4.batches) {
   const runs = B >= 4096 ? 10 : 15;
   const ms = medianMs(() => solve().dispose(), runs, 3);
   const sol = solve();
+  // reference: the same batch with dopri8 at rtol = atol = 1e-8 (float32's floor)
+  const ref = diffeqsolve({
+    term: lvHybridField,
+    solver: dopri8(),
+    t0: 0,
+    t1: all.W2.ts[all.W2.ts.length - 1] as number,
+    y0,
+    args: params,
+    saveat: saveAt({ ts: all.W2.ts }),
+    stepsizeController: pidController({ rtol: 1e-8, atol: 1e-8 }),
+  });
+  const a = (sol.ys as tf.Tensor).dataSync();
+  const b = (ref.ys as tf.Tensor).dataSync();
+  let maxAbsErr = 0;
+  for (let i = 0; i < a.length; i++) maxAbsErr = Math.max(maxAbsErr, Math.abs((a[i] as number) - (b[i] as number)));
   emit({
     workload: 'W4',
     case: `B=${B}`,
@@ -29,7 +44,9 @@ for (const B of all.W4.batches) {
     msMedian: Number(ms.toFixed(3)),
     nfe: sol.stats.numFnEvals,
     steps: sol.stats.numSteps,
+    maxAbsErr: Number(maxAbsErr.toExponential(3)),
   });
   sol.dispose();
+  ref.dispose();
   y0.dispose();
 }
