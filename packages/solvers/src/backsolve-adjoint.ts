@@ -73,11 +73,14 @@ function solveBacksolve(
   const { layout } = problem;
   const N = layout.size;
   const { tensors: argTensors, argsWith } = splitArgs(problem.args);
-  const saveat = problem.saveat.t1 ? problem.saveat : saveAt({ ...problem.saveat, t1: true });
+  const { saveat } = problem;
   let meta: IntegrateOutput | undefined;
   const run = customGrad((inputs: { y0: tf.Tensor[]; args: tf.Tensor[] }, save) => {
     const args = argsWith(inputs.args);
     const y0 = Float64Array.from(packHost(layout, treeUnflatten(layout.treedef, inputs.y0)));
+    // The backward pass starts from the state where the forward pass stopped: y(t1) when it
+    // succeeded, the last accepted state of a failed (partial) solve.
+    let yEnd = Float64Array.from(y0);
     const out = integrate({
       engine: hostEngine(problem.hostField(args), problem.solver),
       solver: problem.solver,
@@ -90,10 +93,12 @@ function solveBacksolve(
       saveat,
       maxSteps: problem.maxSteps,
       progress: problem.progress,
+      onAccept: (_step, y1) => {
+        yEnd = Float64Array.from(y1 as Float64Array);
+      },
     });
     meta = out;
     for (const d of out.denseSteps) tf.keep(d.rows);
-    const rows = (out.rows as tf.Tensor2D).dataSync().slice() as Float32Array;
     const ys = rowsToTree(layout, out.rows, out.ts.length);
     out.rows?.dispose();
     // args may be intermediates of the loss, disposed after the forward: keep copies
@@ -123,17 +128,17 @@ function solveBacksolve(
             }
             return out32;
           };
-          // the last saved row is y(t1): start there with a = its cotangent
+          // start where the forward pass stopped (t1, or tEnd of a failed solve) with a = 0;
+          // each saved row adds its cotangent when the backward solve reaches its time
           const last = out.ts.length - 1;
           const z = new Float64Array(2 * N + P);
-          for (let i = 0; i < N; i++) z[i] = rows[last * N + i] as number;
-          let tCur = problem.t1;
+          z.set(yEnd, 0);
+          let tCur = out.tEnd;
           const addCt = (row: number) => {
             for (let i = 0; i < N; i++) z[N + i] = (z[N + i] as number) + (ct[row * N + i] as number);
           };
-          addCt(last);
           const engine = hostEngine(aug, backSolver);
-          for (let row = last - 1; row >= -1; row--) {
+          for (let row = last; row >= -1; row--) {
             const tNext = row >= 0 ? (out.ts[row] as number) : problem.t0;
             if (tNext !== tCur) {
               const seg = integrate({
@@ -173,19 +178,7 @@ function solveBacksolve(
         }),
     };
   });
-  const ysAll = run({ y0: treeFlatten<tf.Tensor>(problem.y0).leaves, args: argTensors });
+  const ys = run({ y0: treeFlatten<tf.Tensor>(problem.y0).leaves, args: argTensors });
   const m = meta as IntegrateOutput;
-  if (problem.saveat.t1)
-    return { ts: m.ts, ys: ysAll, stats: m.stats, result: m.result, denseSteps: m.denseSteps, tEnd: m.tEnd };
-  // drop the extra t1 row the backward pass needed
-  const n = m.ts.length - 1;
-  const ys = tf.tidy(
-    () =>
-      treeUnflatten(
-        treeFlatten<tf.Tensor>(ysAll).treedef,
-        treeFlatten<tf.Tensor>(ysAll).leaves.map((l) => tf.slice(l, 0, n)),
-      ) as tf.TensorContainer,
-  ) as Tree<tf.Tensor>;
-  for (const l of treeFlatten<tf.Tensor>(ysAll).leaves) l.dispose();
-  return { ts: m.ts.slice(0, n), ys, stats: m.stats, result: m.result, denseSteps: m.denseSteps, tEnd: m.tEnd };
+  return { ts: m.ts, ys, stats: m.stats, result: m.result, denseSteps: m.denseSteps, tEnd: m.tEnd };
 }
