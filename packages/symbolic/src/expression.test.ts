@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Expression } from './expression.js';
@@ -34,6 +35,19 @@ function arbitraryTree(maxDepth = 4, opts: { unary?: UnaryOpName[]; binary?: Bin
 const p = (s: string) => parseExpression(s);
 
 describe('parseExpression', () => {
+  it('parses the 10 benchmark targets of fixtures/sr-bench.json and prints them back', () => {
+    const targets = JSON.parse(readFileSync(new URL('../fixtures/sr-bench.json', import.meta.url), 'utf8')) as {
+      expr: string;
+      vars: Record<string, [number, number]>;
+    }[];
+    expect(targets).toHaveLength(10);
+    for (const t of targets) {
+      const e = p(t.expr);
+      expect(nodeEquals(p(e.toString()).root, e.root)).toBe(true);
+      expect(e.variables.every((v) => v in t.vars)).toBe(true);
+    }
+  });
+
   it('parses every target of the SR benchmark and prints it back', () => {
     const cases: [string, string][] = [
       ['1.3*x - 0.9*x*y', '1.3*x - 0.9*x*y'],
