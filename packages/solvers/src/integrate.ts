@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { StepSizeController } from './controllers.js';
-import type { Engine } from './engine.js';
+import type { Engine, EngineStep } from './engine.js';
 import { allFiniteOf, initialStepSize } from './error-norm.js';
 import { nextAfter } from './next-after.js';
 import type { SaveAt } from './save-at.js';
@@ -71,159 +71,185 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
   const steps: AcceptedStep[] = [];
   const denseSteps: DenseStep[] = [];
   let result: SolveResult = 'successful';
-
-  if (saveat.t0) {
-    ts.push(t0);
-    blocks.push(engine.clone(y0));
-    sources.push({ kind: 'y0' });
-  }
-  let tsIdx = 0;
-  const saveTs = saveat.ts;
-  while (tsIdx < saveTs.length && Math.abs((saveTs[tsIdx] as number) - t0) <= eps) {
-    ts.push(saveTs[tsIdx] as number);
-    blocks.push(engine.clone(y0));
-    sources.push({ kind: 'y0' });
-    tsIdx++;
-  }
-
   let t = t0;
   let y = y0;
   let fPrev: V | undefined;
-  let h: number;
-  if (input.dt0 !== undefined) h = Math.abs(input.dt0);
-  else if (span === 0) h = 0;
-  else {
-    const f0 = engine.f(t0, y0);
-    fPrev = f0;
-    stats.numFnEvals++;
-    h = initialStepSize({
-      y0: engine.values(y0),
-      f0: engine.values(f0),
-      fAt: (h0) => {
-        const y = engine.axpy(y0, dir * h0, f0);
-        const f1 = engine.f(t0 + dir * h0, y);
-        const v = Array.from(engine.values(f1));
-        engine.dispose(y);
-        engine.dispose(f1);
-        return v;
-      },
-      order: solver.order,
-      rtol: controller.rtol,
-      atol: controller.atol,
-      batch,
-    });
-    stats.numFnEvals++;
-  }
-  if (controller.dtmax !== undefined) h = Math.min(h, controller.dtmax);
-  if (controller.dtmin !== undefined) h = Math.max(h, controller.dtmin);
-  let cstate = controller.initialState();
-  let nonfiniteRejections = 0;
-  let stepIdx = 0;
-  let jumpIdx = 0;
-  const stepTs = dir > 0 ? controller.stepTs : [...controller.stepTs].reverse();
-  const jumpTs = dir > 0 ? controller.jumpTs : [...controller.jumpTs].reverse();
+  // Tensors of the step in flight, disposed if the vector field (or a progress callback) throws.
+  let pending: EngineStep<V, D> | undefined;
+  let pendingDone: { dense: D; f1: V } | undefined;
+  try {
+    if (saveat.t0) {
+      ts.push(t0);
+      blocks.push(engine.clone(y0));
+      sources.push({ kind: 'y0' });
+    }
+    let tsIdx = 0;
+    const saveTs = saveat.ts;
+    while (tsIdx < saveTs.length && Math.abs((saveTs[tsIdx] as number) - t0) <= eps) {
+      ts.push(saveTs[tsIdx] as number);
+      blocks.push(engine.clone(y0));
+      sources.push({ kind: 'y0' });
+      tsIdx++;
+    }
 
-  while ((t1 - t) * dir > eps) {
-    if (stats.numSteps >= maxSteps) {
-      result = 'max_steps_reached';
-      break;
-    }
-    let tNext = t + dir * h;
-    if ((tNext - t1) * dir >= -eps) tNext = t1;
-    while (stepIdx < stepTs.length && ((stepTs[stepIdx] as number) - t) * dir <= eps) stepIdx++;
-    while (jumpIdx < jumpTs.length && ((jumpTs[jumpIdx] as number) - t) * dir <= eps) jumpIdx++;
-    if (stepIdx < stepTs.length && (tNext - (stepTs[stepIdx] as number)) * dir > 0) tNext = stepTs[stepIdx] as number;
-    // A discontinuity: end the step just before it and restart just after it (as Diffrax
-    // does), so no stage evaluates the field exactly at the jump.
-    let madeJump = false;
-    let tAfter = tNext;
-    if (jumpIdx < jumpTs.length && (tNext - (jumpTs[jumpIdx] as number)) * dir >= -eps) {
-      const jump = jumpTs[jumpIdx] as number;
-      tNext = nextAfter(jump, -dir);
-      tAfter = nextAfter(jump, dir);
-      madeJump = true;
-    }
-    const hh = tNext - t;
-    const out = engine.step(t, hh, y, fPrev, adaptive);
-    stats.numSteps++;
-    stats.numFnEvals += out.nfe;
-    let errNorm: number;
-    if (adaptive && out.yError !== undefined) {
-      errNorm = engine.errorNorm(y, out.y1, out.yError, controller.rtol, controller.atol, batch);
-    } else errNorm = allFiniteOf(engine.values(out.y1)) ? 0 : Number.POSITIVE_INFINITY;
-    engine.dispose(out.yError);
-    const decision = controller.adapt(Math.abs(hh), errNorm, errorOrder, cstate);
-    if (decision.accept) {
-      nonfiniteRejections = 0;
-      let rows = out.dense;
-      let f1 = out.f1;
-      const stepStart = tsIdx;
-      while (tsIdx < saveTs.length && ((saveTs[tsIdx] as number) - tNext) * dir <= eps) tsIdx++;
-      const nInStep = tsIdx - stepStart;
-      if (saveat.dense || nInStep > 0) {
-        const done = engine.completeDense(tNext, out);
-        if (done) {
-          engine.disposeDense(rows);
+    let h: number;
+    if (input.dt0 !== undefined) h = Math.abs(input.dt0);
+    else if (span === 0) h = 0;
+    else {
+      const f0 = engine.f(t0, y0);
+      fPrev = f0;
+      stats.numFnEvals++;
+      h = initialStepSize({
+        y0: engine.values(y0),
+        f0: engine.values(f0),
+        fAt: (h0) => {
+          const y = engine.axpy(y0, dir * h0, f0);
+          const f1 = engine.f(t0 + dir * h0, y);
+          const v = Array.from(engine.values(f1));
+          engine.dispose(y);
           engine.dispose(f1);
-          rows = done.dense;
-          f1 = done.f1;
-          stats.numFnEvals += done.nfe;
+          return v;
+        },
+        order: solver.order,
+        rtol: controller.rtol,
+        atol: controller.atol,
+        batch,
+      });
+      stats.numFnEvals++;
+    }
+    if (controller.dtmax !== undefined) h = Math.min(h, controller.dtmax);
+    if (controller.dtmin !== undefined) h = Math.max(h, controller.dtmin);
+    let cstate = controller.initialState();
+    let nonfiniteRejections = 0;
+    let stepIdx = 0;
+    let jumpIdx = 0;
+    const stepTs = dir > 0 ? controller.stepTs : [...controller.stepTs].reverse();
+    const jumpTs = dir > 0 ? controller.jumpTs : [...controller.jumpTs].reverse();
+
+    while ((t1 - t) * dir > eps) {
+      if (stats.numSteps >= maxSteps) {
+        result = 'max_steps_reached';
+        break;
+      }
+      let tNext = t + dir * h;
+      if ((tNext - t1) * dir >= -eps) tNext = t1;
+      while (stepIdx < stepTs.length && ((stepTs[stepIdx] as number) - t) * dir <= eps) stepIdx++;
+      while (jumpIdx < jumpTs.length && ((jumpTs[jumpIdx] as number) - t) * dir <= eps) jumpIdx++;
+      if (stepIdx < stepTs.length && (tNext - (stepTs[stepIdx] as number)) * dir > 0) tNext = stepTs[stepIdx] as number;
+      // A discontinuity: end the step just before it and restart just after it (as Diffrax
+      // does), so no stage evaluates the field exactly at the jump.
+      let madeJump = false;
+      let tAfter = tNext;
+      if (jumpIdx < jumpTs.length && (tNext - (jumpTs[jumpIdx] as number)) * dir >= -eps) {
+        const jump = jumpTs[jumpIdx] as number;
+        tNext = nextAfter(jump, -dir);
+        tAfter = nextAfter(jump, dir);
+        madeJump = true;
+      }
+      const hh = tNext - t;
+      const out = engine.step(t, hh, y, fPrev, adaptive);
+      pending = out;
+      stats.numSteps++;
+      stats.numFnEvals += out.nfe;
+      let errNorm: number;
+      if (adaptive && out.yError !== undefined) {
+        errNorm = engine.errorNorm(y, out.y1, out.yError, controller.rtol, controller.atol, batch);
+      } else errNorm = allFiniteOf(engine.values(out.y1)) ? 0 : Number.POSITIVE_INFINITY;
+      engine.dispose(out.yError);
+      const decision = controller.adapt(Math.abs(hh), errNorm, errorOrder, cstate);
+      if (decision.accept) {
+        nonfiniteRejections = 0;
+        let rows = out.dense;
+        let f1 = out.f1;
+        const stepStart = tsIdx;
+        while (tsIdx < saveTs.length && ((saveTs[tsIdx] as number) - tNext) * dir <= eps) tsIdx++;
+        const nInStep = tsIdx - stepStart;
+        if (saveat.dense || nInStep > 0) {
+          const done = engine.completeDense(tNext, out);
+          pendingDone = done;
+          if (done) {
+            engine.disposeDense(rows);
+            engine.dispose(f1);
+            rows = done.dense;
+            f1 = done.f1;
+            stats.numFnEvals += done.nfe;
+          }
+        }
+        onAccept?.(stats.numAcceptedSteps, out.y1, rows);
+        if (nInStep > 0) {
+          const r = engine.denseRows(rows);
+          const w = new Float32Array(nInStep * r);
+          for (let j = 0; j < nInStep; j++) {
+            const tj = saveTs[stepStart + j] as number;
+            const theta = Math.min(1, Math.max(0, (tj - t) / hh));
+            w.set(solver.denseWeights(theta, hh, false).subarray(0, r), j * r);
+            ts.push(tj);
+            sources.push({ kind: 'interp', step: stats.numAcceptedSteps, theta });
+          }
+          blocks.push(engine.interp(rows, w, nInStep));
+        }
+        if (saveat.steps) {
+          ts.push(tNext);
+          blocks.push(engine.clone(out.y1));
+          sources.push({ kind: 'end', step: stats.numAcceptedSteps });
+        }
+        if (saveat.dense) denseSteps.push({ t0: t, h: hh, rows: engine.denseToTensor(rows) });
+        else engine.disposeDense(rows);
+        steps.push({ t0: t, h: hh });
+        engine.dispose(fPrev);
+        if (madeJump) {
+          engine.dispose(f1);
+          fPrev = undefined;
+        } else fPrev = f1;
+        if (y !== y0) engine.dispose(y);
+        y = out.y1;
+        t = tAfter;
+        stats.numAcceptedSteps++;
+        pending = undefined;
+        pendingDone = undefined;
+        progress?.({ t, fraction: span === 0 ? 1 : Math.abs(t - t0) / span, numSteps: stats.numSteps });
+      } else {
+        engine.dispose(out.y1);
+        engine.disposeDense(out.dense);
+        engine.dispose(out.f1);
+        stats.numRejectedSteps++;
+        pending = undefined;
+        if (!Number.isFinite(errNorm)) {
+          nonfiniteRejections++;
+          if (!adaptive || nonfiniteRejections > MAX_NONFINITE_REJECTIONS) {
+            result = 'nonfinite';
+            break;
+          }
         }
       }
-      onAccept?.(stats.numAcceptedSteps, out.y1, rows);
-      if (nInStep > 0) {
-        const r = engine.denseRows(rows);
-        const w = new Float32Array(nInStep * r);
-        for (let j = 0; j < nInStep; j++) {
-          const tj = saveTs[stepStart + j] as number;
-          const theta = Math.min(1, Math.max(0, (tj - t) / hh));
-          w.set(solver.denseWeights(theta, hh, false).subarray(0, r), j * r);
-          ts.push(tj);
-          sources.push({ kind: 'interp', step: stats.numAcceptedSteps, theta });
-        }
-        blocks.push(engine.interp(rows, w, nInStep));
+      cstate = decision.state;
+      if (decision.failure) {
+        result = decision.failure;
+        break;
       }
-      if (saveat.steps) {
-        ts.push(tNext);
-        blocks.push(engine.clone(out.y1));
-        sources.push({ kind: 'end', step: stats.numAcceptedSteps });
-      }
-      if (saveat.dense) denseSteps.push({ t0: t, h: hh, rows: engine.denseToTensor(rows) });
-      else engine.disposeDense(rows);
-      steps.push({ t0: t, h: hh });
-      engine.dispose(fPrev);
-      if (madeJump) {
-        engine.dispose(f1);
-        fPrev = undefined;
-      } else fPrev = f1;
-      if (y !== y0) engine.dispose(y);
-      y = out.y1;
-      t = tAfter;
-      stats.numAcceptedSteps++;
-      progress?.({ t, fraction: span === 0 ? 1 : Math.abs(t - t0) / span, numSteps: stats.numSteps });
-    } else {
-      engine.dispose(out.y1);
-      engine.disposeDense(out.dense);
-      engine.dispose(out.f1);
-      stats.numRejectedSteps++;
-      if (!Number.isFinite(errNorm)) {
-        nonfiniteRejections++;
-        if (!adaptive || nonfiniteRejections > MAX_NONFINITE_REJECTIONS) {
-          result = 'nonfinite';
-          break;
-        }
+      h = decision.dtNext;
+      if (!(h > 1e-14 * Math.max(1, Math.abs(t)))) {
+        result = nonfiniteRejections > 0 ? 'nonfinite' : 'dt_min_reached';
+        break;
       }
     }
-    cstate = decision.state;
-    if (decision.failure) {
-      result = decision.failure;
-      break;
+  } catch (e) {
+    // Leave nothing behind: the caller gets the error, not the tensors made so far.
+    if (pending !== undefined) {
+      engine.dispose(pending.y1);
+      engine.dispose(pending.yError);
+      engine.disposeDense(pending.dense);
+      engine.dispose(pending.f1);
     }
-    h = decision.dtNext;
-    if (!(h > 1e-14 * Math.max(1, Math.abs(t)))) {
-      result = nonfiniteRejections > 0 ? 'nonfinite' : 'dt_min_reached';
-      break;
+    if (pendingDone !== undefined) {
+      engine.disposeDense(pendingDone.dense);
+      engine.dispose(pendingDone.f1);
     }
+    engine.dispose(fPrev);
+    if (y !== y0) engine.dispose(y);
+    for (const b of blocks) engine.dispose(b);
+    for (const d of denseSteps) d.rows.dispose();
+    throw e;
   }
   engine.dispose(fPrev);
   if (result === 'successful' && saveat.t1) {
