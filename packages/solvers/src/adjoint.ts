@@ -52,8 +52,9 @@ export function runPlain(problem: SolveProblem): AdjointOutput {
     options = {
       ...options,
       controller: replayController(hs, problem.controller),
-      dt0: hs[0] ?? problem.dt0,
-      maxSteps: Math.max(1, hs.length),
+      // no accepted step (a failure at the first step): the replay must take none either
+      dt0: hs[0] ?? problem.dt0 ?? problem.t1 - problem.t0,
+      maxSteps: hs.length,
     };
   }
   const y0 = packRow(problem.layout, problem.y0);
