@@ -8,8 +8,12 @@ export function splitArgs(args: unknown): {
   tensors: tf.Tensor[];
   argsWith: (tensors: readonly tf.Tensor[]) => unknown;
 } {
-  const flat = treeFlatten<unknown>((args ?? null) as Tree<unknown>);
+  // No args (or none that are tensors): the field gets exactly what the caller passed, as it
+  // does without a tape (undefined stays undefined, so default parameters still apply).
+  if (args === undefined || args === null) return { tensors: [], argsWith: () => args };
+  const flat = treeFlatten<unknown>(args as Tree<unknown>);
   const idx = flat.leaves.flatMap((l, i) => (l instanceof tf.Tensor ? [i] : []));
+  if (idx.length === 0) return { tensors: [], argsWith: () => args };
   return {
     tensors: idx.map((i) => flat.leaves[i] as tf.Tensor),
     argsWith: (tensors) => {
