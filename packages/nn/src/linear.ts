@@ -44,6 +44,13 @@ function checkSize(name: string, n: number): void {
  * Shapes: `x [..., inSize]`, `weight [outSize, inSize]`, `bias [outSize]` → `[..., outSize]`.
  *
  * @throws Error when the last axis of `x` is not `inSize`.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { applyLinear } from '@odekit/nn';
+ * const y = applyLinear({ weight: tf.tensor2d([[1, 2]]), bias: tf.tensor1d([0.5]) }, tf.tensor2d([[3, 4]]));
+ * if (y.dataSync()[0] !== 11.5) throw new Error('bad');
+ * ```
  */
 export function applyLinear(params: LinearParams, x: tf.Tensor): tf.Tensor {
   const w = params.weight;

@@ -45,6 +45,18 @@ export async function saveParams(
  * (Node only). On a missing, corrupt or mismatched file it throws and `like` is untouched.
  *
  * @throws Error naming the file and the problem (see `paramsFromJSON`, `paramsFromBinary`).
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { saveParams, loadParams } from '@odekit/nn/node';
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * const file = `${mkdtempSync(`${tmpdir()}/odekit-`)}/net.json`;
+ * await saveParams(file, { w: tf.tensor([1, 2]) });
+ * let msg = '';
+ * try { await loadParams(file, { w: tf.zeros([3]) }); } catch (e) { msg = (e as Error).message; }
+ * if (!msg.includes("leaf 'w' is float32 [2] in the file but float32 [3] in the model")) throw new Error(msg);
+ * ```
  */
 export async function loadParams<T extends Tree<tf.Tensor | number>>(
   file: string,

@@ -16,6 +16,15 @@ export interface Batcher {
  * `data` (and every step is an epoch).
  *
  * @throws Error when the leaves disagree on their leading size or `batchSize` exceeds it.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { makeBatcher } from '@odekit/train';
+ * const b = makeBatcher({ x: tf.range(0, 10) }, 4, 0);
+ * const first = b.next();
+ * const x = (first.batch as { x: tf.Tensor }).x;
+ * if (x.shape[0] !== 4 || first.epoch !== 0 || first.endOfEpoch) throw new Error('bad');
+ * ```
  */
 export function makeBatcher(data: TensorTree | undefined, batchSize: number | undefined, seed: number): Batcher {
   if (data === undefined || batchSize === undefined) {

@@ -233,6 +233,40 @@ describe('fit', () => {
     disposeTree(params);
   });
 
+  it('reports epochs and keeps the optimiser state across stages only when asked', async () => {
+    const data = dataset();
+    const { params, loss } = model();
+    const epochs: { epoch: number; step: number }[] = [];
+    const opt = sgd({ learningRate: 0.01, momentum: 0.9 });
+    const run = async (resetOptimizer: boolean) => {
+      const res = await fit({
+        params,
+        loss,
+        data,
+        batchSize: 16,
+        optimizer: opt,
+        stages: [{ steps: 8 }, { steps: 8, resetOptimizer }],
+        onEpoch: ({ epoch, step, meanLoss }) => {
+          expect(Number.isFinite(meanLoss)).toBe(true);
+          epochs.push({ epoch, step });
+        },
+      });
+      disposeTree(res.params);
+      return res.history;
+    };
+    const kept = await run(false);
+    expect(epochs.slice(0, 4)).toEqual([
+      { epoch: 0, step: 4 },
+      { epoch: 1, step: 8 },
+      { epoch: 2, step: 12 },
+      { epoch: 3, step: 16 },
+    ]);
+    const reset = await run(true);
+    expect(kept.slice(0, 9)).toEqual(reset.slice(0, 9)); // identical until the momentum matters
+    expect(kept[9]).not.toBe(reset[9]);
+    disposeTree([params, data]);
+  });
+
   it('stops early when the loss stops improving', async () => {
     const params = { x: tf.scalar(1) };
     const res = await fit({
