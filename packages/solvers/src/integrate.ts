@@ -233,6 +233,13 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
         break;
       }
     }
+    if (saveat.dense && denseSteps.length === 0) {
+      // No accepted step: keep y0 and f(t0, y0) so that evaluate(t0) and derivative(t0) answer.
+      const f0 = engine.f(t0, y0);
+      stats.numFnEvals++;
+      const rows = engine.finish([engine.clone(y0), f0]) as tf.Tensor2D;
+      denseSteps.push({ t0, h: 0, rows });
+    }
   } catch (e) {
     // Leave nothing behind: the caller gets the error, not the tensors made so far.
     if (pending !== undefined) {

@@ -15,7 +15,11 @@ export interface SolveStats {
   numFnEvals: number;
 }
 
-/** One accepted step's dense information (kept only with `saveAt({ dense: true })`). */
+/**
+ * One accepted step's dense information (kept only with `saveAt({ dense: true })`). A solve that
+ * accepts no step (`t0 === t1`, or a failure at the first step) keeps one step with `h = 0` and
+ * rows `[y0; f(t0, y0)]`, so `evaluate(t0)` and `derivative(t0)` still answer.
+ */
 export interface DenseStep {
   readonly t0: number;
   readonly h: number;
@@ -88,6 +92,16 @@ export class Solution<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> {
       throw new Error(`Solution.${fn}: no dense output; solve with saveAt({ dense: true }).`);
     }
     const first = steps[0] as DenseStep;
+    if (first.h === 0) {
+      const tol0 = 1e-12 * Math.max(1, Math.abs(first.t0));
+      if (!(Math.abs(t - first.t0) <= tol0)) {
+        throw new Error(`Solution.${fn}: t = ${t} is outside the solved interval [${first.t0}, ${first.t0}].`);
+      }
+      return tf.tidy(() => {
+        const row = tf.slice(first.rows, [derivative ? 1 : 0, 0], [1, -1]);
+        return unpackRows(this.layout, row, null) as tf.TensorContainer;
+      }) as Y;
+    }
     const last = steps[steps.length - 1] as DenseStep;
     const dir = Math.sign(first.h);
     const lo = first.t0;
