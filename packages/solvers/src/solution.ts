@@ -28,6 +28,24 @@ export interface DenseStep {
 
 /**
  * The result of {@link diffeqsolve}. You own its tensors: call `dispose()` when done.
+ *
+ * `ts` are the saved times (float64), `ys` the saved states (each leaf `[nSaved, ...leafShape]`),
+ * `stats` the step counters, `result` why the solve stopped; with `saveAt({ dense: true })`,
+ * `evaluate(t)` and `derivative(t)` give the dense solution (leaves shaped like `y0`).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { diffeqsolve, tsit5, saveAt, pidController } from '@odekit/solvers';
+ * const sol = diffeqsolve({ term: (t, y: tf.Tensor) => tf.neg(y), solver: tsit5(), t0: 0, t1: 2,
+ *   y0: tf.tensor1d([1]), saveat: saveAt({ ts: [1, 2], dense: true }),
+ *   stepsizeController: pidController({ rtol: 1e-6, atol: 1e-8 }) });
+ * const mid = sol.evaluate(0.5) as tf.Tensor;
+ * if (sol.result !== 'successful' || sol.ts.length !== 2) throw new Error('bad');
+ * if (Math.abs(mid.dataSync()[0] - Math.exp(-0.5)) > 1e-5) throw new Error('bad');
+ * mid.dispose();
+ * sol.dispose();
+ * ```
  */
 export class Solution<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> {
   /** Saved times (float64). */
@@ -129,7 +147,25 @@ export class Solution<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> {
   }
 }
 
-/** The error a failed solve throws when `throwOnFailure` is true; it carries the partial solution. */
+/**
+ * The error a failed solve throws when `throwOnFailure` is true; it carries the partial solution
+ * (`error.solution`, which you own), the `result` code and the `stats`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { diffeqsolve, rk4, saveAt, SolveError } from '@odekit/solvers';
+ * try {
+ *   diffeqsolve({ term: (t, y: tf.Tensor) => tf.neg(y), solver: rk4(), t0: 0, t1: 1, dt0: 0.01,
+ *     y0: tf.tensor1d([1]), saveat: saveAt({ steps: true }), maxSteps: 10 });
+ *   throw new Error('expected a SolveError');
+ * } catch (e) {
+ *   if (!(e instanceof SolveError) || e.result !== 'max_steps_reached') throw e;
+ *   if (e.solution.ts.length !== 10 || e.stats.numSteps !== 10) throw new Error('bad');
+ *   e.solution.dispose();
+ * }
+ * ```
+ */
 export class SolveError<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> extends Error {
   constructor(
     message: string,

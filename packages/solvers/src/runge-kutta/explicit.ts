@@ -19,6 +19,16 @@ import type { ButcherTableau } from './tableau.js';
  * and stage `i+1` is `[1, h·a_{i+1,1}, …] · rows` — four tensor ops per stage besides the vector
  * field, whatever the number of stages. The solution and the error estimate come from one more
  * product each (the FSAL solution is the last stage's input, so it costs nothing).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { diffeqsolve, explicitRungeKutta, RK4 } from '@odekit/solvers';
+ * const sol = diffeqsolve({ term: (t, y: tf.Tensor) => tf.neg(y), solver: explicitRungeKutta(RK4),
+ *   t0: 0, t1: 1, dt0: 0.1, y0: tf.tensor1d([1]) });
+ * if (Math.abs((sol.ys as tf.Tensor).dataSync()[0] - Math.exp(-1)) > 1e-6) throw new Error('bad');
+ * sol.dispose();
+ * ```
  */
 export function explicitRungeKutta(tableau: ButcherTableau): AbstractSolver {
   const s = tableau.c.length;

@@ -52,6 +52,19 @@ const TOL = 1e-10;
  * output reproduces `y0` at θ = 0 and `y1` at θ = 1, FSAL is detected from the last row.
  *
  * @throws Error naming the tableau and the failed condition.
+ * @example
+ * ```ts
+ * import { defineTableau, explicitRungeKutta } from '@odekit/solvers';
+ * // the explicit midpoint rule, order 2, with its cubic Hermite dense output derived
+ * const tab = defineTableau({ name: 'my-midpoint', c: [0, 0.5], a: [[], [0.5]], b: [0, 1], order: 2,
+ *   source: 'Runge (1895)' });
+ * if (tab.fsal || !tab.denseNeedsF1) throw new Error('bad');
+ * let threw = false;
+ * try { defineTableau({ name: 'broken', c: [0, 0.5], a: [[], [0.4]], b: [0, 1], order: 2, source: '' }); }
+ * catch { threw = true; }
+ * if (!threw) throw new Error('rows of A must sum to c');
+ * if (explicitRungeKutta(tab).order !== 2) throw new Error('bad');
+ * ```
  */
 export function defineTableau(spec: TableauSpec): ButcherTableau {
   const s = spec.c.length;

@@ -4,7 +4,18 @@ import { type ButcherTableau, defineTableau } from './tableau.js';
 // Numerical methods are data. Every tableau below is validated by `defineTableau` when this
 // module loads (rows of A sum to c, Σb = 1, Σ bError = 0, dense output hits y0 and y1).
 
-/** Forward Euler (order 1). */
+/**
+ * Forward Euler (order 1).
+ *
+ * Data only: pass it to {@link explicitRungeKutta} (or use the ready-made solver).
+ *
+ * @example
+ * ```ts
+ * import { EULER, explicitRungeKutta } from '@odekit/solvers';
+ * const solver = explicitRungeKutta(EULER);
+ * if (solver.order !== 1 || solver.name !== 'euler') throw new Error('bad');
+ * ```
+ */
 export const EULER: ButcherTableau = defineTableau({
   name: 'euler',
   c: [0],
@@ -14,7 +25,18 @@ export const EULER: ButcherTableau = defineTableau({
   source: 'Euler (1768); Hairer, Nørsett & Wanner, Solving ODEs I, §II.1',
 });
 
-/** Heun's method (explicit trapezoid), order 2 with an embedded Euler error estimate. */
+/**
+ * Heun's method (explicit trapezoid), order 2 with an embedded Euler error estimate.
+ *
+ * Data only: pass it to {@link explicitRungeKutta} (or use the ready-made solver).
+ *
+ * @example
+ * ```ts
+ * import { HEUN, explicitRungeKutta } from '@odekit/solvers';
+ * const solver = explicitRungeKutta(HEUN);
+ * if (solver.order !== 2 || solver.name !== 'heun') throw new Error('bad');
+ * ```
+ */
 export const HEUN: ButcherTableau = defineTableau({
   name: 'heun',
   c: [0, 1],
@@ -26,7 +48,18 @@ export const HEUN: ButcherTableau = defineTableau({
   source: 'Heun (1900); Hairer, Nørsett & Wanner, Solving ODEs I, §II.1',
 });
 
-/** Explicit midpoint method, order 2 with an embedded Euler error estimate. */
+/**
+ * Explicit midpoint method, order 2 with an embedded Euler error estimate.
+ *
+ * Data only: pass it to {@link explicitRungeKutta} (or use the ready-made solver).
+ *
+ * @example
+ * ```ts
+ * import { MIDPOINT, explicitRungeKutta } from '@odekit/solvers';
+ * const solver = explicitRungeKutta(MIDPOINT);
+ * if (solver.order !== 2 || solver.name !== 'midpoint') throw new Error('bad');
+ * ```
+ */
 export const MIDPOINT: ButcherTableau = defineTableau({
   name: 'midpoint',
   c: [0, 0.5],
@@ -38,7 +71,18 @@ export const MIDPOINT: ButcherTableau = defineTableau({
   source: 'Runge (1895); Hairer, Nørsett & Wanner, Solving ODEs I, §II.1',
 });
 
-/** Ralston's second-order method (minimal truncation error), embedded Euler estimate. */
+/**
+ * Ralston's second-order method (minimal truncation error), embedded Euler estimate.
+ *
+ * Data only: pass it to {@link explicitRungeKutta} (or use the ready-made solver).
+ *
+ * @example
+ * ```ts
+ * import { RALSTON, explicitRungeKutta } from '@odekit/solvers';
+ * const solver = explicitRungeKutta(RALSTON);
+ * if (solver.order !== 2 || solver.name !== 'ralston') throw new Error('bad');
+ * ```
+ */
 export const RALSTON: ButcherTableau = defineTableau({
   name: 'ralston',
   c: [0, 2 / 3],
@@ -50,7 +94,18 @@ export const RALSTON: ButcherTableau = defineTableau({
   source: 'Ralston, Runge–Kutta methods with minimum error bounds, Math. Comp. 16 (1962), doi:10.2307/2003133',
 });
 
-/** Bogacki–Shampine 3(2), FSAL. */
+/**
+ * Bogacki–Shampine 3(2), FSAL.
+ *
+ * Data only: pass it to {@link explicitRungeKutta} (or use the ready-made solver).
+ *
+ * @example
+ * ```ts
+ * import { BOSH3, explicitRungeKutta } from '@odekit/solvers';
+ * const solver = explicitRungeKutta(BOSH3);
+ * if (solver.order !== 3 || solver.name !== 'bosh3') throw new Error('bad');
+ * ```
+ */
 export const BOSH3: ButcherTableau = defineTableau({
   name: 'bosh3',
   c: [0, 1 / 2, 3 / 4, 1],
@@ -63,7 +118,18 @@ export const BOSH3: ButcherTableau = defineTableau({
     'Bogacki & Shampine, A 3(2) pair of Runge–Kutta formulas, Appl. Math. Lett. 2 (1989), doi:10.1016/0893-9659(89)90079-7',
 });
 
-/** The classical fourth-order Runge–Kutta method. */
+/**
+ * The classical fourth-order Runge–Kutta method.
+ *
+ * Data only: pass it to {@link explicitRungeKutta} (or use the ready-made solver).
+ *
+ * @example
+ * ```ts
+ * import { RK4, explicitRungeKutta } from '@odekit/solvers';
+ * const solver = explicitRungeKutta(RK4);
+ * if (solver.order !== 4 || solver.name !== 'rk4') throw new Error('bad');
+ * ```
+ */
 export const RK4: ButcherTableau = defineTableau({
   name: 'rk4',
   c: [0, 1 / 2, 1 / 2, 1],
@@ -86,7 +152,18 @@ const TSIT5_BHAT = [
   1 / 66,
 ];
 
-/** Tsitouras 5(4), FSAL, with its own fifth-order-accurate dense output. */
+/**
+ * Tsitouras 5(4), FSAL, with its own fifth-order-accurate dense output.
+ *
+ * Data only: pass it to {@link explicitRungeKutta} (or use the ready-made solver).
+ *
+ * @example
+ * ```ts
+ * import { TSIT5, explicitRungeKutta } from '@odekit/solvers';
+ * const solver = explicitRungeKutta(TSIT5);
+ * if (solver.order !== 5 || solver.name !== 'tsit5') throw new Error('bad');
+ * ```
+ */
 export const TSIT5: ButcherTableau = defineTableau({
   name: 'tsit5',
   c: [0, 0.161, 0.327, 0.9, 0.9800255409045097, 1, 1],
@@ -154,7 +231,18 @@ function dopri5Dense(): Poly[] {
   });
 }
 
-/** Dormand–Prince 5(4), FSAL, with Shampine's quartic dense output. */
+/**
+ * Dormand–Prince 5(4), FSAL, with Shampine's quartic dense output.
+ *
+ * Data only: pass it to {@link explicitRungeKutta} (or use the ready-made solver).
+ *
+ * @example
+ * ```ts
+ * import { DOPRI5, explicitRungeKutta } from '@odekit/solvers';
+ * const solver = explicitRungeKutta(DOPRI5);
+ * if (solver.order !== 5 || solver.name !== 'dopri5') throw new Error('bad');
+ * ```
+ */
 export const DOPRI5: ButcherTableau = defineTableau({
   name: 'dopri5',
   c: [0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1, 1],
@@ -256,7 +344,18 @@ const DOPRI8_D = [
   ],
 ];
 
-/** Prince–Dormand 8(7) (RK8(7)13M), 14 stages with FSAL, with Bogacki–Shampine dense output. */
+/**
+ * Prince–Dormand 8(7) (RK8(7)13M), 14 stages with FSAL, with Bogacki–Shampine dense output.
+ *
+ * Data only: pass it to {@link explicitRungeKutta} (or use the ready-made solver).
+ *
+ * @example
+ * ```ts
+ * import { DOPRI8, explicitRungeKutta } from '@odekit/solvers';
+ * const solver = explicitRungeKutta(DOPRI8);
+ * if (solver.order !== 8 || solver.name !== 'dopri8') throw new Error('bad');
+ * ```
+ */
 export const DOPRI8: ButcherTableau = defineTableau({
   name: 'dopri8',
   c: [
