@@ -49,20 +49,23 @@ export function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], arg
       allowNoGradients?: boolean,
     ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
   };
+  // Only float tensors are differentiated: an int32 leaf (say gather indices) is a constant and
+  // keeps a zero gradient (tfjs refuses non-float gradients).
+  const diff = differentiable(argTensors);
   return (t, y, ct, argGrads, onValue) => {
     const yTree = unpackHost(layout, y);
     const yLeaves = treeFlatten<tf.Tensor>(yTree).leaves;
     const dy = tf.tensor2d(Float32Array.from(ct), [1, layout.size]);
     const { value, grads } = engine.gradients(
       () => packRow(layout, problem.vectorField(t, yTree, args)),
-      [...yLeaves, ...argTensors],
+      [...yLeaves, ...diff.map((j) => argTensors[j] as tf.Tensor)],
       dy,
       true,
     );
     const gy = yLeaves.map((leaf, i) => grads[i] ?? tf.zerosLike(leaf));
     const v = packHost(layout, treeUnflatten(layout.treedef, gy)).slice();
-    argTensors.forEach((_, j) => {
-      const g = grads[yLeaves.length + j];
+    diff.forEach((j, n) => {
+      const g = grads[yLeaves.length + n];
       if (g === undefined) return;
       const gv = g.dataSync();
       const acc = argGrads[j] as Float64Array;
@@ -84,4 +87,9 @@ export function cotangentRows(layout: StateLayout, dy: Tree<tf.Tensor>, n: numbe
   if (leaves.length === 1) return tf.reshape(leaves[0] as tf.Tensor, [n, layout.size]);
   const parts = leaves.map((l, i) => tf.reshape(l, [n, layout.batch, layout.sampleSizes[i] as number]));
   return tf.reshape(tf.concat(parts, 2), [n, layout.size]);
+}
+
+/** Indices of the tensors that can take a gradient (float32). */
+export function differentiable(tensors: readonly tf.Tensor[]): number[] {
+  return tensors.flatMap((x, j) => (x.dtype === 'float32' ? [j] : []));
 }

@@ -71,6 +71,11 @@ function solveBacksolve(
   backController: StepSizeController,
 ): AdjointOutput {
   const { layout } = problem;
+  if (!backController.adaptive && problem.dt0 === undefined) {
+    throw new Error(
+      "backsolveAdjoint: the backward solve has constant steps but diffeqsolve got no 'dt0' to size them; pass dt0, or an adaptive stepsizeController (e.g. pidController()) to backsolveAdjoint.",
+    );
+  }
   const N = layout.size;
   const { tensors: argTensors, argsWith } = splitArgs(problem.args);
   const { saveat } = problem;

@@ -1,6 +1,6 @@
 import { treeFlatten, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { cotangentRows } from './adjoint-util.js';
+import { cotangentRows, differentiable } from './adjoint-util.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { IntegrateOutput } from './integrate.js';
 import { unpackRows } from './packing.js';
@@ -138,6 +138,7 @@ function batchedVjp(
 ): { value: Float32Array; yGrad: Float32Array; argGrads: (Float32Array | undefined)[] } {
   const { layout } = problem;
   const engine = tf.engine() as unknown as EngineGradients;
+  const diff = differentiable(argTensors);
   const P = tf.tensor2d(points, [nP, layout.size]);
   const dy = tf.tensor2d(cot, [nP, layout.size]);
   try {
@@ -163,14 +164,19 @@ function batchedVjp(
           );
         }
       },
-      withArgs ? [P, ...argTensors] : [P],
+      withArgs ? [P, ...diff.map((j) => argTensors[j] as tf.Tensor)] : [P],
       dy,
       true,
     );
     const out = {
       value: value.dataSync().slice() as Float32Array,
       yGrad: (grads[0]?.dataSync().slice() as Float32Array | undefined) ?? new Float32Array(nP * layout.size),
-      argGrads: withArgs ? grads.slice(1).map((g) => g?.dataSync().slice() as Float32Array | undefined) : [],
+      argGrads: withArgs
+        ? argTensors.map((_, j) => {
+            const n = diff.indexOf(j);
+            return n < 0 ? undefined : (grads[1 + n]?.dataSync().slice() as Float32Array | undefined);
+          })
+        : [],
     };
     value.dispose();
     for (const g of grads) g?.dispose();

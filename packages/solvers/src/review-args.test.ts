@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { type Adjoint, directAdjoint } from './adjoint.js';
 import { backsolveAdjoint } from './backsolve-adjoint.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
+import { constantStepSize, pidController } from './controllers.js';
 import { diffeqsolve } from './diffeqsolve.js';
 import { tsit5 } from './runge-kutta/solvers.js';
 
@@ -42,4 +43,78 @@ describe('review: a solve without args passes undefined to the field under every
       disposeTree([value, grads, y0]);
     });
   }
+});
+
+describe('review: int32 tensors in args are constants, not a crash, under every adjoint', () => {
+  // y′ = −k·y[..., perm] with an int32 permutation in args (gather along the last axis maps
+  // over the batch axis, so batchStages applies too)
+  const swap = (_t: number, y: tf.Tensor, args: { k: tf.Tensor; perm: tf.Tensor }) =>
+    tf.mul(tf.neg(args.k), tf.gather(y, args.perm, y.rank - 1));
+  const run = (adjoint: Adjoint) => {
+    const params = {
+      k: tf.scalar(0.5),
+      y0: tf.tensor2d([
+        [1, 2],
+        [0.5, -1],
+      ]),
+    };
+    const perm = tf.tensor1d([1, 0], 'int32');
+    const { value, grads } = valueAndGrad((p: typeof params) => {
+      const sol = diffeqsolve({
+        term: swap,
+        solver: tsit5(),
+        t0: 0,
+        t1: 1,
+        dt0: 0.1,
+        y0: p.y0,
+        args: { k: p.k, perm },
+        adjoint,
+      });
+      return tf.sum(tf.square(sol.ys as tf.Tensor));
+    })(params);
+    const out = {
+      value: value.dataSync()[0] as number,
+      k: grads.k.dataSync()[0] as number,
+      y0: Array.from(grads.y0.dataSync()),
+    };
+    disposeTree([value, grads, params, perm]);
+    return out;
+  };
+  const want = run(directAdjoint());
+  const adjoints: [string, () => Adjoint][] = [
+    ['recursive checkpoint', () => recursiveCheckpointAdjoint()],
+    ['recursive checkpoint, batchStages', () => recursiveCheckpointAdjoint({ batchStages: true })],
+    ['backsolve', () => backsolveAdjoint()],
+  ];
+  for (const [label, adjoint] of adjoints) {
+    it(label, () => {
+      const got = run(adjoint());
+      expect(Math.abs(got.value - want.value)).toBeLessThanOrEqual(1e-5 * Math.abs(want.value));
+      expect(Math.abs(got.k - want.k)).toBeLessThanOrEqual(1e-4 * Math.abs(want.k));
+      expect(got.y0).toBeAllclose(want.y0, { rtol: 1e-4, atol: 1e-6 });
+    });
+  }
+});
+
+describe('review: backsolveAdjoint with constant backward steps needs dt0', () => {
+  it('names dt0 and the controller instead of failing with dt_min_reached', () => {
+    const k = tf.scalar(0.5);
+    const y0 = tf.tensor1d([1, 2]);
+    expect(() =>
+      valueAndGrad((p: { k: tf.Tensor }) => {
+        const sol = diffeqsolve({
+          term: (_t: number, y: tf.Tensor, a: { k: tf.Tensor }) => tf.mul(tf.neg(a.k), y),
+          solver: tsit5(),
+          t0: 0,
+          t1: 1,
+          y0,
+          args: p,
+          stepsizeController: pidController(),
+          adjoint: backsolveAdjoint({ stepsizeController: constantStepSize() }),
+        });
+        return tf.sum(sol.ys as tf.Tensor);
+      })({ k }),
+    ).toThrow(/backsolveAdjoint: .*'dt0'/);
+    disposeTree([k, y0]);
+  });
 });
