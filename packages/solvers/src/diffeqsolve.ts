@@ -6,7 +6,7 @@ import { constantStepSize, type StepSizeController } from './controllers.js';
 import { checkOptions } from './options.js';
 import { layoutOf, packHost, packRow, type StateLayout, unpackHost, unpackRows } from './packing.js';
 import type { SolveProblem } from './problem.js';
-import { saveAt as makeSaveAt, type SaveAt } from './save-at.js';
+import { saveAt as makeSaveAt, type SaveAt, type SaveAtOptions } from './save-at.js';
 import { Solution, SolveError } from './solution.js';
 import type { AbstractSolver, HostField, RowField } from './solver.js';
 import type { OdeTerm, VectorField } from './term.js';
@@ -147,7 +147,13 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   if (!Number.isInteger(maxSteps) || maxSteps < 1) {
     throw new Error(`diffeqsolve: 'maxSteps' must be a positive integer, got ${maxSteps}.`);
   }
-  const saveat = o.saveat ?? makeSaveAt();
+  // A plain object (not built by saveAt) is checked and completed the same way.
+  let saveat: SaveAt;
+  try {
+    saveat = o.saveat === undefined ? makeSaveAt() : makeSaveAt(o.saveat as SaveAtOptions);
+  } catch (e) {
+    throw new Error(`diffeqsolve: 'saveat' is invalid: ${(e as Error).message}`);
+  }
   const lo = Math.min(t0, t1);
   const hi = Math.max(t0, t1);
   const tol = 1e-12 * Math.max(1, Math.abs(t0), Math.abs(t1));

@@ -1,0 +1,28 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { diffeqsolve } from './diffeqsolve.js';
+import { rk4 } from './runge-kutta/solvers.js';
+import type { SaveAt } from './save-at.js';
+
+const y0 = tf.tensor1d([1]);
+afterAll(() => y0.dispose());
+const base = { term: (_t: number, y: tf.Tensor) => tf.neg(y), solver: rk4(), t0: 0, t1: 1, dt0: 0.25, y0 };
+
+describe('review: a plain-object saveat is validated and completed like saveAt(...)', () => {
+  it('saves the requested ts (no t1 unless asked), as saveAt({ ts }) does', () => {
+    const sol = diffeqsolve({ ...base, saveat: { ts: [0.5, 1] } as unknown as SaveAt });
+    expect(sol.ts).toEqual([0.5, 1]);
+    sol.dispose();
+  });
+  it('rejects a bad plain-object saveat naming the argument (not a TypeError)', () => {
+    expect(() => diffeqsolve({ ...base, saveat: { ts: [0.5, 0.2, 0.9] } as unknown as SaveAt })).toThrow(
+      /diffeqsolve: 'saveat' is invalid: saveAt: 'ts' must be monotone/,
+    );
+    expect(() => diffeqsolve({ ...base, saveat: { steps: false } as unknown as SaveAt })).toThrow(
+      /diffeqsolve: 'saveat' is invalid: saveAt: nothing to save/,
+    );
+    expect(() => diffeqsolve({ ...base, saveat: { tss: [1] } as unknown as SaveAt })).toThrow(
+      /diffeqsolve: 'saveat' is invalid: saveAt: unknown option 'tss'/,
+    );
+  });
+});
