@@ -123,6 +123,16 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   }
   const { t0, t1 } = o;
   const controller = o.stepsizeController ?? constantStepSize();
+  if (typeof controller?.adapt !== 'function' || typeof controller.initialState !== 'function') {
+    throw new Error(
+      "diffeqsolve: 'stepsizeController' must be a controller such as pidController({ rtol, atol }) or constantStepSize() (call the factory).",
+    );
+  }
+  if (o.adjoint !== undefined && typeof o.adjoint?.solve !== 'function') {
+    throw new Error(
+      "diffeqsolve: 'adjoint' must be an adjoint such as recursiveCheckpointAdjoint(), directAdjoint() or backsolveAdjoint() (call the factory).",
+    );
+  }
   if (o.dt0 !== undefined) {
     if (typeof o.dt0 !== 'number' || !Number.isFinite(o.dt0) || o.dt0 === 0) {
       throw new Error(`diffeqsolve: 'dt0' must be a non-zero finite number, got ${String(o.dt0)}.`);

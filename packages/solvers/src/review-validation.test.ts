@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Adjoint } from './adjoint.js';
+import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
+import { pidController, type StepSizeController } from './controllers.js';
 import { diffeqsolve } from './diffeqsolve.js';
 import { rk4 } from './runge-kutta/solvers.js';
 import type { SaveAt } from './save-at.js';
@@ -23,6 +26,19 @@ describe('review: a plain-object saveat is validated and completed like saveAt(.
     );
     expect(() => diffeqsolve({ ...base, saveat: { tss: [1] } as unknown as SaveAt })).toThrow(
       /diffeqsolve: 'saveat' is invalid: saveAt: unknown option 'tss'/,
+    );
+  });
+});
+
+describe('review: an uncalled controller or adjoint factory is named, not a TypeError', () => {
+  it('stepsizeController', () => {
+    expect(() => diffeqsolve({ ...base, stepsizeController: pidController as unknown as StepSizeController })).toThrow(
+      /diffeqsolve: 'stepsizeController' must be a controller/,
+    );
+  });
+  it('adjoint', () => {
+    expect(() => diffeqsolve({ ...base, adjoint: recursiveCheckpointAdjoint as unknown as Adjoint })).toThrow(
+      /diffeqsolve: 'adjoint' must be an adjoint/,
     );
   });
 });
