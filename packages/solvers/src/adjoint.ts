@@ -16,6 +16,8 @@ export interface AdjointOutput {
   readonly denseSteps: DenseStep[];
   /** Where the solve stopped (t1 when successful). */
   readonly tEnd: number;
+  /** The dense output was made off the gradient tape, so `evaluate` cannot carry gradients. */
+  readonly denseDetached?: boolean;
 }
 
 /**

@@ -185,5 +185,13 @@ function solveBacksolve(
   });
   const ys = run({ y0: treeFlatten<tf.Tensor>(problem.y0).leaves, args: argTensors });
   const m = meta as IntegrateOutput;
-  return { ts: m.ts, ys, stats: m.stats, result: m.result, denseSteps: m.denseSteps, tEnd: m.tEnd };
+  return {
+    ts: m.ts,
+    ys,
+    stats: m.stats,
+    result: m.result,
+    denseSteps: m.denseSteps,
+    tEnd: m.tEnd,
+    denseDetached: true,
+  };
 }

@@ -49,9 +49,10 @@ export interface CheckpointOptions {
  *
  * It is wired through `customGrad` over the tensor leaves of `y0` and `args`, so any loss of
  * `sol.ys` differentiates with `valueAndGrad`. **Tensors captured in the vector field's
- * closure get no gradient: pass everything trainable in `args`.** Needs an explicit
- * Runge–Kutta solver and a host backend (cpu, wasm); elsewhere it records the plain tape as
- * `directAdjoint` does.
+ * closure get no gradient: pass everything trainable in `args`.** Gradients flow through
+ * `sol.ys` (e.g. `saveAt({ ts })` outputs), not through `sol.evaluate(t)`, which throws under a
+ * tape. Needs an explicit Runge–Kutta solver and a host backend (cpu, wasm); elsewhere it
+ * records the plain tape as `directAdjoint` does.
  *
  * @throws Error when `checkpoints` is not a positive integer.
  * @example
@@ -142,7 +143,15 @@ function solveWithCheckpoints(
   });
   const ys = run({ y0: y0Leaves, args: argTensors });
   const m = meta as IntegrateOutput;
-  return { ts: m.ts, ys, stats: m.stats, result: m.result, denseSteps: m.denseSteps, tEnd: m.tEnd };
+  return {
+    ts: m.ts,
+    ys,
+    stats: m.stats,
+    result: m.result,
+    denseSteps: m.denseSteps,
+    tEnd: m.tEnd,
+    denseDetached: true,
+  };
 }
 
 /** The gradient pass: chains per-stage VJPs backwards over every accepted step. */

@@ -87,6 +87,7 @@ export function diffeqsolve<Y extends Tree<tf.Tensor>, A = unknown>(options: Dif
     stats: out.stats,
     result: out.result,
     denseSteps: out.denseSteps,
+    denseDetached: out.denseDetached ?? false,
     layout: problem.layout,
     solver: problem.solver,
   });

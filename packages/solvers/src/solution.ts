@@ -1,5 +1,6 @@
 import { disposeTree, type Tree } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { tapeIsRecording } from './engine.js';
 import type { StateLayout } from './packing.js';
 import { unpackRows } from './packing.js';
 import type { AbstractSolver } from './solver.js';
@@ -60,6 +61,8 @@ export class Solution<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> {
   private readonly layout: StateLayout;
   /** @internal */
   private readonly solver: AbstractSolver;
+  /** @internal */
+  private readonly denseDetached: boolean;
   private disposed = false;
 
   /** @internal */
@@ -71,6 +74,7 @@ export class Solution<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> {
     denseSteps: DenseStep[];
     layout: StateLayout;
     solver: AbstractSolver;
+    denseDetached?: boolean;
   }) {
     this.ts = init.ts;
     this.ys = init.ys;
@@ -79,12 +83,18 @@ export class Solution<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> {
     this.denseSteps = init.denseSteps;
     this.layout = init.layout;
     this.solver = init.solver;
+    this.denseDetached = init.denseDetached ?? false;
   }
 
   /**
    * The dense solution at time `t` (a tree shaped like `y0`). Needs `saveAt({ dense: true })`.
    *
-   * @throws Error when there is no dense output or `t` lies outside the solved interval.
+   * Differentiable only under `directAdjoint()`: the checkpointed and backsolve adjoints make
+   * the dense output off the tape, so calling this while a gradient tape records throws
+   * (differentiate `saveAt({ ts })` outputs instead).
+   *
+   * @throws Error when there is no dense output, `t` lies outside the solved interval, or a
+   *   gradient tape records and the adjoint's dense output carries no gradient.
    */
   evaluate(t: number): Y {
     return this.interpolate(t, false, 'evaluate');
@@ -105,6 +115,11 @@ export class Solution<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> {
 
   private interpolate(t: number, derivative: boolean, fn: string): Y {
     if (this.disposed) throw new Error(`Solution.${fn}: the solution was disposed.`);
+    if (this.denseDetached && tapeIsRecording()) {
+      throw new Error(
+        `Solution.${fn}: under a gradient tape the dense output of this adjoint carries no gradient (it would silently be zero); save the times you need with saveAt({ ts }) and differentiate sol.ys, or use directAdjoint().`,
+      );
+    }
     const steps = this.denseSteps;
     if (steps.length === 0) {
       throw new Error(`Solution.${fn}: no dense output; solve with saveAt({ dense: true }).`);
