@@ -59,6 +59,8 @@ describe('review: dense output of a solve that accepts no step', () => {
   it('t0 === t1 with dense output under the checkpointed adjoint leaks nothing', async () => {
     await expectNoLeak(() => {
       const params = { x: tf.tensor1d([1]), v: tf.tensor1d([2]) };
+      let dense: tf.Tensor[] = [];
+      let at0: number[][] = [];
       const { value, grads } = valueAndGrad((p: typeof params) => {
         const sol = diffeqsolve({
           term: osc,
@@ -70,15 +72,19 @@ describe('review: dense output of a solve that accepts no step', () => {
           stepsizeController: pidController(),
           adjoint: recursiveCheckpointAdjoint(),
         });
-        const e = sol.evaluate(0);
+        dense = sol.denseSteps.map((s) => s.rows);
         const out = tf.add(tf.sum(sol.ys.x), tf.sum(sol.ys.v));
-        disposeTree(e);
-        for (const s of sol.denseSteps) s.rows.dispose();
         return out;
       })(params);
+      at0 = (dense[0] as tf.Tensor).arraySync() as number[][];
+      // rows [y0; f(t0, y0)], leaves in key order (v, x)
+      expect(at0).toEqual([
+        [2, 1],
+        [-1, 2],
+      ]);
       expect(value.dataSync()[0]).toBe(3);
       expect(grads.x).toBeAllclose([1]);
-      disposeTree([value, grads, params]);
+      disposeTree([value, grads, params, dense]);
     });
   });
 });
