@@ -1,9 +1,9 @@
 // End to end (needs @odekit/solvers): the W2 hybrid Lotka–Volterra model
 // dc/dt = −γ c + δ r (c + NN(r, c)) trained physics first, then the small-init network with the
-// physics frozen under continuum learning, then everything together — from loss 3.1 to < 5e-3.
+// physics frozen under continuum learning, then everything together — from loss 3.1 to ≤ 1e-3.
 import { readFileSync } from 'node:fs';
 import { disposeTree } from '@odekit/core';
-import { diffeqsolve, dopri5, pidController, saveAt } from '@odekit/solvers';
+import { diffeqsolve, dopri5, pidController, recursiveCheckpointAdjoint, saveAt } from '@odekit/solvers';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { adam, fit, mse, piecewiseConstant, prefixLength } from './index.js';
@@ -22,35 +22,29 @@ type Params = {
   network: { w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor };
 };
 
-/** dr = α r − β r c, dc = −γ c + δ r (c + NN(r, c)), NN = Linear(2→4) → tanh → Linear(4→1). */
+/**
+ * dr = α r − β r c, dc = −γ c + δ r (c + NN(r, c)), NN = Linear(2→4) → tanh → Linear(4→1), on
+ * `y = [..., 2]`: it ignores t and maps over leading axes, so the adjoint can batch its stages.
+ */
 const hybrid = (_t: number, y: tf.Tensor, p: Params) =>
   tf.tidy(() => {
     const { alpha, beta, gamma, delta } = p.physics;
-    const [r, c] = tf.unstack(y) as [tf.Tensor, tf.Tensor];
+    const y2 = tf.reshape(y, [-1, 2]);
+    const [r, c] = tf.split(y2, 2, 1) as [tf.Tensor, tf.Tensor];
     const h = tf.tanh(
-      tf.fused.matMul({
-        a: tf.reshape(y, [1, 2]),
-        b: p.network.w1 as tf.Tensor2D,
-        transposeB: true,
-        bias: p.network.b1,
-      }),
+      tf.fused.matMul({ a: y2 as tf.Tensor2D, b: p.network.w1 as tf.Tensor2D, transposeB: true, bias: p.network.b1 }),
     );
-    const nn = tf.reshape(
-      tf.fused.matMul({ a: h, b: p.network.w2 as tf.Tensor2D, transposeB: true, bias: p.network.b2 }),
-      [],
-    );
+    const nn = tf.fused.matMul({ a: h, b: p.network.w2 as tf.Tensor2D, transposeB: true, bias: p.network.b2 });
     const rc = tf.mul(r, c);
     const dr = tf.sub(tf.mul(alpha, r), tf.mul(beta, rc));
     const dc = tf.sub(tf.mul(delta, tf.add(rc, tf.mul(r, nn))), tf.mul(gamma, c));
-    return tf.stack([dr, dc]);
+    return tf.reshape(tf.concat([dr, dc], 1), y.shape);
   });
 
 describe('end to end: W2 hybrid with physics first, frozen physics, continuum learning', () => {
-  // CI-sized: 800 steps, 350 of them on 30–60 % of the series. Schedules of this size reached
-  // 2.3e-3 to 3.9e-3 in four runs (a ~1,000-fold reduction); the issue's target of 1e-3 is
-  // reached only on some trajectories (6.8e-4 once), so the bound here is 5e-3 — see the closing
-  // note of issue 5.
-  it('takes the loss from 3.1 below 5e-3', { timeout: 300_000 }, async () => {
+  // CI-sized: 1,650 steps, 350 of them on 30–60 % of the series; the adjoint batches its
+  // stages (`batchStages`), about 50 s on 2 busy cores.
+  it('takes the loss from 3.1 to at most 1e-3', { timeout: 180_000 }, async () => {
     const started = performance.now();
     const data = tf.tensor2d(W2.data);
     const y0 = tf.tensor1d(W2.y0);
@@ -75,6 +69,7 @@ describe('end to end: W2 hybrid with physics first, frozen physics, continuum le
         args: p,
         saveat: saveAt({ ts: W2.ts.slice(0, n) }),
         stepsizeController: pidController({ rtol, atol: W2.atol }),
+        adjoint: recursiveCheckpointAdjoint({ batchStages: true }),
       });
       return mse(sol.ys as tf.Tensor, n === W2.ts.length ? data : tf.slice(data, [0, 0], [n, 2]));
     };
@@ -85,7 +80,7 @@ describe('end to end: W2 hybrid with physics first, frozen physics, continuum le
       loss: (p, _batch, ctx) => lossAt(p, ctx.length),
       optimizer: adam({ learningRate: 1e-2 }),
       onStep: ({ step, loss }) => {
-        if (step % 100 === 0) console.log(`step ${step}: ${loss.toExponential(3)}`);
+        if (step % 200 === 0) console.log(`step ${step}: ${loss.toExponential(3)}`);
       },
       stages: [
         { name: 'physics', train: 'physics', steps: 100, length: 0.3 },
@@ -94,9 +89,9 @@ describe('end to end: W2 hybrid with physics first, frozen physics, continuum le
         {
           name: 'all',
           train: 'all',
-          steps: 450,
+          steps: 1300,
           length: 1,
-          optimizer: adam({ learningRate: piecewiseConstant({ initValue: 1e-2, boundariesAndScales: { 300: 0.2 } }) }),
+          optimizer: adam({ learningRate: piecewiseConstant({ initValue: 1e-2, boundariesAndScales: { 900: 0.2 } }) }),
         },
       ],
     });
@@ -105,7 +100,7 @@ describe('end to end: W2 hybrid with physics first, frozen physics, continuum le
     console.log(
       `W2 hybrid: loss ${initial.toFixed(3)} → ${res.stages.map((s) => `${s.name} ${s.finalLoss.toExponential(2)}`).join(', ')}; full series ${final.toExponential(2)}; ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
-    expect(final).toBeLessThan(5e-3);
+    expect(final).toBeLessThanOrEqual(1e-3);
     disposeTree([params, res.params, data, y0]);
   });
 });

@@ -2,7 +2,7 @@
 // the ODE solver, with L-BFGS and continuum learning on growing prefixes of the series.
 import { readFileSync } from 'node:fs';
 import { disposeTree } from '@odekit/core';
-import { diffeqsolve, pidController, saveAt, tsit5 } from '@odekit/solvers';
+import { diffeqsolve, pidController, recursiveCheckpointAdjoint, saveAt, tsit5 } from '@odekit/solvers';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { lbfgs, mse, prefixLength } from './index.js';
@@ -19,12 +19,19 @@ const W1 = JSON.parse(readFileSync(new URL('../fixtures/workloads.json', import.
 
 type Physics = { alpha: tf.Tensor; beta: tf.Tensor; gamma: tf.Tensor; delta: tf.Tensor };
 
-/** dr/dt = α r − β r c, dc/dt = −γ c + δ r c; the parameters come in through `args`. */
+/**
+ * dr/dt = α r − β r c, dc/dt = −γ c + δ r c on `y = [..., 2]`; the parameters come in through
+ * `args`. It ignores t and maps over leading axes, so the adjoint can batch its stages.
+ */
 const lotkaVolterra = (_t: number, y: tf.Tensor, p: Physics) =>
   tf.tidy(() => {
-    const [r, c] = tf.unstack(y) as [tf.Tensor, tf.Tensor];
+    const [r, c] = tf.split(tf.reshape(y, [-1, 2]), 2, 1) as [tf.Tensor, tf.Tensor];
     const rc = tf.mul(r, c);
-    return tf.stack([tf.sub(tf.mul(p.alpha, r), tf.mul(p.beta, rc)), tf.sub(tf.mul(p.delta, rc), tf.mul(p.gamma, c))]);
+    const dy = tf.concat(
+      [tf.sub(tf.mul(p.alpha, r), tf.mul(p.beta, rc)), tf.sub(tf.mul(p.delta, rc), tf.mul(p.gamma, c))],
+      1,
+    );
+    return tf.reshape(dy, y.shape);
   });
 
 describe('end to end: Lotka–Volterra parameter recovery', () => {
@@ -49,6 +56,7 @@ describe('end to end: Lotka–Volterra parameter recovery', () => {
             args: p,
             saveat: saveAt({ ts: W1.ts.slice(0, n) }),
             stepsizeController: pidController({ rtol: 1e-4, atol: 1e-6 }),
+            adjoint: recursiveCheckpointAdjoint({ batchStages: true }),
           });
           return mse(sol.ys as tf.Tensor, target);
         },
