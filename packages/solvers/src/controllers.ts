@@ -198,7 +198,9 @@ export function pidController(options: PidOptions = {}): StepSizeController {
       dtNext = Math.max(dtNext, dtmin);
     }
     const nextState = accept
-      ? { prevInv: errNorm === 0 ? 1e10 : 1 / errNorm, prevPrevInv: state.prevInv, rejected: false }
+      ? // A zero error carries no information for the P and D terms: remember it as 1 (as
+        // Diffrax does), not as a huge inverse that would shrink the next two steps.
+        { prevInv: errNorm === 0 ? 1 : 1 / errNorm, prevPrevInv: state.prevInv, rejected: false }
       : { ...state, rejected: true };
     return { accept, dtNext, state: nextState };
   };
