@@ -247,5 +247,10 @@ function checkOutput(layout: StateLayout, dy: Tree<tf.Tensor>): void {
         `diffeqsolve: the vector field returned leaf #${i} with shape ${got} but y's leaf has [${want.join(', ')}]; return dy shaped like y.`,
       );
     }
+    if (leaf.dtype !== 'float32') {
+      throw new Error(
+        `diffeqsolve: the vector field returned leaf #${i} with dtype ${leaf.dtype}; return float32 (cast with tf.cast(dy, 'float32')).`,
+      );
+    }
   });
 }

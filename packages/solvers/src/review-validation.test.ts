@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Adjoint } from './adjoint.js';
+import { type Adjoint, directAdjoint } from './adjoint.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 import { pidController, type StepSizeController } from './controllers.js';
 import { diffeqsolve } from './diffeqsolve.js';
@@ -40,5 +40,22 @@ describe('review: an uncalled controller or adjoint factory is named, not a Type
     expect(() => diffeqsolve({ ...base, adjoint: recursiveCheckpointAdjoint as unknown as Adjoint })).toThrow(
       /diffeqsolve: 'adjoint' must be an adjoint/,
     );
+  });
+});
+
+describe('review: a vector field returning a non-float32 dtype is named', () => {
+  const intField = (_t: number, y: tf.Tensor) => tf.cast(tf.neg(y), 'int32');
+  it('without a tape (host path)', () => {
+    expect(() => diffeqsolve({ ...base, term: intField })).toThrow(/leaf #0 with dtype int32; return float32/);
+  });
+  it('under a tape (tensor path)', () => {
+    const k = tf.scalar(1);
+    expect(() =>
+      tf.grad((x: tf.Tensor) => {
+        const sol = diffeqsolve({ ...base, term: intField, y0: tf.mul(x, y0), adjoint: directAdjoint() });
+        return tf.sum(sol.ys as tf.Tensor);
+      })(k),
+    ).toThrow(/leaf #0 with dtype int32; return float32/);
+    k.dispose();
   });
 });
