@@ -5,7 +5,7 @@
 // all of it. Prints one JSON line per phase and a summary (total time, final MSE on all 256).
 import { disposeTree, mulberry32 } from '@odekit/core';
 import { mlp } from '@odekit/nn';
-import { diffeqsolve, pidController, saveAt, tsit5 } from '@odekit/solvers';
+import { diffeqsolve, pidController, recursiveCheckpointAdjoint, saveAt, tsit5 } from '@odekit/solvers';
 import { adam, fit, mse, prefixLength } from '@odekit/train';
 import { emit, flag, setup, tf } from './common.js';
 
@@ -51,6 +51,8 @@ const ys = tf.tidy(() => {
 const net = mlp({ inSize: 2, outSize: 2, widthSize: 64, depth: 2, activation: 'softplus', random: mulberry32(5679) });
 type Params = typeof net.params;
 const field = (_t: number, y: tf.Tensor, p: Params) => net.apply(p, y);
+// The field ignores t and maps over the batch axis, so the adjoint may batch its stages.
+const adjoint = recursiveCheckpointAdjoint({ batchStages: flag('batch-stages', 'true') === 'true' });
 const predict = (p: Params, y0: tf.Tensor, n: number) => {
   const sol = diffeqsolve({
     term: field,
@@ -63,6 +65,7 @@ const predict = (p: Params, y0: tf.Tensor, n: number) => {
     saveat: saveAt({ ts: ts.slice(0, n) }),
     stepsizeController: tol,
     maxSteps: 4096,
+    adjoint,
   });
   return tf.transpose(sol.ys as tf.Tensor, [1, 0, 2]); // [batch, n, 2]
 };

@@ -39,7 +39,7 @@ function checkSize(name: string, n: number): void {
 
 /**
  * `y = x Wᵀ + b` over the last axis of `x`. Works on any leading axes: reshapes to 2-D, does one
- * fused matMul + bias, reshapes back.
+ * matMul and one add, reshapes back.
  *
  * Shapes: `x [..., inSize]`, `weight [outSize, inSize]`, `bias [outSize]` → `[..., outSize]`.
  *
@@ -62,12 +62,19 @@ export function applyLinear(params: LinearParams, x: tf.Tensor): tf.Tensor {
     );
   }
   const bias = params.bias;
-  if (x.rank === 2) return tf.fused.matMul({ a: x as tf.Tensor2D, b: w, transposeB: true, ...(bias ? { bias } : {}) });
-  return tf.tidy(() => {
-    const x2 = tf.reshape(x, [-1, inSize]) as tf.Tensor2D;
-    const y = tf.fused.matMul({ a: x2, b: w, transposeB: true, ...(bias ? { bias } : {}) });
-    return tf.reshape(y, [...x.shape.slice(0, -1), outSize]);
-  });
+  // One matMul with Wᵀ, then the bias. Not tf.fused.matMul: with transposeB and a bias it
+  // computes wrong values on the wasm backend of tfjs 4.22 (tested in linear-wasm.test.ts).
+  const affine = (x2: tf.Tensor2D) => {
+    const y = tf.matMul(x2, w, false, true);
+    if (bias === undefined) return y;
+    const out = tf.add(y, bias);
+    y.dispose();
+    return out;
+  };
+  if (x.rank === 2) return affine(x as tf.Tensor2D);
+  return tf.tidy(() =>
+    tf.reshape(affine(tf.reshape(x, [-1, inSize]) as tf.Tensor2D), [...x.shape.slice(0, -1), outSize]),
+  );
 }
 
 /**
