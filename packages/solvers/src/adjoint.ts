@@ -47,9 +47,11 @@ export function runPlain(problem: SolveProblem): AdjointOutput {
     // Choose the steps with a tape-free pass, then replay exactly those steps under the tape:
     // every adjoint then differentiates the same discrete solution.
     const y0 = Float64Array.from(packHost(problem.layout, problem.y0));
-    const saveat = { ...problem.saveat, ts: [], t0: false, t1: false, steps: false, dense: false };
+    // It saves what the solve saves (and drops it), so its stats are those of a tape-free solve.
     const engine = hostEngine(problem.hostField(problem.args), problem.solver);
-    chosen = integrate({ ...options, saveat, progress: undefined, engine, y0 });
+    chosen = integrate({ ...options, progress: undefined, engine, y0 });
+    chosen.rows?.dispose();
+    for (const d of chosen.denseSteps) d.rows.dispose();
     const hs = chosen.steps.map((s) => s.h);
     options = {
       ...options,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { directAdjoint } from './adjoint.js';
 import { pidController } from './controllers.js';
 import { diffeqsolve } from './diffeqsolve.js';
-import { tsit5 } from './runge-kutta/solvers.js';
+import { heun, tsit5 } from './runge-kutta/solvers.js';
 import { saveAt } from './save-at.js';
 
 const decay = (_t: number, y: tf.Tensor, a: { k: tf.Tensor }) => tf.mul(tf.neg(a.k), y);
@@ -50,5 +50,35 @@ describe('review: directAdjoint replays exactly the steps the tape-free pass acc
       expect(grads.k.dataSync()[0]).toBe(0);
       disposeTree([value, grads, params]);
     });
+  });
+});
+
+describe('review: directAdjoint under a tape reports the stats of the tape-free solve', () => {
+  it('heun (Hermite rows), adaptive, with a save time in the last step and dense output', () => {
+    const solve = (k: tf.Tensor, y0: tf.Tensor) =>
+      diffeqsolve({
+        term: decay,
+        solver: heun(),
+        t0: 0,
+        t1: 2,
+        y0,
+        args: { k },
+        saveat: saveAt({ ts: [0.3, 1.999], dense: true }),
+        stepsizeController: pidController({ rtol: 1e-3, atol: 1e-6 }),
+        adjoint: directAdjoint(),
+      });
+    const params = { k: tf.scalar(0.7), y0: tf.tensor1d([1, 2]) };
+    const plain = solve(params.k, params.y0);
+    const want = plain.stats;
+    plain.dispose();
+    let got = want;
+    const { value, grads } = valueAndGrad((p: typeof params) => {
+      const sol = solve(p.k, p.y0);
+      got = sol.stats;
+      const out = tf.sum(sol.ys as tf.Tensor);
+      return out;
+    })(params);
+    expect(got).toEqual(want);
+    disposeTree([value, grads, params]);
   });
 });
