@@ -119,7 +119,10 @@ function evalsPerSecond(unaryOps: readonly string[]): number {
   const loss = (t: ExprNode): number => {
     ev.evaluate(t, out);
     let s = 0;
-    for (let i = 0; i < n; i++) s += ((out[i] as number) - (y[i] as number)) ** 2;
+    for (let i = 0; i < n; i++) {
+      const d = (out[i] as number) - (y[i] as number);
+      s += d * d;
+    }
     return s / n;
   };
   for (let w = 0; w < 5; w++) for (const t of trees) loss(t);

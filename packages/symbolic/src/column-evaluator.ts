@@ -30,9 +30,10 @@ export class ColumnEvaluator {
 
   private aborted = false;
   /**
-   * When true (the search's setting), evaluation stops at the first operator whose output holds a
-   * NaN or an infinity and the whole result is NaN, as SymbolicRegression.jl does; the default
-   * (false) gives every row its own value.
+   * When true (the search's setting), evaluation stops at the first `log`, `sqrt` or `^` whose
+   * output holds a NaN or an infinity and the whole result is NaN, as SymbolicRegression.jl does
+   * (other non-finite values still reach the loss, which is then infinite); the default (false)
+   * gives every row its own value.
    */
   readonly abortOnNonFinite: boolean;
 
@@ -139,7 +140,7 @@ export class ColumnEvaluator {
         if (this.aborted) return this.bail(a);
         const b = this.eval(node.right);
         if (this.aborted) return this.bail(a, b);
-        const risky = this.abortOnNonFinite && (node.op === '/' || node.op === '^');
+        const risky = this.abortOnNonFinite && node.op === '^';
         if (typeof a === 'number') {
           if (typeof b === 'number') return binaryScalar(node.op, a, b);
           const o = this.target(dest, b);
@@ -166,4 +167,6 @@ export class ColumnEvaluator {
   }
 }
 
-const RISKY_UNARY: ReadonlySet<string> = new Set(['exp', 'log', 'sqrt', 'inv', 'square', 'cube']);
+// Operators that turn finite inputs into NaN over whole ranges (log, sqrt and ^ of negatives): the
+// abort mode checks their outputs. Rarer overflows (exp, /, inv) surface in the loss instead.
+const RISKY_UNARY: ReadonlySet<string> = new Set(['log', 'sqrt']);
