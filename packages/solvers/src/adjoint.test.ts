@@ -90,7 +90,8 @@ function gradOf(adjoint: Adjoint, adaptive: boolean, solver = dopri5()) {
 
 const adjoints: [string, () => Adjoint, number][] = [
   ['direct', directAdjoint, 2e-4],
-  ['recursive-checkpoint', () => recursiveCheckpointAdjoint(), 2e-4],
+  ['recursive-checkpoint', () => recursiveCheckpointAdjoint({ batchStages: false }), 2e-4],
+  ['recursive-checkpoint (auto)', () => recursiveCheckpointAdjoint(), 2e-4],
   ['recursive-checkpoint (4 checkpoints)', () => recursiveCheckpointAdjoint({ checkpoints: 4 }), 2e-4],
   ['recursive-checkpoint (batchStages)', () => recursiveCheckpointAdjoint({ batchStages: true }), 2e-4],
   ['backsolve', () => backsolveAdjoint(), 2e-3],
@@ -341,6 +342,60 @@ describe('batchStages', () => {
     );
     expect(() => valueAndGrad(loss)({ k: tf.scalar(0.5) })).toThrow(/batchStages/);
   });
+  it('throws clearly when the field couples the samples of a batch', () => {
+    const loss = (p: { k: tf.Tensor }) => {
+      const sol = diffeqsolve({
+        term: (_t, y: tf.Tensor, a: { k: tf.Tensor }) => tf.mul(tf.neg(a.k), tf.sub(y, tf.mean(y))),
+        solver: dopri5(),
+        t0: 0,
+        t1: 1,
+        dt0: 0.1,
+        y0: tf.tensor2d([[1], [2]]),
+        args: p,
+        adjoint: recursiveCheckpointAdjoint({ batchStages: true }),
+      });
+      return tf.sum(sol.ys as tf.Tensor);
+    };
+    expect(() => valueAndGrad(loss)({ k: tf.scalar(1) })).toThrow(/couples different samples/);
+  });
+
+  it("'auto' (the default) falls back to per-stage VJPs for a t-dependent or sample-mixing field", () => {
+    // y′ = −k (1 + sin t) y: y(2) = y0 exp(−k (2 + 1 − cos 2)), dL/dk = −(3 − cos 2) L
+    const field = (t: number, y: tf.Tensor, a: { k: tf.Tensor }) => tf.mul(tf.neg(a.k), tf.mul(y, 1 + Math.sin(t)));
+    const loss = (p: { k: tf.Tensor }) => {
+      const sol = diffeqsolve({
+        term: field,
+        solver: dopri5(),
+        t0: 0,
+        t1: 2,
+        dt0: 0.05,
+        y0: tf.tensor1d([1, 2]),
+        args: p,
+      });
+      return tf.sum(sol.ys as tf.Tensor);
+    };
+    const { value, grads } = valueAndGrad(loss)({ k: tf.scalar(0.5) });
+    const L = value.dataSync()[0] as number;
+    expect(L).toBeAllclose(3 * Math.exp(-0.5 * (3 - Math.cos(2))), { rtol: 1e-5 });
+    expect(grads.k.dataSync()[0]).toBeAllclose(-(3 - Math.cos(2)) * L, { rtol: 1e-4 });
+    // y′ = −k (y − mean(y)) couples the two samples of the batch (the mean over all stage
+    // points would be wrong): y₂ − y₁ = e^{−k t}
+    const mixing = (p: { k: tf.Tensor }) => {
+      const sol = diffeqsolve({
+        term: (_t, y: tf.Tensor, a: { k: tf.Tensor }) => tf.mul(tf.neg(a.k), tf.sub(y, tf.mean(y))),
+        solver: dopri5(),
+        t0: 0,
+        t1: 1,
+        dt0: 0.1,
+        y0: tf.tensor2d([[1], [2]]),
+        args: p,
+      });
+      return tf.sum(tf.mul(sol.ys as tf.Tensor, tf.tensor3d([[[-1], [1]]])));
+    };
+    const g = valueAndGrad(mixing)({ k: tf.scalar(1) }).grads.k.dataSync()[0];
+    expect(g).toBeAllclose(-Math.exp(-1), { rtol: 1e-4 });
+  });
+
   it('rejects unknown options', () => {
     expect(() => recursiveCheckpointAdjoint({ checkpoint: 3 } as never)).toThrow(
       /unknown option 'checkpoint'.*did you mean 'checkpoints'/,
@@ -366,7 +421,7 @@ describe('memory of the checkpointed adjoint', () => {
         dt0: 0.01,
         y0,
         args: p,
-        adjoint: recursiveCheckpointAdjoint({ checkpoints }),
+        adjoint: recursiveCheckpointAdjoint({ checkpoints, batchStages: false }),
         maxSteps: 100_000,
       });
       return tf.sum(sol.ys as tf.Tensor);

@@ -18,6 +18,14 @@ interface EngineGradients {
   ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
 }
 
+/**
+ * Thrown (before anything is accumulated) when the field cannot be evaluated on a batch of
+ * stage points: the `'auto'` mode then falls back to one VJP per stage.
+ */
+export class BatchStagesUnsupported extends Error {
+  override readonly name = 'BatchStagesUnsupported';
+}
+
 /** What {@link batchedBackward} needs from the checkpointed adjoint's backward pass. */
 export interface BatchedBackwardInput {
   problem: SolveProblem;
@@ -42,6 +50,7 @@ export interface BatchedBackwardInput {
  * 4. One VJP over all points with the recorded `ū` gives the args gradient `Σ J_θᵀ ū`.
  */
 export function batchedBackward(input: BatchedBackwardInput): void {
+  // everything before step 3 may throw BatchStagesUnsupported without side effects
   const { problem, tab, out, store, fHost, argTensors, args, argGrads, vjpStep } = input;
   const { layout } = problem;
   const N = layout.size;
@@ -90,6 +99,27 @@ export function batchedBackward(input: BatchedBackwardInput): void {
     rows.push(r.yGrad);
   }
 
+  // The rows assume each (point, sample) block depends only on itself. Probe that with a
+  // cotangent on one block: its gradient must vanish elsewhere and match the rows there.
+  const probe = (p: number, smp: number) => {
+    const cot = new Float32Array(nP * N);
+    for (let i = 0; i < D; i++) cot[p * N + smp * D + i] = 1;
+    const g = call(cot, false).yGrad;
+    const lo = p * N + smp * D;
+    for (let m = 0; m < g.length; m++) {
+      const inside = m >= lo && m < lo + D;
+      const want = inside ? rows.reduce((acc, row) => acc + (row[m] as number), 0) : 0;
+      const got = g[m] as number;
+      if (!(Math.abs(got - want) <= 1e-6 + 1e-4 * Math.abs(want))) {
+        throw new BatchStagesUnsupported(
+          'recursiveCheckpointAdjoint({ batchStages: true }): the vector field couples different samples or stage points (a cotangent on one sample reaches another), so its Jacobian cannot be taken in batches. Drop batchStages.',
+        );
+      }
+    }
+  };
+  probe(Math.floor(nP / 2), 0);
+  if (B > 1) probe(nP - 1, B - 1);
+
   // 3. the reverse recursion, recording ū per point
   const U = new Float32Array(nP * N);
   let current = 0;
@@ -126,7 +156,7 @@ export function batchedBackward(input: BatchedBackwardInput): void {
   }
 }
 
-/** One VJP of the field over all points `[P, N]` (time `t0`: the field must not depend on t). */
+/** One VJP of the field over all points `[P, N]`, called with t = NaN (the field must not use t). */
 function batchedVjp(
   problem: SolveProblem,
   args: unknown,
@@ -152,14 +182,22 @@ function batchedVjp(
           treedef,
           leaves.map((l, i) => tf.reshape(l, merged(layout.shapes[i] as number[]))),
         );
-        const dyTree = problem.vectorField(problem.t0, yIn, args);
+        // t = NaN: a field that uses t (even slightly) gives NaN and fails the value check
+        let dyTree: ReturnType<typeof problem.vectorField>;
+        try {
+          dyTree = problem.vectorField(Number.NaN, yIn, args);
+        } catch (e) {
+          throw new BatchStagesUnsupported(
+            `recursiveCheckpointAdjoint({ batchStages: true }): the vector field failed on a batch of ${nP} stage points with t = NaN (${(e as Error).message}); it must ignore t and map over the leading axis. Drop batchStages.`,
+          );
+        }
         try {
           const outLeaves = treeFlatten<tf.Tensor>(dyTree).leaves.map((l, i) =>
             tf.reshape(l, [nP, ...(layout.shapes[i] as number[])]),
           );
           return cotangentRows(layout, treeUnflatten(treedef, outLeaves), nP);
         } catch (e) {
-          throw new Error(
+          throw new BatchStagesUnsupported(
             `recursiveCheckpointAdjoint({ batchStages: true }): the vector field did not map over a leading axis of ${nP} stage points (${(e as Error).message}); drop batchStages or make the field broadcast over leading axes.`,
           );
         }
@@ -197,7 +235,7 @@ function checkValues(value: Float32Array, stages: Float32Array[][], S: number, s
         const a = value[base + m] as number;
         const b = want[m] as number;
         if (!(Math.abs(a - b) <= 1e-6 + 1e-5 * Math.abs(b))) {
-          throw new Error(
+          throw new BatchStagesUnsupported(
             `recursiveCheckpointAdjoint({ batchStages: true }): evaluating the vector field on a batch of stage points gives ${a} where the solve computed ${b} (step ${k}, stage ${q}); the field depends on t or does not treat the leading axis as independent samples. Drop batchStages.`,
           );
         }

@@ -2,7 +2,7 @@ import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from
 import * as tf from '@tensorflow/tfjs-core';
 import { type Adjoint, type AdjointOutput, runPlain } from './adjoint.js';
 import { cotangentRows, makeFieldVjp, splitArgs } from './adjoint-util.js';
-import { batchedBackward } from './batched-backward.js';
+import { BatchStagesUnsupported, batchedBackward } from './batched-backward.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
@@ -23,17 +23,21 @@ export interface CheckpointOptions {
    */
   checkpoints?: number;
   /**
-   * Declare that the vector field ignores `t` and treats the leading (batch) axis as
-   * independent samples: it is then called once on all stage points, stacked along that axis
-   * (`[S·B, ...]` for a batched state `[B, ...]`, `[S, ...y.shape]` for an unbatched one), as
-   * fields built from odekit's layers and row-wise tfjs ops allow. The backward pass then evaluates the
-   * Jacobians at every stage of every step in `D + 1` batched calls (D = per-sample state size)
-   * instead of one VJP per stage — far fewer tfjs ops for small states. Memory grows to
-   * O(steps × stages × state) during the backward pass. The forward stage values are checked
-   * against the batched evaluation, and a field that depends on `t` or does not map over the
-   * leading axis throws. Default false.
+   * Evaluate the backward pass's stage Jacobians in batches. When the vector field ignores `t`
+   * and treats the leading (batch) axis as independent samples, it can be called once on all
+   * stage points stacked along that axis (`[S·B, ...]` for a batched state `[B, ...]`,
+   * `[S, ...y.shape]` for an unbatched one, as fields built from odekit's layers and row-wise
+   * tfjs ops allow): then every stage Jacobian comes from `D + 1` (+ 2 checks) batched calls (D = per-sample
+   * state size) instead of one VJP per stage — many times fewer tfjs ops for small states.
+   * The batched call passes `t = NaN`, its values must equal the forward pass's stage values,
+   * and probes with a cotangent on a single sample must stay on that sample, so a field that
+   * uses `t` or couples samples is detected (two more batched calls).
+   *
+   * `'auto'` (default): batch when D ≤ 16 and the points fit in 4 Mi floats, and fall back to
+   * one VJP per stage when the check fails. `true`: always batch, throwing when the check fails.
+   * `false`: one VJP per stage. Batching holds O(steps × stages × state) during the backward pass.
    */
-  batchStages?: boolean;
+  batchStages?: boolean | 'auto';
 }
 
 /**
@@ -73,7 +77,12 @@ export interface CheckpointOptions {
  */
 export function recursiveCheckpointAdjoint(options: CheckpointOptions = {}): Adjoint {
   checkOptions('recursiveCheckpointAdjoint', options, ['checkpoints', 'batchStages']);
-  const { checkpoints, batchStages = false } = options;
+  const { checkpoints, batchStages = 'auto' } = options;
+  if (batchStages !== true && batchStages !== false && batchStages !== 'auto') {
+    throw new Error(
+      `recursiveCheckpointAdjoint: 'batchStages' must be true, false or 'auto', got ${String(batchStages)}.`,
+    );
+  }
   if (checkpoints !== undefined && !(Number.isInteger(checkpoints) && checkpoints >= 1)) {
     throw new Error(`recursiveCheckpointAdjoint: 'checkpoints' must be a positive integer, got ${checkpoints}.`);
   }
@@ -93,7 +102,7 @@ function solveWithCheckpoints(
   problem: SolveProblem,
   tableau: ButcherTableau,
   maxCheckpoints: number | undefined,
-  batchStages: boolean,
+  batchStages: boolean | 'auto',
 ): AdjointOutput {
   const { layout } = problem;
   const N = layout.size;
@@ -163,7 +172,7 @@ function backward(
   dy: Tree<tf.Tensor>,
   argTensors: tf.Tensor[],
   args: unknown,
-  batchStages: boolean,
+  batchStages: boolean | 'auto',
 ): { y0: tf.Tensor[]; args: tf.Tensor[] } {
   const { layout } = problem;
   const N = layout.size;
@@ -207,9 +216,18 @@ function backward(
     const kv = stages ?? stagesAt(tab, fHost, st.t0, st.h, y);
     stepVjp(tab, st, { y, k: kv }, interpCt.get(k) ?? [], ct, lambda, vjps, N);
   };
-  if (batchStages) {
-    batchedBackward({ problem, tab, out, store, fHost, argTensors, args, argGrads, vjpStep });
-  } else {
+  let batched = false;
+  const nPoints = nSteps * (tab.c.length + 1);
+  const autoOk = layout.width <= 16 && nPoints * N <= 4_194_304;
+  if (batchStages === true || (batchStages === 'auto' && autoOk)) {
+    try {
+      batchedBackward({ problem, tab, out, store, fHost, argTensors, args, argGrads, vjpStep });
+      batched = true;
+    } catch (e) {
+      if (batchStages === true || !(e instanceof BatchStagesUnsupported)) throw e;
+    }
+  }
+  if (!batched) {
     // Steps [a, b) from the state at a, last step first. Segments longer than the budget are
     // bisected (replay to the midpoint, recurse right, then left): memory O(budget + log n)
     // states, recomputation O(n log n).
