@@ -20,7 +20,7 @@ for (const B of all.W4.batches) {
       stepsizeController: pidController({ rtol: all.W2.rtol, atol: all.W2.atol }),
     });
   const runs = B >= 4096 ? 10 : 15;
-  const ms = medianMs(() => solve().dispose(), runs, 3);
+  const ms = medianMs(() => solve().dispose(), runs, B >= 4096 ? 3 : 20);
   const sol = solve();
   // reference: the same batch with dopri8 at rtol = atol = 1e-8 (float32's floor)
   const ref = diffeqsolve({
