@@ -54,8 +54,24 @@ function flattenTensors(tree: TensorTree, fn: string, arg: string): { leaves: tf
   return { leaves, treedef };
 }
 
-/** The engine's gradient entry point, tolerant of inputs that `f` does not use. */
-function engineGradients(
+/**
+ * The engine's gradient of `f()` with respect to `xs` (optionally weighted by the cotangent
+ * `dy`), with the tape saved and restored and its tensors freed when `f` throws. Inputs `f`
+ * does not use get `undefined`. The caller owns `value` and every gradient. For code that
+ * needs raw VJPs of one tensor-valued function (the solvers' adjoints); prefer
+ * {@link valueAndGrad} and {@link vjp}.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { engineGradients } from '@odekit/core';
+ * const x = tf.tensor1d([1, 2]);
+ * const { value, grads } = engineGradients(() => tf.square(x), [x], tf.tensor1d([1, 1]));
+ * if (grads[0]?.arraySync().toString() !== '2,4') throw new Error('bad');
+ * tf.dispose([value, ...grads.filter((g) => g !== undefined)]);
+ * ```
+ */
+export function engineGradients(
   f: () => tf.Tensor,
   xs: tf.Tensor[],
   dy?: tf.Tensor,

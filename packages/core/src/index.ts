@@ -1,5 +1,13 @@
 export { assertFinite } from './assert-finite.js';
-export { type CustomGradResult, customGrad, grad, valueAndGrad, vjp, withSavedTape } from './autodiff.js';
+export {
+  type CustomGradResult,
+  customGrad,
+  engineGradients,
+  grad,
+  valueAndGrad,
+  vjp,
+  withSavedTape,
+} from './autodiff.js';
 export { type BackendName, silenceTfjs, useBackend } from './backend.js';
 export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';
 export { createRng, mulberry32, type Rng } from './random.js';

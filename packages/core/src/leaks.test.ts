@@ -7,6 +7,7 @@ const {
   cloneTree,
   createRng,
   customGrad,
+  engineGradients,
   disposeTree,
   grad,
   tidyTree,
@@ -57,6 +58,11 @@ const MAKES_TENSORS: Record<string, (x: { a: tf.Tensor; b: tf.Tensor }) => Case>
       return tf.add(tf.sum(tf.square(u as tf.Tensor)), v as tf.Tensor);
     })(x);
     return [direct, vg];
+  },
+  engineGradients: (x) => () => {
+    const dy = tf.onesLike(x.a);
+    const { value, grads } = engineGradients(() => tf.mul(tf.tanh(x.a), x.b), [x.a, x.b], dy);
+    return [dy, value, grads];
   },
   withSavedTape: (x) => () => withSavedTape(() => tf.grad((t: tf.Tensor) => tf.sum(tf.square(t)))(x.a)),
   tidyTree: (x) => () => tidyTree(() => ({ s: tf.add(tf.mul(x.a, 2), 1), list: [tf.neg(x.b)] })),

@@ -1,4 +1,4 @@
-import { type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
+import { engineGradients, type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { packHost, packRow, type StateLayout, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -41,14 +41,6 @@ export type FieldVjp = (
 /** Builds a {@link FieldVjp}: one taped evaluation of the vector field per call. */
 export function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], args: unknown): FieldVjp {
   const { layout } = problem;
-  const engine = tf.engine() as unknown as {
-    gradients(
-      f: () => tf.Tensor,
-      xs: tf.Tensor[],
-      dy?: tf.Tensor,
-      allowNoGradients?: boolean,
-    ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
-  };
   // Only float tensors are differentiated: an int32 leaf (say gather indices) is a constant and
   // keeps a zero gradient (tfjs refuses non-float gradients).
   const diff = differentiable(argTensors);
@@ -56,11 +48,10 @@ export function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], arg
     const yTree = unpackHost(layout, y);
     const yLeaves = treeFlatten<tf.Tensor>(yTree).leaves;
     const dy = tf.tensor2d(Float32Array.from(ct), [1, layout.size]);
-    const { value, grads } = engine.gradients(
+    const { value, grads } = engineGradients(
       () => packRow(layout, problem.vectorField(t, yTree, args)),
       [...yLeaves, ...diff.map((j) => argTensors[j] as tf.Tensor)],
       dy,
-      true,
     );
     const gy = yLeaves.map((leaf, i) => grads[i] ?? tf.zerosLike(leaf));
     const v = packHost(layout, treeUnflatten(layout.treedef, gy)).slice();

@@ -1,4 +1,4 @@
-import { treeFlatten, treeUnflatten } from '@odekit/core';
+import { engineGradients, treeFlatten, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { cotangentRows, differentiable } from './adjoint-util.js';
 import type { CheckpointStore } from './checkpoint-store.js';
@@ -8,15 +8,6 @@ import type { SolveProblem } from './problem.js';
 import { combine, type StageVjps, stagesAt } from './rk-step-vjp.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostField } from './solver.js';
-
-interface EngineGradients {
-  gradients(
-    f: () => tf.Tensor,
-    xs: tf.Tensor[],
-    dy?: tf.Tensor,
-    allowNoGradients?: boolean,
-  ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
-}
 
 /**
  * Thrown (before anything is accumulated) when the field cannot be evaluated on a batch of
@@ -167,12 +158,11 @@ function batchedVjp(
   withArgs: boolean,
 ): { value: Float32Array; yGrad: Float32Array; argGrads: (Float32Array | undefined)[] } {
   const { layout } = problem;
-  const engine = tf.engine() as unknown as EngineGradients;
   const diff = differentiable(argTensors);
   const P = tf.tensor2d(points, [nP, layout.size]);
   const dy = tf.tensor2d(cot, [nP, layout.size]);
   try {
-    const { value, grads } = engine.gradients(
+    const { value, grads } = engineGradients(
       () => {
         // merge the points into the leading (batch) axis: [P·B, ...] for batched leaves, else [P, ...]
         const merged = (shape: readonly number[]) =>
@@ -204,7 +194,6 @@ function batchedVjp(
       },
       withArgs ? [P, ...diff.map((j) => argTensors[j] as tf.Tensor)] : [P],
       dy,
-      true,
     );
     const out = {
       value: value.dataSync().slice() as Float32Array,
