@@ -14,7 +14,7 @@ const scripts: Record<string, string[][]> = {
   W2: [['w2.ts'], ['w2-train.ts']],
   W3: [['w3.ts']],
   W4: [['w4.ts']],
-  W5: ['recursive-checkpoint', 'recursive-checkpoint-batched', 'direct'].flatMap((adjoint) =>
+  W5: ['recursive-checkpoint', 'recursive-checkpoint-per-stage', 'direct'].flatMap((adjoint) =>
     ['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--adjoint', adjoint]),
   ),
   SR: [['sr.ts']],

@@ -2,7 +2,14 @@
 // dopri5 1e-3/1e-6, from the initial parameters (see workloads.json).
 import { valueAndGrad } from '@odekit/core';
 import { diffeqsolve, dopri5, pidController, recursiveCheckpointAdjoint, saveAt } from '@odekit/solvers';
-import { type LvHybridParams, loadWorkloads, lvHybridField, lvHybridFlat, lvHybridParams } from '@odekit/testing';
+import {
+  type LvHybridParams,
+  loadWorkloads,
+  lvHybridArgs,
+  lvHybridFieldFused,
+  lvHybridFlat,
+  lvHybridParams,
+} from '@odekit/testing';
 import { emit, medianMs, setup, tf } from './common.js';
 
 const backend = await setup();
@@ -12,17 +19,17 @@ const y0 = tf.tensor1d(w.y0);
 const data = tf.tensor2d(w.data);
 let nfe = 0;
 for (const [name, batchStages] of [
-  ['grad', false],
-  ['grad-batched', true],
+  ['grad', 'auto'],
+  ['grad-per-stage-vjp', false],
 ] as const) {
   const loss = (p: LvHybridParams) => {
     const sol = diffeqsolve({
-      term: lvHybridField,
+      term: lvHybridFieldFused,
       solver: dopri5(),
       t0: 0,
       t1: w.ts[w.ts.length - 1] as number,
       y0,
-      args: p,
+      args: lvHybridArgs(p), // the coefficient algebra once per solve, differentiably
       saveat: saveAt({ ts: w.ts }),
       stepsizeController: pidController({ rtol: w.rtol, atol: w.atol }),
       adjoint: recursiveCheckpointAdjoint({ batchStages }),

@@ -1,16 +1,16 @@
 // W4: batch scaling of the W2 model's forward solve, B = 1, 16, 256, 4096 (dopri5 1e-3/1e-6).
 import { diffeqsolve, dopri5, dopri8, pidController, saveAt } from '@odekit/solvers';
-import { loadWorkloads, lvHybridField, lvHybridParams } from '@odekit/testing';
+import { loadWorkloads, lvHybridArgs, lvHybridFieldFused, lvHybridParams } from '@odekit/testing';
 import { emit, medianMs, setup, tf } from './common.js';
 
 const backend = await setup();
 const all = loadWorkloads();
-const params = lvHybridParams(all.W2.init);
+const params = lvHybridArgs(lvHybridParams(all.W2.init));
 for (const B of all.W4.batches) {
   const y0 = tf.tensor2d(all.W4.y0_rows.slice(0, B));
   const solve = () =>
     diffeqsolve({
-      term: lvHybridField,
+      term: lvHybridFieldFused,
       solver: dopri5(),
       t0: 0,
       t1: all.W2.ts[all.W2.ts.length - 1] as number,
@@ -24,7 +24,7 @@ for (const B of all.W4.batches) {
   const sol = solve();
   // reference: the same batch with dopri8 at rtol = atol = 1e-8 (float32's floor)
   const ref = diffeqsolve({
-    term: lvHybridField,
+    term: lvHybridFieldFused,
     solver: dopri8(),
     t0: 0,
     t1: all.W2.ts[all.W2.ts.length - 1] as number,

@@ -10,7 +10,14 @@ import {
   recursiveCheckpointAdjoint,
   saveAt,
 } from '@odekit/solvers';
-import { type LvHybridParams, loadWorkloads, lvHybridField, lvHybridParams } from '@odekit/testing';
+import {
+  type LvHybridArgs,
+  type LvHybridParams,
+  loadWorkloads,
+  lvHybridArgs,
+  lvHybridFieldFused,
+  lvHybridParams,
+} from '@odekit/testing';
 import { emit, flag, setup, tf } from './common.js';
 
 const backend = await setup();
@@ -22,7 +29,7 @@ const makeAdjoint = (): Adjoint =>
     ? directAdjoint()
     : recursiveCheckpointAdjoint({
         ...(checkpoints ? { checkpoints: Number(checkpoints) } : {}),
-        batchStages: adjointName === 'recursive-checkpoint-batched',
+        batchStages: adjointName === 'recursive-checkpoint-per-stage' ? false : 'auto',
       });
 const w = loadWorkloads().W2;
 const params = lvHybridParams(w.init);
@@ -32,9 +39,9 @@ let steps = 0;
 // which distorts both the time and the memory of long solves)
 const engineState = (tf.engine() as unknown as { state: { numBytes: number } }).state;
 let peakBytes = 0;
-const field = (t: number, y: tf.Tensor, p: LvHybridParams) => {
+const field = (t: number, y: tf.Tensor, p: LvHybridArgs) => {
   if (engineState.numBytes > peakBytes) peakBytes = engineState.numBytes;
-  return lvHybridField(t, y, p);
+  return lvHybridFieldFused(t, y, p);
 };
 const gradAt = (horizon: number) => {
   const ts = Array.from({ length: 101 }, (_, i) => (horizon * i) / 100);
@@ -45,7 +52,7 @@ const gradAt = (horizon: number) => {
       t0: 0,
       t1: horizon,
       y0,
-      args: p,
+      args: lvHybridArgs(p),
       saveat: saveAt({ ts }),
       stepsizeController: pidController({ rtol: 1e-3, atol: 1e-6 }),
       adjoint: makeAdjoint(),
@@ -58,7 +65,7 @@ const gradAt = (horizon: number) => {
   value.dispose();
   for (const g of Object.values(grads)) g.dispose();
 };
-gradAt(1); // warm up the JIT on a short horizon
+gradAt(10); // warm up the JIT on a short horizon
 const rss0 = process.memoryUsage().rss;
 const bytes0 = engineState.numBytes;
 peakBytes = bytes0;

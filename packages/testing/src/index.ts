@@ -5,9 +5,12 @@ export { expectNoLeak } from './no-leak.js';
 export { loadReferenceProblems, type ReferenceProblem } from './reference-problems.js';
 export { evaluateRhs, evaluateRhsTensor, parseRhs, type RhsFunction, type RhsNode } from './rhs-parser.js';
 export {
+  type LvHybridArgs,
   type LvHybridParams,
   loadWorkloads,
+  lvHybridArgs,
   lvHybridField,
+  lvHybridFieldFused,
   lvHybridFlat,
   lvHybridParams,
   type Workloads,

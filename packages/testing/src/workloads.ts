@@ -106,6 +106,73 @@ export function lvHybridField(_t: number, y: tf.Tensor, p: LvHybridParams): tf.T
   });
 }
 
+/** Everything the fused W2 field needs, derived once per solve from {@link LvHybridParams}. */
+export type LvHybridArgs = {
+  /** diag(α, −γ): `[2, 2]`. */
+  diag: tf.Tensor2D;
+  /** [−β, δ]: `[1, 2]`. */
+  quad: tf.Tensor2D;
+  /** [0, δ]: `[1, 2]`. */
+  corr: tf.Tensor2D;
+  W1: tf.Tensor2D;
+  b1: tf.Tensor1D;
+  W2: tf.Tensor2D;
+  b2: tf.Tensor1D;
+  /** The constant [[1], [0]] that picks r. */
+  pickR: tf.Tensor2D;
+};
+
+/**
+ * Derives the fused field's args from the parameters (differentiable: call it inside the loss
+ * and pass the result as `args`, so the coefficient algebra runs once per solve, not per step).
+ *
+ * @example
+ * ```ts
+ * import { lvHybridArgs, lvHybridParams } from '@odekit/testing';
+ * const a = lvHybridArgs(lvHybridParams());
+ * if (a.diag.shape.join() !== '2,2') throw new Error('bad');
+ * ```
+ */
+export function lvHybridArgs(p: LvHybridParams): LvHybridArgs {
+  return tf.tidy(() => {
+    const coef = tf.matMul(tf.reshape(p.mech, [1, 4]), tf.tensor2d(SELECT, [4, 8]));
+    return {
+      diag: tf.reshape(tf.slice(coef, [0, 0], [1, 4]), [2, 2]) as tf.Tensor2D,
+      quad: tf.slice(coef, [0, 4], [1, 2]) as tf.Tensor2D,
+      corr: tf.slice(coef, [0, 6], [1, 2]) as tf.Tensor2D,
+      W1: tf.clone(p.W1),
+      b1: tf.clone(p.b1),
+      W2: tf.clone(p.W2),
+      b2: tf.clone(p.b2),
+      pickR: tf.tensor2d(PICK_R, [2, 1]),
+    };
+  });
+}
+
+/**
+ * The W2 vector field on pre-derived args ({@link lvHybridArgs}): the same values as
+ * {@link lvHybridField} with 15 tensor ops per evaluation instead of 21.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { lvHybridArgs, lvHybridFieldFused, lvHybridParams } from '@odekit/testing';
+ * const dy = lvHybridFieldFused(0, tf.tensor1d([2, 1]), lvHybridArgs(lvHybridParams()));
+ * if (dy.shape.join() !== '2') throw new Error('bad');
+ * ```
+ */
+export function lvHybridFieldFused(_t: number, y: tf.Tensor, a: LvHybridArgs): tf.Tensor {
+  return tf.tidy(() => {
+    const y2 = tf.reshape(y, [-1, 2]);
+    const hidden = tf.tanh(tf.add(tf.matMul(y2, a.W1, false, true), a.b1));
+    const nn = tf.add(tf.matMul(hidden, a.W2, false, true), a.b2);
+    const rc = tf.prod(y2, 1, true);
+    const rnn = tf.mul(tf.matMul(y2, a.pickR), nn);
+    const dy = tf.add(tf.add(tf.matMul(y2, a.diag), tf.matMul(rc, a.quad)), tf.matMul(rnn, a.corr));
+    return tf.reshape(dy, y.shape);
+  });
+}
+
 /** mech [α, β, γ, δ] · SELECT = [α, 0, 0, −γ, −β, δ, 0, δ]. */
 const SELECT = new Float32Array([
   1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1,
