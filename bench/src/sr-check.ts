@@ -9,7 +9,7 @@ import {
   roundConstants,
   simplify,
   unary,
-} from '../../packages/symbolic/src/index.js';
+} from '@odekit/symbolic';
 
 export type Box = Record<string, [number, number]>;
 export type Columns = Record<string, Float64Array>;

@@ -19,7 +19,7 @@ import {
   symbolicRegression,
   unary,
   variable,
-} from '../../packages/symbolic/src/index.js';
+} from '@odekit/symbolic';
 import { type Box, isRecovered, r2, sampleBox, slice } from './sr-check.js';
 
 const arg = (name: string): string | undefined => {
