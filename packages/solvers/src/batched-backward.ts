@@ -35,13 +35,14 @@ export interface BatchedBackwardInput {
  *
  * 1. Rebuild every step's state and stage values (from the checkpoints) and the stage inputs
  *    `Y` (plus `y1` for Hermite rows): the points, `[P, N]`.
- * 2. For each per-sample output component i, one VJP of the field over all points with the
- *    cotangent `e_i` gives row i of every point's Jacobian (samples are independent).
+ * 2. One VJP over D copies of the points, copy i with the cotangent `e_i`, gives row i of every
+ *    point's Jacobian (samples are independent); two more copies probe that assumption.
  * 3. Run the usual reverse recursion with `v = Jᵀ·ū` from those rows, recording each `ū`.
  * 4. One VJP over all points with the recorded `ū` gives the args gradient `Σ J_θᵀ ū`.
  */
 export function batchedBackward(input: BatchedBackwardInput): void {
   // everything before step 3 may throw BatchStagesUnsupported without side effects
+  if (input.out.steps.length === 0) return;
   const { problem, tab, out, store, fHost, argTensors, args, argGrads, vjpStep } = input;
   const { layout } = problem;
   const N = layout.size;
@@ -78,38 +79,42 @@ export function batchedBackward(input: BatchedBackwardInput): void {
     if (S > s) points.set(combine(y, tab.b, kv, st.h, N), (k * S + s) * N);
   }
 
-  // 2. Jacobian rows, checking the batched values against the forward stage values
-  const call = (cot: Float32Array, withArgs: boolean) =>
-    batchedVjp(problem, args, argTensors, points, nP, cot, withArgs);
-  const rows: Float32Array[] = [];
+  // 2. One call over D + 2 copies of the points: copy i < D carries the cotangent e_i at every
+  // point and sample (row i of every Jacobian, samples being independent); the last two carry a
+  // cotangent on a single (point, sample) block, whose gradient must stay inside that block and
+  // match the rows there — a field that couples samples or points fails this. The values of
+  // copy 0 must equal the forward pass's stage values (a field that uses t fails this).
+  const probes: [number, number][] = [
+    [Math.floor(nP / 2), 0],
+    [nP - 1, B - 1],
+  ];
+  const copies = D + probes.length;
+  const block = nP * N;
+  const stacked = new Float32Array(copies * block);
+  const cot = new Float32Array(copies * block);
+  for (let c = 0; c < copies; c++) stacked.set(points, c * block);
   for (let i = 0; i < D; i++) {
-    const cot = new Float32Array(nP * N);
-    for (let p = 0; p < nP; p++) for (let b = 0; b < B; b++) cot[p * N + b * D + i] = 1;
-    const r = call(cot, false);
-    if (i === 0) checkValues(r.value, stages, S, s, N);
-    rows.push(r.yGrad);
+    for (let p = 0; p < nP; p++) for (let b = 0; b < B; b++) cot[i * block + p * N + b * D + i] = 1;
   }
-
-  // The rows assume each (point, sample) block depends only on itself. Probe that with a
-  // cotangent on one block: its gradient must vanish elsewhere and match the rows there.
-  const probe = (p: number, smp: number) => {
-    const cot = new Float32Array(nP * N);
-    for (let i = 0; i < D; i++) cot[p * N + smp * D + i] = 1;
-    const g = call(cot, false).yGrad;
+  probes.forEach(([p, smp], k) => {
+    for (let i = 0; i < D; i++) cot[(D + k) * block + p * N + smp * D + i] = 1;
+  });
+  const jac = batchedVjp(problem, args, argTensors, stacked, copies * nP, cot, false);
+  checkValues(jac.value.subarray(0, block), stages, S, s, N);
+  const rows = Array.from({ length: D }, (_, i) => jac.yGrad.subarray(i * block, (i + 1) * block));
+  probes.forEach(([p, smp], k) => {
+    const g = jac.yGrad.subarray((D + k) * block, (D + k + 1) * block);
     const lo = p * N + smp * D;
-    for (let m = 0; m < g.length; m++) {
-      const inside = m >= lo && m < lo + D;
-      const want = inside ? rows.reduce((acc, row) => acc + (row[m] as number), 0) : 0;
-      const got = g[m] as number;
-      if (!(Math.abs(got - want) <= 1e-6 + 1e-4 * Math.abs(want))) {
+    for (let m = 0; m < block; m++) {
+      const want = m >= lo && m < lo + D ? rows.reduce((acc, row) => acc + (row[m] as number), 0) : 0;
+      if (!(Math.abs((g[m] as number) - want) <= 1e-6 + 1e-4 * Math.abs(want))) {
         throw new BatchStagesUnsupported(
           'recursiveCheckpointAdjoint({ batchStages: true }): the vector field couples different samples or stage points (a cotangent on one sample reaches another), so its Jacobian cannot be taken in batches. Drop batchStages.',
         );
       }
     }
-  };
-  probe(Math.floor(nP / 2), 0);
-  if (B > 1) probe(nP - 1, B - 1);
+  });
+  const call = (c: Float32Array, withArgs: boolean) => batchedVjp(problem, args, argTensors, points, nP, c, withArgs);
 
   // 3. the reverse recursion, recording ū per point
   const U = new Float32Array(nP * N);

@@ -27,11 +27,11 @@ export interface CheckpointOptions {
    * and treats the leading (batch) axis as independent samples, it can be called once on all
    * stage points stacked along that axis (`[S·B, ...]` for a batched state `[B, ...]`,
    * `[S, ...y.shape]` for an unbatched one, as fields built from odekit's layers and row-wise
-   * tfjs ops allow): then every stage Jacobian comes from `D + 1` (+ 2 checks) batched calls (D = per-sample
-   * state size) instead of one VJP per stage — many times fewer tfjs ops for small states.
+   * tfjs ops allow): then every stage Jacobian comes from two batched calls (one over D + 2
+   * copies of the points, D = per-sample state size, and one for the args) instead of one VJP per stage — many times fewer tfjs ops for small states.
    * The batched call passes `t = NaN`, its values must equal the forward pass's stage values,
    * and probes with a cotangent on a single sample must stay on that sample, so a field that
-   * uses `t` or couples samples is detected (two more batched calls).
+   * uses `t` or couples samples is detected.
    *
    * `'auto'` (default): batch when D ≤ 16 and the points fit in 4 Mi floats, and fall back to
    * one VJP per stage when the check fails. `true`: always batch, throwing when the check fails.
