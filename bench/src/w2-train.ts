@@ -46,6 +46,6 @@ for (const [name, batchStages] of [
   ['train-step-per-stage-vjp', false],
 ] as const) {
   const vg = valueAndGrad(makeLoss(batchStages));
-  const ms = medianMs(() => step(vg));
+  const ms = medianMs(() => step(vg), 20, 30);
   emit({ workload: 'W2', case: name, backend, msMedian: Number(ms.toFixed(3)), loss: Number(lossValue.toFixed(6)) });
 }

@@ -38,11 +38,15 @@ for (const [name, batchStages] of [
     return tf.mean(tf.square(tf.sub(sol.ys as tf.Tensor, data)));
   };
   const vg = valueAndGrad(loss);
-  const ms = medianMs(() => {
-    const { value, grads } = vg(params);
-    value.dispose();
-    for (const g of Object.values(grads)) g.dispose();
-  });
+  const ms = medianMs(
+    () => {
+      const { value, grads } = vg(params);
+      value.dispose();
+      for (const g of Object.values(grads)) g.dispose();
+    },
+    20,
+    30,
+  );
   const { value, grads } = vg(params);
   const g = lvHybridFlat(grads);
   const ref = w.reference_gradient.grad;
