@@ -126,7 +126,7 @@ export type LvHybridArgs = {
  * ```ts
  * import { lvHybridArgs, lvHybridParams } from '@odekit/testing';
  * const a = lvHybridArgs(lvHybridParams());
- * if (a.diag.shape.join() !== '2,2') throw new Error('bad');
+ * if (a.out.shape.join() !== '4,2') throw new Error('bad');
  * ```
  */
 export function lvHybridArgs(p: LvHybridParams): LvHybridArgs {
