@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 silenceTfjs();
 await tf.setBackend('cpu');
 
-const W2 = JSON.parse(readFileSync(new URL('../packages/train/fixtures/workloads.json', import.meta.url), 'utf8'))
+const W2 = JSON.parse(readFileSync(new URL('../packages/testing/fixtures/workloads.json', import.meta.url), 'utf8'))
   .W2 as {
   ts: number[];
   y0: number[];

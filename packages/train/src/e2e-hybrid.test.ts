@@ -1,21 +1,14 @@
 // End to end (needs @odekit/solvers): the W2 hybrid Lotka–Volterra model
 // dc/dt = −γ c + δ r (c + NN(r, c)) trained physics first, then the small-init network with the
 // physics frozen under continuum learning, then everything together — from loss 3.1 to ≤ 1e-3.
-import { readFileSync } from 'node:fs';
 import { disposeTree } from '@odekit/core';
 import { diffeqsolve, dopri5, pidController, recursiveCheckpointAdjoint, saveAt } from '@odekit/solvers';
+import { loadWorkloads } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { adam, fit, mse, piecewiseConstant, prefixLength } from './index.js';
 
-const W2 = JSON.parse(readFileSync(new URL('../fixtures/workloads.json', import.meta.url), 'utf8')).W2 as {
-  init: { mech: number[]; W1: number[][]; b1: number[]; W2: number[][]; b2: number[] };
-  y0: number[];
-  ts: number[];
-  data: number[][];
-  rtol: number;
-  atol: number;
-};
+const W2 = loadWorkloads().W2;
 
 type Params = {
   physics: { alpha: tf.Tensor; beta: tf.Tensor; gamma: tf.Tensor; delta: tf.Tensor };

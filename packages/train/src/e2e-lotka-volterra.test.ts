@@ -1,21 +1,13 @@
 // End to end (needs @odekit/solvers): recover the Lotka–Volterra parameters by fitting through
 // the ODE solver, with L-BFGS and continuum learning on growing prefixes of the series.
-import { readFileSync } from 'node:fs';
 import { disposeTree } from '@odekit/core';
 import { diffeqsolve, pidController, recursiveCheckpointAdjoint, saveAt, tsit5 } from '@odekit/solvers';
+import { loadWorkloads } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { lbfgs, mse, prefixLength } from './index.js';
 
-const W1 = JSON.parse(readFileSync(new URL('../fixtures/workloads.json', import.meta.url), 'utf8')).W1 as {
-  ts: number[];
-  y0: number[];
-  reference_ys: number[][];
-  a: number;
-  b: number;
-  c: number;
-  d: number;
-};
+const W1 = loadWorkloads().W1;
 
 type Physics = { alpha: tf.Tensor; beta: tf.Tensor; gamma: tf.Tensor; delta: tf.Tensor };
 
