@@ -114,7 +114,9 @@ function solveWithCheckpoints(
     const fHost = problem.hostField(args);
     const y0 = Float64Array.from(packHost(layout, treeUnflatten(layout.treedef, inputs.y0)));
     const store = new CheckpointStore(maxCheckpoints, N);
-    store.put(0, y0, undefined);
+    // every step kept: each accepted step stores its start state with its stages (one tensor);
+    // thinned: states only, at a stride
+    if (maxCheckpoints !== undefined) store.put(0, y0);
     const out = integrate({
       engine: hostEngine(fHost, problem.solver),
       solver: problem.solver,
@@ -128,8 +130,8 @@ function solveWithCheckpoints(
       maxSteps: problem.maxSteps,
       progress: problem.progress,
       onAccept: (step, y1, dense) => {
-        store.attachStages(step, dense as HostDense);
-        store.put(step + 1, y1 as Float64Array, undefined);
+        if (maxCheckpoints === undefined) store.putWithStages(step, dense as HostDense);
+        else store.put(step + 1, y1 as Float64Array);
       },
     });
     meta = out;

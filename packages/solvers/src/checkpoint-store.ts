@@ -43,11 +43,10 @@ export class CheckpointStore {
     return [...this.byStep.keys()].sort((a, b) => a - b);
   }
 
-  put(step: number, y: Float64Array, stages: HostDense | undefined): void {
+  /** Keeps the state at `step` (thinned mode: only at the current stride). */
+  put(step: number, y: Float64Array): void {
     if (step % this.stride !== 0 && step !== 0) return;
-    const hiLo = splitHiLo(y);
-    const rows = stages ? this.withStages(hiLo, stages) : tf.tensor2d(hiLo, [2, this.n]);
-    this.byStep.set(step, { step, rows, hasStages: stages !== undefined });
+    this.byStep.set(step, { step, rows: tf.tensor2d(splitHiLo(y), [2, this.n]), hasStages: false });
     if (this.capacity !== undefined && this.byStep.size > this.capacity) {
       this.stride *= 2;
       for (const [s, c] of this.byStep) {
@@ -59,15 +58,10 @@ export class CheckpointStore {
     }
   }
 
-  /** While every step is kept (no capacity), also keep the stage values of step `step`. */
-  attachStages(step: number, dense: HostDense): void {
-    if (this.capacity !== undefined) return;
-    const c = this.byStep.get(step);
-    if (c === undefined || c.hasStages) return;
-    const hiLo = c.rows.dataSync() as Float32Array;
-    const rows = this.withStages(hiLo.slice(0, 2 * this.n), dense);
-    c.rows.dispose();
-    this.byStep.set(step, { step, rows, hasStages: true });
+  /** Keeps step `step` whole: its start state `dense.y0` and its stage values (every-step mode). */
+  putWithStages(step: number, dense: HostDense): void {
+    this.byStep.get(step)?.rows.dispose();
+    this.byStep.set(step, { step, rows: this.withStages(splitHiLo(dense.y0), dense), hasStages: true });
   }
 
   private withStages(hiLo: Float32Array, dense: HostDense): tf.Tensor2D {
