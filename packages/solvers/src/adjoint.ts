@@ -85,7 +85,13 @@ function loopOptions(problem: SolveProblem) {
 function finishOutput(problem: SolveProblem, out: IntegrateOutput): AdjointOutput {
   const ys = rowsToTree(problem.layout, out.rows, out.ts.length);
   out.rows?.dispose();
-  return { ts: out.ts, ys, stats: out.stats, result: out.result, denseSteps: out.denseSteps, tEnd: out.tEnd };
+  return adjointOutput(out, ys, false);
+}
+
+/** An adjoint's result from the loop's bookkeeping and the saved values `ys`. */
+export function adjointOutput(out: IntegrateOutput, ys: Tree<tf.Tensor>, denseDetached: boolean): AdjointOutput {
+  const { ts, stats, result, denseSteps, tEnd } = out;
+  return { ts, ys, stats, result, denseSteps, tEnd, ...(denseDetached ? { denseDetached } : {}) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Adjoint, type AdjointOutput, runPlain } from './adjoint.js';
+import { type Adjoint, type AdjointOutput, adjointOutput, runPlain } from './adjoint.js';
 import { cotangentRows, makeFieldVjp, splitArgs } from './adjoint-util.js';
 import type { StepSizeController } from './controllers.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
@@ -185,13 +185,5 @@ function solveBacksolve(
   });
   const ys = run({ y0: treeFlatten<tf.Tensor>(problem.y0).leaves, args: argTensors });
   const m = meta as IntegrateOutput;
-  return {
-    ts: m.ts,
-    ys,
-    stats: m.stats,
-    result: m.result,
-    denseSteps: m.denseSteps,
-    tEnd: m.tEnd,
-    denseDetached: true,
-  };
+  return adjointOutput(m, ys, true);
 }

@@ -1,6 +1,6 @@
 import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Adjoint, type AdjointOutput, runPlain } from './adjoint.js';
+import { type Adjoint, type AdjointOutput, adjointOutput, runPlain } from './adjoint.js';
 import { cotangentRows, makeFieldVjp, splitArgs } from './adjoint-util.js';
 import { BatchStagesUnsupported, batchedBackward } from './batched-backward.js';
 import { CheckpointStore } from './checkpoint-store.js';
@@ -154,15 +154,7 @@ function solveWithCheckpoints(
   });
   const ys = run({ y0: y0Leaves, args: argTensors });
   const m = meta as IntegrateOutput;
-  return {
-    ts: m.ts,
-    ys,
-    stats: m.stats,
-    result: m.result,
-    denseSteps: m.denseSteps,
-    tEnd: m.tEnd,
-    denseDetached: true,
-  };
+  return adjointOutput(m, ys, true);
 }
 
 /** The gradient pass: chains per-stage VJPs backwards over every accepted step. */
