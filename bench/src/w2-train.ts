@@ -2,32 +2,17 @@
 // (dopri5 1e-3/1e-6) + loss + backward + one Adam update (lr 1e-2, betas 0.9/0.999, eps 1e-8),
 // as workloads.json defines it. Prints {"workload":"W2","case":"train-step","backend","msMedian"}.
 import { disposeTree, valueAndGrad } from '@odekit/core';
-import { diffeqsolve, dopri5, pidController, recursiveCheckpointAdjoint, saveAt } from '@odekit/solvers';
-import { type LvHybridParams, loadWorkloads, lvHybridArgs, lvHybridFieldFused, lvHybridParams } from '@odekit/testing';
+import { type LvHybridParams, loadWorkloads, lvHybridParams } from '@odekit/testing';
 import { adam, applyUpdates } from '@odekit/train';
 import { emit, medianMs, setup, tf } from './common.js';
+import { w2Loss } from './w2-loss.js';
 
 const backend = await setup();
 const w = loadWorkloads().W2;
 const params = lvHybridParams(w.init);
-const y0 = tf.tensor1d(w.y0);
-const data = tf.tensor2d(w.data);
 // The default adjoint batches the stage Jacobians (`batchStages: 'auto'`: the field ignores t and
 // maps over the leading axis); `-per-stage-vjp` forces one VJP per stage for comparison.
-const makeLoss = (batchStages: boolean | 'auto') => (p: LvHybridParams) => {
-  const sol = diffeqsolve({
-    term: lvHybridFieldFused,
-    solver: dopri5(),
-    t0: 0,
-    t1: w.ts[w.ts.length - 1] as number,
-    y0,
-    args: lvHybridArgs(p), // the coefficient algebra once per solve, differentiably
-    saveat: saveAt({ ts: w.ts }),
-    stepsizeController: pidController({ rtol: w.rtol, atol: w.atol }),
-    adjoint: recursiveCheckpointAdjoint({ batchStages }),
-  });
-  return tf.mean(tf.square(tf.sub(sol.ys as tf.Tensor, data)));
-};
+const makeLoss = (batchStages: boolean | 'auto'): ((p: LvHybridParams) => tf.Tensor) => w2Loss(batchStages).loss;
 const optimizer = adam({ learningRate: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-8 });
 const state0 = optimizer.init(params);
 let lossValue = Number.NaN;

@@ -1,42 +1,21 @@
 // W2: one gradient evaluation of the hybrid LV model (forward solve + loss + backward),
 // dopri5 1e-3/1e-6, from the initial parameters (see workloads.json).
 import { valueAndGrad } from '@odekit/core';
-import { diffeqsolve, dopri5, pidController, recursiveCheckpointAdjoint, saveAt } from '@odekit/solvers';
-import {
-  type LvHybridParams,
-  loadWorkloads,
-  lvHybridArgs,
-  lvHybridFieldFused,
-  lvHybridFlat,
-  lvHybridParams,
-} from '@odekit/testing';
-import { emit, medianMs, setup, tf } from './common.js';
+import { loadWorkloads, lvHybridFlat, lvHybridParams } from '@odekit/testing';
+import { emit, medianMs, setup } from './common.js';
+import { w2Loss } from './w2-loss.js';
 
 const backend = await setup();
 const w = loadWorkloads().W2;
 const params = lvHybridParams(w.init);
-const y0 = tf.tensor1d(w.y0);
-const data = tf.tensor2d(w.data);
 let nfe = 0;
 for (const [name, batchStages] of [
   ['grad', 'auto'],
   ['grad-per-stage-vjp', false],
 ] as const) {
-  const loss = (p: LvHybridParams) => {
-    const sol = diffeqsolve({
-      term: lvHybridFieldFused,
-      solver: dopri5(),
-      t0: 0,
-      t1: w.ts[w.ts.length - 1] as number,
-      y0,
-      args: lvHybridArgs(p), // the coefficient algebra once per solve, differentiably
-      saveat: saveAt({ ts: w.ts }),
-      stepsizeController: pidController({ rtol: w.rtol, atol: w.atol }),
-      adjoint: recursiveCheckpointAdjoint({ batchStages }),
-    });
-    nfe = sol.stats.numFnEvals;
-    return tf.mean(tf.square(tf.sub(sol.ys as tf.Tensor, data)));
-  };
+  const { loss } = w2Loss(batchStages, (stats) => {
+    nfe = stats.numFnEvals;
+  });
   const vg = valueAndGrad(loss);
   const ms = medianMs(
     () => {
