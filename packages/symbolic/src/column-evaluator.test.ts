@@ -30,6 +30,9 @@ describe('ColumnEvaluator', () => {
       'x^-1',
       'x^1',
       'x^0.5',
+      'x^-0.5',
+      'x^-2',
+      'x^4',
       '2^x',
       'x^y',
       'y/x',
@@ -49,6 +52,52 @@ describe('ColumnEvaluator', () => {
         if (Number.isNaN(want)) expect(out[i]).toBeNaN();
         else expect(Math.abs((out[i] as number) - want)).toBeLessThanOrEqual(1e-14 * Math.abs(want));
       });
+    }
+  });
+
+  it("the special-cased constant exponents give Math.pow's values at the edges (±0, ±∞, NaN, negatives)", () => {
+    const edge = Float64Array.from([
+      -0,
+      0,
+      Number.NEGATIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+      Number.NaN,
+      -4,
+      1e-300,
+      7,
+    ]);
+    const ev = new ColumnEvaluator({ x: edge });
+    for (const p of [0.5, -0.5, 2, 3, 4, -1, -2, 1]) {
+      const out = ev.evaluate(parseExpression(`x^${p}`).root);
+      edge.forEach((v, i) => {
+        const want = v ** p;
+        const got = out[i] as number;
+        if (Number.isNaN(want) || !Number.isFinite(want) || want === 0) expect(got, `${v}^${p}`).toBe(want);
+        else expect(Math.abs(got - want), `${v}^${p}`).toBeLessThanOrEqual(1e-14 * Math.abs(want));
+      });
+    }
+  });
+
+  it('abort mode gives the same columns with and without the 32-row probe', () => {
+    const n = 500;
+    const xs = Float64Array.from({ length: n }, (_, i) => -1 + (4 * i) / n);
+    const ys = Float64Array.from({ length: n }, (_, i) => Math.cos(i));
+    const srcs = ['log(x) + y', 'sqrt(y - 2) * x', 'x^y', 'x^0.5 + y', 'exp(x) * sin(y)', 'log(x + 2)', 'y / x'];
+    const probing = new ColumnEvaluator({ x: xs, y: ys }, n, { abortOnNonFinite: true });
+    // the same rows behind a shorter evaluator (under 128 rows: no probe) for each block
+    for (const src of srcs) {
+      const got = probing.evaluate(parseExpression(src).root);
+      const want = new Float64Array(n);
+      let aborted = false;
+      for (let k = 0; k < n; k += 100) {
+        const part = new ColumnEvaluator({ x: xs.slice(k, k + 100), y: ys.slice(k, k + 100) }, 100, {
+          abortOnNonFinite: true,
+        }).evaluate(parseExpression(src).root);
+        if (Number.isNaN(part[0]) && part.every(Number.isNaN)) aborted = true;
+        want.set(part, k);
+      }
+      if (aborted) want.fill(Number.NaN);
+      expect([...got], src).toEqual([...want]);
     }
   });
 

@@ -25,6 +25,8 @@ export type Columns = Readonly<Record<string, Float64Array>>;
  */
 export class ColumnEvaluator {
   readonly length: number;
+  /** Rows the kernels run over: `length`, or the probe's prefix while probing. */
+  private rows: number;
   private readonly pool: Float64Array[] = [];
   private readonly owned: Float64Array[] = [];
 
@@ -58,22 +60,45 @@ export class ColumnEvaluator {
       }
     }
     this.length = n;
+    this.rows = n;
   }
 
-  /** Evaluates `node` into `out` (allocated when omitted) and returns it. */
+  /**
+   * Evaluates `node` into `out` (allocated when omitted) and returns it. In abort mode over more
+   * than 128 rows, the tree first runs on the first 32 rows: a
+   * non-finite risky output there means the full evaluation would abort too, so it stops at once
+   * (same result, a fraction of the work, for the many invalid candidates a search makes).
+   */
   evaluate(node: ExprNode, out: Float64Array = new Float64Array(this.length)): Float64Array {
+    if (this.abortOnNonFinite && this.length > 4 * PROBE_ROWS && hasRisky(node)) {
+      this.rows = PROBE_ROWS;
+      const probeOut = this.run(node, out);
+      this.rows = this.length;
+      if (probeOut) {
+        out.fill(Number.NaN);
+        return out;
+      }
+    }
+    this.run(node, out);
+    return out;
+  }
+
+  /** One evaluation over `this.rows` rows into `out`; returns true when it aborted (out is then NaN). */
+  private run(node: ExprNode, out: Float64Array): boolean {
     this.aborted = false;
     const r = this.eval(node, out);
     if (this.aborted) {
       if (typeof r !== 'number' && r !== out) this.release(r);
       out.fill(Number.NaN);
       this.aborted = false;
-    } else if (typeof r === 'number') out.fill(r);
+      return true;
+    }
+    if (typeof r === 'number') out.fill(r, 0, this.rows);
     else if (r !== out) {
-      out.set(r);
+      out.set(this.rows === this.length ? r : r.subarray(0, this.rows));
       this.release(r);
     }
-    return out;
+    return false;
   }
 
   private take(): Float64Array {
@@ -103,7 +128,7 @@ export class ColumnEvaluator {
   /** In abort mode, flags a non-finite column (one pass: a NaN or ±∞ makes the sum non-finite). */
   private check(o: Float64Array): void {
     let sum = 0;
-    for (let i = 0; i < this.length; i++) sum += o[i] as number;
+    for (let i = 0; i < this.rows; i++) sum += o[i] as number;
     if (!Number.isFinite(sum)) this.aborted = true;
   }
 
@@ -130,7 +155,7 @@ export class ColumnEvaluator {
         if (this.aborted) return this.bail(a);
         if (typeof a === 'number') return unaryScalar(node.op, a);
         const o = this.target(dest, a);
-        unaryKernel(node.op, a, o, this.length);
+        unaryKernel(node.op, a, o, this.rows);
         if (o !== a) this.release(a);
         if (this.abortOnNonFinite && RISKY_UNARY.has(node.op)) this.check(o);
         return o;
@@ -144,20 +169,20 @@ export class ColumnEvaluator {
         if (typeof a === 'number') {
           if (typeof b === 'number') return binaryScalar(node.op, a, b);
           const o = this.target(dest, b);
-          scalarColKernel(node.op, a, b, o, this.length);
+          scalarColKernel(node.op, a, b, o, this.rows);
           if (o !== b) this.release(b);
           if (risky) this.check(o);
           return o;
         }
         if (typeof b === 'number') {
           const o = this.target(dest, a);
-          colScalarKernel(node.op, a, b, o, this.length);
+          colScalarKernel(node.op, a, b, o, this.rows);
           if (o !== a) this.release(a);
           if (risky) this.check(o);
           return o;
         }
         const o = this.target(dest, a, b);
-        colColKernel(node.op, a, b, o, this.length);
+        colColKernel(node.op, a, b, o, this.rows);
         if (o !== b) this.release(b);
         if (o !== a) this.release(a);
         if (risky) this.check(o);
@@ -169,4 +194,19 @@ export class ColumnEvaluator {
 
 // Operators that turn finite inputs into NaN over whole ranges (log, sqrt and ^ of negatives): the
 // abort mode checks their outputs. Rarer overflows (exp, /, inv) surface in the loss instead.
+/** Whether a column-valued risky operator (log, sqrt, ^) occurs in the tree. */
+function hasRisky(n: ExprNode): boolean {
+  switch (n.kind) {
+    case 'const':
+    case 'var':
+      return false;
+    case 'unary':
+      return RISKY_UNARY.has(n.op) || hasRisky(n.arg);
+    case 'binary':
+      return n.op === '^' || hasRisky(n.left) || hasRisky(n.right);
+  }
+}
+
+/** Rows of the abort-mode probe (see `evaluate`). */
+const PROBE_ROWS = 32;
 const RISKY_UNARY: ReadonlySet<string> = new Set(['log', 'sqrt']);

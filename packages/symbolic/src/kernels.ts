@@ -141,7 +141,25 @@ export function colScalarKernel(op: string, a: Float64Array, b: number, o: Float
       else if (b === 3) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number) * (a[i] as number);
       else if (b === 1) o.set(a);
       else if (b === -1) for (let i = 0; i < n; i++) o[i] = 1 / (a[i] as number);
-      else {
+      // sqrt for ±0.5, with Math.pow's values at -0 (v + 0 is +0) and at -∞
+      else if (b === 0.5) {
+        for (let i = 0; i < n; i++) {
+          const v = a[i] as number;
+          o[i] = v === Number.NEGATIVE_INFINITY ? v * -1 : Math.sqrt(v + 0);
+        }
+      } else if (b === -0.5) {
+        for (let i = 0; i < n; i++) {
+          const v = a[i] as number;
+          o[i] = v === Number.NEGATIVE_INFINITY ? 0 : 1 / Math.sqrt(v + 0);
+        }
+      } else if (b === -2) {
+        for (let i = 0; i < n; i++) o[i] = 1 / ((a[i] as number) * (a[i] as number));
+      } else if (b === 4) {
+        for (let i = 0; i < n; i++) {
+          const v = (a[i] as number) * (a[i] as number);
+          o[i] = v * v;
+        }
+      } else {
         for (let i = 0; i < n; i++) {
           const v = a[i] as number;
           o[i] = v > 0 && v < Number.POSITIVE_INFINITY ? Math.exp(b * Math.log(v)) : v ** b;
