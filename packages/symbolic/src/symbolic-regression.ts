@@ -1,20 +1,10 @@
-import { createRng, type Rng } from '@odekit/core';
-import { makeDataset } from './dataset.js';
-import { type Engine, type Member, makeMember } from './engine.js';
+import type { Rng } from '@odekit/core';
+import { type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
-import { migrate, recordComplexities } from './migration.js';
-import { Objective } from './objective.js';
-import type { OpName } from './operators.js';
-import {
-  checkOperators,
-  checkRange,
-  DEFAULT_MUTATION_WEIGHTS,
-  type HallOfFameEntry,
-  type SymbolicRegressionOptions,
-} from './search-options.js';
-import { tournamentCdf } from './selection.js';
-import { randomTree, satisfiesRules, type TreeRules } from './tree-rules.js';
+import { migrate } from './migration.js';
+import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
+import { setupSearch } from './search-setup.js';
 
 /** What `symbolicRegression` returns. */
 export interface SymbolicRegressionResult {
@@ -63,135 +53,22 @@ const yieldToEventLoop = (): Promise<void> =>
  * ```
  */
 export async function symbolicRegression(options: SymbolicRegressionOptions): Promise<SymbolicRegressionResult> {
-  const {
-    X,
-    y,
-    weights,
-    binaryOperators = ['+', '-', '*', '/'],
-    unaryOperators = [],
-    maxSize = 30,
-    maxDepth = Number.POSITIVE_INFINITY,
-    warmupMaxsizeBy = 0,
-    populations = 15,
-    populationSize = 27,
-    iterations = 100,
-    ncyclesPerIteration = 380,
-    tournamentSelectionN = 15,
-    tournamentSelectionP = 0.982,
-    mutationWeights = {},
-    crossoverProbability = 0.0259,
-    perturbationFactor = 0.129,
-    probabilityNegateConstant = 0.00743,
-    annealing = false,
-    alpha = 3.17,
-    parsimony = 0,
-    useFrequency = true,
-    useFrequencyInTournament = true,
-    adaptiveParsimonyScaling = 1040,
-    constraints = {},
-    nestedConstraints = {},
-    shouldOptimizeConstants = true,
-    optimizerAlgorithm = 'LM',
-    optimizerIterations = 10,
-    optimizerNrestarts = 2,
-    optimizeProbability = 0.14,
-    shouldSimplify = true,
-    batchSize = 50,
-    migration = true,
-    hofMigration = true,
-    fractionReplaced = 0.00036,
-    fractionReplacedHof = 0.0614,
-    topn = 12,
-    earlyStop,
-    timeoutSeconds = Number.POSITIVE_INFINITY,
-    maxEvals = Number.POSITIVE_INFINITY,
-    seed = 0,
-    onProgress,
-    signal,
-    complexityOfOperators = {},
-    complexityOfConstants = 1,
-    complexityOfVariables = 1,
-  } = options;
-  const data = makeDataset('symbolicRegression', X, y, weights);
-  const ops = checkOperators(binaryOperators, unaryOperators);
-  checkRange('maxSize', maxSize, 1, 1000, true);
-  checkRange('populations', populations, 1, 10000, true);
-  checkRange('populationSize', populationSize, 2, 100000, true);
-  checkRange('iterations', iterations, 1, Number.MAX_SAFE_INTEGER, true);
-  checkRange('ncyclesPerIteration', ncyclesPerIteration, 1, Number.MAX_SAFE_INTEGER, true);
-  checkRange('tournamentSelectionN', tournamentSelectionN, 1, 100000, true);
-  checkRange('tournamentSelectionP', tournamentSelectionP, 0, 1);
-  checkRange('crossoverProbability', crossoverProbability, 0, 1);
-  checkRange('optimizeProbability', optimizeProbability, 0, 1);
-  checkRange('warmupMaxsizeBy', warmupMaxsizeBy, 0, 1);
-  checkRange('timeoutSeconds', timeoutSeconds, 0, Number.POSITIVE_INFINITY);
-  if (optimizerAlgorithm !== 'LM' && optimizerAlgorithm !== 'BFGS') {
-    throw new Error(`symbolicRegression: 'optimizerAlgorithm' must be 'LM' or 'BFGS', got '${optimizerAlgorithm}'.`);
-  }
-  const batching = options.batching ?? data.n > 1000;
-  const objective = new Objective(data, batching ? batchSize : undefined);
-  const rules: TreeRules = {
-    variables: data.names,
-    binary: ops.binary,
-    unary: ops.unary,
-    complexity: { complexityOfOperators, complexityOfConstants, complexityOfVariables },
-    maxDepth,
-    constraints,
-    nestedConstraints,
-  };
+  const { earlyStop, onProgress, signal } = options;
   const start = now();
   let stopReason: SymbolicRegressionResult['stopReason'] = 'iterations';
-  const shouldStop = (): boolean => {
+  const setup = setupSearch(options, (): boolean => {
     if (signal?.aborted) stopReason = 'aborted';
-    else if ((now() - start) / 1000 >= timeoutSeconds) stopReason = 'timeout';
-    else if (objective.evaluations >= maxEvals) stopReason = 'maxEvals';
+    else if ((now() - start) / 1000 >= setup.timeoutSeconds) stopReason = 'timeout';
+    else if (setup.objective.evaluations >= setup.maxEvals) stopReason = 'maxEvals';
     else return false;
     return true;
-  };
-  const counts = new Float64Array(maxSize + 2).fill(1);
-  const updateFrequencies = (pop: readonly Member[]): void =>
-    recordComplexities(pop, counts, engine.frequency, maxSize);
-  const engine: Engine = {
-    rules,
-    objective,
-    operators: new Set<OpName>([...ops.binary, ...ops.unary]),
-    scratch: [],
-    weights: { ...DEFAULT_MUTATION_WEIGHTS, ...mutationWeights },
-    tournamentN: tournamentSelectionN,
-    tournamentP: tournamentSelectionP,
-    tournamentCdf: tournamentCdf(tournamentSelectionN, tournamentSelectionP),
-    crossoverProbability,
-    perturbationFactor,
-    probabilityNegateConstant,
-    annealing,
-    alpha,
-    parsimony,
-    useFrequency,
-    useFrequencyInTournament,
-    adaptiveParsimonyScaling,
-    optimizer: { algorithm: optimizerAlgorithm, iterations: optimizerIterations, restarts: optimizerNrestarts },
-    optimizeProbability,
-    shouldOptimizeConstants,
-    shouldSimplify,
-    batched: objective.batchView !== undefined,
-    frequency: new Float64Array(maxSize + 2).fill(1 / (maxSize + 1)),
-    birth: 0,
-    shouldStop,
-  };
-  const rngs = createRng(seed).split(populations);
-  const sizeAt = (iter: number): number =>
-    warmupMaxsizeBy > 0
-      ? Math.min(maxSize, 3 + Math.floor(((maxSize - 3) * iter) / (warmupMaxsizeBy * iterations)))
-      : maxSize;
-  const pops: Member[][] = rngs.slice(0, populations).map((rng) =>
-    Array.from({ length: populationSize }, () => {
-      let t = randomTree(3, rules, rng);
-      for (let k = 0; k < 10 && !satisfiesRules(t, rules, sizeAt(0)); k++) t = randomTree(k < 5 ? 1 : 0, rules, rng);
-      return makeMember(engine, t, objective.loss(t, false));
-    }),
-  );
+  });
+  const { engine, objective, populations, iterations, ncyclesPerIteration, maxSize, topn, lossFloor, rngs, sizeAt } =
+    setup;
+  const { migration, hofMigration, fractionReplaced, fractionReplacedHof } = setup;
+  const updateFrequencies = (pop: readonly Member[]): void => setup.updateFrequencies(pop);
+  const pops: Member[][] = rngs.map((_, p) => setup.initialPopulation(p));
   const hof = new HallOfFame(maxSize);
-  const lossFloor = 1e-14 * objective.baseline;
   const front = (): HallOfFameEntry[] => scoreFront(hof.front(lossFloor), lossFloor);
   const earlyStopped = (): boolean => {
     if (earlyStop === undefined) return false;
@@ -224,7 +101,7 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
         stopReason = 'earlyStop';
         break outer;
       }
-      if (!finished || shouldStop()) break outer;
+      if (!finished || engine.shouldStop()) break outer;
       if (now() - lastYield > 20) {
         await yieldToEventLoop();
         lastYield = now();

@@ -1,0 +1,186 @@
+import { createRng, type Rng } from '@odekit/core';
+import { makeDataset } from './dataset.js';
+import { type Engine, type Member, makeMember } from './engine.js';
+import { recordComplexities } from './migration.js';
+import { Objective } from './objective.js';
+import type { OpName } from './operators.js';
+import {
+  checkOperators,
+  checkRange,
+  DEFAULT_MUTATION_WEIGHTS,
+  type SymbolicRegressionOptions,
+} from './search-options.js';
+import { tournamentCdf } from './selection.js';
+import { randomTree, satisfiesRules, type TreeRules } from './tree-rules.js';
+
+/** The validated settings, engine and islands' random streams of one search (serial or in a worker). */
+export interface SearchSetup {
+  readonly engine: Engine;
+  readonly objective: Objective;
+  readonly populations: number;
+  readonly populationSize: number;
+  readonly iterations: number;
+  readonly ncyclesPerIteration: number;
+  readonly maxSize: number;
+  readonly migration: boolean;
+  readonly hofMigration: boolean;
+  readonly fractionReplaced: number;
+  readonly fractionReplacedHof: number;
+  readonly topn: number;
+  readonly timeoutSeconds: number;
+  readonly maxEvals: number;
+  /** One stream per island, split from the seed. */
+  readonly rngs: readonly Rng[];
+  /** Losses below this (1e-14 × the baseline) count as equal on the front. */
+  readonly lossFloor: number;
+  /** The size limit at an iteration (warm-up). */
+  sizeAt(iter: number): number;
+  /** A fresh random population for island `p` (uses and advances `rngs[p]`). */
+  initialPopulation(p: number): Member[];
+  /** Adds a population's complexities to the adaptive-parsimony statistics. */
+  updateFrequencies(pop: readonly Member[]): void;
+}
+
+/**
+ * Validates `options` and builds the search state; `shouldStop` is the engine's stop test.
+ *
+ * @throws Error naming the option for malformed data, unknown operators or out-of-range values.
+ */
+export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () => boolean): SearchSetup {
+  const {
+    X,
+    y,
+    weights,
+    binaryOperators = ['+', '-', '*', '/'],
+    unaryOperators = [],
+    maxSize = 30,
+    maxDepth = Number.POSITIVE_INFINITY,
+    warmupMaxsizeBy = 0,
+    populations = 15,
+    populationSize = 27,
+    iterations = 100,
+    ncyclesPerIteration = 380,
+    tournamentSelectionN = 15,
+    tournamentSelectionP = 0.982,
+    mutationWeights = {},
+    crossoverProbability = 0.0259,
+    perturbationFactor = 0.129,
+    probabilityNegateConstant = 0.00743,
+    annealing = false,
+    alpha = 3.17,
+    parsimony = 0,
+    useFrequency = true,
+    useFrequencyInTournament = true,
+    adaptiveParsimonyScaling = 1040,
+    constraints = {},
+    nestedConstraints = {},
+    shouldOptimizeConstants = true,
+    optimizerAlgorithm = 'LM',
+    optimizerIterations = 10,
+    optimizerNrestarts = 2,
+    optimizeProbability = 0.14,
+    shouldSimplify = true,
+    batchSize = 50,
+    migration = true,
+    hofMigration = true,
+    fractionReplaced = 0.00036,
+    fractionReplacedHof = 0.0614,
+    topn = 12,
+    timeoutSeconds = Number.POSITIVE_INFINITY,
+    maxEvals = Number.POSITIVE_INFINITY,
+    seed = 0,
+    complexityOfOperators = {},
+    complexityOfConstants = 1,
+    complexityOfVariables = 1,
+  } = options;
+  const data = makeDataset('symbolicRegression', X, y, weights);
+  const ops = checkOperators(binaryOperators, unaryOperators);
+  checkRange('maxSize', maxSize, 1, 1000, true);
+  checkRange('populations', populations, 1, 10000, true);
+  checkRange('populationSize', populationSize, 2, 100000, true);
+  checkRange('iterations', iterations, 1, Number.MAX_SAFE_INTEGER, true);
+  checkRange('ncyclesPerIteration', ncyclesPerIteration, 1, Number.MAX_SAFE_INTEGER, true);
+  checkRange('tournamentSelectionN', tournamentSelectionN, 1, 100000, true);
+  checkRange('tournamentSelectionP', tournamentSelectionP, 0, 1);
+  checkRange('crossoverProbability', crossoverProbability, 0, 1);
+  checkRange('optimizeProbability', optimizeProbability, 0, 1);
+  checkRange('warmupMaxsizeBy', warmupMaxsizeBy, 0, 1);
+  checkRange('timeoutSeconds', timeoutSeconds, 0, Number.POSITIVE_INFINITY);
+  if (optimizerAlgorithm !== 'LM' && optimizerAlgorithm !== 'BFGS') {
+    throw new Error(`symbolicRegression: 'optimizerAlgorithm' must be 'LM' or 'BFGS', got '${optimizerAlgorithm}'.`);
+  }
+  const batching = options.batching ?? data.n > 1000;
+  const objective = new Objective(data, batching ? batchSize : undefined);
+  const rules: TreeRules = {
+    variables: data.names,
+    binary: ops.binary,
+    unary: ops.unary,
+    complexity: { complexityOfOperators, complexityOfConstants, complexityOfVariables },
+    maxDepth,
+    constraints,
+    nestedConstraints,
+  };
+  const engine: Engine = {
+    rules,
+    objective,
+    operators: new Set<OpName>([...ops.binary, ...ops.unary]),
+    scratch: [],
+    weights: { ...DEFAULT_MUTATION_WEIGHTS, ...mutationWeights },
+    tournamentN: tournamentSelectionN,
+    tournamentP: tournamentSelectionP,
+    tournamentCdf: tournamentCdf(tournamentSelectionN, tournamentSelectionP),
+    crossoverProbability,
+    perturbationFactor,
+    probabilityNegateConstant,
+    annealing,
+    alpha,
+    parsimony,
+    useFrequency,
+    useFrequencyInTournament,
+    adaptiveParsimonyScaling,
+    optimizer: { algorithm: optimizerAlgorithm, iterations: optimizerIterations, restarts: optimizerNrestarts },
+    optimizeProbability,
+    shouldOptimizeConstants,
+    shouldSimplify,
+    batched: objective.batchView !== undefined,
+    frequency: new Float64Array(maxSize + 2).fill(1 / (maxSize + 1)),
+    birth: 0,
+    shouldStop,
+  };
+  const rngs = createRng(seed).split(populations).slice(0, populations);
+  const sizeAt = (iter: number): number =>
+    warmupMaxsizeBy > 0
+      ? Math.min(maxSize, 3 + Math.floor(((maxSize - 3) * iter) / (warmupMaxsizeBy * iterations)))
+      : maxSize;
+  const counts = new Float64Array(maxSize + 2).fill(1);
+  return {
+    engine,
+    objective,
+    populations,
+    populationSize,
+    iterations,
+    ncyclesPerIteration,
+    maxSize,
+    migration,
+    hofMigration,
+    fractionReplaced,
+    fractionReplacedHof,
+    topn,
+    timeoutSeconds,
+    maxEvals,
+    rngs,
+    lossFloor: 1e-14 * objective.baseline,
+    sizeAt,
+    initialPopulation(p: number): Member[] {
+      const rng = rngs[p] as Rng;
+      return Array.from({ length: populationSize }, () => {
+        let t = randomTree(3, rules, rng);
+        for (let k = 0; k < 10 && !satisfiesRules(t, rules, sizeAt(0)); k++) t = randomTree(k < 5 ? 1 : 0, rules, rng);
+        return makeMember(engine, t, objective.loss(t, false));
+      });
+    },
+    updateFrequencies(pop: readonly Member[]): void {
+      recordComplexities(pop, counts, engine.frequency, maxSize);
+    },
+  };
+}
