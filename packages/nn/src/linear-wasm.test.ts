@@ -1,8 +1,8 @@
 import '@tensorflow/tfjs-backend-wasm';
-import { disposeTree, mulberry32 } from '@odekit/core';
+import { disposeTree, mulberry32, valueAndGrad } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mlp } from './index.js';
+import { applyLinear, mlp } from './index.js';
 
 describe('layers on the wasm backend', () => {
   afterAll(async () => {
@@ -29,6 +29,53 @@ describe('layers on the wasm backend', () => {
     const onWasm = tf.tidy(() => net.apply(params, tf.tensor2d(xs, [32, 2])).arraySync());
     expect(onWasm).toBeAllclose(onCpu, { rtol: 1e-5, atol: 1e-6 });
     disposeTree(params);
+  });
+  it('differentiate x Wᵀ + b (its own gradient on wasm) as on cpu, with and without a bias, for rank-3 inputs', async () => {
+    const xs = Array.from({ length: 2 * 5 * 3 }, (_, i) => Math.cos(0.7 * i));
+    const ws = Array.from({ length: 4 * 3 }, (_, i) => Math.sin(1.3 * i + 0.2));
+    const bs = [0.5, -1, 2, 0.25];
+    const run = () => {
+      const loss = (p: { x: tf.Tensor; w: tf.Tensor; b?: tf.Tensor }) => {
+        const y = applyLinear(
+          p.b === undefined ? { weight: p.w as tf.Tensor2D } : { weight: p.w as tf.Tensor2D, bias: p.b as tf.Tensor1D },
+          p.x,
+        );
+        // a non-uniform cotangent, so every entry of dx, dW and db is tested
+        return tf.sum(tf.mul(tf.square(y), tf.range(1, 1 + y.size).reshape(y.shape)));
+      };
+      const out: { value: number; grads: number[][] }[] = [];
+      for (const withBias of [true, false]) {
+        const p = {
+          x: tf.tensor3d(xs, [2, 5, 3]),
+          w: tf.tensor2d(ws, [4, 3]),
+          ...(withBias ? { b: tf.tensor1d(bs) } : {}),
+        };
+        const { value, grads } = valueAndGrad(loss)(p);
+        const g = grads as { x: tf.Tensor; w: tf.Tensor; b?: tf.Tensor };
+        out.push({
+          value: value.dataSync()[0] as number,
+          grads: [g.x, g.w, ...(g.b ? [g.b] : [])].map((t) => Array.from(t.dataSync())),
+        });
+        disposeTree([p, value, grads]);
+      }
+      return out;
+    };
+    await tf.setBackend('cpu');
+    const onCpu = run();
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const before = tf.memory().numTensors;
+    const onWasm = run();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(onWasm.map((r) => r.value)).toBeAllclose(
+      onCpu.map((r) => r.value),
+      { rtol: 1e-5 },
+    );
+    onWasm.forEach((r, i) => {
+      expect(r.grads.length).toBe(i === 0 ? 3 : 2);
+      r.grads.forEach((g, j) => {
+        expect(g).toBeAllclose(onCpu[i]?.grads[j] as number[], { rtol: 1e-5, atol: 1e-5 });
+      });
+    });
   });
 });
 

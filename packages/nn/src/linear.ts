@@ -39,7 +39,10 @@ function checkSize(name: string, n: number): void {
 
 /**
  * `y = x Wᵀ + b` over the last axis of `x`. Works on any leading axes: reshapes to 2-D, does one
- * matMul and one add, reshapes back.
+ * matMul and one add, reshapes back. On the wasm backend it runs `Wᵀ` explicitly through an
+ * untransposed matMul with the bias fused, and takes its gradient with untransposed products
+ * (tfjs 4.22 wasm runs transposed matMuls through a loop 3–9× slower than XNNPACK's); the
+ * values and gradients equal the cpu backend's to float32 rounding.
  *
  * Shapes: `x [..., inSize]`, `weight [outSize, inSize]`, `bias [outSize]` → `[..., outSize]`.
  *
@@ -65,6 +68,7 @@ export function applyLinear(params: LinearParams, x: tf.Tensor): tf.Tensor {
   // One matMul with Wᵀ, then the bias. Not tf.fused.matMul: with transposeB and a bias it
   // computes wrong values on the wasm backend of tfjs 4.22 (tested in linear-wasm.test.ts).
   const affine = (x2: tf.Tensor2D) => {
+    if (tf.getBackend() === 'wasm') return bias === undefined ? wasmAffine(x2, w) : wasmAffineBias(x2, w, bias);
     const y = tf.matMul(x2, w, false, true);
     if (bias === undefined) return y;
     const out = tf.add(y, bias);
@@ -76,6 +80,36 @@ export function applyLinear(params: LinearParams, x: tf.Tensor): tf.Tensor {
     tf.reshape(affine(tf.reshape(x, [-1, inSize]) as tf.Tensor2D), [...x.shape.slice(0, -1), outSize]),
   );
 }
+
+// On wasm, tfjs 4.22 gives XNNPACK only untransposed matMuls; with transposeA or transposeB it
+// runs a slow loop (3–9× slower for 32–4224 rows of width 64), and tfjs's own gradient of x·Wᵀ
+// needs both kinds. So on wasm a linear layer transposes W explicitly, fuses the bias into an
+// untransposed matMul (correct; only transposeB with a bias is wrong), and brings its own
+// gradient, every product untransposed: dx = dy·W, dW = dyᵀ·x (dyᵀ by a Transpose), db = Σ dy.
+type Inputs = (tf.Tensor | tf.GradSaveFunc)[];
+const wasmAffineGrads = (dy: tf.Tensor, saved: tf.Tensor[], withBias: boolean): tf.Tensor[] =>
+  tf.tidy(() => {
+    const [x, w] = saved as [tf.Tensor2D, tf.Tensor2D];
+    const dx = tf.matMul(dy as tf.Tensor2D, w);
+    const dw = tf.matMul(tf.transpose(dy) as tf.Tensor2D, x);
+    return withBias ? [dx, dw, tf.sum(dy, 0)] : [dx, dw];
+  });
+const wasmAffineBias = tf.customGrad((...inputs: Inputs) => {
+  const [x, w, b, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: tf.tidy(() => tf.fused.matMul({ a: x, b: tf.transpose(w), bias: b })),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => wasmAffineGrads(dy, saved, true),
+  };
+}) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+const wasmAffine = tf.customGrad((...inputs: Inputs) => {
+  const [x, w, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: tf.tidy(() => tf.matMul(x, tf.transpose(w))),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => wasmAffineGrads(dy, saved, false),
+  };
+}) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 /**
  * A linear layer as a parameter tree `{ weight, bias }` plus a pure `apply`.
