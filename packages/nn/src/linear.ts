@@ -39,8 +39,8 @@ function checkSize(name: string, n: number): void {
 
 /**
  * `y = x Wᵀ + b` over the last axis of `x`. Works on any leading axes: reshapes to 2-D, does one
- * matMul and one add, reshapes back. On the wasm backend it runs `Wᵀ` explicitly through an
- * untransposed matMul with the bias fused, and takes its gradient with untransposed products
+ * matMul and one add, reshapes back. On the wasm backend it transposes `W` explicitly for an
+ * untransposed matMul, and takes its gradient with untransposed products
  * (tfjs 4.22 wasm runs transposed matMuls through a loop 3–9× slower than XNNPACK's); the
  * values and gradients equal the cpu backend's to float32 rounding.
  *
@@ -83,9 +83,9 @@ export function applyLinear(params: LinearParams, x: tf.Tensor): tf.Tensor {
 
 // On wasm, tfjs 4.22 gives XNNPACK only untransposed matMuls; with transposeA or transposeB it
 // runs a slow loop (3–9× slower for 32–4224 rows of width 64), and tfjs's own gradient of x·Wᵀ
-// needs both kinds. So on wasm a linear layer transposes W explicitly, fuses the bias into an
-// untransposed matMul (correct; only transposeB with a bias is wrong), and brings its own
-// gradient, every product untransposed: dx = dy·W, dW = dyᵀ·x (dyᵀ by a Transpose), db = Σ dy.
+// needs both kinds. So on wasm a linear layer transposes W explicitly (Transpose, matMul, add:
+// three kernels; tf.fused.matMul would add three Reshapes) and brings its own gradient, every
+// product untransposed: dx = dy·W, dW = dyᵀ·x (dyᵀ by a Transpose), db = Σ dy.
 type Inputs = (tf.Tensor | tf.GradSaveFunc)[];
 const wasmAffineGrads = (dy: tf.Tensor, saved: tf.Tensor[], withBias: boolean): tf.Tensor[] =>
   tf.tidy(() => {
@@ -98,7 +98,7 @@ const wasmAffineBias = tf.customGrad((...inputs: Inputs) => {
   const [x, w, b, save] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
   save([x, w]);
   return {
-    value: tf.tidy(() => tf.fused.matMul({ a: x, b: tf.transpose(w), bias: b })),
+    value: tf.tidy(() => tf.add(tf.matMul(x, tf.transpose(w)), b)),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => wasmAffineGrads(dy, saved, true),
   };
 }) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
