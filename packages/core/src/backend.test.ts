@@ -1,7 +1,16 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BackendName, createRng, disposeTree, silenceTfjs, useBackend, valueAndGrad } from './index.js';
+import {
+  type BackendName,
+  createRng,
+  disposeTree,
+  fastCpuKernelsInstalled,
+  silenceTfjs,
+  type UseBackendOptions,
+  useBackend,
+  valueAndGrad,
+} from './index.js';
 
 afterAll(async () => {
   await useBackend('cpu');
@@ -50,6 +59,29 @@ describe('useBackend', () => {
     // and is not trivially equal to something else
     expect(onWasm.value).not.toBe(0);
     expect(workload()).toEqual(onCpu);
+  });
+
+  it('installs the fast cpu kernels by default and restores tfjs kernels with fastKernels: false', async () => {
+    await useBackend('cpu', { fastKernels: false });
+    expect(fastCpuKernelsInstalled()).toBe(false);
+    const onTfjsKernels = workload();
+    await useBackend('cpu');
+    expect(fastCpuKernelsInstalled()).toBe(true);
+    expect(workload()).toBeAllclose(onTfjsKernels, { rtol: 1e-5, atol: 1e-6 });
+    // switching to wasm and back keeps them
+    await useBackend('wasm', { fastKernels: false });
+    await useBackend('cpu');
+    expect(fastCpuKernelsInstalled()).toBe(true);
+  });
+
+  it('rejects unknown options and a non-boolean fastKernels, naming the option', async () => {
+    await expect(useBackend('cpu', { fast: true } as UseBackendOptions)).rejects.toThrow(
+      /useBackend: unknown option 'fast'; the only option is fastKernels/,
+    );
+    await expect(useBackend('cpu', { fastKernels: 'yes' } as unknown as UseBackendOptions)).rejects.toThrow(
+      /useBackend: options.fastKernels must be true or false, got yes/,
+    );
+    expect(fastCpuKernelsInstalled()).toBe(true);
   });
 
   it('rejects unknown and unregistered backends, naming the fix', async () => {

@@ -8,7 +8,8 @@ export {
   vjp,
   withSavedTape,
 } from './autodiff.js';
-export { type BackendName, silenceTfjs, useBackend } from './backend.js';
+export { type BackendName, silenceTfjs, type UseBackendOptions, useBackend } from './backend.js';
+export { fastCpuKernelsInstalled, installFastCpuKernels, uninstallFastCpuKernels } from './fast-cpu-kernels.js';
 export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';
 export { createRng, mulberry32, type Rng } from './random.js';
 export {

@@ -1,0 +1,63 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { type BinaryLoop, planBroadcast, runBroadcast } from './broadcast.js';
+import { float32Result, float32Values, sizeOf } from './cpu-data.js';
+
+// One loop per operation (not one loop taking an `op` callback) so each stays monomorphic.
+const addLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
+  let o = oo;
+  for (let i = 0; i < n0; i++) {
+    let ia = oa + i * sa0;
+    let ib = ob + i * sb0;
+    for (let j = 0; j < n1; j++, ia += sa1, ib += sb1) out[o++] = (a[ia] as number) + (b[ib] as number);
+  }
+};
+const subLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
+  let o = oo;
+  for (let i = 0; i < n0; i++) {
+    let ia = oa + i * sa0;
+    let ib = ob + i * sb0;
+    for (let j = 0; j < n1; j++, ia += sa1, ib += sb1) out[o++] = (a[ia] as number) - (b[ib] as number);
+  }
+};
+const mulLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
+  let o = oo;
+  for (let i = 0; i < n0; i++) {
+    let ia = oa + i * sa0;
+    let ib = ob + i * sb0;
+    for (let j = 0; j < n1; j++, ia += sa1, ib += sb1) out[o++] = (a[ia] as number) * (b[ib] as number);
+  }
+};
+const divLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
+  let o = oo;
+  for (let i = 0; i < n0; i++) {
+    let ia = oa + i * sa0;
+    let ib = ob + i * sb0;
+    for (let j = 0; j < n1; j++, ia += sa1, ib += sb1) out[o++] = (a[ia] as number) / (b[ib] as number);
+  }
+};
+
+/** The binary kernels odekit replaces, with their loops (each the op in float64, stored float32). */
+export const BINARY_LOOPS: Readonly<Record<string, BinaryLoop>> = Object.freeze({
+  Add: addLoop,
+  Sub: subLoop,
+  Multiply: mulLoop,
+  RealDiv: divLoop,
+});
+
+/**
+ * A binary kernel for float32 inputs of any broadcastable shapes, looping over strided blocks
+ * instead of computing each element's index; other dtypes and bad shapes go to `original`.
+ */
+export function fastBinaryKernel(loop: BinaryLoop, original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a?: tf.TensorInfo; b?: tf.TensorInfo };
+    const av = float32Values(args.backend, a);
+    const bv = float32Values(args.backend, b);
+    if (av === undefined || bv === undefined || a === undefined || b === undefined) return original(args);
+    const plan = planBroadcast(a.shape, b.shape);
+    if (plan === undefined) return original(args);
+    const out = new Float32Array(sizeOf(plan.outShape));
+    runBroadcast(plan, loop, av, bv, out);
+    return float32Result(args.backend, plan.outShape, out);
+  };
+}
