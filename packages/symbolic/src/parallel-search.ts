@@ -1,7 +1,10 @@
 import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { Rng } from '@odekit/core';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { type IslandReport, type IslandStep, thawTree, type WireMember } from './island-worker.js';
+import type { ExprNode } from './node.js';
+import { polishFront } from './polish.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { setupSearch } from './search-setup.js';
 import { type SymbolicRegressionResult, symbolicRegression as serialSearch } from './symbolic-regression.js';
@@ -115,13 +118,16 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
   const { url, execArgv } = workerEntry();
   const threads = owned.map(() => new Worker(url, execArgv ? { execArgv } : {}));
   const hof = new HallOfFame(maxSize);
+  const polished = new WeakSet<ExprNode>();
   const islands: WireMember[][] = Array.from({ length: populations }, () => []);
-  let evaluations = 0;
+  // worker evaluations at the last boundary, plus the main thread's (hall-of-fame refits)
+  let workerEvaluations = 0;
+  const evaluationsNow = () => workerEvaluations + setup.objective.evaluations;
   const absorb = (reports: readonly IslandReport[]): boolean => {
-    evaluations = 0;
+    workerEvaluations = 0;
     let finished = true;
     reports.forEach((r, w) => {
-      evaluations += r.evaluations;
+      workerEvaluations += r.evaluations;
       finished &&= r.finished;
       r.islands.forEach((members, k) => {
         const thawed = members.map((m) => ({ ...m, tree: thawTree(m.tree) }));
@@ -165,10 +171,11 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
         break;
       }
       done = iter + 1;
+      polishFront(hof, setup.engine, lossFloor, polished, setup.rngs[0] as Rng);
       onProgress?.({
         iteration: done,
         iterations,
-        evaluations,
+        evaluations: evaluationsNow(),
         elapsedSeconds: (now() - start) / 1000,
         hallOfFame: front(),
       });
@@ -195,7 +202,7 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
     best: selectModel(entries, 'best', lossFloor),
     accuracy: selectModel(entries, 'accuracy', lossFloor),
     score: selectModel(entries, 'score', lossFloor),
-    evaluations,
+    evaluations: evaluationsNow(),
     iterations: done,
     elapsedSeconds: (now() - start) / 1000,
     stopReason,

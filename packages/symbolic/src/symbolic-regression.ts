@@ -3,6 +3,8 @@ import { type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { migrate } from './migration.js';
+import type { ExprNode } from './node.js';
+import { polishFront } from './polish.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { setupSearch } from './search-setup.js';
 
@@ -77,6 +79,7 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
       .some((c) => (typeof earlyStop === 'number' ? c.loss <= earlyStop : earlyStop(c.loss, c.complexity)));
   };
   for (const pop of pops) for (const m of pop) hof.update(m);
+  const polished = new WeakSet<ExprNode>();
 
   let done = 0;
   let lastYield = now();
@@ -108,6 +111,7 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
       }
     }
     done = iter + 1;
+    polishFront(hof, engine, lossFloor, polished, rngs[0] as Rng);
     onProgress?.({
       iteration: done,
       iterations,
