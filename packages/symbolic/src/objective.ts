@@ -95,6 +95,33 @@ export class Objective {
     if (b.weights) (b as { sumWeights: number }).sumWeights = b.weights.reduce((a, c) => a + c, 0);
   }
 
+  private sub: RowView | undefined;
+
+  /**
+   * A fixed view of at most `m` rows spread evenly over the data (every ⌈N/m⌉-th row, so sorted
+   * data stay covered), made once; the full view when N ≤ m.
+   */
+  subsample(m: number): RowView {
+    const { data } = this;
+    if (data.n <= m) return this.full;
+    if (this.sub === undefined || this.sub.n !== m) {
+      const stride = data.n / m;
+      const rows = Array.from({ length: m }, (_, i) => Math.floor(i * stride));
+      const cols: Record<string, Float64Array> = {};
+      for (const name of data.names) {
+        const src = data.columns[name] as Float64Array;
+        cols[name] = Float64Array.from(rows, (r) => src[r] as number);
+      }
+      const w = data.weights;
+      this.sub = makeView(
+        cols,
+        Float64Array.from(rows, (r) => data.y[r] as number),
+        w ? Float64Array.from(rows, (r) => w[r] as number) : undefined,
+      );
+    }
+    return this.sub;
+  }
+
   /** The view losses are computed on: the batch when batching and `batched`, else the full data. */
   view(batched: boolean): RowView {
     return batched && this.batchView ? this.batchView : this.full;
