@@ -5,7 +5,7 @@ import { cotangentRows, makeFieldVjp, splitArgs } from './adjoint-util.js';
 import { BatchStagesUnsupported, batchedBackward } from './batched-backward.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
-import { type IntegrateOutput, integrate } from './integrate.js';
+import { type AcceptedStep, type IntegrateOutput, integrate } from './integrate.js';
 import { checkOptions } from './options.js';
 import { packHost, rowsToTree, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -204,11 +204,15 @@ function backward(
     stage: (_q, t, Y, c) => fvjp(t, Y, c, argGrads),
     f1: (t, y1, c) => fvjp(t, y1, c, argGrads),
   };
+  // FSAL: a step whose first stage is the previous step's last one defers that stage's cotangent
+  // to the previous step (visited next), which takes one VJP for both.
+  let deferred: Float64Array | undefined;
   const vjpStep = (k: number, y: Float64Array, stages: Float32Array[] | undefined, vjps = perCall) => {
     for (const row of endCt.get(k) ?? []) addRow(lambda, row);
-    const st = out.steps[k] as { t0: number; h: number };
+    const st = out.steps[k] as AcceptedStep;
     const kv = stages ?? stagesAt(tab, fHost, st.t0, st.h, y);
-    stepVjp(tab, st, { y, k: kv }, interpCt.get(k) ?? [], ct, lambda, vjps, N);
+    const fsal = tab.fsal ? { intoLast: deferred, deferFirst: k > 0 && st.k1FromPrevious === true } : undefined;
+    deferred = stepVjp(tab, st, { y, k: kv }, interpCt.get(k) ?? [], ct, lambda, vjps, N, fsal);
   };
   let batched = false;
   const nPoints = nSteps * (tab.c.length + 1);
@@ -247,6 +251,8 @@ function backward(
       else segment(a, store.state(c), b);
     }
   }
+  if (deferred !== undefined)
+    throw new Error('recursiveCheckpointAdjoint: internal error, a deferred FSAL cotangent was left.');
   for (const row of y0Rows) addRow(lambda, row);
   const gY0 = unpackHost(layout, lambda);
   const gArgs = argGrads.map((g, j) => tf.tensor(Float32Array.from(g), (argTensors[j] as tf.Tensor).shape, 'float32'));

@@ -17,6 +17,11 @@ export type OutputSource =
 export interface AcceptedStep {
   readonly t0: number;
   readonly h: number;
+  /**
+   * Whether the step's first stage value is the previous accepted step's last evaluation
+   * (FSAL, or the Hermite row `f(t1, y1)`) rather than a new call of the field.
+   */
+  readonly k1FromPrevious?: boolean;
 }
 
 /** What the loop needs. Tensors are borrowed. */
@@ -147,6 +152,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
         madeJump = true;
       }
       const hh = tNext - t;
+      const k1FromPrevious = fPrev !== undefined && stats.numAcceptedSteps > 0;
       const out = engine.step(t, hh, y, fPrev, adaptive);
       pending = out;
       stats.numSteps++;
@@ -195,7 +201,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
         }
         if (saveat.dense) denseSteps.push({ t0: t, h: hh, rows: engine.denseToTensor(rows) });
         else engine.disposeDense(rows);
-        steps.push({ t0: t, h: hh });
+        steps.push(k1FromPrevious ? { t0: t, h: hh, k1FromPrevious } : { t0: t, h: hh });
         engine.dispose(fPrev);
         if (madeJump) {
           engine.dispose(f1);

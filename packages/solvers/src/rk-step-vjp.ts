@@ -28,9 +28,26 @@ export function stagesAt(
 }
 
 /**
+ * How consecutive FSAL steps share one evaluation of the field: the first stage of step k + 1
+ * is the last stage of step k (same point `y1`, same value), so its cotangent is added to that
+ * stage's and both take one VJP — walking steps backwards, step k + 1 defers its first stage
+ * (`deferFirst`, returned) and step k adds it to its last (`intoLast`).
+ */
+export interface FsalShare {
+  /** Cotangent deferred by the next step's first stage, to add to this step's last stage. */
+  readonly intoLast?: Float64Array | undefined;
+  /** Return this step's first-stage cotangent instead of taking its VJP. */
+  readonly deferFirst: boolean;
+}
+
+/**
  * Reverse mode through one explicit RK step y1 = y0 + h Σ b_i k_i, k_i = f(t0 + c_i h, Y_i),
  * Y_i = y0 + h Σ_{j<i} a_ij k_j, plus its dense outputs y0 + h Σ P_i(θ) k_i. Updates `lambda`
- * (cotangent of y1 in, of y0 out) and `argGrads` in place.
+ * (cotangent of y1 in, of y0 out) and `argGrads` in place. With `fsal` (FSAL tableaus only),
+ * returns the deferred first-stage cotangent (see {@link FsalShare}).
+ *
+ * A deferred cotangent added to the last stage flows as a cotangent of `y1` would: the last
+ * stage's input is `y1` (its row of `a` is `b`) and `b` of the last stage is 0.
  */
 export function stepVjp(
   tab: ButcherTableau,
@@ -41,11 +58,14 @@ export function stepVjp(
   lambda: Float64Array,
   vjps: StageVjps,
   N: number,
-): void {
+  fsal?: FsalShare,
+): Float64Array | undefined {
   const s = tab.c.length;
   const { t0, h } = step;
   const k = state.k.slice(0, s);
   const u = Array.from({ length: s }, () => new Float64Array(N));
+  if (fsal !== undefined && !tab.fsal) throw new Error('stepVjp: FSAL sharing needs an FSAL tableau.');
+  if (fsal?.intoLast !== undefined) (u[s - 1] as Float64Array).set(fsal.intoLast);
   const lamY0 = new Float64Array(N);
   // dense outputs inside this step
   let lamY1 = lambda;
@@ -81,6 +101,10 @@ export function stepVjp(
   }
   for (let q = s - 1; q >= 0; q--) {
     const uq = u[q] as Float64Array;
+    if (q === 0 && fsal?.deferFirst) {
+      lambda.set(lamY0);
+      return uq;
+    }
     let any = false;
     for (let i = 0; i < N; i++) {
       if (uq[i] !== 0) {
@@ -101,6 +125,7 @@ export function stepVjp(
     }
   }
   lambda.set(lamY0);
+  return undefined;
 }
 
 export function combine(
