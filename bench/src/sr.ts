@@ -6,7 +6,7 @@
 // nesting of exp/log, sin/cos, sqrt or ^ inside themselves, no early stop.
 // Prints one JSON line per target and noise level, a summary per noise level, and the SR-eval
 // line (candidate evaluations per second for 10-node expressions on 1,000 rows, one core).
-// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--eval-only]
+// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--eval-only]
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createRng } from '@odekit/core';
@@ -30,6 +30,7 @@ const seconds = Number(arg('seconds') ?? 60);
 const only = arg('only');
 const searchSeed = Number(arg('seed') ?? 0);
 const batchSize = Number(arg('batch-size') ?? 50);
+const parsimony = Number(arg('parsimony') ?? 0);
 const noises = arg('noise') !== undefined ? [Number(arg('noise'))] : [0, 0.01];
 const emit = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
 
@@ -73,6 +74,7 @@ async function runOne(t: Target, k: number, noise: number) {
     },
     batching: true,
     batchSize,
+    parsimony,
     iterations: 1_000_000,
     timeoutSeconds: seconds,
   });

@@ -196,6 +196,7 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
     signal?.removeEventListener('abort', stop);
     await Promise.all(threads.map((t) => t.terminate()));
   }
+  if (!signal?.aborted) polishFront(hof, setup.engine, lossFloor, polished, setup.rngs[0] as Rng);
   const entries = front();
   return {
     hallOfFame: entries,

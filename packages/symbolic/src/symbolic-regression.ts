@@ -120,6 +120,8 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
       hallOfFame: front(),
     });
   }
+  // the last iteration may have been cut short: refit what reached the front since the last refit
+  if (!signal?.aborted) polishFront(hof, engine, lossFloor, polished, rngs[0] as Rng);
   const entries = front();
   return {
     hallOfFame: entries,
