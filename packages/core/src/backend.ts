@@ -27,7 +27,7 @@ export interface UseBackendOptions {
  *
  * The backend must be registered first by importing its package (`@tensorflow/tfjs` registers
  * cpu and webgl; `@tensorflow/tfjs-backend-wasm` registers wasm). For `'cpu'`, odekit's faster
- * float32 kernels (Add, Sub, Multiply, RealDiv, BatchMatMul, _FusedMatMul, Tanh, Concat) are
+ * float32 kernels (Add, Sub, Multiply, RealDiv, BatchMatMul, _FusedMatMul, Tanh, Concat, Prod) are
  * installed over tfjs's, process-wide; pass `{ fastKernels: false }` to keep (or restore)
  * tfjs's own kernels.
  *

@@ -3,7 +3,18 @@ import { type BinaryLoop, planBroadcast, runBroadcast } from './broadcast.js';
 import { float32Result, float32Values, sizeOf } from './cpu-data.js';
 
 // One loop per operation (not one loop taking an `op` callback) so each stays monomorphic.
+// Blocks of many short rows (`[B, 4] + [4]`) run column by column: one long inner loop per column.
+const SHORT_ROW = 8;
 const addLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
+  if (n1 < SHORT_ROW && n0 > n1) {
+    for (let j = 0; j < n1; j++) {
+      let ia = oa + j * sa1;
+      let ib = ob + j * sb1;
+      for (let i = 0, o = oo + j; i < n0; i++, ia += sa0, ib += sb0, o += n1)
+        out[o] = (a[ia] as number) + (b[ib] as number);
+    }
+    return;
+  }
   let o = oo;
   for (let i = 0; i < n0; i++) {
     let ia = oa + i * sa0;
@@ -12,6 +23,15 @@ const addLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) 
   }
 };
 const subLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
+  if (n1 < SHORT_ROW && n0 > n1) {
+    for (let j = 0; j < n1; j++) {
+      let ia = oa + j * sa1;
+      let ib = ob + j * sb1;
+      for (let i = 0, o = oo + j; i < n0; i++, ia += sa0, ib += sb0, o += n1)
+        out[o] = (a[ia] as number) - (b[ib] as number);
+    }
+    return;
+  }
   let o = oo;
   for (let i = 0; i < n0; i++) {
     let ia = oa + i * sa0;
@@ -20,6 +40,15 @@ const subLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) 
   }
 };
 const mulLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
+  if (n1 < SHORT_ROW && n0 > n1) {
+    for (let j = 0; j < n1; j++) {
+      let ia = oa + j * sa1;
+      let ib = ob + j * sb1;
+      for (let i = 0, o = oo + j; i < n0; i++, ia += sa0, ib += sb0, o += n1)
+        out[o] = (a[ia] as number) * (b[ib] as number);
+    }
+    return;
+  }
   let o = oo;
   for (let i = 0; i < n0; i++) {
     let ia = oa + i * sa0;
@@ -28,6 +57,15 @@ const mulLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) 
   }
 };
 const divLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
+  if (n1 < SHORT_ROW && n0 > n1) {
+    for (let j = 0; j < n1; j++) {
+      let ia = oa + j * sa1;
+      let ib = ob + j * sb1;
+      for (let i = 0, o = oo + j; i < n0; i++, ia += sa0, ib += sb0, o += n1)
+        out[o] = (a[ia] as number) / (b[ib] as number);
+    }
+    return;
+  }
   let o = oo;
   for (let i = 0; i < n0; i++) {
     let ia = oa + i * sa0;

@@ -65,8 +65,10 @@ function matMulBlock(
 }
 
 /**
- * The product for an inner dimension K ≤ 4 (a neural field's `[B, 2]·[2, H]`): B is copied once
- * into `bk` as rows `[K, N]`, then each output is one unrolled expression per row of A.
+ * The product for an inner dimension K ≤ 4 (a neural field's `[B, 2]·[2, H]`): columns of the
+ * output in blocks of four, each block one pass over the rows of A with its (up to 16)
+ * coefficients of B held in locals; missing rows and columns of the 4×4 block are zero
+ * coefficients and skipped stores (branches that do not change inside the loop).
  */
 function smallInner(
   a: Float32Array,
@@ -83,55 +85,41 @@ function smallInner(
   transposeB: boolean,
   bk: Float64Array,
 ): void {
-  for (let k = 0; k < K; k++) {
-    for (let j = 0; j < N; j++) bk[k * N + j] = b[transposeB ? ob + j * K + k : ob + k * N + j] as number;
-  }
-  const N2 = 2 * N;
-  const N3 = 3 * N;
-  switch (K) {
-    case 1:
-      for (let i = 0, o = oo; i < M; i++) {
-        const a0 = a[oa + i * ai] as number;
-        for (let j = 0; j < N; j++) out[o++] = a0 * (bk[j] as number);
-      }
-      return;
-    case 2:
-      for (let i = 0, o = oo; i < M; i++) {
-        const r = oa + i * ai;
-        const a0 = a[r] as number;
-        const a1 = a[r + ak] as number;
-        for (let j = 0; j < N; j++) out[o++] = a0 * (bk[j] as number) + a1 * (bk[N + j] as number);
-      }
-      return;
-    case 3:
-      for (let i = 0, o = oo; i < M; i++) {
-        const r = oa + i * ai;
-        const a0 = a[r] as number;
-        const a1 = a[r + ak] as number;
-        const a2 = a[r + 2 * ak] as number;
-        for (let j = 0; j < N; j++) {
-          out[o++] = a0 * (bk[j] as number) + a1 * (bk[N + j] as number) + a2 * (bk[N2 + j] as number);
-        }
-      }
-      return;
-    case 4:
-      for (let i = 0, o = oo; i < M; i++) {
-        const r = oa + i * ai;
-        const a0 = a[r] as number;
-        const a1 = a[r + ak] as number;
-        const a2 = a[r + 2 * ak] as number;
-        const a3 = a[r + 3 * ak] as number;
-        for (let j = 0; j < N; j++) {
-          out[o++] =
-            a0 * (bk[j] as number) +
-            a1 * (bk[N + j] as number) +
-            a2 * (bk[N2 + j] as number) +
-            a3 * (bk[N3 + j] as number);
-        }
-      }
-      return;
-    default:
-      return; // K = 0: the output stays zero
+  if (K === 0) return; // the output stays zero
+  const bj = transposeB ? K : 1; // B(k, j) = b[ob + k·bkk + j·bj]
+  const bkk = transposeB ? 1 : N;
+  for (let j0 = 0; j0 < N; j0 += 4) {
+    const w = Math.min(4, N - j0);
+    // bk[4k + c] = B(k, j0 + c), zero outside the block
+    for (let k = 0; k < 4; k++) {
+      for (let c = 0; c < 4; c++) bk[4 * k + c] = k < K && c < w ? (b[ob + k * bkk + (j0 + c) * bj] as number) : 0;
+    }
+    const c00 = bk[0] as number;
+    const c01 = bk[1] as number;
+    const c02 = bk[2] as number;
+    const c03 = bk[3] as number;
+    const c10 = bk[4] as number;
+    const c11 = bk[5] as number;
+    const c12 = bk[6] as number;
+    const c13 = bk[7] as number;
+    const c20 = bk[8] as number;
+    const c21 = bk[9] as number;
+    const c22 = bk[10] as number;
+    const c23 = bk[11] as number;
+    const c30 = bk[12] as number;
+    const c31 = bk[13] as number;
+    const c32 = bk[14] as number;
+    const c33 = bk[15] as number;
+    for (let i = 0, r = oa, o = oo + j0; i < M; i++, r += ai, o += N) {
+      const a0 = a[r] as number;
+      const a1 = K > 1 ? (a[r + ak] as number) : 0;
+      const a2 = K > 2 ? (a[r + 2 * ak] as number) : 0;
+      const a3 = K > 3 ? (a[r + 3 * ak] as number) : 0;
+      out[o] = a0 * c00 + a1 * c10 + a2 * c20 + a3 * c30;
+      if (w > 1) out[o + 1] = a0 * c01 + a1 * c11 + a2 * c21 + a3 * c31;
+      if (w > 2) out[o + 2] = a0 * c02 + a1 * c12 + a2 * c22 + a3 * c32;
+      if (w > 3) out[o + 3] = a0 * c03 + a1 * c13 + a2 * c23 + a3 * c33;
+    }
   }
 }
 
@@ -177,7 +165,7 @@ function planMatMul(a: tf.TensorInfo, b: tf.TensorInfo, tA: boolean, tB: boolean
 function runMatMul(plan: MatMulPlan, av: Float32Array, bv: Float32Array, tA: boolean, tB: boolean): Float32Array {
   const { batch, M, K, N } = plan;
   const out = new Float32Array(batch * M * N);
-  const acc = new Float64Array(K <= 4 ? K * N : N); // the small-K copy of B, or one row's sums
+  const acc = new Float64Array(K <= 4 ? 16 : N); // the small-K block of B, or one row's sums
   for (let q = 0; q < batch; q++) {
     matMulBlock(av, q * plan.strideA, bv, q * plan.strideB, out, q * M * N, M, K, N, tA, tB, acc);
   }
