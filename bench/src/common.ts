@@ -8,11 +8,16 @@ export function flag(name: string, fallback?: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-/** Selects the backend named by `--backend` (cpu by default). */
+/**
+ * Selects the backend named by `--backend` (cpu by default); on cpu, `--fast-kernels off` keeps
+ * tfjs's own kernels instead of @odekit/core's (for before/after comparisons).
+ */
 export async function setup(): Promise<'cpu' | 'wasm'> {
   silenceTfjs();
   const backend = (flag('backend', 'cpu') as 'cpu' | 'wasm') ?? 'cpu';
-  await useBackend(backend);
+  const fastKernels = flag('fast-kernels', 'on');
+  if (fastKernels !== 'on' && fastKernels !== 'off') throw new Error('bench: --fast-kernels takes on or off');
+  await useBackend(backend, { fastKernels: fastKernels === 'on' });
   return backend;
 }
 
