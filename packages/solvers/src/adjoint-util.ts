@@ -47,9 +47,16 @@ export function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], arg
   return (t, y, ct, argGrads, onValue) => {
     const yTree = unpackHost(layout, y);
     const yLeaves = treeFlatten<tf.Tensor>(yTree).leaves;
-    const dy = tf.tensor2d(Float32Array.from(ct), [1, layout.size]);
+    // One leaf: the cotangent takes the leaf's shape, so the tape needs no packing Reshape.
+    const single = layout.shapes.length === 1;
+    const dy = single
+      ? tf.tensor(Float32Array.from(ct), layout.shapes[0] as number[], 'float32')
+      : tf.tensor2d(Float32Array.from(ct), [1, layout.size]);
     const { value, grads } = engineGradients(
-      () => packRow(layout, problem.vectorField(t, yTree, args)),
+      () => {
+        const out = problem.vectorField(t, yTree, args);
+        return single ? (treeFlatten<tf.Tensor>(out).leaves[0] as tf.Tensor) : packRow(layout, out);
+      },
       [...yLeaves, ...diff.map((j) => argTensors[j] as tf.Tensor)],
       dy,
     );
@@ -63,7 +70,9 @@ export function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], arg
       for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (gv[i] as number);
     });
     if (onValue) onValue((value.dataSync() as Float32Array).slice());
-    value.dispose();
+    // The field may return a tensor it does not own (a leaf of args or y, a captured constant):
+    // free the value only when the field made it (tensor ids grow; dy was made just before).
+    if (value.id > dy.id) value.dispose();
     dy.dispose();
     for (const g of grads) g?.dispose();
     for (const g of gy) if (!grads.includes(g)) g.dispose();
