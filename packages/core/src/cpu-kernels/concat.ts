@@ -36,10 +36,15 @@ export function fastConcatKernel(original: tf.KernelFunc): tf.KernelFunc {
       const w = widths[q] as number;
       if (rows === 1) out.set(v, col);
       else if (w >= 32) for (let r = 0; r < rows; r++) out.set(v.subarray(r * w, r * w + w), r * width + col);
-      else
+      else if (w >= 8)
         for (let r = 0, src = 0; r < rows; r++) {
           const dst = r * width + col;
           for (let c = 0; c < w; c++) out[dst + c] = v[src++] as number;
+        }
+      // a few columns (a state [B, 2] next to [B, 1]s): one long strided loop per column
+      else
+        for (let c = 0; c < w; c++) {
+          for (let r = 0, src = c, dst = col + c; r < rows; r++, src += w, dst += width) out[dst] = v[src] as number;
         }
       col += w;
     }

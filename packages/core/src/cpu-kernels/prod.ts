@@ -20,10 +20,15 @@ export function fastProdKernel(original: tf.KernelFunc): tf.KernelFunc {
     const width = sizeOf(x.shape.slice(first));
     const rows = width === 0 ? sizeOf(x.shape.slice(0, first)) : xv.length / width;
     const out = new Float32Array(rows);
-    for (let r = 0, q = 0; r < rows; r++) {
-      let p = 1;
-      for (let c = 0; c < width; c++) p *= xv[q++] as number;
-      out[r] = p;
+    if (width === 2) {
+      // rows of two (a state [B, 2]): 1·x₀·x₁ = x₀·x₁ exactly, so this is tfjs's value
+      for (let r = 0; r < rows; r++) out[r] = (xv[2 * r] as number) * (xv[2 * r + 1] as number);
+    } else {
+      for (let r = 0, q = 0; r < rows; r++) {
+        let p = 1;
+        for (let c = 0; c < width; c++) p *= xv[q++] as number;
+        out[r] = p;
+      }
     }
     const shape = attrs.keepDims === true ? x.shape.map((d, i) => (i < first ? d : 1)) : x.shape.slice(0, first);
     return float32Result(args.backend, shape, out);
