@@ -52,7 +52,8 @@ const net = mlp({ inSize: 2, outSize: 2, widthSize: 64, depth: 2, activation: 's
 type Params = typeof net.params;
 const field = (_t: number, y: tf.Tensor, p: Params) => net.apply(p, y);
 // The field ignores t and maps over the batch axis, so `--batch-stages true` may batch the adjoint's
-// stages; measured slower here (the 64-wide matMuls dominate), so off by default.
+// stages; measured slower here (its D + 2 = 4 stacked copies of every stage point make the
+// per-element cost, Softplus above all, outweigh the per-op cost it saves), so off by default.
 const adjoint = recursiveCheckpointAdjoint({
   batchStages: flag('batch-stages', 'false') === 'true',
 });
