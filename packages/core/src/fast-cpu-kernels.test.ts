@@ -76,7 +76,9 @@ describe('fast binary kernels equal tfjs bit for bit', () => {
       [1, 3, 4, 1],
     ],
     [[1, 1], [1]],
+    [[1, 1], [3]],
     [[], []],
+    [[], [2, 3]],
     [[0, 4], [4]], // empty
     [[17, 65], [65]],
   ];
@@ -512,6 +514,15 @@ describe('fast Prod', () => {
       x.dispose();
     },
   );
+
+  it('without an axis (all axes) equals tfjs bit for bit', () => {
+    const xs = [rand([2]), rand([3, 4]), rand([2, 3, 2]), tf.scalar(1.5)];
+    const { fast, orig } = both(() =>
+      xs.flatMap((x) => [read(() => tf.prod(x)), read(() => tf.prod(x, undefined, true))]),
+    );
+    expect(fast).toEqual(orig);
+    tf.dispose(xs);
+  });
 
   it('NaN and int32 behave like tfjs', () => {
     const x = tf.tensor2d([

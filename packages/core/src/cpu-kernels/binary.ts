@@ -82,6 +82,22 @@ export const BINARY_LOOPS: Readonly<Record<string, BinaryLoop>> = Object.freeze(
   RealDiv: divLoop,
 });
 
+/** `loop` over one contiguous run (`sa`, `sb` are 1, or 0 for a single broadcast value). */
+function run(
+  loop: BinaryLoop,
+  av: Float32Array,
+  bv: Float32Array,
+  sa: number,
+  sb: number,
+  shape: readonly number[],
+  backend: unknown,
+): tf.TensorInfo {
+  const n = sa === 1 ? av.length : bv.length;
+  const out = new Float32Array(n);
+  loop(av, bv, out, 0, 0, 0, 1, n, 0, sa, 0, sb);
+  return float32Result(backend, shape.slice(), out);
+}
+
 /**
  * A binary kernel for float32 inputs of any broadcastable shapes, looping over strided blocks
  * instead of computing each element's index; other dtypes and bad shapes go to `original`.
@@ -92,6 +108,13 @@ export function fastBinaryKernel(loop: BinaryLoop, original: tf.KernelFunc): tf.
     const av = float32Values(args.backend, a);
     const bv = float32Values(args.backend, b);
     if (av === undefined || bv === undefined || a === undefined || b === undefined) return original(args);
+    // the common cases first, without a plan: equal shapes, or a single value against a tensor
+    // of at least its rank (`y · 0.5`); per-op overhead decides small states
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    if (ra === rb && a.shape.every((d, i) => d === b.shape[i])) return run(loop, av, bv, 1, 1, a.shape, args.backend);
+    if (bv.length === 1 && rb <= ra) return run(loop, av, bv, 1, 0, a.shape, args.backend);
+    if (av.length === 1 && ra <= rb) return run(loop, av, bv, 0, 1, b.shape, args.backend);
     const plan = planBroadcast(a.shape, b.shape);
     if (plan === undefined) return original(args);
     const out = new Float32Array(sizeOf(plan.outShape));

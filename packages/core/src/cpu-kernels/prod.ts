@@ -10,9 +10,10 @@ export function fastProdKernel(original: tf.KernelFunc): tf.KernelFunc {
     const x = (args.inputs as { x?: tf.TensorInfo }).x;
     const xv = float32Values(args.backend, x);
     const attrs = (args.attrs ?? {}) as { axis?: number | number[]; keepDims?: boolean };
-    if (x === undefined || xv === undefined || attrs.axis === undefined) return original(args);
+    if (x === undefined || xv === undefined) return original(args);
     const rank = x.shape.length;
-    const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis]).map((d) => (d < 0 ? d + rank : d));
+    const given = attrs.axis ?? [...x.shape.keys()]; // no axis (null): all of them
+    const axes = (Array.isArray(given) ? given : [given]).map((d) => (d < 0 ? d + rank : d));
     const sorted = [...axes].sort((p, q) => p - q);
     // exactly the last `m` axes, each once
     if (sorted.length === 0 || sorted.some((d, i) => d !== rank - sorted.length + i)) return original(args);
