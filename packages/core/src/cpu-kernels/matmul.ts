@@ -110,9 +110,31 @@ function smallInner(
     const c31 = bk[13] as number;
     const c32 = bk[14] as number;
     const c33 = bk[15] as number;
+    if (K === 1) {
+      for (let i = 0, r = oa, o = oo + j0; i < M; i++, r += ai, o += N) {
+        const a0 = a[r] as number;
+        out[o] = a0 * c00;
+        if (w > 1) out[o + 1] = a0 * c01;
+        if (w > 2) out[o + 2] = a0 * c02;
+        if (w > 3) out[o + 3] = a0 * c03;
+      }
+      continue;
+    }
+    if (K === 2) {
+      // a two-component state (x·Wᵀ of a 2 → H layer): half the arithmetic of the 4×4 block
+      for (let i = 0, r = oa, o = oo + j0; i < M; i++, r += ai, o += N) {
+        const a0 = a[r] as number;
+        const a1 = a[r + ak] as number;
+        out[o] = a0 * c00 + a1 * c10;
+        if (w > 1) out[o + 1] = a0 * c01 + a1 * c11;
+        if (w > 2) out[o + 2] = a0 * c02 + a1 * c12;
+        if (w > 3) out[o + 3] = a0 * c03 + a1 * c13;
+      }
+      continue;
+    }
     for (let i = 0, r = oa, o = oo + j0; i < M; i++, r += ai, o += N) {
       const a0 = a[r] as number;
-      const a1 = K > 1 ? (a[r + ak] as number) : 0;
+      const a1 = a[r + ak] as number;
       const a2 = K > 2 ? (a[r + 2 * ak] as number) : 0;
       const a3 = K > 3 ? (a[r + 3 * ak] as number) : 0;
       out[o] = a0 * c00 + a1 * c10 + a2 * c20 + a3 * c30;
