@@ -81,6 +81,15 @@ describe('fast binary kernels equal tfjs bit for bit', () => {
     [[], [2, 3]],
     [[0, 4], [4]], // empty
     [[17, 65], [65]],
+    [
+      [3, 20],
+      [3, 1],
+    ], // a column against long rows: one value per row
+    [[37, 3], [3]], // short rows tiled: one tiled block and a remainder
+    [
+      [100, 2],
+      [1, 2],
+    ], // three tiled blocks and a remainder
   ];
   const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
     ['add', tf.add],

@@ -3,7 +3,8 @@ import { type BinaryLoop, planBroadcast, runBroadcast } from './broadcast.js';
 import { float32Result, float32Values, sizeOf } from './cpu-data.js';
 
 // One loop per operation (not one loop taking an `op` callback) so each stays monomorphic.
-// Blocks of many short rows (`[B, 4] + [4]`) run column by column: one long inner loop per column.
+// Blocks of many short rows (`[B, 4] + [4]` when not tiled) run column by column; rows run
+// unrolled by four when both inputs are contiguous or one is a single value along the row.
 const SHORT_ROW = 8;
 const addLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
   if (n1 < SHORT_ROW && n0 > n1) {
@@ -15,11 +16,42 @@ const addLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) 
     }
     return;
   }
-  let o = oo;
   for (let i = 0; i < n0; i++) {
-    let ia = oa + i * sa0;
-    let ib = ob + i * sb0;
-    for (let j = 0; j < n1; j++, ia += sa1, ib += sb1) out[o++] = (a[ia] as number) + (b[ib] as number);
+    const ia = oa + i * sa0;
+    const ib = ob + i * sb0;
+    const o = oo + i * n1;
+    if (sa1 === 1 && sb1 === 1) {
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = (a[ia + j] as number) + (b[ib + j] as number);
+        out[o + j + 1] = (a[ia + j + 1] as number) + (b[ib + j + 1] as number);
+        out[o + j + 2] = (a[ia + j + 2] as number) + (b[ib + j + 2] as number);
+        out[o + j + 3] = (a[ia + j + 3] as number) + (b[ib + j + 3] as number);
+      }
+      for (; j < n1; j++) out[o + j] = (a[ia + j] as number) + (b[ib + j] as number);
+    } else if (sa1 === 1 && sb1 === 0) {
+      const y = b[ib] as number;
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = (a[ia + j] as number) + y;
+        out[o + j + 1] = (a[ia + j + 1] as number) + y;
+        out[o + j + 2] = (a[ia + j + 2] as number) + y;
+        out[o + j + 3] = (a[ia + j + 3] as number) + y;
+      }
+      for (; j < n1; j++) out[o + j] = (a[ia + j] as number) + y;
+    } else if (sa1 === 0 && sb1 === 1) {
+      const x = a[ia] as number;
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = x + (b[ib + j] as number);
+        out[o + j + 1] = x + (b[ib + j + 1] as number);
+        out[o + j + 2] = x + (b[ib + j + 2] as number);
+        out[o + j + 3] = x + (b[ib + j + 3] as number);
+      }
+      for (; j < n1; j++) out[o + j] = x + (b[ib + j] as number);
+    } else {
+      for (let j = 0; j < n1; j++) out[o + j] = (a[ia + j * sa1] as number) + (b[ib + j * sb1] as number);
+    }
   }
 };
 const subLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
@@ -32,11 +64,42 @@ const subLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) 
     }
     return;
   }
-  let o = oo;
   for (let i = 0; i < n0; i++) {
-    let ia = oa + i * sa0;
-    let ib = ob + i * sb0;
-    for (let j = 0; j < n1; j++, ia += sa1, ib += sb1) out[o++] = (a[ia] as number) - (b[ib] as number);
+    const ia = oa + i * sa0;
+    const ib = ob + i * sb0;
+    const o = oo + i * n1;
+    if (sa1 === 1 && sb1 === 1) {
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = (a[ia + j] as number) - (b[ib + j] as number);
+        out[o + j + 1] = (a[ia + j + 1] as number) - (b[ib + j + 1] as number);
+        out[o + j + 2] = (a[ia + j + 2] as number) - (b[ib + j + 2] as number);
+        out[o + j + 3] = (a[ia + j + 3] as number) - (b[ib + j + 3] as number);
+      }
+      for (; j < n1; j++) out[o + j] = (a[ia + j] as number) - (b[ib + j] as number);
+    } else if (sa1 === 1 && sb1 === 0) {
+      const y = b[ib] as number;
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = (a[ia + j] as number) - y;
+        out[o + j + 1] = (a[ia + j + 1] as number) - y;
+        out[o + j + 2] = (a[ia + j + 2] as number) - y;
+        out[o + j + 3] = (a[ia + j + 3] as number) - y;
+      }
+      for (; j < n1; j++) out[o + j] = (a[ia + j] as number) - y;
+    } else if (sa1 === 0 && sb1 === 1) {
+      const x = a[ia] as number;
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = x - (b[ib + j] as number);
+        out[o + j + 1] = x - (b[ib + j + 1] as number);
+        out[o + j + 2] = x - (b[ib + j + 2] as number);
+        out[o + j + 3] = x - (b[ib + j + 3] as number);
+      }
+      for (; j < n1; j++) out[o + j] = x - (b[ib + j] as number);
+    } else {
+      for (let j = 0; j < n1; j++) out[o + j] = (a[ia + j * sa1] as number) - (b[ib + j * sb1] as number);
+    }
   }
 };
 const mulLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
@@ -49,11 +112,42 @@ const mulLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) 
     }
     return;
   }
-  let o = oo;
   for (let i = 0; i < n0; i++) {
-    let ia = oa + i * sa0;
-    let ib = ob + i * sb0;
-    for (let j = 0; j < n1; j++, ia += sa1, ib += sb1) out[o++] = (a[ia] as number) * (b[ib] as number);
+    const ia = oa + i * sa0;
+    const ib = ob + i * sb0;
+    const o = oo + i * n1;
+    if (sa1 === 1 && sb1 === 1) {
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = (a[ia + j] as number) * (b[ib + j] as number);
+        out[o + j + 1] = (a[ia + j + 1] as number) * (b[ib + j + 1] as number);
+        out[o + j + 2] = (a[ia + j + 2] as number) * (b[ib + j + 2] as number);
+        out[o + j + 3] = (a[ia + j + 3] as number) * (b[ib + j + 3] as number);
+      }
+      for (; j < n1; j++) out[o + j] = (a[ia + j] as number) * (b[ib + j] as number);
+    } else if (sa1 === 1 && sb1 === 0) {
+      const y = b[ib] as number;
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = (a[ia + j] as number) * y;
+        out[o + j + 1] = (a[ia + j + 1] as number) * y;
+        out[o + j + 2] = (a[ia + j + 2] as number) * y;
+        out[o + j + 3] = (a[ia + j + 3] as number) * y;
+      }
+      for (; j < n1; j++) out[o + j] = (a[ia + j] as number) * y;
+    } else if (sa1 === 0 && sb1 === 1) {
+      const x = a[ia] as number;
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = x * (b[ib + j] as number);
+        out[o + j + 1] = x * (b[ib + j + 1] as number);
+        out[o + j + 2] = x * (b[ib + j + 2] as number);
+        out[o + j + 3] = x * (b[ib + j + 3] as number);
+      }
+      for (; j < n1; j++) out[o + j] = x * (b[ib + j] as number);
+    } else {
+      for (let j = 0; j < n1; j++) out[o + j] = (a[ia + j * sa1] as number) * (b[ib + j * sb1] as number);
+    }
   }
 };
 const divLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) => {
@@ -66,11 +160,42 @@ const divLoop: BinaryLoop = (a, b, out, oo, oa, ob, n0, n1, sa0, sa1, sb0, sb1) 
     }
     return;
   }
-  let o = oo;
   for (let i = 0; i < n0; i++) {
-    let ia = oa + i * sa0;
-    let ib = ob + i * sb0;
-    for (let j = 0; j < n1; j++, ia += sa1, ib += sb1) out[o++] = (a[ia] as number) / (b[ib] as number);
+    const ia = oa + i * sa0;
+    const ib = ob + i * sb0;
+    const o = oo + i * n1;
+    if (sa1 === 1 && sb1 === 1) {
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = (a[ia + j] as number) / (b[ib + j] as number);
+        out[o + j + 1] = (a[ia + j + 1] as number) / (b[ib + j + 1] as number);
+        out[o + j + 2] = (a[ia + j + 2] as number) / (b[ib + j + 2] as number);
+        out[o + j + 3] = (a[ia + j + 3] as number) / (b[ib + j + 3] as number);
+      }
+      for (; j < n1; j++) out[o + j] = (a[ia + j] as number) / (b[ib + j] as number);
+    } else if (sa1 === 1 && sb1 === 0) {
+      const y = b[ib] as number;
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = (a[ia + j] as number) / y;
+        out[o + j + 1] = (a[ia + j + 1] as number) / y;
+        out[o + j + 2] = (a[ia + j + 2] as number) / y;
+        out[o + j + 3] = (a[ia + j + 3] as number) / y;
+      }
+      for (; j < n1; j++) out[o + j] = (a[ia + j] as number) / y;
+    } else if (sa1 === 0 && sb1 === 1) {
+      const x = a[ia] as number;
+      let j = 0;
+      for (; j + 3 < n1; j += 4) {
+        out[o + j] = x / (b[ib + j] as number);
+        out[o + j + 1] = x / (b[ib + j + 1] as number);
+        out[o + j + 2] = x / (b[ib + j + 2] as number);
+        out[o + j + 3] = x / (b[ib + j + 3] as number);
+      }
+      for (; j < n1; j++) out[o + j] = x / (b[ib + j] as number);
+    } else {
+      for (let j = 0; j < n1; j++) out[o + j] = (a[ia + j * sa1] as number) / (b[ib + j * sb1] as number);
+    }
   }
 };
 

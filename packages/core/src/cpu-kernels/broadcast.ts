@@ -79,6 +79,16 @@ export type BinaryLoop = (
   sb1: number,
 ) => void;
 
+/** Rows shorter than this are tiled (see {@link runBroadcast}). */
+const TILE = 64;
+
+/** `k` copies of the first `n` values of `v`, back to back. */
+function tile(v: Float32Array, n: number, k: number): Float32Array {
+  const t = new Float32Array(n * k);
+  for (let q = 0; q < k; q++) for (let c = 0; c < n; c++) t[q * n + c] = v[c] as number;
+  return t;
+}
+
 /** Runs `loop` over a plan: the two innermost merged dimensions per call, outer ones iterated. */
 export function runBroadcast(
   plan: BroadcastPlan,
@@ -90,6 +100,25 @@ export function runBroadcast(
   if (out.length === 0) return;
   const { sizes, stridesA, stridesB } = plan;
   const g = sizes.length;
+  if (g === 2 && (sizes[1] as number) < TILE) {
+    const n0 = sizes[0] as number;
+    const n1 = sizes[1] as number;
+    // a short row vector against a full matrix (`[B, 4] + [4]`): tile the vector to about TILE
+    // values so the loop runs long contiguous rows instead of many rows of a few elements
+    const k = Math.min(n0, Math.ceil(TILE / n1));
+    const rowsA = stridesA[0] === 0 && stridesA[1] === 1;
+    const rowsB = stridesB[0] === 0 && stridesB[1] === 1;
+    if ((rowsA && stridesB[0] === n1 && stridesB[1] === 1) || (rowsB && stridesA[0] === n1 && stridesA[1] === 1)) {
+      const ta = rowsA ? tile(a, n1, k) : a;
+      const tb = rowsB ? tile(b, n1, k) : b;
+      const w = n1 * k;
+      const full = Math.floor(n0 / k);
+      loop(ta, tb, out, 0, 0, 0, full, w, rowsA ? 0 : w, 1, rowsB ? 0 : w, 1);
+      const rest = n0 - full * k;
+      if (rest > 0) loop(ta, tb, out, full * w, rowsA ? 0 : full * w, rowsB ? 0 : full * w, 1, rest * n1, 0, 1, 0, 1);
+      return;
+    }
+  }
   if (g <= 2) {
     const n1 = g === 0 ? 1 : (sizes[g - 1] as number);
     const n0 = g === 2 ? (sizes[0] as number) : 1;
