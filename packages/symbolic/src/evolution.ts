@@ -89,7 +89,7 @@ export function evolvePopulation(
   return true;
 }
 
-/** Simplifies every member and optimises the constants of some, then scores all on the full data. */
+/** Simplifies every member and optimises the constants of some, then scores all on the full data (the screening rows when batching). */
 export function optimizeAndSimplify(pop: Member[], engine: Engine, curMaxSize: number, rng: Rng): void {
   const { objective } = engine;
   if (engine.batched) objective.resample(rng);
@@ -106,7 +106,12 @@ export function optimizeAndSimplify(pop: Member[], engine: Engine, curMaxSize: n
       tree = r.tree;
       if (!engine.batched) loss = r.loss;
     }
-    if (loss === undefined) loss = tree === m.tree && !engine.batched ? m.loss : objective.loss(tree, false);
+    // batching: members carry losses on the screening rows (1,000 spread over the data), the hall
+    // of fame full-data losses (see offerToHallOfFame); without: full-data losses throughout
+    if (loss === undefined) {
+      if (engine.batched) loss = objective.screenLoss(tree);
+      else loss = tree === m.tree ? m.loss : objective.loss(tree, false);
+    }
     pop[i] = makeMember(engine, tree, loss, m.birth);
   }
 }

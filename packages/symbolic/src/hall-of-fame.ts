@@ -37,6 +37,11 @@ export class HallOfFame {
     return true;
   }
 
+  /** The holder at `complexity`, if any. */
+  at(complexity: number): Candidate | undefined {
+    return this.slots[complexity];
+  }
+
   /** All holders, by increasing complexity. */
   members(): Candidate[] {
     return this.slots.filter((c): c is Candidate => c !== undefined);

@@ -3,6 +3,9 @@ import { ColumnEvaluator } from './column-evaluator.js';
 import type { Dataset } from './dataset.js';
 import type { ExprNode } from './node.js';
 
+/** Rows of the screening view: members' losses between iterations when batching. */
+export const SCREEN_ROWS = 1000;
+
 /** Rows a loss is computed on: the full data or the current mini-batch. */
 export interface RowView {
   readonly evaluator: ColumnEvaluator;
@@ -125,6 +128,27 @@ export class Objective {
   /** The view losses are computed on: the batch when batching and `batched`, else the full data. */
   view(batched: boolean): RowView {
     return batched && this.batchView ? this.batchView : this.full;
+  }
+
+  private readonly fullCache = new WeakMap<ExprNode, number>();
+
+  /** Full-data loss of `tree`, computed once per tree object (trees are immutable). */
+  fullLoss(tree: ExprNode): number {
+    let l = this.fullCache.get(tree);
+    if (l === undefined) {
+      l = this.loss(tree, false);
+      this.fullCache.set(tree, l);
+    }
+    return l;
+  }
+
+  /** Loss on the screening rows (at most {@link SCREEN_ROWS} spread over the data). */
+  screenLoss(tree: ExprNode): number {
+    const v = this.subsample(SCREEN_ROWS);
+    if (v === this.full) return this.fullLoss(tree);
+    this.evaluations++;
+    v.evaluator.evaluate(tree, v.out);
+    return mseOf(v.out, v);
   }
 
   /** Loss of `tree` on the chosen rows. */

@@ -2,6 +2,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Rng } from '@odekit/core';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
+import { offerToHallOfFame } from './hof-offer.js';
 import { type IslandReport, type IslandStep, thawTree, type WireMember } from './island-worker.js';
 import type { ExprNode } from './node.js';
 import { polishFront } from './polish.js';
@@ -132,7 +133,7 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
       r.islands.forEach((members, k) => {
         const thawed = members.map((m) => ({ ...m, tree: thawTree(m.tree) }));
         islands[owned[w]?.[k] as number] = thawed;
-        for (const m of thawed) hof.update(m);
+        offerToHallOfFame(hof, thawed, setup.objective, setup.engine.batched);
       });
     });
     return finished;

@@ -21,7 +21,7 @@ export function polishFront(
   lossFloor: number,
   done: WeakSet<ExprNode>,
   rng: Rng,
-  iterations = 20,
+  iterations = 100,
 ): void {
   const { objective } = engine;
   for (const c of hof.front(lossFloor)) {

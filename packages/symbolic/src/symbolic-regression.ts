@@ -2,6 +2,7 @@ import type { Rng } from '@odekit/core';
 import { type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
+import { offerToHallOfFame } from './hof-offer.js';
 import { migrate } from './migration.js';
 import type { ExprNode } from './node.js';
 import { polishFront } from './polish.js';
@@ -90,7 +91,7 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
       const rng = rngs[p] as Rng;
       const finished = evolvePopulation(pop, engine, ncyclesPerIteration, curMaxSize, rng);
       optimizeAndSimplify(pop, engine, curMaxSize, rng);
-      for (const m of pop) hof.update(m);
+      offerToHallOfFame(hof, pop, objective, engine.batched);
       updateFrequencies(pop);
       if (migration && populations > 1) {
         const pool = pops.flatMap((q) => [...q].sort((a, b) => a.cost - b.cost).slice(0, topn));

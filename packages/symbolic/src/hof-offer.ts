@@ -1,0 +1,34 @@
+import type { Candidate, HallOfFame } from './hall-of-fame.js';
+import type { Objective } from './objective.js';
+
+/**
+ * Members within this factor of the holder's full-data loss (on their screening loss) get a
+ * full-data evaluation and may enter the hall of fame.
+ */
+const SCREEN_MARGIN = 1.5;
+
+/**
+ * Offers population members to the hall of fame. Without batching their losses are full-data
+ * losses and go straight in. With batching (`screened`), their losses come from the screening rows:
+ * only a member that could beat the holder of its complexity (screening loss below
+ * {@link SCREEN_MARGIN}× the holder's loss, or an empty slot) is evaluated on the full data, once
+ * per tree, and offered with that loss. (SymbolicRegression.jl rescores the best member seen per
+ * complexity on the full data; this screens by cheaper losses instead.)
+ */
+export function offerToHallOfFame(
+  hof: HallOfFame,
+  members: readonly Candidate[],
+  objective: Objective,
+  screened: boolean,
+): void {
+  for (const m of members) {
+    if (!screened) {
+      hof.update(m);
+      continue;
+    }
+    const holder = hof.at(m.complexity);
+    if (holder !== undefined && (holder.tree === m.tree || !(m.loss < SCREEN_MARGIN * holder.loss))) continue;
+    if (!(m.loss < Number.POSITIVE_INFINITY)) continue;
+    hof.update({ tree: m.tree, loss: objective.fullLoss(m.tree), complexity: m.complexity });
+  }
+}
