@@ -5,7 +5,7 @@ import type { Objective } from './objective.js';
  * Members within this factor of the holder's full-data loss (on their screening loss) get a
  * full-data evaluation and may enter the hall of fame.
  */
-const SCREEN_MARGIN = 1.5;
+export const SCREEN_MARGIN = 1.5;
 
 /**
  * Offers population members to the hall of fame. Without batching their losses are full-data

@@ -4,6 +4,7 @@
 import type { Rng } from '@odekit/core';
 import { type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
+import { SCREEN_MARGIN } from './hof-offer.js';
 import { migrate } from './migration.js';
 import { binary, constant, type ExprNode, unary, variable } from './node.js';
 import type { SymbolicRegressionOptions } from './search-options.js';
@@ -31,6 +32,8 @@ export interface WireMember {
   readonly loss: number;
   readonly cost: number;
   readonly complexity: number;
+  /** The full-data loss, when the worker computed it (the member may enter the hall of fame). */
+  readonly fullLoss?: number;
 }
 
 /** One iteration request: the migration pools gathered by the main thread at the last boundary. */
@@ -39,6 +42,8 @@ export interface IslandStep {
   readonly iteration: number;
   readonly migrants: readonly WireMember[];
   readonly hofMigrants: readonly WireMember[];
+  /** The hall of fame's loss at each complexity (index), Infinity where empty: the screening bar. */
+  readonly holderLosses: readonly number[];
 }
 
 /** A worker's answer to init or step: its islands' members (by island), evaluations so far, and whether it ran to the end. */
@@ -63,8 +68,6 @@ export function thawTree(n: ExprNode): ExprNode {
   }
 }
 
-const wire = (m: Member): WireMember => ({ tree: m.tree, loss: m.loss, cost: m.cost, complexity: m.complexity });
-
 /** The islands of one worker and their search state. */
 export class IslandGroup {
   private readonly setup: SearchSetup;
@@ -79,8 +82,24 @@ export class IslandGroup {
     this.pops = init.islands.map((p) => setup.initialPopulation(p));
   }
 
-  /** The current members, by island. */
-  report(finished: boolean): IslandReport {
+  /**
+   * The current members, by island, with full-data losses for those that may enter the hall of
+   * fame: all of them without batching (their losses are full-data ones) or with `holderLosses`
+   * undefined (the initial populations); with batching, those whose screening loss is below
+   * {@link SCREEN_MARGIN}× the holder's, evaluated here so the main thread does not (see
+   * offerToHallOfFame, the serial search's version).
+   */
+  report(finished: boolean, holderLosses?: readonly number[]): IslandReport {
+    const { objective, engine } = this.setup;
+    const wire = (m: Member): WireMember => {
+      const base = { tree: m.tree, loss: m.loss, cost: m.cost, complexity: m.complexity };
+      if (!engine.batched || holderLosses === undefined) return { ...base, fullLoss: m.loss };
+      const bar = holderLosses[m.complexity] ?? Number.POSITIVE_INFINITY;
+      if (m.loss < Number.POSITIVE_INFINITY && (bar === Number.POSITIVE_INFINITY || m.loss < SCREEN_MARGIN * bar)) {
+        return { ...base, fullLoss: objective.fullLoss(m.tree) };
+      }
+      return base;
+    };
     return {
       type: 'report',
       islands: this.pops.map((pop) => pop.map(wire)),
@@ -106,8 +125,8 @@ export class IslandGroup {
       s.updateFrequencies(pop);
       migrate(pop, migrants, s.fractionReplaced, engine, rng);
       migrate(pop, hofMigrants, s.fractionReplacedHof, engine, rng);
-      if (!finished || engine.shouldStop()) return this.report(false);
+      if (!finished || engine.shouldStop()) return this.report(false, msg.holderLosses);
     }
-    return this.report(finished);
+    return this.report(finished, msg.holderLosses);
   }
 }

@@ -2,7 +2,6 @@ import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Rng } from '@odekit/core';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
-import { offerToHallOfFame } from './hof-offer.js';
 import { type IslandReport, type IslandStep, thawTree, type WireMember } from './island-worker.js';
 import type { ExprNode } from './node.js';
 import { polishFront } from './polish.js';
@@ -133,7 +132,9 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
       r.islands.forEach((members, k) => {
         const thawed = members.map((m) => ({ ...m, tree: thawTree(m.tree) }));
         islands[owned[w]?.[k] as number] = thawed;
-        offerToHallOfFame(hof, thawed, setup.objective, setup.engine.batched);
+        for (const m of thawed) {
+          if (m.fullLoss !== undefined) hof.update({ tree: m.tree, loss: m.fullLoss, complexity: m.complexity });
+        }
       });
     });
     return finished;
@@ -163,6 +164,7 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
         iteration: iter,
         migrants: islands.flatMap((pop) => [...pop].sort((a, b) => a.cost - b.cost).slice(0, topn)),
         hofMigrants: hof.front(lossFloor).map((c) => ({ ...c, cost: 0 })),
+        holderLosses: Array.from({ length: maxSize + 1 }, (_, c) => hof.at(c)?.loss ?? Number.POSITIVE_INFINITY),
       };
       const finished = absorb(await Promise.all(threads.map((t) => request(t, step))));
       if (!finished) {
