@@ -42,6 +42,8 @@ describe('ColumnEvaluator', () => {
       'x - 3',
       'inv(x)*cube(y)',
       'tanh(x) + abs(y)',
+      'exp(x) - sin(y) * cos(x)',
+      'exp(x*y) / cos(3*y)',
     ];
     const ev = new ColumnEvaluator({ x, y });
     for (const src of srcs) {
