@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { allFiniteOf, deviceErrorNorm, errorNormOf } from './error-norm.js';
+import { combineInto } from './host-combine.js';
 import type { AbstractSolver, HostDense, HostField, RowField } from './solver.js';
 
 /** One step as the loop sees it, whatever the storage. */
@@ -93,15 +94,15 @@ export function hostEngine(f: HostField, solver: AbstractSolver): Engine<HostVec
       const r = dense.k.length + 1;
       const out = new Float64Array(m * N);
       for (let j = 0; j < m; j++) {
-        const base = j * N;
-        const w0 = w[j * r] as number;
-        for (let i = 0; i < N; i++) out[base + i] = w0 * (dense.y0[i] as number);
+        const cs: number[] = [];
+        const ks: Float32Array[] = [];
         for (let q = 1; q < r; q++) {
           const c = w[j * r + q] as number;
           if (c === 0) continue;
-          const kq = dense.k[q - 1] as Float32Array;
-          for (let i = 0; i < N; i++) out[base + i] = (out[base + i] as number) + c * (kq[i] as number);
+          cs.push(c);
+          ks.push(dense.k[q - 1] as Float32Array);
         }
+        combineInto(out.subarray(j * N, (j + 1) * N), N, w[j * r] as number, dense.y0, cs, ks);
       }
       return out;
     },

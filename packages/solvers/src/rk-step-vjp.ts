@@ -1,3 +1,4 @@
+import { stageCombination } from './host-combine.js';
 import { polyEval } from './runge-kutta/poly.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostField } from './solver.js';
@@ -135,12 +136,5 @@ export function combine(
   h: number,
   N: number,
 ): Float64Array {
-  const out = Float64Array.from(y0);
-  for (let j = 0; j < coef.length && j < k.length; j++) {
-    const c = h * (coef[j] as number);
-    if (c === 0) continue;
-    const kj = k[j] as Float32Array;
-    for (let i = 0; i < N; i++) out[i] = (out[i] as number) + c * (kj[i] as number);
-  }
-  return out;
+  return stageCombination(N, y0, coef, k, h);
 }

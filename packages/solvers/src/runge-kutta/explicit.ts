@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { stageCombination } from '../host-combine.js';
 import type {
   AbstractSolver,
   HostDense,
@@ -79,23 +80,7 @@ export function explicitRungeKutta(tableau: ButcherTableau): AbstractSolver {
     });
   };
 
-  /** `out = base + Σ_j coef[j]·k[j]` in float64 (base may be undefined for a pure combination). */
-  const combine = (
-    n: number,
-    base: Float64Array | undefined,
-    coef: readonly number[],
-    k: readonly Float32Array[],
-    h: number,
-  ) => {
-    const out = base ? Float64Array.from(base) : new Float64Array(n);
-    for (let j = 0; j < coef.length; j++) {
-      const c = h * (coef[j] as number);
-      if (c === 0) continue;
-      const kj = k[j] as Float32Array;
-      for (let i = 0; i < n; i++) out[i] = (out[i] as number) + c * (kj[i] as number);
-    }
-    return out;
-  };
+  const combine = stageCombination;
 
   const stepHost = (
     f: HostField,
