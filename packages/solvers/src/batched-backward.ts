@@ -2,10 +2,11 @@ import { engineGradients, treeFlatten, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { cotangentRows, differentiable } from './adjoint-util.js';
 import type { CheckpointStore } from './checkpoint-store.js';
+import { stageCombination } from './host-combine.js';
 import type { IntegrateOutput } from './integrate.js';
 import { unpackRows } from './packing.js';
 import type { SolveProblem } from './problem.js';
-import { combine, type StageVjps, stagesAt } from './rk-step-vjp.js';
+import { type StageVjps, stagesAt } from './rk-step-vjp.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostField } from './solver.js';
 
@@ -67,7 +68,7 @@ export function batchedBackward(input: BatchedBackwardInput): void {
       const kv = k === a && stored !== undefined ? stored.slice(0, s) : stagesAt(tab, fHost, st.t0, st.h, y);
       states[k] = y;
       stages[k] = kv;
-      y = combine(y, tab.b, kv, st.h, N);
+      y = stageCombination(N, y, tab.b, kv, st.h);
     }
   });
   const points = new Float32Array(nP * N);
@@ -75,8 +76,9 @@ export function batchedBackward(input: BatchedBackwardInput): void {
     const st = out.steps[k] as { t0: number; h: number };
     const y = states[k] as Float64Array;
     const kv = stages[k] as Float32Array[];
-    for (let q = 0; q < s; q++) points.set(combine(y, tab.a[q] as readonly number[], kv, st.h, N), (k * S + q) * N);
-    if (S > s) points.set(combine(y, tab.b, kv, st.h, N), (k * S + s) * N);
+    for (let q = 0; q < s; q++)
+      points.set(stageCombination(N, y, tab.a[q] as readonly number[], kv, st.h), (k * S + q) * N);
+    if (S > s) points.set(stageCombination(N, y, tab.b, kv, st.h), (k * S + s) * N);
   }
 
   // 2. One call over D + 2 copies of the points: copy i < D carries the cotangent e_i at every

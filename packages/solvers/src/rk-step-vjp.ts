@@ -22,7 +22,7 @@ export function stagesAt(
 ): Float32Array[] {
   const k: Float32Array[] = [];
   for (let i = 0; i < tab.c.length; i++) {
-    const Y = combine(y, tab.a[i] as readonly number[], k, h, y.length);
+    const Y = stageCombination(y.length, y, tab.a[i] as readonly number[], k, h);
     k.push(fHost(t0 + (tab.c[i] as number) * h, Y));
   }
   return k;
@@ -84,7 +84,7 @@ export function stepVjp(
         // Hermite row f(t1, y1): its cotangent flows into y1 through J_f(y1)ᵀ
         const w = h * polyEval(tab.dense[s] as readonly number[], theta);
         if (w !== 0) {
-          const y1 = combine(state.y, tab.b, k, h, N);
+          const y1 = stageCombination(N, state.y, tab.b, k, h);
           const cf = new Float64Array(N);
           for (let i = 0; i < N; i++) cf[i] = w * (ct[row * N + i] as number);
           const v = vjps.f1(t0 + h, y1, cf);
@@ -114,7 +114,7 @@ export function stepVjp(
       }
     }
     if (!any) continue;
-    const Y = combine(state.y, tab.a[q] as readonly number[], k, h, N);
+    const Y = stageCombination(N, state.y, tab.a[q] as readonly number[], k, h);
     const v = vjps.stage(q, t0 + (tab.c[q] as number) * h, Y, uq);
     for (let i = 0; i < N; i++) lamY0[i] = (lamY0[i] as number) + (v[i] as number);
     const a = tab.a[q] as readonly number[];
@@ -127,14 +127,4 @@ export function stepVjp(
   }
   lambda.set(lamY0);
   return undefined;
-}
-
-export function combine(
-  y0: Float64Array,
-  coef: readonly number[],
-  k: readonly Float32Array[],
-  h: number,
-  N: number,
-): Float64Array {
-  return stageCombination(N, y0, coef, k, h);
 }

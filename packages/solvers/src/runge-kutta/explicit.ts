@@ -80,8 +80,6 @@ export function explicitRungeKutta(tableau: ButcherTableau): AbstractSolver {
     });
   };
 
-  const combine = stageCombination;
-
   const stepHost = (
     f: HostField,
     t0: number,
@@ -97,12 +95,12 @@ export function explicitRungeKutta(tableau: ButcherTableau): AbstractSolver {
     k.push(f0 ?? f(t0, y0));
     let yStage = y0;
     for (let i = 1; i < s; i++) {
-      yStage = combine(n, y0, tableau.a[i] as readonly number[], k, h);
+      yStage = stageCombination(n, y0, tableau.a[i] as readonly number[], k, h);
       k.push(f(t0 + (tableau.c[i] as number) * h, yStage));
       nfe++;
     }
-    const y1 = tableau.fsal ? yStage : combine(n, y0, tableau.b, k, h);
-    const yError = wantError && tableau.bError ? combine(n, undefined, tableau.bError, k, h) : undefined;
+    const y1 = tableau.fsal ? yStage : stageCombination(n, y0, tableau.b, k, h);
+    const yError = wantError && tableau.bError ? stageCombination(n, undefined, tableau.bError, k, h) : undefined;
     return { y1, yError, dense: { y0, k }, f1: tableau.fsal ? k[s - 1] : undefined, nfe };
   };
 
