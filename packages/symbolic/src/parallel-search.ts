@@ -1,13 +1,18 @@
 import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Rng } from '@odekit/core';
-import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
+import { HallOfFame, scoreFront } from './hall-of-fame.js';
 import { type IslandReport, type IslandStep, thawTree, type WireMember } from './island-worker.js';
 import type { ExprNode } from './node.js';
 import { polishFront } from './polish.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { setupSearch } from './search-setup.js';
-import { type SymbolicRegressionResult, symbolicRegression as serialSearch } from './symbolic-regression.js';
+import {
+  earlyStopReached,
+  type SymbolicRegressionResult,
+  searchResult,
+  symbolicRegression as serialSearch,
+} from './symbolic-regression.js';
 
 /** Options of the Node `symbolicRegression`: the browser one's plus `workers`. */
 export interface NodeSymbolicRegressionOptions extends SymbolicRegressionOptions {
@@ -182,14 +187,7 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
         elapsedSeconds: (now() - start) / 1000,
         hallOfFame: front(),
       });
-      const hit = hof
-        .members()
-        .some(
-          (c) =>
-            earlyStop !== undefined &&
-            (typeof earlyStop === 'number' ? c.loss <= earlyStop : earlyStop(c.loss, c.complexity)),
-        );
-      if (hit) {
+      if (earlyStopReached(hof, earlyStop)) {
         stopReason = 'earlyStop';
         break;
       }
@@ -200,15 +198,10 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
     await Promise.all(threads.map((t) => t.terminate()));
   }
   if (!signal?.aborted) polishFront(hof, setup.engine, lossFloor, polished, setup.rngs[0] as Rng);
-  const entries = front();
-  return {
-    hallOfFame: entries,
-    best: selectModel(entries, 'best', lossFloor),
-    accuracy: selectModel(entries, 'accuracy', lossFloor),
-    score: selectModel(entries, 'score', lossFloor),
+  return searchResult(hof, lossFloor, {
     evaluations: evaluationsNow(),
     iterations: done,
     elapsedSeconds: (now() - start) / 1000,
     stopReason,
-  };
+  });
 }

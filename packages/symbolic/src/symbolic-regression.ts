@@ -25,6 +25,30 @@ export interface SymbolicRegressionResult {
   readonly stopReason: 'iterations' | 'timeout' | 'maxEvals' | 'earlyStop' | 'aborted';
 }
 
+/** Whether a hall-of-fame holder meets the `earlyStop` option (a loss bound or a predicate). */
+export function earlyStopReached(hof: HallOfFame, earlyStop: SymbolicRegressionOptions['earlyStop']): boolean {
+  if (earlyStop === undefined) return false;
+  return hof
+    .members()
+    .some((c) => (typeof earlyStop === 'number' ? c.loss <= earlyStop : earlyStop(c.loss, c.complexity)));
+}
+
+/** The search's result from its final hall of fame: the front and the three selected models. */
+export function searchResult(
+  hof: HallOfFame,
+  lossFloor: number,
+  run: Pick<SymbolicRegressionResult, 'evaluations' | 'iterations' | 'elapsedSeconds' | 'stopReason'>,
+): SymbolicRegressionResult {
+  const entries = scoreFront(hof.front(lossFloor), lossFloor);
+  return {
+    hallOfFame: entries,
+    best: selectModel(entries, 'best', lossFloor),
+    accuracy: selectModel(entries, 'accuracy', lossFloor),
+    score: selectModel(entries, 'score', lossFloor),
+    ...run,
+  };
+}
+
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
@@ -73,12 +97,6 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
   const pops: Member[][] = rngs.map((_, p) => setup.initialPopulation(p));
   const hof = new HallOfFame(maxSize);
   const front = (): HallOfFameEntry[] => scoreFront(hof.front(lossFloor), lossFloor);
-  const earlyStopped = (): boolean => {
-    if (earlyStop === undefined) return false;
-    return hof
-      .members()
-      .some((c) => (typeof earlyStop === 'number' ? c.loss <= earlyStop : earlyStop(c.loss, c.complexity)));
-  };
   for (const pop of pops) for (const m of pop) hof.update(m);
   const polished = new WeakSet<ExprNode>();
 
@@ -101,7 +119,7 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
         const pool = hof.front(lossFloor).map((c) => makeMember(engine, c.tree, c.loss));
         migrate(pop, pool, fractionReplacedHof, engine, rng);
       }
-      if (earlyStopped()) {
+      if (earlyStopReached(hof, earlyStop)) {
         stopReason = 'earlyStop';
         break outer;
       }
@@ -123,15 +141,10 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
   }
   // the last iteration may have been cut short: refit what reached the front since the last refit
   if (!signal?.aborted) polishFront(hof, engine, lossFloor, polished, rngs[0] as Rng);
-  const entries = front();
-  return {
-    hallOfFame: entries,
-    best: selectModel(entries, 'best', lossFloor),
-    accuracy: selectModel(entries, 'accuracy', lossFloor),
-    score: selectModel(entries, 'score', lossFloor),
+  return searchResult(hof, lossFloor, {
     evaluations: objective.evaluations,
     iterations: done,
     elapsedSeconds: (now() - start) / 1000,
     stopReason,
-  };
+  });
 }
