@@ -192,8 +192,6 @@ export class ColumnEvaluator {
   }
 }
 
-// Operators that turn finite inputs into NaN over whole ranges (log, sqrt and ^ of negatives): the
-// abort mode checks their outputs. Rarer overflows (exp, /, inv) surface in the loss instead.
 /** Whether a column-valued risky operator (log, sqrt, ^) occurs in the tree. */
 function hasRisky(n: ExprNode): boolean {
   switch (n.kind) {
@@ -209,4 +207,7 @@ function hasRisky(n: ExprNode): boolean {
 
 /** Rows of the abort-mode probe (see `evaluate`). */
 const PROBE_ROWS = 32;
+
+// Operators that turn finite inputs into NaN over whole ranges (log, sqrt and ^ of negatives): the
+// abort mode checks their outputs. Rarer overflows (exp, /, inv) surface in the loss instead.
 const RISKY_UNARY: ReadonlySet<string> = new Set(['log', 'sqrt']);

@@ -8,6 +8,16 @@ import type { Objective } from './objective.js';
 export const SCREEN_MARGIN = 1.5;
 
 /**
+ * Whether a member with screening loss `loss` may beat the holder of its complexity, whose
+ * full-data loss is `holderLoss` (undefined or Infinity: an empty slot): a finite loss below
+ * {@link SCREEN_MARGIN}× the holder's.
+ */
+export function passesScreen(loss: number, holderLoss: number | undefined): boolean {
+  if (!(loss < Number.POSITIVE_INFINITY)) return false;
+  return holderLoss === undefined || holderLoss === Number.POSITIVE_INFINITY || loss < SCREEN_MARGIN * holderLoss;
+}
+
+/**
  * Offers population members to the hall of fame. Without batching their losses are full-data
  * losses and go straight in. With batching (`screened`), their losses come from the screening rows:
  * only a member that could beat the holder of its complexity (screening loss below
@@ -27,8 +37,7 @@ export function offerToHallOfFame(
       continue;
     }
     const holder = hof.at(m.complexity);
-    if (holder !== undefined && (holder.tree === m.tree || !(m.loss < SCREEN_MARGIN * holder.loss))) continue;
-    if (!(m.loss < Number.POSITIVE_INFINITY)) continue;
+    if (holder?.tree === m.tree || !passesScreen(m.loss, holder?.loss)) continue;
     hof.update({ tree: m.tree, loss: objective.fullLoss(m.tree), complexity: m.complexity });
   }
 }

@@ -4,7 +4,7 @@
 import type { Rng } from '@odekit/core';
 import { type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
-import { SCREEN_MARGIN } from './hof-offer.js';
+import { passesScreen } from './hof-offer.js';
 import { migrate } from './migration.js';
 import { binary, constant, type ExprNode, unary, variable } from './node.js';
 import type { SymbolicRegressionOptions } from './search-options.js';
@@ -85,8 +85,8 @@ export class IslandGroup {
   /**
    * The current members, by island, with full-data losses for those that may enter the hall of
    * fame: all of them without batching (their losses are full-data ones) or with `holderLosses`
-   * undefined (the initial populations); with batching, those whose screening loss is below
-   * {@link SCREEN_MARGIN}× the holder's, evaluated here so the main thread does not (see
+   * undefined (the initial populations); with batching, those that pass the screen
+   * ({@link passesScreen}), evaluated here so the main thread does not (see
    * offerToHallOfFame, the serial search's version).
    */
   report(finished: boolean, holderLosses?: readonly number[]): IslandReport {
@@ -94,11 +94,9 @@ export class IslandGroup {
     const wire = (m: Member): WireMember => {
       const base = { tree: m.tree, loss: m.loss, cost: m.cost, complexity: m.complexity };
       if (!engine.batched || holderLosses === undefined) return { ...base, fullLoss: m.loss };
-      const bar = holderLosses[m.complexity] ?? Number.POSITIVE_INFINITY;
-      if (m.loss < Number.POSITIVE_INFINITY && (bar === Number.POSITIVE_INFINITY || m.loss < SCREEN_MARGIN * bar)) {
-        return { ...base, fullLoss: objective.fullLoss(m.tree) };
-      }
-      return base;
+      return passesScreen(m.loss, holderLosses[m.complexity])
+        ? { ...base, fullLoss: objective.fullLoss(m.tree) }
+        : base;
     };
     return {
       type: 'report',
