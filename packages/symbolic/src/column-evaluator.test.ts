@@ -131,6 +131,56 @@ describe('ColumnEvaluator', () => {
     );
   });
 
+  it('caches an operator over a whole variable column, reuses it across trees and refreshes it on columnsChanged', () => {
+    const n = 300;
+    const xs = Float64Array.from({ length: n }, (_, i) => 0.1 + i / 37);
+    const ys = Float64Array.from({ length: n }, (_, i) => Math.sin(i) - 0.2);
+    const ev = new ColumnEvaluator({ x: xs, y: ys }, n, { abortOnNonFinite: true });
+    const fresh = (src: string) =>
+      new ColumnEvaluator({ x: xs.slice(), y: ys.slice() }, n, { abortOnNonFinite: true }).evaluate(
+        parseExpression(src).root,
+      );
+    // the same cached sin(x), log(x), sqrt(y) columns inside different trees, and alone
+    for (const src of [
+      'sin(x) * 2',
+      'sin(x) + log(x)',
+      'log(x)',
+      'sqrt(y) + x',
+      'x - sqrt(y)',
+      'sin(x)',
+      'exp(x) / cos(y)',
+    ]) {
+      expect([...ev.evaluate(parseExpression(src).root)], src).toEqual([...fresh(src)]);
+    }
+    // the cached column is never overwritten by an evaluation that uses it
+    const sinX = fresh('sin(x)');
+    ev.evaluate(parseExpression('sin(x) * 3 + 1').root);
+    expect([...ev.evaluate(parseExpression('sin(x)').root)]).toEqual([...sinX]);
+    // refilled in place: stale until columnsChanged, then the new values
+    xs.set(xs.map((v) => v + 1));
+    ev.columnsChanged();
+    for (const src of ['sin(x) * 2', 'log(x)', 'sqrt(y) + x']) {
+      expect([...ev.evaluate(parseExpression(src).root)], src).toEqual([...fresh(src)]);
+    }
+  });
+
+  it('aborts on a cached risky column by the rows it is evaluated on (probe and full)', () => {
+    const n = 200;
+    // negative only past row 100: the 32-row probe passes, the full evaluation aborts
+    const xs = Float64Array.from({ length: n }, (_, i) => (i < 100 ? 1 + i : -1));
+    const ev = new ColumnEvaluator({ x: xs }, n, { abortOnNonFinite: true });
+    for (let round = 0; round < 2; round++) {
+      expect([...ev.evaluate(parseExpression('log(x) + 1').root)].every(Number.isNaN)).toBe(true);
+      expect([...ev.evaluate(parseExpression('sqrt(x) * 2').root)].every(Number.isNaN)).toBe(true);
+      expect(ev.evaluate(parseExpression('x * 2').root)[0]).toBe(2);
+    }
+    // without abort mode the cached column keeps its per-row values
+    const plain = new ColumnEvaluator({ x: xs }, n);
+    const got = plain.evaluate(parseExpression('log(x)').root);
+    expect(got[5]).toBe(Math.log(6));
+    expect(got[150]).toBeNaN();
+  });
+
   it('rejects columns of the wrong type or length', () => {
     expect(() => new ColumnEvaluator({ x: [1, 2] as unknown as Float64Array })).toThrow(/Float64Array/);
     expect(() => new ColumnEvaluator({ x, y: new Float64Array(2) })).toThrow(/length 2, expected 4/);

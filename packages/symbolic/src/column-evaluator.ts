@@ -9,8 +9,13 @@ export type Columns = Readonly<Record<string, Float64Array>>;
  * pool that lives as long as the evaluator: no allocation per row and, after warm-up, none per
  * call. Constant subtrees stay scalars (`x*2` runs one column-times-scalar loop).
  *
+ * A unary operator applied directly to a variable (`sin(x)`, `log(y)`) is computed once over the
+ * whole column and kept: a search evaluates the same few such columns in thousands of candidates.
+ * At most {@link MAX_CACHED_VALUES} values are kept per evaluator.
+ *
  * The evaluator borrows `columns` (it reads them at each call, so a caller may refill them in
- * place, e.g. for mini-batches). Not re-entrant.
+ * place, e.g. for mini-batches, and then calls {@link ColumnEvaluator.columnsChanged}). Not
+ * re-entrant.
  *
  * @throws Error when a column is not a `Float64Array` or the lengths differ; `evaluate` throws when
  *   a variable has no column.
@@ -31,6 +36,9 @@ export class ColumnEvaluator {
   private readonly owned: Float64Array[] = [];
 
   private aborted = false;
+  /** Unary operator → variable → that operator over the whole column (see the class comment). */
+  private readonly unaryColumns = new Map<string, Map<string, CachedColumn>>();
+  private cachedValues = 0;
   /**
    * When true (the search's setting), evaluation stops at the first `log`, `sqrt` or `^` whose
    * output holds a NaN or an infinity and the whole result is NaN, as SymbolicRegression.jl does
@@ -83,6 +91,45 @@ export class ColumnEvaluator {
     return out;
   }
 
+  /**
+   * Drops the cached operator columns: call it after refilling the borrowed columns in place.
+   *
+   * @example
+   * ```ts
+   * import { ColumnEvaluator, parseExpression } from '@odekit/symbolic';
+   * const x = new Float64Array([1, 4]);
+   * const ev = new ColumnEvaluator({ x });
+   * const tree = parseExpression('sqrt(x)').root;
+   * ev.evaluate(tree);
+   * x.set([9, 16]);
+   * ev.columnsChanged();
+   * if (ev.evaluate(tree).join() !== '3,4') throw new Error('stale');
+   * ```
+   */
+  columnsChanged(): void {
+    this.unaryColumns.clear();
+    this.cachedValues = 0;
+  }
+
+  /** `op` over the whole column `name`, computed on first use; undefined when not cached. */
+  private unaryColumn(op: string, name: string): CachedColumn | undefined {
+    let byName = this.unaryColumns.get(op);
+    const hit = byName?.get(name);
+    if (hit !== undefined) return hit;
+    const col = this.columns[name];
+    if (col === undefined || this.cachedValues + this.length > MAX_CACHED_VALUES) return undefined;
+    const values = new Float64Array(this.length);
+    unaryKernel(op, col, values, this.length);
+    const entry: CachedColumn = { values, finiteSums: new Map() };
+    if (byName === undefined) {
+      byName = new Map();
+      this.unaryColumns.set(op, byName);
+    }
+    byName.set(name, entry);
+    this.cachedValues += this.length;
+    return entry;
+  }
+
   /** One evaluation over `this.rows` rows into `out`; returns true when it aborted (out is then NaN). */
   private run(node: ExprNode, out: Float64Array): boolean {
     this.aborted = false;
@@ -132,6 +179,18 @@ export class ColumnEvaluator {
     if (!Number.isFinite(sum)) this.aborted = true;
   }
 
+  /** {@link check} for a cached column, its verdict kept per row count. */
+  private checkCached(c: CachedColumn): void {
+    let finite = c.finiteSums.get(this.rows);
+    if (finite === undefined) {
+      let sum = 0;
+      for (let i = 0; i < this.rows; i++) sum += c.values[i] as number;
+      finite = Number.isFinite(sum);
+      c.finiteSums.set(this.rows, finite);
+    }
+    if (!finite) this.aborted = true;
+  }
+
   /** Releases owned inputs and returns NaN when the evaluation was aborted below. */
   private bail(a: Float64Array | number, b?: Float64Array | number): number {
     if (typeof a !== 'number') this.release(a);
@@ -151,6 +210,13 @@ export class ColumnEvaluator {
         return col;
       }
       case 'unary': {
+        if (node.arg.kind === 'var') {
+          const c = this.unaryColumn(node.op, node.arg.name);
+          if (c !== undefined) {
+            if (this.abortOnNonFinite && RISKY_UNARY.has(node.op)) this.checkCached(c);
+            return c.values;
+          }
+        }
         const a = this.eval(node.arg);
         if (this.aborted) return this.bail(a);
         if (typeof a === 'number') return unaryScalar(node.op, a);
@@ -204,6 +270,15 @@ function hasRisky(n: ExprNode): boolean {
       return n.op === '^' || hasRisky(n.left) || hasRisky(n.right);
   }
 }
+
+/** A unary operator over a whole data column, and whether its first k values sum finitely, by k. */
+interface CachedColumn {
+  readonly values: Float64Array;
+  readonly finiteSums: Map<number, boolean>;
+}
+
+/** At most this many values of operator columns are cached per evaluator (32 MiB). */
+const MAX_CACHED_VALUES = 1 << 22;
 
 /** Rows of the abort-mode probe (see `evaluate`). */
 const PROBE_ROWS = 32;

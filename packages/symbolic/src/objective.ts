@@ -95,6 +95,7 @@ export class Objective {
       b.y[i] = data.y[r] as number;
       if (b.weights && data.weights) b.weights[i] = data.weights[r] as number;
     }
+    b.evaluator.columnsChanged();
     if (b.weights) (b as { sumWeights: number }).sumWeights = b.weights.reduce((a, c) => a + c, 0);
   }
 
