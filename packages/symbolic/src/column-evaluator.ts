@@ -11,7 +11,7 @@ export type Columns = Readonly<Record<string, Float64Array>>;
  *
  * A unary operator applied directly to a variable (`sin(x)`, `log(y)`) is computed once over the
  * whole column and kept: a search evaluates the same few such columns in thousands of candidates.
- * At most {@link MAX_CACHED_VALUES} values are kept per evaluator.
+ * At most 4,194,304 values (32 MiB) are kept per evaluator.
  *
  * The evaluator borrows `columns` (it reads them at each call, so a caller may refill them in
  * place, e.g. for mini-batches, and then calls {@link ColumnEvaluator.columnsChanged}). Not
