@@ -9,7 +9,7 @@
 //
 // Run from the repository root: npx tsx --conditions=@odekit/source examples/lotka-volterra.ts
 import { readFileSync } from 'node:fs';
-import { disposeTree, silenceTfjs } from '@odekit/core';
+import { disposeTree, silenceTfjs, useBackend } from '@odekit/core';
 import { mlp } from '@odekit/nn';
 import { diffeqsolve, dopri5, pidController, recursiveCheckpointAdjoint, saveAt } from '@odekit/solvers';
 import { adam, fit, lbfgs, mse, piecewiseConstant, prefixLength } from '@odekit/train';
@@ -17,7 +17,7 @@ import { terminalProgress } from '@odekit/train/node';
 import * as tf from '@tensorflow/tfjs';
 
 silenceTfjs();
-await tf.setBackend('cpu');
+await useBackend('cpu'); // with odekit's fast float32 cpu kernels
 
 const W2 = JSON.parse(readFileSync(new URL('../packages/testing/fixtures/workloads.json', import.meta.url), 'utf8'))
   .W2 as {
