@@ -174,18 +174,14 @@ export class ColumnEvaluator {
 
   /** In abort mode, flags a non-finite column (one pass: a NaN or ±∞ makes the sum non-finite). */
   private check(o: Float64Array): void {
-    let sum = 0;
-    for (let i = 0; i < this.rows; i++) sum += o[i] as number;
-    if (!Number.isFinite(sum)) this.aborted = true;
+    if (!sumsFinite(o, this.rows)) this.aborted = true;
   }
 
   /** {@link check} for a cached column, its verdict kept per row count. */
   private checkCached(c: CachedColumn): void {
     let finite = c.finiteSums.get(this.rows);
     if (finite === undefined) {
-      let sum = 0;
-      for (let i = 0; i < this.rows; i++) sum += c.values[i] as number;
-      finite = Number.isFinite(sum);
+      finite = sumsFinite(c.values, this.rows);
       c.finiteSums.set(this.rows, finite);
     }
     if (!finite) this.aborted = true;
@@ -269,6 +265,13 @@ function hasRisky(n: ExprNode): boolean {
     case 'binary':
       return n.op === '^' || hasRisky(n.left) || hasRisky(n.right);
   }
+}
+
+/** Whether the first `rows` values sum to a finite number (false for any NaN or ±∞ among them). */
+function sumsFinite(o: Float64Array, rows: number): boolean {
+  let sum = 0;
+  for (let i = 0; i < rows; i++) sum += o[i] as number;
+  return Number.isFinite(sum);
 }
 
 /** A unary operator over a whole data column, and whether its first k values sum finitely, by k. */
