@@ -50,7 +50,13 @@ const ys = tf.tidy(() => {
 // Model: Equinox's MLP, initialised layer by layer from Mulberry32(5679).
 const net = mlp({ inSize: 2, outSize: 2, widthSize: 64, depth: 2, activation: 'softplus', random: mulberry32(5679) });
 type Params = typeof net.params;
-const field = (_t: number, y: tf.Tensor, p: Params) => net.apply(p, y);
+// The MLP's own vector field: on cpu and wasm the solver evaluates it and takes its VJPs by
+// direct calls into @odekit/nn's fused WebAssembly kernels (no tensors, no tape).
+// `--field apply` uses `(t, y, p) => net.apply(p, y)` instead (the fused op through tfjs).
+const field =
+  flag('field', 'vector-field') === 'apply'
+    ? (_t: number, y: tf.Tensor, p: Params) => net.apply(p, y)
+    : net.vectorField;
 // The field ignores t and maps over the batch axis, so `--batch-stages true` may batch the adjoint's
 // stages; measured slower here (its D + 2 = 4 stacked copies of every stage point make the
 // per-element cost, Softplus above all, outweigh the per-op cost it saves), so off by default.

@@ -10,6 +10,13 @@ export {
 } from './autodiff.js';
 export { type BackendName, silenceTfjs, type UseBackendOptions, useBackend } from './backend.js';
 export { fastCpuKernelsInstalled, installFastCpuKernels, uninstallFastCpuKernels } from './fast-cpu-kernels.js';
+export {
+  HOST_KERNELS,
+  type HostFieldKernels,
+  type HostFieldSession,
+  hostKernelsOf,
+  withHostKernels,
+} from './host-kernels.js';
 export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';
 export { createRng, mulberry32, type Rng } from './random.js';
 export {

@@ -1,10 +1,24 @@
+import { withHostKernels } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type ActivationName, getActivation } from './activations.js';
+import { canFuse, FUSED_ACTIVATION_CODES, fusedMlpApply, mlpHostKernels } from './fused-mlp.js';
 import { type UniformSource, uniformSource } from './init.js';
 import { applyLinear, type Layer, type LinearParams, linear } from './linear.js';
 
 /** The parameters of an {@link mlp}: `layers.0.weight`, `layers.0.bias`, … (depth + 1 layers). */
 export type MlpParams = { layers: LinearParams[] };
+
+/** An {@link mlp}: a {@link Layer} that also offers itself as a vector field. */
+export interface MlpLayer extends Layer<MlpParams> {
+  /**
+   * `(t, y, params) => apply(params, y)`, the neural ODE `dy/dt = MLP(y)` (Diffrax's
+   * `ODETerm(lambda t, y, args: mlp(y))`) for `diffeqsolve` with `args: params`. When the MLP
+   * is fused (see {@link MlpOptions.fused}), it carries host kernels: on the cpu and wasm
+   * backends the solvers then evaluate it and take its vector–Jacobian products by direct calls
+   * into the WebAssembly kernels, without tensors or the tape. Needs `inSize === outSize`.
+   */
+  readonly vectorField: (t: number, y: tf.Tensor, params: MlpParams) => tf.Tensor;
+}
 
 /** Options of {@link mlp} (Equinox's names). */
 export interface MlpOptions {
@@ -35,6 +49,14 @@ export interface MlpOptions {
   seed?: number;
   /** A uniform [0, 1) source consumed layer by layer, weight (row-major) then bias. */
   random?: UniformSource;
+  /**
+   * Whether `apply` may run as one fused op (default true): on the cpu and wasm backends, with
+   * activations named among identity, relu, tanh, sigmoid and softplus, the whole forward pass
+   * and its gradient each run in one call into odekit's SIMD WebAssembly kernels instead of
+   * three to four tfjs ops per layer. Values agree with the tfjs ops to float32 rounding
+   * (activations within 4e-7 relative). `false` always uses tfjs ops.
+   */
+  fused?: boolean;
 }
 
 /**
@@ -53,7 +75,7 @@ export interface MlpOptions {
  * if (y.shape.join() !== '10,1' || Math.abs(y.dataSync()[0] ?? 1) > 1e-2) throw new Error('bad');
  * ```
  */
-export function mlp(options: MlpOptions): Layer<MlpParams> {
+export function mlp(options: MlpOptions): MlpLayer {
   const {
     inSize,
     outSize,
@@ -67,6 +89,7 @@ export function mlp(options: MlpOptions): Layer<MlpParams> {
     finalInitScale = 1,
     seed = 0,
     random,
+    fused = true,
   } = options;
   for (const [name, v, min] of [
     ['inSize', inSize, 1],
@@ -94,8 +117,19 @@ export function mlp(options: MlpOptions): Layer<MlpParams> {
       }).params,
     );
   }
-  const apply = (params: MlpParams, x: tf.Tensor): tf.Tensor =>
-    tf.tidy(() => {
+  const code = (a: ActivationName | Activation) =>
+    typeof a === 'string' && Object.hasOwn(FUSED_ACTIVATION_CODES, a) ? FUSED_ACTIVATION_CODES[a] : undefined;
+  const hiddenCode = code(activation);
+  const finalCode = code(finalActivation);
+  const kinds =
+    fused && hiddenCode !== undefined && finalCode !== undefined
+      ? Array.from({ length: depth + 1 }, (_, i) => (i === depth ? finalCode : hiddenCode))
+      : undefined;
+  const apply = (params: MlpParams, x: tf.Tensor): tf.Tensor => {
+    if (kinds !== undefined && params.layers.length === kinds.length && canFuse(params.layers, kinds, x)) {
+      return fusedMlpApply(params.layers, kinds, x);
+    }
+    return tf.tidy(() => {
       const n = params.layers.length;
       let h = x;
       params.layers.forEach((p, i) => {
@@ -104,5 +138,8 @@ export function mlp(options: MlpOptions): Layer<MlpParams> {
       });
       return h === x ? tf.clone(x) : h;
     });
-  return { params: { layers }, apply, inSize, outSize };
+  };
+  const field = (_t: number, y: tf.Tensor, params: MlpParams) => apply(params, y);
+  const vectorField = kinds === undefined ? field : withHostKernels(field, mlpHostKernels(kinds));
+  return { params: { layers }, apply, inSize, outSize, vectorField };
 }

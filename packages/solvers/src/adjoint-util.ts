@@ -1,4 +1,4 @@
-import { engineGradients, type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
+import { engineGradients, hostKernelsOf, type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { packHost, packRow, type StateLayout, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -30,13 +30,16 @@ export function splitArgs(args: unknown): {
  * `v = J_y f(t, y)ᵀ·ct` on host arrays; adds `J_θ fᵀ·ct` into `argGrads`; passes `f(t, y)` to
  * `onValue` when given.
  */
-export type FieldVjp = (
+export type FieldVjp = ((
   t: number,
   y: Float64Array,
   ct: Float64Array,
   argGrads: Float64Array[],
   onValue?: (f: Float32Array) => void,
-) => Float32Array;
+) => Float32Array) & {
+  /** Set when the field's host kernels take the VJPs (no tensors, no tape). */
+  readonly host?: boolean;
+};
 
 /** Builds a {@link FieldVjp}: one taped evaluation of the vector field per call. */
 export function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], args: unknown): FieldVjp {
@@ -44,6 +47,19 @@ export function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], arg
   // Only float tensors are differentiated: an int32 leaf (say gather indices) is a constant and
   // keeps a zero gradient (tfjs refuses non-float gradients).
   const diff = differentiable(argTensors);
+  // A field with host kernels (say an MLP's vectorField) takes its VJPs without tensors or tape.
+  const kernels = hostKernelsOf(problem.vectorField);
+  const session =
+    kernels !== undefined && layout.shapes.length === 1
+      ? kernels.open(args, layout.shapes[0] as number[], argTensors)
+      : undefined;
+  if (session !== undefined) {
+    return Object.assign(
+      (t: number, y: Float64Array, ct: Float64Array, argGrads: Float64Array[], onValue?: (f: Float32Array) => void) =>
+        session.vjp(t, y, ct, argGrads, onValue),
+      { host: true },
+    );
+  }
   return (t, y, ct, argGrads, onValue) => {
     const yTree = unpackHost(layout, y);
     const yLeaves = treeFlatten<tf.Tensor>(yTree).leaves;

@@ -216,7 +216,8 @@ function backward(
   };
   let batched = false;
   const nPoints = nSteps * (tab.c.length + 1);
-  const autoOk = layout.width <= 16 && nPoints * N <= 4_194_304;
+  // per-stage VJPs by a field's host kernels beat batching them through tensors
+  const autoOk = fvjp.host !== true && layout.width <= 16 && nPoints * N <= 4_194_304;
   if (batchStages === true || (batchStages === 'auto' && autoOk)) {
     try {
       batchedBackward({ problem, tab, out, store, fHost, argTensors, args, argGrads, vjpStep });

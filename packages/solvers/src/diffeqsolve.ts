@@ -1,6 +1,7 @@
-import { assertFinite, type Tree, treeFlatten } from '@odekit/core';
+import { assertFinite, hostKernelsOf, type Tree, treeFlatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Adjoint } from './adjoint.js';
+import { splitArgs } from './adjoint-util.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 import { constantStepSize, type StepSizeController } from './controllers.js';
 import { checkOptions } from './options.js';
@@ -197,7 +198,14 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
       return packRow(layout, dy);
     };
   };
+  const kernels = hostKernelsOf(userField);
   const hostField = (args: unknown): HostField => {
+    // A field with host kernels (say an MLP's vectorField) runs without tensors where it can.
+    const session =
+      kernels !== undefined && layout.shapes.length === 1
+        ? kernels.open(args, layout.shapes[0] as number[], splitArgs(args).tensors)
+        : undefined;
+    if (session !== undefined) return (t, y) => session.evaluate(t, y);
     let checked = false;
     return (t, y) => {
       // Read the values inside the scope: the field may return tensors it does not own (say

@@ -1,0 +1,77 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * One solve's host implementation of a vector field: plain float32 math on the packed state,
+ * with no tensors and no tape. Values must equal the tensor field's to float32 rounding.
+ */
+export interface HostFieldSession {
+  /** `f(t, y)` for the packed state `y` (the state's row-major values). */
+  evaluate(t: number, y: ArrayLike<number>): Float32Array;
+  /**
+   * `J_y f(t, y)ᵀ·ct`; adds the args part `J_θ f(t, y)ᵀ·ct` into `argGrads[j]` for each
+   * `argTensors[j]` (as passed to {@link HostFieldKernels.open}) the field depends on; passes
+   * `f(t, y)` to `onValue` when given.
+   */
+  vjp(
+    t: number,
+    y: ArrayLike<number>,
+    ct: ArrayLike<number>,
+    argGrads: Float64Array[],
+    onValue?: (f: Float32Array) => void,
+  ): Float32Array;
+}
+
+/** What a vector field carries (under {@link HOST_KERNELS}) to offer a host implementation. */
+export interface HostFieldKernels {
+  /**
+   * A session for one solve with these `args` (the tree the solver passes to the field) and a
+   * single state leaf of shape `yShape`, or `undefined` when this case is not covered: the
+   * solver then uses the tensor field. `argTensors` are the tensor leaves of `args` in
+   * `treeFlatten` order, the order of `argGrads` in {@link HostFieldSession.vjp}.
+   */
+  open(args: unknown, yShape: readonly number[], argTensors: readonly tf.Tensor[]): HostFieldSession | undefined;
+}
+
+/** The property under which a vector field carries its {@link HostFieldKernels}. */
+export const HOST_KERNELS: unique symbol = Symbol.for('@odekit/core:host-kernels') as never;
+
+/**
+ * Returns `f` with `kernels` attached under {@link HOST_KERNELS}, so that @odekit/solvers can
+ * run it on host arrays (the cpu and wasm backends) instead of through tfjs ops and the tape.
+ * `f` itself stays the reference: solvers use it whenever `open` returns `undefined`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { hostKernelsOf, withHostKernels } from '@odekit/core';
+ * const decay = withHostKernels((_t: number, y: tf.Tensor) => tf.neg(y), {
+ *   open: () => ({
+ *     evaluate: (_t, y) => Float32Array.from(y, (v) => -v),
+ *     vjp: (_t, _y, ct) => Float32Array.from(ct, (v) => -v),
+ *   }),
+ * });
+ * if (hostKernelsOf(decay) === undefined) throw new Error('bad');
+ * ```
+ */
+export function withHostKernels<F extends (...args: never[]) => unknown>(f: F, kernels: HostFieldKernels): F {
+  if (typeof kernels?.open !== 'function') {
+    throw new Error("withHostKernels: 'kernels' must have an open(args, yShape, argTensors) method.");
+  }
+  Object.defineProperty(f, HOST_KERNELS, { value: kernels, enumerable: false });
+  return f;
+}
+
+/**
+ * The {@link HostFieldKernels} a vector field carries, if any.
+ *
+ * @example
+ * ```ts
+ * import { hostKernelsOf } from '@odekit/core';
+ * if (hostKernelsOf(() => 0) !== undefined) throw new Error('a plain function has none');
+ * ```
+ */
+export function hostKernelsOf(f: unknown): HostFieldKernels | undefined {
+  if (typeof f !== 'function') return undefined;
+  const k = (f as unknown as { [HOST_KERNELS]?: HostFieldKernels })[HOST_KERNELS];
+  return typeof k?.open === 'function' ? k : undefined;
+}
