@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BINARY_LOOPS, fastBinaryKernel } from './cpu-kernels/binary.js';
 import { fastConcatKernel } from './cpu-kernels/concat.js';
+import { fastGatherKernel, fastSliceKernel, fastTransposeKernel } from './cpu-kernels/gather-slice-transpose.js';
 import { fastBatchMatMulKernel, fastFusedMatMulKernel } from './cpu-kernels/matmul.js';
 import { fastProdKernel } from './cpu-kernels/prod.js';
 import { fastTanhKernel } from './cpu-kernels/tanh.js';
@@ -17,6 +18,9 @@ const FAST_KERNELS: Readonly<Record<string, MakeKernel>> = Object.freeze({
   Tanh: fastTanhKernel,
   Concat: fastConcatKernel,
   Prod: fastProdKernel,
+  GatherV2: fastGatherKernel,
+  Slice: fastSliceKernel,
+  Transpose: fastTransposeKernel,
 });
 
 /** Marks an installed config; its value is the config it replaced. Shared by every copy of core. */
@@ -31,9 +35,10 @@ function installedConfig(name: string): FastConfig | undefined {
 
 /**
  * Replaces tfjs-backend-cpu's Add, Sub, Multiply, RealDiv, BatchMatMul, _FusedMatMul, Tanh,
- * Concat and Prod kernels with faster ones for float32 (binary ops with any broadcast as strided
- * loops, matMul as contiguous loops with float64 accumulation, a rational tanh within 2 float32
- * ulp, row-copy concat, products over trailing axes). Every other case (int32, bool, complex, unusual batch broadcasting, fused
+ * Concat, Prod, GatherV2, Slice and Transpose kernels with faster ones for float32 (binary ops
+ * with any broadcast as strided loops, matMul as contiguous loops with float64 accumulation, a
+ * rational tanh within 2 float32 ulp, row-copy concat, products over trailing axes, and gather,
+ * slice and transpose as copies of contiguous runs instead of per-element index arithmetic). Every other case (int32, bool, complex, unusual batch broadcasting, fused
  * activations other than linear/relu) is handed to tfjs's original kernel. Gradients are
  * registered per kernel name, so they are unchanged.
  *
