@@ -19,6 +19,18 @@ export interface HostFieldSession {
     argGrads: Float64Array[],
     onValue?: (f: Float32Array) => void,
   ): Float32Array;
+  /**
+   * Optional: {@link HostFieldSession.vjp} for callers that sum many VJPs into the same arrays —
+   * the args part stays in the session until {@link HostFieldSession.flushArgGrads}.
+   */
+  vjpDeferred?(
+    t: number,
+    y: ArrayLike<number>,
+    ct: ArrayLike<number>,
+    onValue?: (f: Float32Array) => void,
+  ): Float32Array;
+  /** Adds the args gradients kept by `vjpDeferred` into `argGrads` and forgets them. */
+  flushArgGrads?(argGrads: Float64Array[]): void;
 }
 
 /** What a vector field carries (under {@link HOST_KERNELS}) to offer a host implementation. */

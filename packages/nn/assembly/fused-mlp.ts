@@ -171,6 +171,21 @@ export function sumRows(g: usize, s: usize, rows: i32, n: i32): void {
   }
 }
 
+/** acc[i] += src[i] for i < n: float64 accumulators `acc`, float32 values `src`. */
+export function accumulate(acc: usize, src: usize, n: i32): void {
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const v = v128.load(src + ((<usize>i) << 2));
+    const a = acc + ((<usize>i) << 3);
+    v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+    v128.store(a + 16, f64x2.add(v128.load(a + 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))));
+  }
+  for (let i = n4; i < n; i++) {
+    const a = acc + ((<usize>i) << 3);
+    store<f64>(a, load<f64>(a) + <f64>load<f32>(src + ((<usize>i) << 2)));
+  }
+}
+
 // exp(−a) for a ≥ 0, a clamped to 87 (so exp(−∞) gives 1.6e-38, not 0): 2^−k·e^s with
 // k = round(a·log₂e) and s = k·ln2 − a ∈ [−ln2/2, ln2/2] (Cody–Waite: ln 2 split in a part
 // with 16 significant bits, so k·LN2_HI is exact, and the rest), e^s by its Taylor polynomial

@@ -240,6 +240,35 @@ describe("an MLP's vector field on host arrays (its host kernels)", () => {
     disposeTree([net.params, other.params]);
   });
 
+  it('vjpDeferred keeps the args sums until flushArgGrads, through a cache dropped in between', () => {
+    const net = mlp({ inSize: 2, outSize: 2, widthSize: 12, depth: 2, activation: 'softplus', seed: 3 });
+    const leaves = treeFlatten<tf.Tensor>(net.params).leaves;
+    const y2 = y.map((v) => 0.5 * v + 0.1);
+    const want = leaves.map((t) => new Float64Array(t.size));
+    const eager = open(net, net.params, 5);
+    const dx1 = Array.from(eager.vjp(0, y, ct, want));
+    eager.vjp(0, y2, ct, want);
+    const session = open(net, net.params, 5);
+    const got = leaves.map((t) => new Float64Array(t.size));
+    expect(Array.from(session.vjpDeferred?.(0, y, ct) ?? [])).toBeAllclose(dx1, { rtol: 1e-6 });
+    expect(got.every((g) => g.every((v) => v === 0))).toBe(true); // nothing added yet
+    // the tensor op reuses the memory: the kept sums must survive
+    tf.dispose(net.apply(net.params, tf.ones([7, 2])));
+    session.vjpDeferred?.(0, y2, ct);
+    session.flushArgGrads?.(got);
+    expect(got.map((g) => Array.from(g))).toBeAllclose(
+      want.map((g) => Array.from(g)),
+      { rtol: 1e-6, atol: 1e-9 },
+    );
+    // a second flush adds nothing
+    session.flushArgGrads?.(got);
+    expect(got.map((g) => Array.from(g))).toBeAllclose(
+      want.map((g) => Array.from(g)),
+      { rtol: 1e-6, atol: 1e-9 },
+    );
+    disposeTree(net.params);
+  });
+
   it('decline what the kernels cannot take: outSize ≠ state width, a wrong tree, the tensor field stays usable', () => {
     const wide = mlp({ inSize: 2, outSize: 3, widthSize: 4, depth: 1, activation: 'tanh', seed: 0 });
     const kernels = hostKernelsOf(wide.vectorField);

@@ -26,6 +26,7 @@ interface Kernels {
   memory: WebAssembly.Memory;
   affine(x: number, w: number, b: number, y: number, rows: number, nIn: number, nOut: number): void;
   affineNarrow(x: number, wt: number, b: number, y: number, rows: number, nIn: number, nOut: number): void;
+  accumulate(acc: number, src: number, n: number): void;
   transpose(s: number, t: number, rows: number, cols: number): void;
   sumRows(g: number, s: number, rows: number, n: number): void;
   activate(kind: number, z: number, a: number, n: number): void;
@@ -79,6 +80,8 @@ interface Layout {
   ht: number;
   dw: number[];
   db: number[];
+  /** float64 sums of the args gradients, one per weight and bias in input order (host caches) */
+  acc: number[];
   total: number;
 }
 
@@ -93,7 +96,7 @@ interface Plan {
   keepKinds: number[];
 }
 
-function layoutFor(plan: Plan, rows: number, nSlots = 1): Layout {
+function layoutFor(plan: Plan, rows: number, nSlots = 1, withSums = false): Layout {
   const { sizes, hasBias } = plan;
   const depth = sizes.length - 1;
   let top = 0;
@@ -134,7 +137,14 @@ function layoutFor(plan: Plan, rows: number, nSlots = 1): Layout {
     dw.push(take((sizes[l + 1] as number) * (sizes[l] as number)));
     db.push(take(sizes[l + 1] as number));
   }
-  return { w, wt, b, slots, g, g2, gt, ht, dw, db, total: top };
+  const acc: number[] = [];
+  if (withSums) {
+    for (let l = 0; l < depth; l++) {
+      acc.push(take(2 * (sizes[l + 1] as number) * (sizes[l] as number)));
+      if (hasBias[l]) acc.push(take(2 * (sizes[l + 1] as number)));
+    }
+  }
+  return { w, wt, b, slots, g, g2, gt, ht, dw, db, acc, total: top };
 }
 
 /**
@@ -154,8 +164,17 @@ interface HostCache {
   hashes: number[];
   byHash: Map<number, number>;
   next: number;
+  /** Set while a session keeps args-gradient sums here: moves them out before the cache goes. */
+  onDrop: (() => void) | undefined;
 }
 let hostCache: HostCache | undefined;
+
+/** Forgets the host cache (its memory is about to be reused), moving kept sums out first. */
+function dropHostCache(): void {
+  const c = hostCache;
+  hostCache = undefined;
+  c?.onDrop?.();
+}
 
 /** Bytes of host-cache slots at most (fewer slots for larger batches). */
 const HOST_CACHE_BYTES = 32 * 1024 * 1024;
@@ -349,7 +368,7 @@ function fusedOp(plan: Plan): (...inputs: tf.Tensor[]) => tf.Tensor {
     const k = loadKernels() as Kernels;
     const lay = layoutFor(plan, rows);
     const slot = lay.slots[0] as Slot;
-    hostCache = undefined;
+    dropHostCache();
     copyWeights(k, heap(k, lay.total), plan, lay, params);
     // a tape is recording: keep every z and a for the backward pass (one tensor)
     const recording = (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
@@ -373,7 +392,7 @@ function fusedOp(plan: Plan): (...inputs: tf.Tensor[]) => tf.Tensor {
         const n = xs.shape[0];
         const l2 = layoutFor(plan, n);
         const slot2 = l2.slots[0] as Slot;
-        hostCache = undefined;
+        dropHostCache();
         const mem2 = heap(kk, l2.total);
         copyWeights(kk, mem2, plan, l2, ws);
         if (acts === undefined) forwardInMemory(kk, plan, l2, slot2, xs.dataSync(), n, plan.keepKinds);
@@ -464,8 +483,8 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
       const index = params.map((t) => argTensors.indexOf(t));
       const n = rows * inSize;
       const last = plan.kinds.length - 1;
-      const base = layoutFor(plan, rows, 0).total;
-      const slotBytes = layoutFor(plan, rows, 1).total - base;
+      const base = layoutFor(plan, rows, 0, true).total;
+      const slotBytes = layoutFor(plan, rows, 1, true).total - base;
       const room = Math.min(HOST_CACHE_BYTES, FUSED_MLP_MAX_BYTES - base);
       const nSlots = Math.max(1, Math.min(256, Math.floor(room / slotBytes)));
       const input = new Float32Array(n);
@@ -477,7 +496,13 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
         if (c !== undefined && c.planKey === plan.key && c.rows === rows && ids.every((id, i) => id === c.weights[i])) {
           return c;
         }
-        const lay = layoutFor(plan, rows, nSlots);
+        const lay = layoutFor(plan, rows, nSlots, true);
+        dropHostCache();
+        // the sums start at zero
+        const f64 = new Float64Array(heap(k, lay.total).buffer);
+        lay.acc.forEach((at, j) => {
+          f64.fill(0, at / 8, at / 8 + (params[j] as tf.Tensor).size);
+        });
         hostCache = {
           planKey: plan.key,
           rows,
@@ -488,6 +513,7 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
           hashes: new Array(nSlots).fill(0),
           byHash: new Map(),
           next: 0,
+          onDrop: undefined,
         };
         return hostCache;
       };
@@ -524,6 +550,41 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
         const at = ((c.lay.slots[q] as Slot).a[last] as number) / 4;
         return heap(k, 0).slice(at, at + n);
       };
+      // vjpDeferred's sums: in the cache's float64 accumulators while it lives, moved to
+      // `spilled` when it goes (or at flush)
+      let pendingIn: HostCache | undefined;
+      const spilled: (Float64Array | undefined)[] = params.map(() => undefined);
+      const spill = () => {
+        const c = pendingIn;
+        if (c === undefined) return;
+        const f64 = new Float64Array(heap(k, 0).buffer);
+        params.forEach((t, j) => {
+          const at = (c.lay.acc[j] as number) / 8;
+          const to = (spilled[j] ??= new Float64Array(t.size));
+          for (let i = 0; i < to.length; i++) {
+            to[i] = (to[i] as number) + (f64[at + i] as number);
+            f64[at + i] = 0;
+          }
+        });
+        if (c.onDrop === spill) c.onDrop = undefined;
+        pendingIn = undefined;
+      };
+      /** The backward pass at y (reusing a kept forward pass at y when there is one). */
+      const backwardAt = (
+        _t: number,
+        y: ArrayLike<number>,
+        ct: ArrayLike<number>,
+        onValue?: (f: Float32Array) => void,
+      ) => {
+        const c = cache();
+        const hash = load(y);
+        const found = find(c, hash);
+        const q = found >= 0 ? found : forward(c, hash, plan.keepKinds);
+        if (onValue !== undefined) onValue(output(c, q));
+        copyWeights(k, heap(k, c.lay.total), plan, c.lay, params);
+        const dx = backwardInMemory(k, plan, c.lay, c.lay.slots[q] as Slot, ct, rows, c.kinds[q] as number[]);
+        return { c, dx };
+      };
       return {
         evaluate: (_t, y) => {
           const c = cache();
@@ -531,14 +592,8 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
           const recording = (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
           return output(c, forward(c, load(y), recording ? plan.keepKinds : plan.kinds));
         },
-        vjp: (_t, y, ct, argGrads, onValue) => {
-          const c = cache();
-          const hash = load(y);
-          const found = find(c, hash);
-          const q = found >= 0 ? found : forward(c, hash, plan.keepKinds);
-          if (onValue !== undefined) onValue(output(c, q));
-          copyWeights(k, heap(k, c.lay.total), plan, c.lay, params);
-          const dx = backwardInMemory(k, plan, c.lay, c.lay.slots[q] as Slot, ct, rows, c.kinds[q] as number[]);
+        vjp: (t, y, ct, argGrads, onValue) => {
+          const { c, dx } = backwardAt(t, y, ct, onValue);
           const f32 = heap(k, 0);
           let p = 0;
           for (let l = 0; l < plan.kinds.length; l++) {
@@ -546,6 +601,30 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
             if (plan.hasBias[l]) addInto(argGrads[index[p++] as number], f32, (c.lay.db[l] as number) / 4);
           }
           return f32.slice(dx / 4, dx / 4 + n);
+        },
+        vjpDeferred: (t, y, ct, onValue) => {
+          const { c, dx } = backwardAt(t, y, ct, onValue);
+          // float64 sums inside the module: no JavaScript loop over every weight per call
+          let p = 0;
+          for (let l = 0; l < plan.kinds.length; l++) {
+            k.accumulate(c.lay.acc[p++] as number, c.lay.dw[l] as number, (params[p - 1] as tf.Tensor).size);
+            if (plan.hasBias[l])
+              k.accumulate(c.lay.acc[p++] as number, c.lay.db[l] as number, (params[p - 1] as tf.Tensor).size);
+          }
+          c.onDrop = spill;
+          pendingIn = c;
+          return heap(k, 0).slice(dx / 4, dx / 4 + n);
+        },
+        flushArgGrads: (argGrads) => {
+          if (pendingIn !== undefined && pendingIn === hostCache) spill();
+          pendingIn = undefined;
+          params.forEach((_, j) => {
+            const from = spilled[j];
+            const to = argGrads[index[j] as number];
+            if (from === undefined) return;
+            if (to !== undefined) for (let i = 0; i < to.length; i++) to[i] = (to[i] as number) + (from[i] as number);
+            from.fill(0);
+          });
         },
       };
     },

@@ -39,10 +39,20 @@ export type FieldVjp = ((
 ) => Float32Array) & {
   /** Set when the field's host kernels take the VJPs (no tensors, no tape). */
   readonly host?: boolean;
+  /**
+   * With `deferArgGrads`: adds the args gradients the calls so far kept back into `argGrads`;
+   * call it before reading them.
+   */
+  readonly flush?: (argGrads: Float64Array[]) => void;
 };
 
 /** Builds a {@link FieldVjp}: one taped evaluation of the vector field per call. */
-export function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], args: unknown): FieldVjp {
+export function makeFieldVjp(
+  problem: SolveProblem,
+  argTensors: tf.Tensor[],
+  args: unknown,
+  options: { deferArgGrads?: boolean } = {},
+): FieldVjp {
   const { layout } = problem;
   // Only float tensors are differentiated: an int32 leaf (say gather indices) is a constant and
   // keeps a zero gradient (tfjs refuses non-float gradients).
@@ -53,6 +63,16 @@ export function makeFieldVjp(problem: SolveProblem, argTensors: tf.Tensor[], arg
     kernels !== undefined && layout.shapes.length === 1
       ? kernels.open(args, layout.shapes[0] as number[], argTensors)
       : undefined;
+  if (session !== undefined && options.deferArgGrads === true && session.vjpDeferred && session.flushArgGrads) {
+    // the caller sums every VJP into the same arrays: the session keeps the sums until flush
+    const deferred = session.vjpDeferred.bind(session);
+    const flush = session.flushArgGrads.bind(session);
+    return Object.assign(
+      (t: number, y: Float64Array, ct: Float64Array, _argGrads: Float64Array[], onValue?: (f: Float32Array) => void) =>
+        deferred(t, y, ct, onValue),
+      { host: true, flush },
+    );
+  }
   if (session !== undefined) {
     return Object.assign(
       (t: number, y: Float64Array, ct: Float64Array, argGrads: Float64Array[], onValue?: (f: Float32Array) => void) =>

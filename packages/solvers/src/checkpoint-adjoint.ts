@@ -189,7 +189,7 @@ function backward(
     for (let i = 0; i < N; i++) target[i] = (target[i] as number) + scale * (ct[row * N + i] as number);
   };
   const argGrads = argTensors.map((a) => new Float64Array(a.size));
-  const fvjp = makeFieldVjp(problem, argTensors, args);
+  const fvjp = makeFieldVjp(problem, argTensors, args, { deferArgGrads: true });
 
   const engine = hostEngine(fHost, problem.solver);
   const advance = (y: Float64Array, from: number, to: number): Float64Array => {
@@ -255,6 +255,7 @@ function backward(
   if (deferred !== undefined)
     throw new Error('recursiveCheckpointAdjoint: internal error, a deferred FSAL cotangent was left.');
   for (const row of y0Rows) addRow(lambda, row);
+  fvjp.flush?.(argGrads);
   const gY0 = unpackHost(layout, lambda);
   const gArgs = argGrads.map((g, j) => tf.tensor(Float32Array.from(g), (argTensors[j] as tf.Tensor).shape, 'float32'));
   return { y0: treeFlatten<tf.Tensor>(gY0).leaves, args: gArgs };
