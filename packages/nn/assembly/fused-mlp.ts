@@ -144,12 +144,37 @@ function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-/** t [cols, rows] = sᵀ for s [rows, cols]. */
+/** t [cols, rows] = sᵀ for s [rows, cols]: 4×4 blocks by shuffles, the edges one by one. */
 export function transpose(s: usize, t: usize, rows: i32, cols: i32): void {
+  const rowS = (<usize>cols) << 2;
+  const rowT = (<usize>rows) << 2;
+  const r4 = rows & ~3;
+  const c4 = cols & ~3;
+  for (let r = 0; r < r4; r += 4) {
+    const s0 = s + <usize>r * rowS;
+    for (let c = 0; c < c4; c += 4) {
+      const off = (<usize>c) << 2;
+      const a = v128.load(s0 + off);
+      const b = v128.load(s0 + rowS + off);
+      const d = v128.load(s0 + 2 * rowS + off);
+      const e = v128.load(s0 + 3 * rowS + off);
+      // (a0 b0 a1 b1), (a2 b2 a3 b3), (d0 e0 d1 e1), (d2 e2 d3 e3)
+      const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+      const ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const de01 = v128.shuffle<f32>(d, e, 0, 4, 1, 5);
+      const de23 = v128.shuffle<f32>(d, e, 2, 6, 3, 7);
+      const t0 = t + <usize>c * rowT + ((<usize>r) << 2);
+      v128.store(t0, v128.shuffle<f32>(ab01, de01, 0, 1, 4, 5));
+      v128.store(t0 + rowT, v128.shuffle<f32>(ab01, de01, 2, 3, 6, 7));
+      v128.store(t0 + 2 * rowT, v128.shuffle<f32>(ab23, de23, 0, 1, 4, 5));
+      v128.store(t0 + 3 * rowT, v128.shuffle<f32>(ab23, de23, 2, 3, 6, 7));
+    }
+  }
+  // the edges: rows below r4 (all columns) and columns beyond c4 (rows above r4)
   for (let r = 0; r < rows; r++) {
-    const sr = s + ((<usize>r * <usize>cols) << 2);
-    for (let c = 0; c < cols; c++) {
-      store<f32>(t + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(sr + ((<usize>c) << 2)));
+    const sr = s + <usize>r * rowS;
+    for (let c = r < r4 ? c4 : 0; c < cols; c++) {
+      store<f32>(t + <usize>c * rowT + ((<usize>r) << 2), load<f32>(sr + ((<usize>c) << 2)));
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { TensorTree } from '@odekit/core';
+import { type TensorTree, treeFlatten, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkRange,
@@ -45,6 +45,15 @@ function makeAdam(fn: string, options: AdamWOptions, decoupled: boolean): Gradie
       }
       const t = state.count + 1;
       const lr = schedule(state.count);
+      const host = adamOnHost(grads, state, weightDecay > 0 ? (params as TensorTree) : undefined, {
+        c1: 1 - b1,
+        c2: 1 - b2,
+        step: -lr / (1 - b1 ** t),
+        rsq: 1 / Math.sqrt(1 - b2 ** t),
+        eps,
+        wd: -lr * weightDecay,
+      });
+      if (host !== undefined) return [host.updates, { count: t, mu: host.mu, nu: host.nu }];
       return tidy(() => {
         // Scalars built once per update and shared by every leaf.
         const c1 = tf.scalar(1 - b1);
@@ -70,11 +79,89 @@ function makeAdam(fn: string, options: AdamWOptions, decoupled: boolean): Gradie
   };
 }
 
+/** Adam's per-update constants, each used as a float32 scalar as the tensor ops use them. */
+export interface AdamConstants {
+  c1: number;
+  c2: number;
+  step: number;
+  rsq: number;
+  eps: number;
+  wd: number;
+}
+
+/**
+ * The Adam update on host arrays, one loop per leaf, with every operation rounded to float32
+ * in the order of the tensor ops (so the result is bit for bit theirs): for the cpu and wasm
+ * backends, where ~12 tensor ops per leaf cost more than the arithmetic. `undefined` (the
+ * caller then uses tensor ops) on other backends, for non-float32 leaves or trees of different
+ * structures.
+ */
+export function adamOnHost(
+  grads: TensorTree,
+  state: { mu: TensorTree; nu: TensorTree },
+  params: TensorTree | undefined,
+  k: AdamConstants,
+): { updates: TensorTree; mu: TensorTree; nu: TensorTree } | undefined {
+  const backend = tf.getBackend();
+  if (backend !== 'cpu' && backend !== 'wasm') return undefined;
+  const g = treeFlatten<tf.Tensor>(grads);
+  const m = treeFlatten<tf.Tensor>(state.mu);
+  const v = treeFlatten<tf.Tensor>(state.nu);
+  const p = params === undefined ? undefined : treeFlatten<tf.Tensor>(params);
+  const trees = p === undefined ? [m, v] : [m, v, p];
+  if (!trees.every((x) => x.treedef.equals(g.treedef))) return undefined;
+  const ok = (t: unknown, like: tf.Tensor) =>
+    t instanceof tf.Tensor && t.dtype === 'float32' && !t.isDisposed && t.size === like.size;
+  for (let j = 0; j < g.leaves.length; j++) {
+    const gj = g.leaves[j] as tf.Tensor;
+    if (!ok(gj, gj) || !trees.every((x) => ok(x.leaves[j], gj))) return undefined;
+  }
+  const f = Math.fround;
+  const c1 = f(k.c1);
+  const c2 = f(k.c2);
+  const step = f(k.step);
+  const rsq = f(k.rsq);
+  const eps = f(k.eps);
+  const wd = f(k.wd);
+  const mus: tf.Tensor[] = [];
+  const nus: tf.Tensor[] = [];
+  const ups: tf.Tensor[] = [];
+  g.leaves.forEach((gt, j) => {
+    const gv = gt.dataSync() as Float32Array;
+    const mv = (m.leaves[j] as tf.Tensor).dataSync() as Float32Array;
+    const vv = (v.leaves[j] as tf.Tensor).dataSync() as Float32Array;
+    const pv = p === undefined ? undefined : ((p.leaves[j] as tf.Tensor).dataSync() as Float32Array);
+    const n = gv.length;
+    const mo = new Float32Array(n);
+    const vo = new Float32Array(n);
+    const uo = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const gi = gv[i] as number;
+      const mi = f((mv[i] as number) + f(f(gi - (mv[i] as number)) * c1));
+      const vi = f((vv[i] as number) + f(f(f(gi * gi) - (vv[i] as number)) * c2));
+      let u = f(f(mi * step) / f(f(f(Math.sqrt(vi)) * rsq) + eps));
+      if (pv !== undefined) u = f(u + f((pv[i] as number) * wd));
+      mo[i] = mi;
+      vo[i] = vi;
+      uo[i] = u;
+    }
+    mus.push(tf.tensor(mo, gt.shape, 'float32'));
+    nus.push(tf.tensor(vo, gt.shape, 'float32'));
+    ups.push(tf.tensor(uo, gt.shape, 'float32'));
+  });
+  return {
+    updates: treeUnflatten(g.treedef, ups) as TensorTree,
+    mu: treeUnflatten(g.treedef, mus) as TensorTree,
+    nu: treeUnflatten(g.treedef, nus) as TensorTree,
+  };
+}
+
 /**
  * Adam (Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization", Algorithm 1):
  * `m ← b1·m + (1−b1)·g`, `v ← b2·v + (1−b2)·g²`, update `−lr·m̂/(√v̂ + eps)` with the bias
- * corrections `m̂ = m/(1−b1ᵗ)`, `v̂ = v/(1−b2ᵗ)` folded into two scalars. About 12 tensor ops
- * per leaf.
+ * corrections `m̂ = m/(1−b1ᵗ)`, `v̂ = v/(1−b2ᵗ)` folded into two scalars. On the cpu and wasm backends
+ * the update runs as one host loop per leaf (bit for bit the tensor ops' float32 results);
+ * elsewhere about 12 tensor ops per leaf.
  *
  * Shapes: updates and moments have the shapes of the gradients.
  *

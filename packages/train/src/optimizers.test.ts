@@ -2,6 +2,7 @@ import { disposeTree, valueAndGrad } from '@odekit/core';
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { adamOnHost } from './adam.js';
 import {
   type AdamState,
   adabelief,
@@ -107,6 +108,55 @@ describe('hand-computed updates', () => {
       state = s;
     });
     disposeTree(state);
+  });
+  it("Adam's host loop equals its tensor ops bit for bit (with and without decoupled decay), and declines other trees", () => {
+    const u = (n: number, seed: number) =>
+      Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 3);
+    const tree = (seed: number, positive = false) => ({
+      a: tf.tensor2d(
+        u(12, seed).map((x) => (positive ? Math.abs(x) : x)),
+        [3, 4],
+      ),
+      b: tf.tensor1d(u(5, seed + 1).map((x) => (positive ? Math.abs(x) : x))),
+    });
+    const g = tree(1);
+    const mu = tree(2);
+    const nu = tree(3, true);
+    const p = tree(4);
+    const k = {
+      c1: 0.1,
+      c2: 0.001,
+      step: -0.3 / (1 - 0.9 ** 3),
+      rsq: 1 / Math.sqrt(1 - 0.999 ** 3),
+      eps: 1e-8,
+      wd: -3e-5,
+    };
+    for (const params of [undefined, p]) {
+      const host = adamOnHost(g, { mu, nu }, params, params === undefined ? { ...k, wd: 0 } : k);
+      if (host === undefined) throw new Error('host path declined');
+      const s = (x: number) => tf.scalar(x);
+      const want = tf.tidy(() => {
+        const out: Record<string, number[][]> = {};
+        for (const key of ['a', 'b'] as const) {
+          const m1 = tf.add(mu[key], tf.mul(tf.sub(g[key], mu[key]), s(k.c1)));
+          const v1 = tf.add(nu[key], tf.mul(tf.sub(tf.square(g[key]), nu[key]), s(k.c2)));
+          let up = tf.div(tf.mul(m1, s(k.step)), tf.add(tf.mul(tf.sqrt(v1), s(k.rsq)), s(k.eps)));
+          if (params !== undefined) up = tf.add(up, tf.mul(params[key], s(k.wd)));
+          out[key] = [m1, v1, up].map((t) => Array.from(t.dataSync()));
+        }
+        return out;
+      });
+      const got = (tr: unknown, key: 'a' | 'b') => Array.from((tr as Record<string, tf.Tensor>)[key]?.dataSync() ?? []);
+      for (const key of ['a', 'b'] as const) {
+        expect([got(host.mu, key), got(host.nu, key), got(host.updates, key)]).toEqual(want[key]);
+      }
+      disposeTree([host.mu, host.nu, host.updates]);
+    }
+    // another structure or an int32 leaf: the tensor ops take it (and name the mismatch)
+    expect(adamOnHost({ a: g.a }, { mu, nu }, undefined, k)).toBeUndefined();
+    const gi = { a: tf.zeros([3, 4], 'int32'), b: g.b };
+    expect(adamOnHost(gi, { mu, nu }, undefined, k)).toBeUndefined();
+    disposeTree([g, mu, nu, p, gi]);
   });
   it('sgd momentum and Nesterov follow their recurrences', () => {
     const g = { x: tf.tensor([1]) };
