@@ -96,7 +96,21 @@ interface Plan {
   keepKinds: number[];
 }
 
+const layouts = new Map<string, Layout>();
+
+/** The buffers' layout for `rows` rows and `nSlots` kept forward passes (memoised; read-only). */
 function layoutFor(plan: Plan, rows: number, nSlots = 1, withSums = false): Layout {
+  const key = `${plan.key}|${rows}|${nSlots}|${withSums}`;
+  let lay = layouts.get(key);
+  if (lay === undefined) {
+    if (layouts.size >= 64) layouts.clear();
+    lay = computeLayout(plan, rows, nSlots, withSums);
+    layouts.set(key, lay);
+  }
+  return lay;
+}
+
+function computeLayout(plan: Plan, rows: number, nSlots: number, withSums: boolean): Layout {
   const { sizes, hasBias } = plan;
   const depth = sizes.length - 1;
   let top = 0;

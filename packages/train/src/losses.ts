@@ -17,6 +17,19 @@ export interface LossOptions {
 
 type Elementwise = (diff: tf.Tensor) => tf.Tensor;
 
+/**
+ * Whether `t` may hold NaN: on the cpu and wasm backends its values are read and scanned (a
+ * cheap sync there), elsewhere `true` without reading (a sync on webgl costs more than the
+ * masking ops it would save).
+ */
+function mayHoldNaN(t: tf.Tensor): boolean {
+  const backend = tf.getBackend();
+  if ((backend !== 'cpu' && backend !== 'wasm') || t.dtype !== 'float32') return true;
+  const v = t.dataSync() as Float32Array;
+  for (let i = 0; i < v.length; i++) if (Number.isNaN(v[i] as number)) return true;
+  return false;
+}
+
 function treeLoss(fn: string, err: Elementwise, pred: TensorTree, target: TensorTree, options: LossOptions): tf.Scalar {
   const { weights, mask, nanAsMissing = true } = options;
   return tidy(() => {
@@ -26,13 +39,15 @@ function treeLoss(fn: string, err: Elementwise, pred: TensorTree, target: Tensor
       }
       let valid: tf.Tensor | undefined = m === undefined ? undefined : tf.cast(m, 'float32');
       let diff = tf.sub(p, t);
-      if (nanAsMissing) {
+      // targets without NaN (scanned on the host on cpu/wasm) skip the masking ops
+      if (nanAsMissing && mayHoldNaN(t)) {
         const ok = tf.logicalNot(tf.isNaN(t));
         diff = tf.where(ok, diff, tf.zerosLike(diff));
         valid = valid === undefined ? tf.cast(ok, 'float32') : tf.mul(valid, tf.cast(ok, 'float32'));
       }
       let e = err(diff);
-      let count: tf.Tensor = valid === undefined ? tf.onesLike(e) : tf.broadcastTo(valid, e.shape);
+      let count: tf.Tensor =
+        valid !== undefined ? tf.broadcastTo(valid, e.shape) : w === undefined ? tf.scalar(e.size) : tf.onesLike(e);
       if (valid !== undefined) e = tf.mul(e, valid);
       if (w !== undefined) {
         e = tf.mul(e, w);
