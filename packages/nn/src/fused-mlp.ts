@@ -50,7 +50,16 @@ function loadKernels(): Kernels | null {
   return kernels;
 }
 
-/** Whether the fused kernels can run in this JavaScript engine. */
+/**
+ * Whether the fused MLP kernels can run in this JavaScript engine (WebAssembly with 128-bit
+ * SIMD); where they cannot, `mlp` uses tfjs ops.
+ *
+ * @example
+ * ```ts
+ * import { fusedMlpSupported } from '@odekit/nn';
+ * if (typeof fusedMlpSupported() !== 'boolean') throw new Error('bad');
+ * ```
+ */
 export function fusedMlpSupported(): boolean {
   return loadKernels() !== null;
 }
