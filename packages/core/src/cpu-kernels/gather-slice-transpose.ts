@@ -15,6 +15,28 @@ function copyRun(dst: Float32Array, to: number, src: Float32Array, from: number,
 }
 
 /**
+ * Advances the odometer `idx` over axes 0..top (the last fastest; `extent` positions each, source
+ * stride `stride`) and returns the source offset that follows `from`, or −1 past the end.
+ */
+function nextOffset(
+  idx: number[],
+  extent: readonly number[],
+  stride: readonly number[],
+  from: number,
+  top: number,
+): number {
+  let at = from;
+  for (let d = top; d >= 0; d--) {
+    idx[d] = (idx[d] as number) + 1;
+    at += stride[d] as number;
+    if ((idx[d] as number) < (extent[d] as number)) return at;
+    at -= (extent[d] as number) * (stride[d] as number);
+    idx[d] = 0;
+  }
+  return -1;
+}
+
+/**
  * GatherV2 of float32 values with int32 indices and `batchDims` 0, as block copies: for each
  * position before `axis` and each index, the whole trailing block is copied. Indices out of
  * range and other cases go to `original` (which throws tfjs's own errors).
@@ -87,15 +109,7 @@ export function fastSliceKernel(original: tf.KernelFunc): tf.KernelFunc {
     for (let d = 0; d <= k; d++) from += (b[d] as number) * (strides[d] as number);
     for (let to = 0; to < nOut; to += run) {
       copyRun(out, to, xv, from, run);
-      let d = k - 1;
-      while (d >= 0) {
-        idx[d] = (idx[d] as number) + 1;
-        from += strides[d] as number;
-        if ((idx[d] as number) < (s[d] as number)) break;
-        from -= (s[d] as number) * (strides[d] as number);
-        idx[d] = 0;
-        d--;
-      }
+      from = nextOffset(idx, s, strides, from, k - 1);
     }
     return float32Result(args.backend, s, out);
   };
@@ -145,16 +159,8 @@ export function fastTransposeKernel(original: tf.KernelFunc): tf.KernelFunc {
       } else {
         for (let i = 0, f = from; i < lastExtent; i++, f += lastStride, to += block) copyRun(out, to, xv, f, block);
       }
-      let d = last - 1;
-      while (d >= 0) {
-        idx[d] = (idx[d] as number) + 1;
-        from += srcStride[d] as number;
-        if ((idx[d] as number) < (extent[d] as number)) break;
-        from -= (extent[d] as number) * (srcStride[d] as number);
-        idx[d] = 0;
-        d--;
-      }
-      if (d < 0) break;
+      from = nextOffset(idx, extent, srcStride, from, last - 1);
+      if (from < 0) break;
     }
     return float32Result(args.backend, outShape, out);
   };
