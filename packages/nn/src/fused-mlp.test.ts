@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { disposeTree, hostKernelsOf, mulberry32, treeFlatten, valueAndGrad } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { ActivationName } from './activations.js';
 import { canFuse, FUSED_ACTIVATION_CODES, fusedMlpSupported } from './fused-mlp.js';
 import { type MlpParams, mlp } from './index.js';
@@ -276,6 +276,33 @@ describe("an MLP's vector field on host arrays (its host kernels)", () => {
     expect(kernels?.open({ notLayers: [] }, [4, 2], [])).toBeUndefined();
     expect(kernels?.open(wide.params, [4, 5], [])).toBeUndefined();
     disposeTree(wide.params);
+  });
+});
+
+describe('fused MLP where synchronous compiles are refused (a browser main thread)', () => {
+  it('compiles asynchronously; until then tfjs ops serve, after it the kernels', async () => {
+    const original = WebAssembly.Module;
+    vi.resetModules();
+    (WebAssembly as { Module: unknown }).Module = function refuse() {
+      throw new RangeError('WebAssembly.Module(): buffer over 4 KB on the main thread; use WebAssembly.compile');
+    };
+    try {
+      const fresh = await import('./fused-mlp.js');
+      const freshMlp = await import('./mlp.js');
+      expect(fresh.fusedMlpSupported()).toBe(false);
+      const net = freshMlp.mlp({ inSize: 2, outSize: 2, widthSize: 8, depth: 1, activation: 'softplus', seed: 1 });
+      const x = tf.tensor2d([0.5, -1, 2, 0.25], [2, 2]);
+      const before = net.apply(net.params, x);
+      expect(await fresh.fusedMlpReady()).toBe(true);
+      expect(fresh.fusedMlpSupported()).toBe(true);
+      expect(fresh.canFuse(net.params.layers, [4, 0], x)).toBe(true);
+      const after = net.apply(net.params, x);
+      expect(after.arraySync()).toBeAllclose(before.arraySync(), { rtol: 1e-5, atol: 1e-6 });
+      disposeTree([net.params, x, before, after]);
+    } finally {
+      (WebAssembly as { Module: unknown }).Module = original;
+      vi.resetModules();
+    }
   });
 });
 

@@ -34,25 +34,55 @@ interface Kernels {
 }
 
 let kernels: Kernels | null | undefined;
+let loading: Promise<boolean> | undefined;
 
-/** Compiles the module once; `null` where WebAssembly or its SIMD is missing. */
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const text = atob(FUSED_MLP_WASM_BASE64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+const hasAsyncCompile = (): boolean => typeof WebAssembly === 'object' && typeof WebAssembly.compile === 'function';
+
+/**
+ * The kernels, compiled at first use; `null` while they are not available. Browsers refuse a
+ * synchronous compile of more than 4 KiB on the main thread: there the module compiles
+ * asynchronously, and calls until it is ready use tfjs ops. Without WebAssembly or its SIMD
+ * the kernels stay unavailable.
+ */
 function loadKernels(): Kernels | null {
   if (kernels !== undefined) return kernels;
+  if (loading !== undefined) return null;
   try {
-    const text = atob(FUSED_MLP_WASM_BASE64);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    kernels = instance.exports as unknown as Kernels;
+    kernels = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), {}).exports as unknown as Kernels;
+    loading = Promise.resolve(true);
   } catch {
-    kernels = null; // no WebAssembly, no SIMD, or a main thread that refuses sync compiles
+    if (!hasAsyncCompile()) {
+      kernels = null;
+      loading = Promise.resolve(false);
+    } else {
+      loading = WebAssembly.compile(moduleBytes() as BufferSource)
+        .then((m) => WebAssembly.instantiate(m, {}))
+        .then(
+          (instance) => {
+            kernels = instance.exports as unknown as Kernels;
+            return true;
+          },
+          () => {
+            kernels = null;
+            return false;
+          },
+        );
+    }
   }
-  return kernels;
+  return kernels ?? null;
 }
 
 /**
- * Whether the fused MLP kernels can run in this JavaScript engine (WebAssembly with 128-bit
- * SIMD); where they cannot, `mlp` uses tfjs ops.
+ * Whether the fused MLP kernels run in this JavaScript engine now (WebAssembly with 128-bit
+ * SIMD); where they do not, `mlp` uses tfjs ops. On a browser's main thread the module
+ * compiles asynchronously: await {@link fusedMlpReady} first.
  *
  * @example
  * ```ts
@@ -62,6 +92,22 @@ function loadKernels(): Kernels | null {
  */
 export function fusedMlpSupported(): boolean {
   return loadKernels() !== null;
+}
+
+/**
+ * Resolves once the fused MLP kernels are compiled (`true`) or known to be unavailable
+ * (`false`). In Node the module compiles synchronously at first use; on a browser's main thread
+ * awaiting this before training lets the first steps use the kernels too.
+ *
+ * @example
+ * ```ts
+ * import { fusedMlpReady } from '@odekit/nn';
+ * if ((await fusedMlpReady()) !== true) throw new Error('Node runs the kernels');
+ * ```
+ */
+export function fusedMlpReady(): Promise<boolean> {
+  loadKernels();
+  return loading ?? Promise.resolve(false);
 }
 
 /** Floats rounded up to a whole 16-byte vector, in bytes. */
