@@ -57,9 +57,9 @@ const field =
   flag('field', 'vector-field') === 'apply'
     ? (_t: number, y: tf.Tensor, p: Params) => net.apply(p, y)
     : net.vectorField;
-// The field ignores t and maps over the batch axis, so `--batch-stages true` may batch the adjoint's
-// stages; measured slower here (its D + 2 = 4 stacked copies of every stage point make the
-// per-element cost, Softplus above all, outweigh the per-op cost it saves), so off by default.
+// With host kernels the adjoint takes per-stage VJPs anyway; for `--field apply`, `--batch-stages
+// true` batches them through tensors, measured slower here (its D + 2 = 4 stacked copies of every
+// stage point cost more than the per-op overhead it saves), so off by default.
 const adjoint = recursiveCheckpointAdjoint({
   batchStages: flag('batch-stages', 'false') === 'true',
 });
