@@ -233,6 +233,21 @@ describe("an MLP's vector field on host arrays (its host kernels)", () => {
     // another set of weights evaluated at the same point in between
     check(net.params, () => open(net, other.params, 5).evaluate(0, y));
     check(other.params, () => {});
+    // equal weights as other tensors (what the wasm backend's clones are) in between
+    const copies = {
+      layers: net.params.layers.map((l) => ({
+        weight: tf.tensor(l.weight.dataSync(), l.weight.shape) as tf.Tensor2D,
+        bias: tf.tensor(l.bias?.dataSync() ?? [], l.bias?.shape) as tf.Tensor1D,
+      })),
+    };
+    check(net.params, () =>
+      open(net, copies, 5).evaluate(
+        0,
+        y.map((v) => v + 1),
+      ),
+    );
+    check(copies, () => open(net, net.params, 5).evaluate(0, y));
+    disposeTree(copies);
     // the tensor op (same memory) in between, at another point
     check(net.params, () =>
       tf.dispose(net.apply(net.params, tf.tensor2d([0.3, -0.2, 1, 2, 3, 4, 5, 6, 7, 8], [5, 2]))),

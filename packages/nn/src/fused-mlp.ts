@@ -226,6 +226,7 @@ function computeLayout(plan: Plan, rows: number, nSlots: number, withSums: boole
 interface HostCache {
   planKey: string;
   rows: number;
+  /** the weights' tensor data identities (renewed when equal values come as other tensors) */
   weights: readonly object[];
   lay: Layout;
   inputs: (Float32Array | undefined)[];
@@ -523,6 +524,23 @@ export function canFuse(layers: readonly LinearParams[], kinds: readonly number[
   return inSize > 0 && fusablePlan(layers, kinds, inSize, x.size / inSize) !== undefined;
 }
 
+/** Whether `params` hold exactly the weights and biases in the module's weight buffers. */
+function sameWeights(k: Kernels, plan: Plan, lay: Layout, params: readonly tf.Tensor[]): boolean {
+  if (plan.key !== weightsPlanKey) return false;
+  const f32 = heap(k, 0);
+  const same = (t: tf.Tensor, at: number) => {
+    const v = t.dataSync() as Float32Array;
+    for (let i = 0; i < v.length; i++) if (!Object.is(v[i], f32[at / 4 + i])) return false;
+    return true;
+  };
+  let p = 0;
+  for (let l = 0; l < plan.kinds.length; l++) {
+    if (!same(params[p++] as tf.Tensor, lay.w[l] as number)) return false;
+    if (plan.hasBias[l] && !same(params[p++] as tf.Tensor, lay.b[l] as number)) return false;
+  }
+  return true;
+}
+
 function addInto(acc: Float64Array | undefined, f32: Float32Array, at: number): void {
   if (acc === undefined) return;
   for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (f32[at + i] as number);
@@ -562,8 +580,15 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
       const cache = (): HostCache => {
         const ids = params.map((t) => t.dataId as object);
         const c = hostCache;
-        if (c !== undefined && c.planKey === plan.key && c.rows === rows && ids.every((id, i) => id === c.weights[i])) {
-          return c;
+        if (c !== undefined && c.planKey === plan.key && c.rows === rows) {
+          if (ids.every((id, i) => id === c.weights[i])) return c;
+          // other tensors with the same values (the wasm backend's clones copy their data, so an
+          // adjoint's saved parameters are new tensors): keep the cache, under the new identities
+          if (sameWeights(k, plan, c.lay, params)) {
+            c.weights = ids;
+            weightsKey = ids;
+            return c;
+          }
         }
         const lay = layoutFor(plan, rows, nSlots, true);
         dropHostCache();
