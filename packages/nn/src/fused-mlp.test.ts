@@ -194,7 +194,17 @@ describe("an MLP's vector field on host arrays (its host kernels)", () => {
     if (session === undefined) throw new Error('open declined');
     return session;
   };
-  const reference = (net: ReturnType<typeof mlp>, params: MlpParams, y: number[], ct: number[]) => {
+  // references by tfjs ops (fused: false), independent of the module's state
+  const reference = (fusedNet: ReturnType<typeof mlp>, params: MlpParams, y: number[], ct: number[]) => {
+    const net = mlp({
+      inSize: fusedNet.inSize,
+      outSize: fusedNet.outSize,
+      widthSize: 12,
+      depth: 2,
+      activation: 'softplus',
+      fused: false,
+    });
+    disposeTree(net.params);
     const x = tf.tensor2d(y, [y.length / 2, 2]);
     const { value, grads } = valueAndGrad((p: { params: MlpParams; x: tf.Tensor }) =>
       tf.sum(tf.mul(net.apply(p.params, p.x), tf.tensor2d(ct, [ct.length / 2, 2]))),
@@ -231,7 +241,10 @@ describe("an MLP's vector field on host arrays (its host kernels)", () => {
     };
     check(net.params, () => {});
     // another set of weights evaluated at the same point in between
-    check(net.params, () => open(net, other.params, 5).evaluate(0, y));
+    check(net.params, () => {
+      const between = Array.from(open(net, other.params, 5).evaluate(0, y));
+      expect(between).toBeAllclose(reference(net, other.params, y, ct).f, { rtol: 1e-5, atol: 1e-6 });
+    });
     check(other.params, () => {});
     // equal weights as other tensors (what the wasm backend's clones are) in between
     const copies = {
