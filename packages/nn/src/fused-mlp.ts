@@ -110,6 +110,9 @@ export function fusedMlpReady(): Promise<boolean> {
   return loading ?? Promise.resolve(false);
 }
 
+/** Whether a gradient tape is recording (a backward pass will follow what runs now). */
+const tapeRecording = (): boolean => (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+
 /** Floats rounded up to a whole 16-byte vector, in bytes. */
 const vecBytes = (floats: number): number => ((floats + 3) & ~3) * 4;
 
@@ -441,7 +444,7 @@ function fusedOp(plan: Plan): (...inputs: tf.Tensor[]) => tf.Tensor {
     dropHostCache();
     copyWeights(k, heap(k, lay.total), plan, lay, params);
     // a tape is recording: keep every z and a for the backward pass (one tensor)
-    const recording = (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+    const recording = tapeRecording();
     const kinds = recording ? plan.keepKinds : plan.kinds;
     const mem = forwardInMemory(k, plan, lay, slot, (x as tf.Tensor).dataSync(), rows, kinds);
     const outSize = plan.sizes[plan.sizes.length - 1] as number;
@@ -455,7 +458,7 @@ function fusedOp(plan: Plan): (...inputs: tf.Tensor[]) => tf.Tensor {
         const xs = saved[0] as tf.Tensor2D;
         const ws = saved.slice(1, 1 + params.length);
         const acts = saved[1 + params.length] as tf.Tensor1D | undefined;
-        if ((tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0) {
+        if (tapeRecording()) {
           return referenceGrads(plan, xs, ws, dy);
         }
         const kk = loadKernels() as Kernels;
@@ -519,9 +522,13 @@ function fusablePlan(
  * {@link FUSED_MLP_MAX_BYTES}.
  */
 export function canFuse(layers: readonly LinearParams[], kinds: readonly number[], x: tf.Tensor): boolean {
-  if (x.dtype !== 'float32' || x.rank < 1) return false;
+  return planFor(layers, kinds, x) !== undefined;
+}
+
+function planFor(layers: readonly LinearParams[], kinds: readonly number[], x: tf.Tensor): Plan | undefined {
+  if (x.dtype !== 'float32' || x.rank < 1) return undefined;
   const inSize = x.shape[x.rank - 1] as number;
-  return inSize > 0 && fusablePlan(layers, kinds, inSize, x.size / inSize) !== undefined;
+  return inSize > 0 ? fusablePlan(layers, kinds, inSize, x.size / inSize) : undefined;
 }
 
 /** Whether `params` hold exactly the weights and biases in the module's weight buffers. */
@@ -578,10 +585,10 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
       const inputBits = new Int32Array(input.buffer);
       /** The cache for these weights, made anew when another network or call has used the memory. */
       const cache = (): HostCache => {
-        const ids = params.map((t) => t.dataId as object);
         const c = hostCache;
         if (c !== undefined && c.planKey === plan.key && c.rows === rows) {
-          if (ids.every((id, i) => id === c.weights[i])) return c;
+          if (params.every((t, i) => t.dataId === c.weights[i])) return c;
+          const ids = params.map((t) => t.dataId as object);
           // other tensors with the same values (the wasm backend's clones copy their data, so an
           // adjoint's saved parameters are new tensors): keep the cache, under the new identities
           if (sameWeights(k, plan, c.lay, params)) {
@@ -590,6 +597,7 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
             return c;
           }
         }
+        const ids = params.map((t) => t.dataId as object);
         const lay = layoutFor(plan, rows, nSlots, true);
         dropHostCache();
         // the sums start at zero
@@ -675,7 +683,6 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
         const found = find(c, hash);
         const q = found >= 0 ? found : forward(c, hash, plan.keepKinds);
         if (onValue !== undefined) onValue(output(c, q));
-        copyWeights(k, heap(k, c.lay.total), plan, c.lay, params);
         const dx = backwardInMemory(k, plan, c.lay, c.lay.slots[q] as Slot, ct, rows, c.kinds[q] as number[]);
         return { c, dx };
       };
@@ -683,7 +690,7 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
         evaluate: (_t, y) => {
           const c = cache();
           // under a recording tape a backward pass will follow: keep softplus′ at once
-          const recording = (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+          const recording = tapeRecording();
           return output(c, forward(c, load(y), recording ? plan.keepKinds : plan.kinds));
         },
         vjp: (t, y, ct, argGrads, onValue) => {
@@ -739,11 +746,16 @@ function planOf(layers: readonly LinearParams[], kinds: readonly number[]): Plan
  * The MLP `layers` applied to `x [..., inSize]` as one custom op: the forward pass (every
  * affine map and activation) runs in one call into odekit's SIMD WebAssembly module, and so
  * does the gradient (first order; a gradient of the gradient goes through tfjs ops). Values
- * agree with the tfjs ops to float32 rounding (activations within 4e-7 relative). Call only
- * where {@link canFuse} holds. Borrows its inputs and returns a new tensor.
+ * agree with the tfjs ops to float32 rounding (activations within 4e-7 relative). Returns `undefined`
+ * (do nothing) where {@link canFuse} does not hold. Borrows its inputs and returns a new tensor.
  */
-export function fusedMlpApply(layers: readonly LinearParams[], kinds: readonly number[], x: tf.Tensor): tf.Tensor {
-  const plan = planOf(layers, kinds);
+export function fusedMlpApply(
+  layers: readonly LinearParams[],
+  kinds: readonly number[],
+  x: tf.Tensor,
+): tf.Tensor | undefined {
+  const plan = planFor(layers, kinds, x);
+  if (plan === undefined) return undefined;
   const inSize = plan.sizes[0] as number;
   const outSize = plan.sizes[plan.sizes.length - 1] as number;
   const inputs: tf.Tensor[] = [];

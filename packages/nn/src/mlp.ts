@@ -1,7 +1,7 @@
 import { withHostKernels } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type ActivationName, getActivation } from './activations.js';
-import { canFuse, FUSED_ACTIVATION_CODES, fusedMlpApply, mlpHostKernels } from './fused-mlp.js';
+import { FUSED_ACTIVATION_CODES, fusedMlpApply, mlpHostKernels } from './fused-mlp.js';
 import { type UniformSource, uniformSource } from './init.js';
 import { applyLinear, type Layer, type LinearParams, linear } from './linear.js';
 
@@ -126,9 +126,8 @@ export function mlp(options: MlpOptions): MlpLayer {
       ? Array.from({ length: depth + 1 }, (_, i) => (i === depth ? finalCode : hiddenCode))
       : undefined;
   const apply = (params: MlpParams, x: tf.Tensor): tf.Tensor => {
-    if (kinds !== undefined && params.layers.length === kinds.length && canFuse(params.layers, kinds, x)) {
-      return fusedMlpApply(params.layers, kinds, x);
-    }
+    const fusedOut = kinds !== undefined ? fusedMlpApply(params.layers, kinds, x) : undefined;
+    if (fusedOut !== undefined) return fusedOut;
     return tf.tidy(() => {
       const n = params.layers.length;
       let h = x;
