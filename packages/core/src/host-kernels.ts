@@ -39,9 +39,15 @@ export interface HostFieldKernels {
    * A session for one solve with these `args` (the tree the solver passes to the field) and a
    * single state leaf of shape `yShape`, or `undefined` when this case is not covered: the
    * solver then uses the tensor field. `argTensors` are the tensor leaves of `args` in
-   * `treeFlatten` order, the order of `argGrads` in {@link HostFieldSession.vjp}.
+   * `treeFlatten` order, the order of `argGrads` in {@link HostFieldSession.vjp}. `yFromLeaf`,
+   * when given, builds the state the field takes (say `{ x: leaf }`) from its one leaf.
    */
-  open(args: unknown, yShape: readonly number[], argTensors: readonly tf.Tensor[]): HostFieldSession | undefined;
+  open(
+    args: unknown,
+    yShape: readonly number[],
+    argTensors: readonly tf.Tensor[],
+    yFromLeaf?: (leaf: tf.Tensor) => unknown,
+  ): HostFieldSession | undefined;
 }
 
 /** The property under which a vector field carries its {@link HostFieldKernels}. */

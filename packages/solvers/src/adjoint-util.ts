@@ -61,7 +61,7 @@ export function makeFieldVjp(
   const kernels = hostKernelsOf(problem.vectorField);
   const session =
     kernels !== undefined && layout.shapes.length === 1
-      ? kernels.open(args, layout.shapes[0] as number[], argTensors)
+      ? kernels.open(args, layout.shapes[0] as number[], argTensors, (leaf) => treeUnflatten(layout.treedef, [leaf]))
       : undefined;
   if (session !== undefined && options.deferArgGrads === true && session.vjpDeferred && session.flushArgGrads) {
     // the caller sums every VJP into the same arrays: the session keeps the sums until flush

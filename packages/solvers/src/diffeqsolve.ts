@@ -1,4 +1,4 @@
-import { assertFinite, hostKernelsOf, type Tree, treeFlatten } from '@odekit/core';
+import { assertFinite, hostKernelsOf, type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Adjoint } from './adjoint.js';
 import { splitArgs } from './adjoint-util.js';
@@ -203,7 +203,9 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
     // A field with host kernels (say an MLP's vectorField) runs without tensors where it can.
     const session =
       kernels !== undefined && layout.shapes.length === 1
-        ? kernels.open(args, layout.shapes[0] as number[], splitArgs(args).tensors)
+        ? kernels.open(args, layout.shapes[0] as number[], splitArgs(args).tensors, (leaf) =>
+            treeUnflatten(layout.treedef, [leaf]),
+          )
         : undefined;
     if (session !== undefined) return (t, y) => session.evaluate(t, y);
     let checked = false;

@@ -8,7 +8,7 @@ import { float32Result, float32Values, sizeOf } from './cpu-data.js';
  * float32 once per element. Without transposeB the loop runs i-k-j (the inner loop walks a row
  * of B and of the accumulator contiguously); with transposeB it runs i-j-k over rows of B.
  */
-function matMulBlock(
+export function matMulBlock(
   a: Float32Array,
   oa: number,
   b: Float32Array,
