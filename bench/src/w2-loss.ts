@@ -1,5 +1,6 @@
 // The W2 loss shared by the W2 benchmarks: mean squared error over the 100 × 2 saved values of
 // the hybrid LV model solved with dopri5 1e-3/1e-6 from the workload's y0 (workloads.json).
+import { compileField } from '@odekit/core';
 import {
   diffeqsolve,
   dopri5,
@@ -11,14 +12,24 @@ import {
 import { type LvHybridParams, loadWorkloads, lvHybridArgs, lvHybridFieldFused } from '@odekit/testing';
 import { tf } from './common.js';
 
-/** The W2 workload and its loss with the given `batchStages`; `onStats` sees each solve's stats. */
-export function w2Loss(batchStages: boolean | 'auto', onStats?: (stats: SolveStats) => void) {
+/** The field compiled for host arrays (`compileField`): traced once per solve and backward pass. */
+const compiled = compileField(lvHybridFieldFused);
+
+/**
+ * The W2 workload and its loss with the given `batchStages`; `onStats` sees each solve's stats;
+ * `field: 'compiled'` solves with {@link compiled} instead of the tfjs-op field.
+ */
+export function w2Loss(
+  batchStages: boolean | 'auto',
+  onStats?: (stats: SolveStats) => void,
+  field: 'tensor' | 'compiled' = 'tensor',
+) {
   const w = loadWorkloads().W2;
   const y0 = tf.tensor1d(w.y0);
   const data = tf.tensor2d(w.data);
   const loss = (p: LvHybridParams) => {
     const sol = diffeqsolve({
-      term: lvHybridFieldFused,
+      term: field === 'compiled' ? compiled : lvHybridFieldFused,
       solver: dopri5(),
       t0: 0,
       t1: w.ts[w.ts.length - 1] as number,

@@ -12,7 +12,8 @@ const w = loadWorkloads().W2;
 const params = lvHybridParams(w.init);
 // The default adjoint batches the stage Jacobians (`batchStages: 'auto'`: the field ignores t and
 // maps over the leading axis); `-per-stage-vjp` forces one VJP per stage for comparison.
-const makeLoss = (batchStages: boolean | 'auto'): ((p: LvHybridParams) => tf.Tensor) => w2Loss(batchStages).loss;
+const makeLoss = (batchStages: boolean | 'auto', field: 'tensor' | 'compiled'): ((p: LvHybridParams) => tf.Tensor) =>
+  w2Loss(batchStages, undefined, field).loss;
 const optimizer = adam({ learningRate: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-8 });
 const state0 = optimizer.init(params);
 let lossValue = Number.NaN;
@@ -26,11 +27,12 @@ const step = (vg: ReturnType<typeof valueAndGrad<LvHybridParams, []>>) => {
   lossValue = out.value.dataSync()[0] as number; // the step's one sync point, as in fit
   disposeTree([out.value, out.next, out.state as never]);
 };
-for (const [name, batchStages] of [
-  ['train-step', 'auto'],
-  ['train-step-per-stage-vjp', false],
+for (const [name, batchStages, field] of [
+  ['train-step', 'auto', 'tensor'],
+  ['train-step-per-stage-vjp', false, 'tensor'],
+  ['train-step-compileField', 'auto', 'compiled'],
 ] as const) {
-  const vg = valueAndGrad(makeLoss(batchStages));
+  const vg = valueAndGrad(makeLoss(batchStages, field));
   const ms = medianMs(() => step(vg), 20, 30);
   emit({ workload: 'W2', case: name, backend, msMedian: Number(ms.toFixed(3)), loss: Number(lossValue.toFixed(6)) });
 }

@@ -9,13 +9,18 @@ const backend = await setup();
 const w = loadWorkloads().W2;
 const params = lvHybridParams(w.init);
 let nfe = 0;
-for (const [name, batchStages] of [
-  ['grad', 'auto'],
-  ['grad-per-stage-vjp', false],
+for (const [name, batchStages, field] of [
+  ['grad', 'auto', 'tensor'],
+  ['grad-per-stage-vjp', false, 'tensor'],
+  ['grad-compileField', 'auto', 'compiled'],
 ] as const) {
-  const { loss } = w2Loss(batchStages, (stats) => {
-    nfe = stats.numFnEvals;
-  });
+  const { loss } = w2Loss(
+    batchStages,
+    (stats) => {
+      nfe = stats.numFnEvals;
+    },
+    field,
+  );
   const vg = valueAndGrad(loss);
   const ms = medianMs(
     () => {

@@ -1,4 +1,7 @@
-// W4: batch scaling of the W2 model's forward solve, B = 1, 16, 256, 4096 (dopri5 1e-3/1e-6).
+// W4: batch scaling of the W2 model's forward solve, B = 1, 16, 256, 4096 (dopri5 1e-3/1e-6),
+// with the tfjs-op field (case `B=…`) and with the same field through compileField
+// (case `B=… compileField`: traced once per solve, then run on host arrays).
+import { compileField } from '@odekit/core';
 import { diffeqsolve, dopri5, dopri8, pidController, saveAt } from '@odekit/solvers';
 import { loadWorkloads, lvHybridArgs, lvHybridFieldFused, lvHybridParams } from '@odekit/testing';
 import { emit, medianMs, setup, tf } from './common.js';
@@ -6,11 +9,16 @@ import { emit, medianMs, setup, tf } from './common.js';
 const backend = await setup();
 const all = loadWorkloads();
 const params = lvHybridArgs(lvHybridParams(all.W2.init));
-for (const B of all.W4.batches) {
+const compiled = compileField(lvHybridFieldFused, { strict: true });
+const cases = all.W4.batches.flatMap((B) => [
+  { B, name: `B=${B}`, term: lvHybridFieldFused },
+  { B, name: `B=${B} compileField`, term: compiled },
+]);
+for (const { B, name, term } of cases) {
   const y0 = tf.tensor2d(all.W4.y0_rows.slice(0, B));
   const solve = () =>
     diffeqsolve({
-      term: lvHybridFieldFused,
+      term,
       solver: dopri5(),
       t0: 0,
       t1: all.W2.ts[all.W2.ts.length - 1] as number,
@@ -39,7 +47,7 @@ for (const B of all.W4.batches) {
   for (let i = 0; i < a.length; i++) maxAbsErr = Math.max(maxAbsErr, Math.abs((a[i] as number) - (b[i] as number)));
   emit({
     workload: 'W4',
-    case: `B=${B}`,
+    case: name,
     backend,
     msMedian: Number(ms.toFixed(3)),
     nfe: sol.stats.numFnEvals,
