@@ -9,7 +9,7 @@
 //
 // Run from the repository root: npx tsx --conditions=@odekit/source examples/lotka-volterra.ts
 import { readFileSync } from 'node:fs';
-import { disposeTree, silenceTfjs, useBackend } from '@odekit/core';
+import { compileField, disposeTree, silenceTfjs, useBackend } from '@odekit/core';
 import { mlp } from '@odekit/nn';
 import { diffeqsolve, dopri5, pidController, recursiveCheckpointAdjoint, saveAt } from '@odekit/solvers';
 import { adam, fit, lbfgs, mse, piecewiseConstant, prefixLength } from '@odekit/train';
@@ -34,9 +34,9 @@ const net = mlp({ inSize: 2, outSize: 1, widthSize: 4, depth: 1, activation: 'ta
 type Hybrid = { physics: Physics; network: typeof net.params };
 
 // Vector fields take everything trainable through `args` (the solver's adjoint differentiates
-// only what it can see). Written on `y = [..., 2]` and independent of t, so the adjoint may
-// evaluate all Runge–Kutta stages in one batched call (`batchStages`).
-const mechanistic = (_t: number, y: tf.Tensor, p: Physics) => {
+// only what it can see). `compileField` traces each field once per solve and then runs it on
+// plain arrays, without tfjs's per-op overhead (about 4× faster on this small system).
+const mechanistic = compileField((_t: number, y: tf.Tensor, p: Physics) => {
   const [r, c] = tf.split(tf.reshape(y, [-1, 2]), 2, 1) as [tf.Tensor, tf.Tensor];
   const rc = tf.mul(r, c);
   const dy = tf.concat(
@@ -44,8 +44,8 @@ const mechanistic = (_t: number, y: tf.Tensor, p: Physics) => {
     1,
   );
   return tf.reshape(dy, y.shape);
-};
-const hybrid = (_t: number, y: tf.Tensor, p: Hybrid) => {
+});
+const hybrid = compileField((_t: number, y: tf.Tensor, p: Hybrid) => {
   const { alpha, beta, gamma, delta } = p.physics;
   const y2 = tf.reshape(y, [-1, 2]);
   const [r, c] = tf.split(y2, 2, 1) as [tf.Tensor, tf.Tensor];
@@ -54,7 +54,7 @@ const hybrid = (_t: number, y: tf.Tensor, p: Hybrid) => {
   const dr = tf.sub(tf.mul(alpha, r), tf.mul(beta, rc));
   const dc = tf.sub(tf.mul(delta, tf.add(rc, tf.mul(r, nn))), tf.mul(gamma, c));
   return tf.reshape(tf.concat([dr, dc], 1), y.shape);
-};
+});
 
 /** Mean squared error of the model on the first `length` fraction of the series. */
 function loss<A>(field: (t: number, y: tf.Tensor, a: A) => tf.Tensor, args: A, length = 1): tf.Tensor {
@@ -68,7 +68,7 @@ function loss<A>(field: (t: number, y: tf.Tensor, a: A) => tf.Tensor, args: A, l
     args,
     saveat: saveAt({ ts: ts.slice(0, n) }),
     stepsizeController: pidController({ rtol: 1e-3, atol: 1e-6 }),
-    adjoint: recursiveCheckpointAdjoint({ batchStages: true }),
+    adjoint: recursiveCheckpointAdjoint(),
   });
   return mse(sol.ys as tf.Tensor, tf.slice(data, [0, 0], [n, 2]));
 }

@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type HostFieldSession, withHostKernels } from './host-kernels.js';
 import {
+  addBlock,
   BINARY,
   broadcastMap,
+  copyBlock,
   gatherBackward,
   gatherForward,
   type MatMulPlan,
   mapByOdometer,
   matMulBackward,
   matMulForward,
+  reduceGroups,
   sizeOfShape,
   stridedMap,
   stridesOf,
@@ -85,6 +88,22 @@ export function compileField<F extends (t: number, y: never, args: never) => unk
 }
 
 type Field = (t: number, y: unknown, args: unknown) => unknown;
+
+let tracing = 0;
+
+/**
+ * Whether {@link compileField} is tracing a field right now: ops with a gradient of their own
+ * (say @odekit/nn's fused MLP) then run as plain tfjs ops, which the trace can record.
+ *
+ * @example
+ * ```ts
+ * import { isTracingField } from '@odekit/core';
+ * if (isTracingField()) throw new Error('not while tracing');
+ * ```
+ */
+export function isTracingField(): boolean {
+  return tracing > 0;
+}
 
 /** A kernel call as recorded: tensors named by keys ('y', 'a3', 'c0', 'n5.0'). */
 interface RawOp {
@@ -232,6 +251,7 @@ function trace(
   };
   // no tape: a solve may open its session while an outer gradient is being recorded
   eng.state.gradientDepth = 0;
+  tracing++;
   try {
     let traced: Trace | string = 'not traced';
     const run = (): Trace | string => {
@@ -272,6 +292,7 @@ function trace(
       if (!own.includes(m)) delete (eng as Partial<EngineInternals>)[m];
     }
     eng.state.gradientDepth = savedDepth;
+    tracing--;
   }
 }
 
@@ -764,35 +785,23 @@ class Program implements HostFieldSession {
   /** Concat/Pack: pieces of `inners[j]` per outer index laid side by side. */
   private pieces(ins: Slot[], inners: number[], outer: number, outSize: number): Slot {
     const total = inners.reduce((s, v) => s + v, 0);
+    const offs = inners.map((_, j) => inners.slice(0, j).reduce((s, v) => s + v, 0));
     const out = this.result(outSize, ins);
     this.push(
       ins,
       [out],
       () => {
-        let off = 0;
-        ins.forEach((s, j) => {
+        for (let j = 0; j < ins.length; j++) {
           const w = inners[j] as number;
-          for (let o = 0; o < outer; o++) {
-            const src = o * w;
-            const dst = o * total + off;
-            for (let i = 0; i < w; i++) out.value[dst + i] = s.value[src + i] as number;
-          }
-          off += w;
-        });
+          copyBlock((ins[j] as Slot).value, 0, w, out.value, offs[j] as number, total, w, outer);
+        }
       },
       () => {
-        let off = 0;
-        ins.forEach((s, j) => {
+        for (let j = 0; j < ins.length; j++) {
+          const s = ins[j] as Slot;
           const w = inners[j] as number;
-          if (s.needsGrad) {
-            for (let o = 0; o < outer; o++) {
-              const src = o * w;
-              const dst = o * total + off;
-              for (let i = 0; i < w; i++) s.ct[src + i] = (s.ct[src + i] as number) + (out.ct[dst + i] as number);
-            }
-          }
-          off += w;
-        });
+          if (s.needsGrad) addBlock(out.ct, offs[j] as number, total, s.ct, 0, w, w, outer);
+        }
       },
     );
     return out;
@@ -801,32 +810,22 @@ class Program implements HostFieldSession {
   /** Unpack/SplitV: the inverse of {@link Program.pieces}. */
   private piecesSplit(x: Slot, outs: Slot[], inners: number[], outer: number): void {
     const total = inners.reduce((s, v) => s + v, 0);
+    const offs = inners.map((_, j) => inners.slice(0, j).reduce((s, v) => s + v, 0));
     this.push(
       [x],
       outs,
       () => {
-        let off = 0;
-        outs.forEach((s, j) => {
+        for (let j = 0; j < outs.length; j++) {
           const w = inners[j] as number;
-          for (let o = 0; o < outer; o++) {
-            for (let i = 0; i < w; i++) s.value[o * w + i] = x.value[o * total + off + i] as number;
-          }
-          off += w;
-        });
+          copyBlock(x.value, offs[j] as number, total, (outs[j] as Slot).value, 0, w, w, outer);
+        }
       },
       () => {
         if (!x.needsGrad) return;
-        let off = 0;
-        outs.forEach((s, j) => {
+        for (let j = 0; j < outs.length; j++) {
           const w = inners[j] as number;
-          for (let o = 0; o < outer; o++) {
-            for (let i = 0; i < w; i++) {
-              const d = o * total + off + i;
-              x.ct[d] = (x.ct[d] as number) + (s.ct[o * w + i] as number);
-            }
-          }
-          off += w;
-        });
+          addBlock((outs[j] as Slot).ct, 0, w, x.ct, offs[j] as number, total, w, outer);
+        }
       },
     );
   }
@@ -850,8 +849,11 @@ class Program implements HostFieldSession {
     const n = map.length;
     const xv = x.value;
     const ov = out.value;
-    const fwd =
-      k === 'Prod'
+    // the reduced axes are the last ones: contiguous groups, no map needed
+    const trailing = axes.every((d) => d >= rank - axes.length) && (k === 'Sum' || k === 'Mean' || k === 'Prod');
+    const fwd = trailing
+      ? () => reduceGroups(k, xv, ov, outSize, count)
+      : k === 'Prod'
         ? () => {
             acc.fill(1);
             for (let i = 0; i < n; i++) acc[map[i] as number] = (acc[map[i] as number] as number) * (xv[i] as number);

@@ -89,6 +89,9 @@ const MAKES_NO_TENSORS = [
   'HOST_KERNELS',
   'hostKernelsOf',
   'withHostKernels',
+  // compileField returns a function; its sessions' tracing is leak-tested in compile-field.test.ts
+  'compileField',
+  'isTracingField',
   'TreeDef',
   'treeFlatten',
   'treeUnflatten',

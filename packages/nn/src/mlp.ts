@@ -1,4 +1,4 @@
-import { withHostKernels } from '@odekit/core';
+import { isTracingField, withHostKernels } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type ActivationName, getActivation } from './activations.js';
 import { FUSED_ACTIVATION_CODES, fusedMlpApply, mlpHostKernels } from './fused-mlp.js';
@@ -126,7 +126,8 @@ export function mlp(options: MlpOptions): MlpLayer {
       ? Array.from({ length: depth + 1 }, (_, i) => (i === depth ? finalCode : hiddenCode))
       : undefined;
   const apply = (params: MlpParams, x: tf.Tensor): tf.Tensor => {
-    const fusedOut = kinds !== undefined ? fusedMlpApply(params.layers, kinds, x) : undefined;
+    // while compileField traces a field, the layers are plain tfjs ops it can record
+    const fusedOut = kinds !== undefined && !isTracingField() ? fusedMlpApply(params.layers, kinds, x) : undefined;
     if (fusedOut !== undefined) return fusedOut;
     return tf.tidy(() => {
       const n = params.layers.length;
