@@ -1,7 +1,19 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { compileField, type HostFieldSession, hostKernelsOf, mulberry32, treeFlatten, treeUnflatten } from './index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  compileField,
+  type HostFieldSession,
+  hostKernelsOf,
+  mulberry32,
+  setHostWasmEnabled,
+  treeFlatten,
+  treeUnflatten,
+} from './index.js';
+import { hostWasmModule } from './wasm-kernels.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -87,7 +99,32 @@ function checkField(f: Field, args: Record<string, tf.Tensor>, yShape: number[],
   }
 }
 
-describe('compileField: values and VJPs against tfjs', () => {
+describe('the host-kernels WebAssembly module', () => {
+  it('is what assembly/host-kernels.ts compiles to', () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+    expect(() =>
+      execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { cwd: root, stdio: 'pipe' }),
+    ).not.toThrow();
+  });
+
+  it('loads in Node (WebAssembly with SIMD)', () => {
+    expect(hostWasmModule()).not.toBeNull();
+  });
+});
+
+// every case twice: with the WebAssembly kernels, and with the JavaScript loops alone
+describe.each([
+  ['WebAssembly kernels', true],
+  ['JavaScript loops', false],
+])('compileField with %s: values and VJPs against tfjs', (_name, wasm) => {
+  let was = true;
+  beforeAll(() => {
+    was = setHostWasmEnabled(wasm);
+  });
+  afterAll(() => {
+    setHostWasmEnabled(was);
+  });
+
   it('an MLP field (matMul with transposeB, bias broadcast, tanh)', () => {
     const args = { W1: uniform([5, 3]), b1: uniform([5]), W2: uniform([3, 5]), b2: uniform([3]) };
     const f: Field = (_t, y, a) =>

@@ -18,6 +18,7 @@ import {
   UNARY,
 } from './host-ops.js';
 import { treeFlatten } from './tree.js';
+import { Arena, f32View, f64View, type HostWasmKernels, i32View, WASM_BINARY, WASM_UNARY } from './wasm-kernels.js';
 
 /** Options of {@link compileField}. */
 export interface CompileFieldOptions {
@@ -335,6 +336,9 @@ interface Slot {
   ct: Float64Array;
   isStatic: boolean;
   needsGrad: boolean;
+  /** Where `value` and `ct` live in the arena's WebAssembly memory (byte offsets). */
+  p32: number;
+  p64: number;
 }
 
 interface Step {
@@ -346,9 +350,8 @@ interface Step {
 
 class Unsupported extends Error {}
 
-function newSlot(size: number, isStatic: boolean, needsGrad: boolean): Slot {
-  return { value: new Float32Array(size), ints: undefined, ct: new Float64Array(size), isStatic, needsGrad };
-}
+const EMPTY32 = new Float32Array(0);
+const EMPTY64 = new Float64Array(0);
 
 function normAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
@@ -407,8 +410,11 @@ class Program implements HostFieldSession {
   private readonly y: Slot;
   private readonly out: Slot;
   private readonly tSlots: Slot[] = [];
-  private readonly dynamicCts: Float64Array[] = [];
-  private readonly staticCts: Float64Array[] = [];
+  private readonly dynamicSlots: Slot[] = [];
+  private readonly staticSlots: Slot[] = [];
+  private readonly arena = new Arena();
+  /** The WebAssembly kernels, or `null`: JavaScript loops then. */
+  private readonly k: HostWasmKernels | null = this.arena.k;
   private readonly argSlots: [number, Slot][] = [];
   private readonly n: number;
 
@@ -419,12 +425,12 @@ class Program implements HostFieldSession {
     argTensors: readonly tf.Tensor[],
   ) {
     this.n = sizeOfShape(yShape);
-    this.y = this.track(newSlot(this.n, false, true));
+    this.y = this.slot(this.n, false, true);
     this.slots.set('y', this.y);
     tr.consts.forEach((c, i) => {
-      const s = this.track(newSlot(c.values.length, kinds[i] === 'const', false));
+      const isInt = c.values instanceof Int32Array;
+      const s = this.slot(c.values.length, kinds[i] === 'const', false, isInt ? undefined : c.values);
       if (c.values instanceof Int32Array) s.ints = c.values;
-      else s.value.set(c.values);
       if (kinds[i] === 't') this.tSlots.push(s);
       this.slots.set(`c${i}`, s);
     });
@@ -434,11 +440,10 @@ class Program implements HostFieldSession {
       if (key[0] === 'a') {
         const j = Number(key.slice(1));
         const t = argTensors[j] as tf.Tensor;
-        const s = this.track(newSlot(t.size, true, t.dtype === 'float32'));
-        if (t.dtype === 'float32') {
-          s.value.set(t.dataSync() as Float32Array);
-          this.argSlots.push([j, s]);
-        } else if (t.dtype === 'int32') s.ints = Int32Array.from(t.dataSync());
+        const float = t.dtype === 'float32';
+        const s = this.slot(t.size, true, float, float ? (t.dataSync() as Float32Array) : undefined);
+        if (float) this.argSlots.push([j, s]);
+        else if (t.dtype === 'int32') s.ints = Int32Array.from(t.dataSync());
         else throw new Unsupported(`an args leaf of dtype ${t.dtype}`);
         this.slots.set(key, s);
         return s;
@@ -453,24 +458,39 @@ class Program implements HostFieldSession {
       });
     });
     this.out = slotOf(tr.out);
+    this.arena.commit();
     // what depends only on args and constants runs now, once
     for (const s of this.steps) if (s.isStatic) s.fwd();
     this.dynamicSteps = this.steps.filter((s) => !s.isStatic);
     this.staticBackSteps = this.steps.filter((s) => s.isStatic && s.needsGrad).reverse();
   }
 
-  private track(s: Slot): Slot {
-    (s.isStatic ? this.staticCts : this.dynamicCts).push(s.ct);
+  /** A new value of `size` elements in the arena (`init` copied in once it is laid out). */
+  private slot(size: number, isStatic: boolean, needsGrad: boolean, init?: ArrayLike<number>): Slot {
+    const s: Slot = { value: EMPTY32, ints: undefined, ct: EMPTY64, isStatic, needsGrad, p32: 0, p64: 0 };
+    s.p32 = this.arena.reserve(size * 4, (buffer, ptr) => {
+      s.value = f32View(buffer, ptr, size);
+      if (init !== undefined) s.value.set(init);
+    });
+    s.p64 = this.arena.reserve(size * 8, (buffer, ptr) => {
+      s.ct = f64View(buffer, ptr, size);
+    });
+    (isStatic ? this.staticSlots : this.dynamicSlots).push(s);
     return s;
   }
 
+  /** An index map copied into the arena; its pointer. */
+  private mapPtr(map: Int32Array): number {
+    return this.arena.reserve(map.length * 4, (buffer, ptr) => {
+      i32View(buffer, ptr, map.length).set(map);
+    });
+  }
+
   private result(size: number, ins: readonly Slot[]): Slot {
-    return this.track(
-      newSlot(
-        size,
-        ins.every((s) => s.isStatic),
-        ins.some((s) => s.needsGrad),
-      ),
+    return this.slot(
+      size,
+      ins.every((s) => s.isStatic),
+      ins.some((s) => s.needsGrad),
     );
   }
 
@@ -495,9 +515,7 @@ class Program implements HostFieldSession {
     if (k === 'Cast') {
       if (x.ints === undefined) return [x];
       // an int32 args leaf made float32: a constant of this solve
-      const s = this.track(newSlot(outSize, true, false));
-      s.value.set(x.ints);
-      return [s];
+      return [this.slot(outSize, true, false, x.ints)];
     }
     const unary = UNARY[k];
     if (unary !== undefined) {
@@ -508,7 +526,7 @@ class Program implements HostFieldSession {
         p = numberAttr(at.clipValueMin, 'clipValueMin');
         q = numberAttr(at.clipValueMax, 'clipValueMax');
       }
-      return [this.unary(unary, x, p, q)];
+      return [this.unary(k, x, outSize, p, q)];
     }
     const binary = BINARY[k];
     if (binary !== undefined) {
@@ -517,7 +535,7 @@ class Program implements HostFieldSession {
       const ib = named.get('b') as number;
       return [
         this.binary(
-          binary,
+          k,
           ins[ia] as Slot,
           op.inShapes[ia] as number[],
           ins[ib] as Slot,
@@ -634,16 +652,24 @@ class Program implements HostFieldSession {
     }
   }
 
-  private unary(u: (typeof UNARY)[string], x: Slot, p: number, q: number): Slot {
-    const n = x.value.length;
+  private unary(name: string, x: Slot, n: number, p: number, q: number): Slot {
+    const u = UNARY[name] as (typeof UNARY)[string];
     const out = this.result(n, [x]);
+    const k = this.k;
+    const code = WASM_UNARY[name];
     this.push(
       [x],
       [out],
-      () => u.fwd(x.value, out.value, n, p, q),
-      () => {
-        if (x.needsGrad) u.bwd(x.value, out.value, out.ct, x.ct, n, p, q);
-      },
+      k !== null && code !== undefined
+        ? () => k.unary(code, x.p32, out.p32, n)
+        : () => u.fwd(x.value, out.value, n, p, q),
+      k !== null && name === 'Tanh'
+        ? () => {
+            if (x.needsGrad) k.tanhBack(x.p64, out.p64, out.p32, n);
+          }
+        : () => {
+            if (x.needsGrad) u.bwd(x.value, out.value, out.ct, x.ct, n, p, q);
+          },
     );
     return out;
   }
@@ -652,34 +678,49 @@ class Program implements HostFieldSession {
   private expand(s: Slot, shape: number[], outShape: number[]): { view: Slot; map: Int32Array | undefined } {
     const map = broadcastMap(shape, outShape);
     if (map === undefined) return { view: s, map };
-    const view = this.track(newSlot(map.length, s.isStatic, s.needsGrad));
-    this.push(
-      [s],
-      [view],
-      () => gatherForward(map, s.value, view.value),
-      () => {
-        if (s.needsGrad) gatherBackward(map, view.ct, s.ct);
-      },
-    );
-    return { view, map };
+    return { view: this.gather(s, map), map };
   }
 
-  private binary(
-    op: (typeof BINARY)[string],
-    a: Slot,
-    aShape: number[],
-    b: Slot,
-    bShape: number[],
-    outShape: number[],
-  ): Slot {
+  private binary(name: string, a: Slot, aShape: number[], b: Slot, bShape: number[], outShape: number[]): Slot {
     const va = this.expand(a, aShape, outShape).view;
     const vb = this.expand(b, bShape, outShape).view;
     const n = sizeOfShape(outShape);
     const out = this.result(n, [va, vb]);
+    const op = BINARY[name] as (typeof BINARY)[string];
+    const k = this.k;
+    const code = WASM_BINARY[name];
+    if (k !== null && code !== undefined) {
+      const ga = (g: number) => {
+        if (va.needsGrad) k.axpy64(va.p64, g, 1, n);
+      };
+      const bwd =
+        name === 'Add'
+          ? () => {
+              ga(out.p64);
+              if (vb.needsGrad) k.axpy64(vb.p64, out.p64, 1, n);
+            }
+          : name === 'Sub'
+            ? () => {
+                ga(out.p64);
+                if (vb.needsGrad) k.axpy64(vb.p64, out.p64, -1, n);
+              }
+            : name === 'Multiply'
+              ? () => {
+                  if (va.needsGrad) k.mulAcc(va.p64, out.p64, vb.p32, n);
+                  if (vb.needsGrad) k.mulAcc(vb.p64, out.p64, va.p32, n);
+                }
+              : undefined;
+      if (bwd !== undefined) {
+        this.push([va, vb], [out], () => k.binary(code, va.p32, vb.p32, out.p32, n), bwd);
+        return out;
+      }
+    }
     this.push(
       [va, vb],
       [out],
-      () => op.fwd(va.value, vb.value, out.value, n),
+      k !== null && code !== undefined
+        ? () => k.binary(code, va.p32, vb.p32, out.p32, n)
+        : () => op.fwd(va.value, vb.value, out.value, n),
       () =>
         op.bwd(
           va.value,
@@ -696,6 +737,20 @@ class Program implements HostFieldSession {
 
   private gather(x: Slot, map: Int32Array): Slot {
     const out = this.result(map.length, [x]);
+    const k = this.k;
+    const n = map.length;
+    if (k !== null) {
+      const mp = this.mapPtr(map);
+      this.push(
+        [x],
+        [out],
+        () => k.gather(mp, x.p32, out.p32, n),
+        () => {
+          if (x.needsGrad) k.scatterAdd(mp, out.p64, x.p64, n);
+        },
+      );
+      return out;
+    }
     this.push(
       [x],
       [out],
@@ -746,26 +801,37 @@ class Program implements HostFieldSession {
     const b = ins[ib] as Slot;
     const size = batch * M * N;
     const acc = new Float64Array(Math.max(16, N));
+    const k = this.k;
     let out = this.result(size, [a, b]);
     const mm = out;
     this.push(
       [a, b],
       [mm],
-      () => matMulForward(plan, a.value, b.value, mm.value, acc),
+      k !== null
+        ? () => {
+            for (let q = 0; q < batch; q++) {
+              k.matmul(
+                a.p32 + 4 * q * plan.sab,
+                b.p32 + 4 * q * plan.sbb,
+                mm.p32 + 4 * q * M * N,
+                M,
+                K,
+                N,
+                plan.sam,
+                plan.sak,
+                plan.sbk,
+                plan.sbn,
+              );
+            }
+          }
+        : () => matMulForward(plan, a.value, b.value, mm.value, acc),
       () =>
         matMulBackward(plan, a.value, b.value, mm.ct, a.needsGrad ? a.ct : undefined, b.needsGrad ? b.ct : undefined),
     );
     if (op.kernel !== '_FusedMatMul') return out;
     const ibias = named.get('bias');
     if (ibias !== undefined) {
-      out = this.binary(
-        BINARY.Add as (typeof BINARY)[string],
-        out,
-        outShape,
-        ins[ibias] as Slot,
-        op.inShapes[ibias] as number[],
-        outShape,
-      );
+      out = this.binary('Add', out, outShape, ins[ibias] as Slot, op.inShapes[ibias] as number[], outShape);
     }
     const act = (op.attrs.activation as string | undefined) ?? 'linear';
     const names: Record<string, string> = {
@@ -776,10 +842,9 @@ class Program implements HostFieldSession {
       leakyrelu: 'LeakyRelu',
     };
     if (act === 'linear') return out;
-    const u = UNARY[names[act] ?? ''];
-    if (u === undefined) throw new Unsupported(`a fused matMul with activation ${act}`);
+    if (UNARY[names[act] ?? ''] === undefined) throw new Unsupported(`a fused matMul with activation ${act}`);
     const alpha = act === 'leakyrelu' ? numberAttr(op.attrs.leakyreluAlpha, 'leakyreluAlpha') : 0;
-    return this.unary(u, out, alpha, 0);
+    return this.unary(names[act] as string, out, size, alpha, 0);
   }
 
   /** Concat/Pack: pieces of `inners[j]` per outer index laid side by side. */
@@ -787,20 +852,27 @@ class Program implements HostFieldSession {
     const total = inners.reduce((s, v) => s + v, 0);
     const offs = inners.map((_, j) => inners.slice(0, j).reduce((s, v) => s + v, 0));
     const out = this.result(outSize, ins);
+    const k = this.k;
     this.push(
       ins,
       [out],
       () => {
         for (let j = 0; j < ins.length; j++) {
           const w = inners[j] as number;
-          copyBlock((ins[j] as Slot).value, 0, w, out.value, offs[j] as number, total, w, outer);
+          const s = ins[j] as Slot;
+          const off = offs[j] as number;
+          if (k !== null) k.copyBlock(s.p32, w, out.p32 + 4 * off, total, w, outer);
+          else copyBlock(s.value, 0, w, out.value, off, total, w, outer);
         }
       },
       () => {
         for (let j = 0; j < ins.length; j++) {
           const s = ins[j] as Slot;
           const w = inners[j] as number;
-          if (s.needsGrad) addBlock(out.ct, offs[j] as number, total, s.ct, 0, w, w, outer);
+          const off = offs[j] as number;
+          if (!s.needsGrad) continue;
+          if (k !== null) k.addBlock(out.p64 + 8 * off, total, s.p64, w, w, outer);
+          else addBlock(out.ct, off, total, s.ct, 0, w, w, outer);
         }
       },
     );
@@ -811,20 +883,27 @@ class Program implements HostFieldSession {
   private piecesSplit(x: Slot, outs: Slot[], inners: number[], outer: number): void {
     const total = inners.reduce((s, v) => s + v, 0);
     const offs = inners.map((_, j) => inners.slice(0, j).reduce((s, v) => s + v, 0));
+    const k = this.k;
     this.push(
       [x],
       outs,
       () => {
         for (let j = 0; j < outs.length; j++) {
           const w = inners[j] as number;
-          copyBlock(x.value, offs[j] as number, total, (outs[j] as Slot).value, 0, w, w, outer);
+          const s = outs[j] as Slot;
+          const off = offs[j] as number;
+          if (k !== null) k.copyBlock(x.p32 + 4 * off, total, s.p32, w, w, outer);
+          else copyBlock(x.value, off, total, s.value, 0, w, w, outer);
         }
       },
       () => {
         if (!x.needsGrad) return;
         for (let j = 0; j < outs.length; j++) {
           const w = inners[j] as number;
-          addBlock((outs[j] as Slot).ct, 0, w, x.ct, offs[j] as number, total, w, outer);
+          const s = outs[j] as Slot;
+          const off = offs[j] as number;
+          if (k !== null) k.addBlock(s.p64, w, x.p64 + 8 * off, total, w, outer);
+          else addBlock(s.ct, 0, w, x.ct, off, total, w, outer);
         }
       },
     );
@@ -847,20 +926,23 @@ class Program implements HostFieldSession {
     const out = this.result(outSize, [x]);
     const acc = new Float64Array(outSize);
     const n = map.length;
-    const xv = x.value;
-    const ov = out.value;
     // the reduced axes are the last ones: contiguous groups, no map needed
+    const wasm = this.k;
     const trailing = axes.every((d) => d >= rank - axes.length) && (k === 'Sum' || k === 'Mean' || k === 'Prod');
     const fwd = trailing
-      ? () => reduceGroups(k, xv, ov, outSize, count)
+      ? wasm !== null
+        ? () => wasm.reduceGroups(k === 'Sum' ? 0 : k === 'Mean' ? 1 : 2, x.p32, out.p32, outSize, count)
+        : () => reduceGroups(k, x.value, out.value, outSize, count)
       : k === 'Prod'
         ? () => {
+            const xv = x.value;
             acc.fill(1);
             for (let i = 0; i < n; i++) acc[map[i] as number] = (acc[map[i] as number] as number) * (xv[i] as number);
-            ov.set(acc);
+            out.value.set(acc);
           }
         : k === 'Max' || k === 'Min'
           ? () => {
+              const xv = x.value;
               acc.fill(k === 'Max' ? -Infinity : Infinity);
               for (let i = 0; i < n; i++) {
                 const j = map[i] as number;
@@ -868,16 +950,19 @@ class Program implements HostFieldSession {
                 if (k === 'Max' ? v > (acc[j] as number) || Number.isNaN(v) : v < (acc[j] as number) || Number.isNaN(v))
                   acc[j] = v;
               }
-              ov.set(acc);
+              out.value.set(acc);
             }
           : () => {
+              const xv = x.value;
               acc.fill(0);
               for (let i = 0; i < n; i++) acc[map[i] as number] = (acc[map[i] as number] as number) + (xv[i] as number);
               if (k === 'Mean') for (let j = 0; j < outSize; j++) acc[j] = (acc[j] as number) / count;
-              ov.set(acc);
+              out.value.set(acc);
             };
     const bwd = () => {
       if (!x.needsGrad) return;
+      const xv = x.value;
+      const ov = out.value;
       const c = x.ct;
       const g = out.ct;
       for (let i = 0; i < n; i++) {
@@ -919,7 +1004,7 @@ class Program implements HostFieldSession {
   ): Float32Array {
     this.forward(t, y);
     onValue?.(this.out.value.slice(0, this.n));
-    for (const c of this.dynamicCts) c.fill(0);
+    for (const s of this.dynamicSlots) s.ct.fill(0);
     const seed = this.out.ct;
     for (let i = 0; i < this.n; i++) seed[i] = (seed[i] as number) + (ct[i] as number);
     for (let i = this.dynamicSteps.length - 1; i >= 0; i--) {
@@ -957,6 +1042,6 @@ class Program implements HostFieldSession {
       if (g === undefined || g.length !== s.ct.length) continue;
       for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) + (s.ct[i] as number);
     }
-    for (const c of this.staticCts) c.fill(0);
+    for (const s of this.staticSlots) s.ct.fill(0);
   }
 }

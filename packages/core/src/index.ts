@@ -42,3 +42,4 @@ export {
   treeSub,
   treeZerosLike,
 } from './tree-math.js';
+export { setHostWasmEnabled } from './wasm-kernels.js';

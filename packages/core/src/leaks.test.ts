@@ -92,6 +92,7 @@ const MAKES_NO_TENSORS = [
   // compileField returns a function; its sessions' tracing is leak-tested in compile-field.test.ts
   'compileField',
   'isTracingField',
+  'setHostWasmEnabled',
   'TreeDef',
   'treeFlatten',
   'treeUnflatten',
