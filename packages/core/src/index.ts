@@ -42,4 +42,4 @@ export {
   treeSub,
   treeZerosLike,
 } from './tree-math.js';
-export { setHostWasmEnabled } from './wasm-kernels.js';
+export { hostCombine, setHostWasmEnabled } from './wasm-kernels.js';

@@ -93,6 +93,7 @@ const MAKES_NO_TENSORS = [
   'compileField',
   'isTracingField',
   'setHostWasmEnabled',
+  'hostCombine',
   'TreeDef',
   'treeFlatten',
   'treeUnflatten',

@@ -1,3 +1,4 @@
+import { hostCombine } from '@odekit/core';
 import { describe, expect, it } from 'vitest';
 import { combineInto, stageCombination } from './host-combine.js';
 
@@ -13,6 +14,31 @@ function naive(n: number, w0: number, base: ArrayLike<number> | undefined, cs: n
 }
 
 describe('combineInto', () => {
+  it('runs large states in the WebAssembly kernel, bit for bit as the term-by-term sum, cached stages and all', () => {
+    let seed = 11;
+    const rand = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647 - 0.5;
+    };
+    // the same stages reused across calls (cache hits), and sizes that change (a new layout)
+    for (const n of [1001, 4096, 1001, 300]) {
+      const ks = Array.from({ length: 9 }, () => Float32Array.from({ length: n }, () => rand() * 50));
+      const base = Float64Array.from({ length: n }, () => rand() * 1e3);
+      for (let m = 0; m <= 9; m++) {
+        for (const w0 of [1, 0.3]) {
+          for (const b of [base, undefined]) {
+            const cs = Array.from({ length: m }, () => rand() * 0.1);
+            const used = ks.slice(9 - m);
+            const out = new Float64Array(n);
+            expect(hostCombine(out, n, w0, b, cs, used)).toBe(true);
+            expect(Array.from(out)).toEqual(Array.from(naive(n, w0, b, cs, used)));
+            expect(Array.from(combineInto(new Float64Array(n), n, w0, b, cs, used))).toEqual(Array.from(out));
+          }
+        }
+      }
+    }
+  });
+
   it('equals the term-by-term sum bit for bit for 0–9 terms, any base weight, with or without a base', () => {
     let seed = 7;
     const rand = () => {

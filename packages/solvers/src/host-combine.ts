@@ -1,3 +1,5 @@
+import { hostCombine } from '@odekit/core';
+
 /**
  * The host engine's one arithmetic kernel: `out[i] = w0·base[i] + Σ_j c_j·k_j[i]` in float64,
  * the terms added left to right in the order given (so forward steps, dense output and the
@@ -13,6 +15,8 @@ export function combineInto(
   cs: readonly number[],
   ks: readonly Float32Array[],
 ): Float64Array {
+  // large states: the same sums in odekit's WebAssembly kernels
+  if (hostCombine(out, n, w0, base, cs, ks)) return out;
   if (base === undefined) out.fill(0, 0, n);
   else if (w0 === 1) for (let i = 0; i < n; i++) out[i] = base[i] as number;
   else for (let i = 0; i < n; i++) out[i] = w0 * (base[i] as number);
