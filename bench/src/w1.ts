@@ -1,4 +1,5 @@
 // W1: Lotka–Volterra forward solve, rtol = atol = 1e-6, 100 save points (see workloads.json).
+import { compileField } from '@odekit/core';
 import { diffeqsolve, dopri5, pidController, saveAt, tsit5 } from '@odekit/solvers';
 import { loadWorkloads } from '@odekit/testing';
 import { emit, medianMs, setup, tf } from './common.js';
@@ -13,15 +14,18 @@ const y0 = tf.tensor1d(w.y0);
 // The default controller is Diffrax's integral one (pcoeff 0, icoeff 1). The `-pi` cases use the
 // PI controller of Hairer's DOPRI5 code (β = 0.04 ⇒ pcoeff 0.2, icoeff 0.65; Hairer, Nørsett &
 // Wanner, Solving ODEs I, §II.4), which needs fewer steps on this problem.
+// The `compileField` cases run the same field traced once per solve, then on host arrays.
+const compiled = compileField(f, { strict: true });
 const controllers = [
-  ['', {}],
-  ['-pi', { pcoeff: 0.2, icoeff: 0.65 }],
+  ['', {}, f],
+  ['-pi', { pcoeff: 0.2, icoeff: 0.65 }, f],
+  [' compileField', {}, compiled],
 ] as const;
-for (const [suffix, pid] of controllers)
+for (const [suffix, pid, term] of controllers)
   for (const solver of [dopri5(), tsit5()]) {
     const solve = () =>
       diffeqsolve({
-        term: f,
+        term,
         solver,
         t0: w.t0,
         t1: w.t1,

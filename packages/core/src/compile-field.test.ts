@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import '@tensorflow/tfjs-backend-wasm';
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -267,6 +268,26 @@ describe.each([
       tf.add(tf.mul(y, t), tf.add(tf.mul(tf.scalar(t), a.k as tf.Tensor), tf.fill([3, 2], t)));
     checkField(f, args, [3, 2]);
     tf.dispose(args.k);
+  });
+});
+
+describe('compileField on the wasm backend', () => {
+  it('traces through the wasm backend and gives the values and VJPs of tfjs', async () => {
+    await tf.setBackend('wasm');
+    try {
+      const args = { W1: uniform([5, 3]), b1: uniform([5]), W2: uniform([3, 5]) };
+      const f: Field = (_t, y, a) =>
+        tf.matMul(
+          tf.tanh(tf.add(tf.matMul(y, a.W1 as tf.Tensor, false, true), a.b1 as tf.Tensor)),
+          a.W2 as tf.Tensor,
+          false,
+          true,
+        );
+      checkField(f, args, [6, 3], 1e-4);
+      tf.dispose(Object.values(args));
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 });
 
