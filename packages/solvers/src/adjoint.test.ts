@@ -396,6 +396,38 @@ describe('batchStages', () => {
     expect(g).toBeAllclose(-Math.exp(-1), { rtol: 1e-4 });
   });
 
+  it("'auto' batches the stage Jacobians only for states of at most 256 values", () => {
+    // the batched call passes t = NaN: count those calls for a small and a large batch
+    for (const [rows, batched] of [
+      [100, true],
+      [200, false],
+    ] as const) {
+      let nanCalls = 0;
+      const field = (t: number, y: tf.Tensor, a: { k: tf.Tensor }) => {
+        if (Number.isNaN(t)) nanCalls++;
+        return tf.mul(tf.neg(a.k), y);
+      };
+      const loss = (p: { k: tf.Tensor }) => {
+        const sol = diffeqsolve({
+          term: field,
+          solver: dopri5(),
+          t0: 0,
+          t1: 1,
+          dt0: 0.25,
+          y0: tf.ones([rows, 2]),
+          args: p,
+          stepsizeController: constantStepSize(),
+        });
+        return tf.sum(sol.ys as tf.Tensor);
+      };
+      const { value, grads } = valueAndGrad(loss)({ k: tf.scalar(0.5) });
+      // L = 2·rows·e^{−k}, dL/dk = −L
+      expect(grads.k.dataSync()[0]).toBeAllclose(-(value.dataSync()[0] as number), { rtol: 1e-4 });
+      expect(nanCalls > 0).toBe(batched);
+      tf.dispose([value, grads.k]);
+    }
+  });
+
   it('rejects unknown options', () => {
     expect(() => recursiveCheckpointAdjoint({ checkpoint: 3 } as never)).toThrow(
       /unknown option 'checkpoint'.*did you mean 'checkpoints'/,
