@@ -240,6 +240,42 @@ export function matmul(a: usize, b: usize, y: usize, M: i32, K: i32, N: i32, sam
   }
 }
 
+/**
+ * The matmul's cotangents: ca += ct·op(B)ᵀ and cb += op(A)ᵀ·ct (float64, laid out like a and b,
+ * with the same strides; a zero pointer skips one), from ct [M, N] (float64).
+ */
+export function matmulBack(
+  a: usize,
+  b: usize,
+  ct: usize,
+  ca: usize,
+  cb: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  sam: i32,
+  sak: i32,
+  sbk: i32,
+  sbn: i32,
+): void {
+  let g = ct;
+  for (let m = 0; m < M; m++) {
+    const am = <usize>m * <usize>sam;
+    for (let n = 0; n < N; n++) {
+      const c = load<f64>(g);
+      g += 8;
+      if (c == 0) continue;
+      const bn = <usize>n * <usize>sbn;
+      for (let k = 0; k < K; k++) {
+        const ai = am + <usize>k * <usize>sak;
+        const bi = bn + <usize>k * <usize>sbk;
+        if (ca != 0) store<f64>(ca + (ai << 3), load<f64>(ca + (ai << 3)) + c * <f64>load<f32>(b + (bi << 2)));
+        if (cb != 0) store<f64>(cb + (bi << 3), load<f64>(cb + (bi << 3)) + c * <f64>load<f32>(a + (ai << 2)));
+      }
+    }
+  }
+}
+
 // Row k of B's columns j0..j0+w−1 as four lanes (zero beyond K or w).
 // @ts-ignore: decorator
 @inline

@@ -825,8 +825,34 @@ class Program implements HostFieldSession {
             }
           }
         : () => matMulForward(plan, a.value, b.value, mm.value, acc),
-      () =>
-        matMulBackward(plan, a.value, b.value, mm.ct, a.needsGrad ? a.ct : undefined, b.needsGrad ? b.ct : undefined),
+      k !== null
+        ? () => {
+            for (let q = 0; q < batch; q++) {
+              k.matmulBack(
+                a.p32 + 4 * q * plan.sab,
+                b.p32 + 4 * q * plan.sbb,
+                mm.p64 + 8 * q * M * N,
+                a.needsGrad ? a.p64 + 8 * q * plan.sab : 0,
+                b.needsGrad ? b.p64 + 8 * q * plan.sbb : 0,
+                M,
+                K,
+                N,
+                plan.sam,
+                plan.sak,
+                plan.sbk,
+                plan.sbn,
+              );
+            }
+          }
+        : () =>
+            matMulBackward(
+              plan,
+              a.value,
+              b.value,
+              mm.ct,
+              a.needsGrad ? a.ct : undefined,
+              b.needsGrad ? b.ct : undefined,
+            ),
     );
     if (op.kernel !== '_FusedMatMul') return out;
     const ibias = named.get('bias');

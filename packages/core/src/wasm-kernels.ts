@@ -25,6 +25,20 @@ export interface HostWasmKernels {
     sbk: number,
     sbn: number,
   ): void;
+  matmulBack(
+    a: number,
+    b: number,
+    ct: number,
+    ca: number,
+    cb: number,
+    M: number,
+    K: number,
+    N: number,
+    sam: number,
+    sak: number,
+    sbk: number,
+    sbn: number,
+  ): void;
   combine(out: number, n: number, w0: number, base: number, cs: number, ks: number, m: number): void;
 }
 
