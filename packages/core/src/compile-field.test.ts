@@ -111,6 +111,29 @@ describe('the host-kernels WebAssembly module', () => {
   it('loads in Node (WebAssembly with SIMD)', () => {
     expect(hostWasmModule()).not.toBeNull();
   });
+
+  it('computes tanh within 8 float32 ulp of Math.tanh, saturation included (2 ulp in JavaScript)', () => {
+    const n = 20001;
+    const bits = (v: number) => new Int32Array(new Float32Array([v]).buffer)[0] as number;
+    for (const [wasm, limit] of [
+      [true, 8],
+      [false, 2],
+    ] as const) {
+      const was = setHostWasmEnabled(wasm);
+      try {
+        const { session } = open((_t, y) => tf.tanh(y), {}, [n]);
+        const xs = Float64Array.from({ length: n }, (_, i) => Math.fround(-10 + (20 * i) / (n - 1)));
+        const ys = (session as HostFieldSession).evaluate(0, xs);
+        let worst = 0;
+        xs.forEach((x, i) => {
+          worst = Math.max(worst, Math.abs(bits(ys[i] as number) - bits(Math.fround(Math.tanh(x)))));
+        });
+        expect(worst).toBeLessThanOrEqual(limit);
+      } finally {
+        setHostWasmEnabled(was);
+      }
+    }
+  });
 });
 
 // every case twice: with the WebAssembly kernels, and with the JavaScript loops alone
