@@ -14,9 +14,12 @@ const scripts: Record<string, string[][]> = {
   W2: [['w2.ts'], ['w2-train.ts']],
   W3: [['w3.ts']],
   W4: [['w4.ts']],
-  W5: ['recursive-checkpoint', 'recursive-checkpoint-per-stage', 'direct'].flatMap((adjoint) =>
-    ['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--adjoint', adjoint]),
-  ),
+  W5: [
+    ...['recursive-checkpoint', 'recursive-checkpoint-per-stage', 'direct'].flatMap((adjoint) =>
+      ['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--adjoint', adjoint]),
+    ),
+    ...['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--field', 'compiled']),
+  ],
   SR: [['sr.ts']],
 };
 if (workload === undefined || !(workload in scripts)) {

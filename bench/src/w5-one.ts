@@ -1,6 +1,6 @@
 // One W5 case in this (fresh) process: forward + backward of the W2 model over [0, T], saving at
 // linspace(0, T, 101), loss = mean(y²); prints seconds, peak RSS growth and tfjs peak bytes.
-import { valueAndGrad } from '@odekit/core';
+import { compileField, valueAndGrad } from '@odekit/core';
 import {
   type Adjoint,
   diffeqsolve,
@@ -43,11 +43,14 @@ const field = (t: number, y: tf.Tensor, p: LvHybridArgs) => {
   if (engineState.numBytes > peakBytes) peakBytes = engineState.numBytes;
   return lvHybridFieldFused(t, y, p);
 };
+// `--field compiled`: the same field through compileField (traced once per solve and backward pass)
+const compiled = flag('field', 'tensor') === 'compiled';
+const term = compiled ? compileField(field, { strict: true }) : field;
 const gradAt = (horizon: number) => {
   const ts = Array.from({ length: 101 }, (_, i) => (horizon * i) / 100);
   const loss = (p: LvHybridParams) => {
     const sol = diffeqsolve({
-      term: field,
+      term,
       solver: dopri5(),
       t0: 0,
       t1: horizon,
@@ -75,7 +78,7 @@ const seconds = (performance.now() - t0) / 1000;
 const maxRss = process.resourceUsage().maxRSS * 1024;
 emit({
   workload: 'W5',
-  case: adjointName,
+  case: compiled ? `${adjointName} compileField` : adjointName,
   backend,
   T,
   steps,
