@@ -6,6 +6,8 @@
 // 4-float vectors, so the elementwise loops below run over whole vectors and may write the
 // padding.
 
+import { tanh4 } from '../../core/assembly/tanh';
+
 /** y[r, o] = Σ_i x[r, i]·w[o, i] (+ b[o] when b ≠ 0) for x [rows, nIn], w [nOut, nIn]. */
 export function affine(x: usize, w: usize, b: usize, y: usize, rows: i32, nIn: i32, nOut: i32): void {
   const rowIn = (<usize>nIn) << 2;
@@ -285,37 +287,6 @@ function sigmoidFrom(z: v128, e: v128): v128 {
   return v128.bitselect(f32x4.mul(e, inv), inv, f32x4.lt(z, f32x4(0, 0, 0, 0)));
 }
 
-// Eigen's float32 rational tanh, p(x)/q(x) with x clamped to ±9 (generic_fast_tanh_float,
-// Eigen/src/Core/MathFunctionsImpl.h, Eigen 3.3, Pedro Gonnet 2014).
-// @ts-ignore: decorator
-@inline
-function tanhV(x0: v128): v128 {
-  const x = f32x4.max(f32x4(-9, -9, -9, -9), f32x4.min(f32x4(9, 9, 9, 9), x0));
-  const x2 = f32x4.mul(x, x);
-  let p = f32x4.add(f32x4(A11, A11, A11, A11), f32x4.mul(x2, f32x4(A13, A13, A13, A13)));
-  p = f32x4.add(f32x4(A9, A9, A9, A9), f32x4.mul(x2, p));
-  p = f32x4.add(f32x4(A7, A7, A7, A7), f32x4.mul(x2, p));
-  p = f32x4.add(f32x4(A5, A5, A5, A5), f32x4.mul(x2, p));
-  p = f32x4.add(f32x4(A3, A3, A3, A3), f32x4.mul(x2, p));
-  p = f32x4.add(f32x4(A1, A1, A1, A1), f32x4.mul(x2, p));
-  p = f32x4.mul(x, p);
-  let q = f32x4.add(f32x4(B4, B4, B4, B4), f32x4.mul(x2, f32x4(B6, B6, B6, B6)));
-  q = f32x4.add(f32x4(B2, B2, B2, B2), f32x4.mul(x2, q));
-  q = f32x4.add(f32x4(B0, B0, B0, B0), f32x4.mul(x2, q));
-  return f32x4.div(p, q);
-}
-const A1: f32 = 4.89352455891786e-3;
-const A3: f32 = 6.37261928875436e-4;
-const A5: f32 = 1.48572235717979e-5;
-const A7: f32 = 5.12229709037114e-8;
-const A9: f32 = -8.60467152213735e-11;
-const A11: f32 = 2.00018790482477e-13;
-const A13: f32 = -2.76076847742355e-16;
-const B0: f32 = 4.89352518554385e-3;
-const B2: f32 = 2.268434632439e-3;
-const B4: f32 = 1.18534705686654e-4;
-const B6: f32 = 1.19825839466702e-6;
-
 export const IDENTITY = 0;
 export const RELU = 1;
 export const TANH = 2;
@@ -334,7 +305,7 @@ export function activate(kind: i32, z: usize, a: usize, n: i32): void {
       v128.store(a + off, f32x4.max(v128.load(z + off), f32x4(0, 0, 0, 0)));
     }
   } else if (kind == TANH) {
-    for (let off: usize = 0; off < end; off += 16) v128.store(a + off, tanhV(v128.load(z + off)));
+    for (let off: usize = 0; off < end; off += 16) v128.store(a + off, tanh4(v128.load(z + off)));
   } else if (kind == SIGMOID) {
     for (let off: usize = 0; off < end; off += 16) {
       const v = v128.load(z + off);
