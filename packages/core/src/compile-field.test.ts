@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOST_KERNELS_WASM_BASE64 } from './host-kernels-wasm.js';
 import {
   compileField,
   type HostFieldSession,
@@ -110,6 +111,10 @@ describe('the host-kernels WebAssembly module', () => {
 
   it('loads in Node (WebAssembly with SIMD)', () => {
     expect(hostWasmModule()).not.toBeNull();
+  });
+
+  it('stays under the 4 KiB a browser main thread compiles synchronously', () => {
+    expect(atob(HOST_KERNELS_WASM_BASE64).length).toBeLessThan(4096);
   });
 
   it('computes tanh within 8 float32 ulp of Math.tanh, saturation included (2 ulp in JavaScript)', () => {
