@@ -158,103 +158,108 @@ export function i32View(buffer: ArrayBuffer | undefined, ptr: number, n: number)
   return buffer === undefined ? new Int32Array(n) : new Int32Array(buffer, ptr, n);
 }
 
+/** A ring of equal-sized buffers in an arena, keeping the arrays last copied in by identity. */
+interface Ring<A extends Float32Array | Float64Array> {
+  ptrs: number[];
+  views: A[];
+  keys: (A | undefined)[];
+  next: number;
+  where: Map<A, number>;
+}
+
+function ring<A extends Float32Array | Float64Array>(
+  arena: Arena,
+  count: number,
+  n: number,
+  bytesPerValue: number,
+  view: (buffer: ArrayBuffer | undefined, ptr: number, n: number) => A,
+): Ring<A> {
+  const r: Ring<A> = { ptrs: [], views: [], keys: new Array(count).fill(undefined), next: 0, where: new Map() };
+  const bytes = n * bytesPerValue;
+  for (let i = 0; i < count; i++) {
+    r.ptrs.push(
+      arena.reserve(bytes, (buffer, ptr) => {
+        r.views[i] = view(buffer, ptr, n);
+      }),
+    );
+  }
+  return r;
+}
+
+/** The pointer of `a` in the ring, copying it in (and evicting the oldest) when it is not there. */
+function resident<A extends Float32Array | Float64Array>(r: Ring<A>, a: A): number {
+  const at = r.where.get(a);
+  if (at !== undefined) return r.ptrs[at] as number;
+  const i = r.next;
+  r.next = (i + 1) % r.ptrs.length;
+  const old = r.keys[i];
+  if (old !== undefined) r.where.delete(old);
+  r.keys[i] = a;
+  r.where.set(a, i);
+  const v = r.views[i] as A;
+  v.set(a.length === v.length ? a : a.subarray(0, v.length));
+  return r.ptrs[i] as number;
+}
+
 /**
- * The solvers' stage combinations in WebAssembly: one instance whose memory keeps recently used
- * stage arrays (float32, keyed by identity: a solver never changes a stage after making it) and
- * states (float64), so a step's many combinations of the same stages copy each in once.
+ * The solvers' stage combinations in WebAssembly, laid out for states of `n` values: an arena
+ * whose memory keeps recently used stage arrays (float32, keyed by identity: a solver never
+ * changes a stage after making it) and states (float64), so a step's many combinations of the
+ * same stages copy each in once.
  */
 class CombineScratch {
   readonly k: HostWasmKernels;
-  private n = -1;
-  private out = 0;
-  private cs = 0;
-  private ks = 0;
-  private readonly rings: {
-    slots: number[];
-    keys: (object | undefined)[];
-    next: number;
-    where: Map<object, number>;
-  }[] = [];
+  private readonly out: number;
+  private readonly cs: number;
+  private readonly ks: number;
+  private outView: Float64Array = new Float64Array(0);
+  private csView: Float64Array = new Float64Array(0);
+  private ksView: Uint32Array = new Uint32Array(0);
+  private readonly stages: Ring<Float32Array>;
+  private readonly states: Ring<Float64Array>;
 
-  constructor(m: WebAssembly.Module) {
-    this.k = new WebAssembly.Instance(m, {}).exports as unknown as HostWasmKernels;
-  }
-
-  /** Lays the memory out for states of n values: out, coefficients, pointers, two rings. */
-  private layout(n: number): void {
-    this.n = n;
-    let top = ALIGN;
-    const take = (bytes: number) => {
-      const p = top;
-      top += roundUp(bytes);
-      return p;
-    };
-    this.out = take(8 * n);
-    this.cs = take(8 * MAX_TERMS);
-    this.ks = take(4 * MAX_TERMS);
-    this.rings.length = 0;
-    for (const [count, bytes] of [
-      [F32_SLOTS, 4 * n],
-      [F64_SLOTS, 8 * n],
-    ] as const) {
-      const slots = Array.from({ length: count }, () => take(bytes));
-      this.rings.push({ slots, keys: new Array(count).fill(undefined), next: 0, where: new Map() });
-    }
-    const have = this.k.memory.buffer.byteLength;
-    if (have < top) this.k.memory.grow(Math.ceil((top - have) / 65536));
-  }
-
-  /** The pointer of `a` in memory, copying it in (and evicting the oldest) when not there. */
-  private resident(ring: 0 | 1, a: Float32Array | Float64Array, n: number): number {
-    const r = this.rings[ring] as (typeof this.rings)[number];
-    const at = r.where.get(a);
-    if (at !== undefined) return r.slots[at] as number;
-    const i = r.next;
-    r.next = (i + 1) % r.slots.length;
-    const old = r.keys[i];
-    if (old !== undefined) r.where.delete(old);
-    r.keys[i] = a;
-    r.where.set(a, i);
-    const ptr = r.slots[i] as number;
-    const view =
-      ring === 0 ? new Float32Array(this.k.memory.buffer, ptr, n) : new Float64Array(this.k.memory.buffer, ptr, n);
-    view.set(a.length === n ? a : a.subarray(0, n));
-    return ptr;
+  constructor(readonly n: number) {
+    const arena = new Arena();
+    this.k = arena.k as HostWasmKernels;
+    this.out = arena.reserve(8 * n, (buffer, ptr) => {
+      this.outView = f64View(buffer, ptr, n);
+    });
+    this.cs = arena.reserve(8 * F32_SLOTS, (buffer, ptr) => {
+      this.csView = f64View(buffer, ptr, F32_SLOTS);
+    });
+    this.ks = arena.reserve(4 * F32_SLOTS, (buffer, ptr) => {
+      this.ksView = new Uint32Array(buffer as ArrayBuffer, ptr, F32_SLOTS);
+    });
+    this.stages = ring(arena, F32_SLOTS, n, 4, f32View);
+    this.states = ring(arena, F64_SLOTS, n, 8, f64View);
+    arena.commit();
   }
 
   combine(
     out: Float64Array,
-    n: number,
     w0: number,
-    base: ArrayLike<number> | undefined,
+    base: Float64Array | undefined,
     cs: readonly number[],
     ks: readonly Float32Array[],
-  ): boolean {
+  ): void {
     const m = cs.length;
-    if (m > MAX_TERMS || m >= F32_SLOTS) return false;
-    if (base !== undefined && !(base instanceof Float64Array)) return false;
-    if (n !== this.n) this.layout(n);
-    const bp = base === undefined ? 0 : this.resident(1, base, n);
-    const buffer = this.k.memory.buffer;
-    const cv = new Float64Array(buffer, this.cs, m);
-    const kv = new Uint32Array(buffer, this.ks, m);
+    const bp = base === undefined ? 0 : resident(this.states, base);
     for (let j = 0; j < m; j++) {
-      cv[j] = cs[j] as number;
-      kv[j] = this.resident(0, ks[j] as Float32Array, n);
+      this.csView[j] = cs[j] as number;
+      this.ksView[j] = resident(this.stages, ks[j] as Float32Array);
     }
-    this.k.combine(this.out, n, w0, bp, this.cs, this.ks, m);
-    out.set(new Float64Array(buffer, this.out, n));
-    return true;
+    this.k.combine(this.out, this.n, w0, bp, this.cs, this.ks, m);
+    out.set(this.outView);
   }
 }
 
-const MAX_TERMS = 32;
+/** Stage arrays kept in memory; a combination takes fewer terms, so none evicts its own. */
 const F32_SLOTS = 32;
 const F64_SLOTS = 8;
 /** Below this size the JavaScript loop is as fast; above the largest, the rings would be too big. */
 const MIN_COMBINE = 256;
 const MAX_COMBINE = 1 << 16;
-let scratch: CombineScratch | null | undefined;
+let scratch: CombineScratch | undefined;
 
 /**
  * `out[0..n) = w0·base + Σ_j cs[j]·ks[j]` in float64, the terms added left to right, in the
@@ -279,10 +284,10 @@ export function hostCombine(
   cs: readonly number[],
   ks: readonly Float32Array[],
 ): boolean {
-  if (n < MIN_COMBINE || n > MAX_COMBINE || disabled) return false;
-  if (scratch === undefined) {
-    const m = hostWasmModule();
-    scratch = m === null ? null : new CombineScratch(m);
-  }
-  return scratch !== null && scratch.combine(out, n, w0, base, cs, ks);
+  if (n < MIN_COMBINE || n > MAX_COMBINE || cs.length >= F32_SLOTS || hostWasmModule() === null) return false;
+  if (base !== undefined && !(base instanceof Float64Array)) return false;
+  // a new layout (and instance) when the state size changes
+  if (scratch?.n !== n) scratch = new CombineScratch(n);
+  scratch.combine(out, w0, base, cs, ks);
+  return true;
 }
