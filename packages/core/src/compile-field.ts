@@ -138,6 +138,13 @@ interface EngineInternals {
 
 const TRACE_T = [0.3141592653589793, 0.7182818284590452];
 
+/** The state the field is traced at (and the program checked at): values in [0.5, 1.5). */
+function traceState(n: number): Float32Array {
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = 0.5 + ((i * 0.6180339887498949 + 0.25) % 1);
+  return y;
+}
+
 /** Runs `f` once on tensors while recording its kernels; a string says why it cannot be traced. */
 function trace(
   f: Field,
@@ -256,10 +263,7 @@ function trace(
   try {
     let traced: Trace | string = 'not traced';
     const run = (): Trace | string => {
-      const n = sizeOfShape(yShape);
-      const yValues = new Float32Array(n);
-      for (let i = 0; i < n; i++) yValues[i] = 0.5 + ((i * 0.6180339887498949 + 0.25) % 1);
-      const y = tf.tensor(yValues, yShape.slice(), 'float32');
+      const y = tf.tensor(traceState(sizeOfShape(yShape)), yShape.slice(), 'float32');
       keyOf.set(y.id, 'y');
       argTensors.forEach((a, j) => {
         if (!keyOf.has(a.id)) keyOf.set(a.id, `a${j}`);
@@ -319,14 +323,15 @@ function compareTraces(a: Trace, b: Trace): ('const' | 't')[] | string {
   }
   const ta = Math.fround(TRACE_T[0] as number);
   const tb = Math.fround(TRACE_T[1] as number);
-  return a.consts.map((c, i) => {
+  const kinds: ('const' | 't')[] = [];
+  for (const [i, c] of a.consts.entries()) {
     const d = b.consts[i] as RawConst;
-    if (c.values.every((v, j) => Object.is(v, d.values[j]))) return 'const';
-    if (c.values instanceof Float32Array && c.values.every((v) => v === ta) && d.values.every((v) => v === tb)) {
-      return 't';
-    }
-    return 'its constants change with t other than as t itself';
-  }) as ('const' | 't')[] | string;
+    if (c.values.every((v, j) => Object.is(v, d.values[j]))) kinds.push('const');
+    else if (c.values instanceof Float32Array && c.values.every((v) => v === ta) && d.values.every((v) => v === tb)) {
+      kinds.push('t');
+    } else return 'its constants change with t other than as t itself';
+  }
+  return kinds;
 }
 
 /** A value of the program: float32 values, float64 cotangent. */
@@ -377,7 +382,6 @@ function compileSession(
   if (typeof b === 'string') return b;
   const kinds = compareTraces(a, b);
   if (typeof kinds === 'string') return kinds;
-  for (const k of kinds) if (k !== 'const' && k !== 't') return k;
   let program: Program;
   try {
     program = new Program(a, kinds, yShape, argTensors);
@@ -387,9 +391,7 @@ function compileSession(
   }
   // the program must reproduce tfjs's result on the second trace
   const n = sizeOfShape(yShape);
-  const yValues = new Float32Array(n);
-  for (let i = 0; i < n; i++) yValues[i] = 0.5 + ((i * 0.6180339887498949 + 0.25) % 1);
-  const got = program.evaluate(TRACE_T[1] as number, yValues);
+  const got = program.evaluate(TRACE_T[1] as number, traceState(n));
   for (let i = 0; i < n; i++) {
     const want = b.outValues[i] as number;
     const v = got[i] as number;
@@ -428,9 +430,9 @@ class Program implements HostFieldSession {
     this.y = this.slot(this.n, false, true);
     this.slots.set('y', this.y);
     tr.consts.forEach((c, i) => {
-      const isInt = c.values instanceof Int32Array;
-      const s = this.slot(c.values.length, kinds[i] === 'const', false, isInt ? undefined : c.values);
-      if (c.values instanceof Int32Array) s.ints = c.values;
+      const ints = c.values instanceof Int32Array ? c.values : undefined;
+      const s = this.slot(c.values.length, kinds[i] === 'const', false, ints === undefined ? c.values : undefined);
+      s.ints = ints;
       if (kinds[i] === 't') this.tSlots.push(s);
       this.slots.set(`c${i}`, s);
     });
@@ -675,41 +677,32 @@ class Program implements HostFieldSession {
   }
 
   /** A dense view of `s` at the output's shape: itself, or a gathered copy (once, when static). */
-  private expand(s: Slot, shape: number[], outShape: number[]): { view: Slot; map: Int32Array | undefined } {
+  private expand(s: Slot, shape: number[], outShape: number[]): Slot {
     const map = broadcastMap(shape, outShape);
-    if (map === undefined) return { view: s, map };
-    return { view: this.gather(s, map), map };
+    return map === undefined ? s : this.gather(s, map);
   }
 
   private binary(name: string, a: Slot, aShape: number[], b: Slot, bShape: number[], outShape: number[]): Slot {
-    const va = this.expand(a, aShape, outShape).view;
-    const vb = this.expand(b, bShape, outShape).view;
+    const va = this.expand(a, aShape, outShape);
+    const vb = this.expand(b, bShape, outShape);
     const n = sizeOfShape(outShape);
     const out = this.result(n, [va, vb]);
     const op = BINARY[name] as (typeof BINARY)[string];
     const k = this.k;
     const code = WASM_BINARY[name];
     if (k !== null && code !== undefined) {
-      const ga = (g: number) => {
-        if (va.needsGrad) k.axpy64(va.p64, g, 1, n);
-      };
       const bwd =
-        name === 'Add'
+        name === 'Add' || name === 'Sub'
           ? () => {
-              ga(out.p64);
-              if (vb.needsGrad) k.axpy64(vb.p64, out.p64, 1, n);
+              if (va.needsGrad) k.axpy64(va.p64, out.p64, 1, n);
+              if (vb.needsGrad) k.axpy64(vb.p64, out.p64, name === 'Add' ? 1 : -1, n);
             }
-          : name === 'Sub'
+          : name === 'Multiply'
             ? () => {
-                ga(out.p64);
-                if (vb.needsGrad) k.axpy64(vb.p64, out.p64, -1, n);
+                if (va.needsGrad) k.mulAcc(va.p64, out.p64, vb.p32, n);
+                if (vb.needsGrad) k.mulAcc(vb.p64, out.p64, va.p32, n);
               }
-            : name === 'Multiply'
-              ? () => {
-                  if (va.needsGrad) k.mulAcc(va.p64, out.p64, vb.p32, n);
-                  if (vb.needsGrad) k.mulAcc(vb.p64, out.p64, va.p32, n);
-                }
-              : undefined;
+            : undefined;
       if (bwd !== undefined) {
         this.push([va, vb], [out], () => k.binary(code, va.p32, vb.p32, out.p32, n), bwd);
         return out;
@@ -985,25 +978,33 @@ class Program implements HostFieldSession {
               if (k === 'Mean') for (let j = 0; j < outSize; j++) acc[j] = (acc[j] as number) / count;
               out.value.set(acc);
             };
-    const bwd = () => {
+    // d out[j] / d x[i] for x[i] in group j: 1 (Sum), 1/count (Mean), [x[i] is the extreme]
+    // (Max, Min: every tie), the product of the others (Prod)
+    const bwd = (): void => {
       if (!x.needsGrad) return;
       const xv = x.value;
       const ov = out.value;
       const c = x.ct;
       const g = out.ct;
-      for (let i = 0; i < n; i++) {
-        const j = map[i] as number;
-        const v = xv[i] as number;
-        if (k === 'Sum') c[i] = (c[i] as number) + (g[j] as number);
-        else if (k === 'Mean') c[i] = (c[i] as number) + (g[j] as number) / count;
-        else if (k === 'Max' || k === 'Min') {
-          if (v === ov[j]) c[i] = (c[i] as number) + (g[j] as number);
-        } else if (v !== 0) c[i] = (c[i] as number) + ((g[j] as number) * (ov[j] as number)) / v;
-        else {
-          // the product of the others, taken directly
-          let p = 1;
-          for (let m = 0; m < n; m++) if (m !== i && map[m] === j) p *= xv[m] as number;
-          c[i] = (c[i] as number) + (g[j] as number) * p;
+      if (k === 'Sum' || k === 'Mean') {
+        const s = k === 'Mean' ? 1 / count : 1;
+        for (let i = 0; i < n; i++) c[i] = (c[i] as number) + (g[map[i] as number] as number) * s;
+      } else if (k === 'Max' || k === 'Min') {
+        for (let i = 0; i < n; i++) {
+          const j = map[i] as number;
+          if (xv[i] === ov[j]) c[i] = (c[i] as number) + (g[j] as number);
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const j = map[i] as number;
+          const v = xv[i] as number;
+          if (v !== 0) c[i] = (c[i] as number) + ((g[j] as number) * (ov[j] as number)) / v;
+          else {
+            // the product of the others, taken directly
+            let p = 1;
+            for (let m = 0; m < n; m++) if (m !== i && map[m] === j) p *= xv[m] as number;
+            c[i] = (c[i] as number) + (g[j] as number) * p;
+          }
         }
       }
     };
