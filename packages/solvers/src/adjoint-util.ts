@@ -1,4 +1,11 @@
-import { engineGradients, hostKernelsOf, type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
+import {
+  engineGradients,
+  type HostFieldSession,
+  hostKernelsOf,
+  type Tree,
+  treeFlatten,
+  treeUnflatten,
+} from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { packHost, packRow, type StateLayout, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -47,6 +54,21 @@ export type FieldVjp = ((
 };
 
 /** Builds a {@link FieldVjp}: one taped evaluation of the vector field per call. */
+/**
+ * The host session of `field` for one solve, when it carries host kernels (an MLP's
+ * `vectorField`, a `compileField` field) that cover this single-leaf state; else `undefined`.
+ */
+export function openHostSession(
+  field: unknown,
+  layout: StateLayout,
+  args: unknown,
+  argTensors: readonly tf.Tensor[],
+): HostFieldSession | undefined {
+  const kernels = hostKernelsOf(field);
+  if (kernels === undefined || layout.shapes.length !== 1) return undefined;
+  return kernels.open(args, layout.shapes[0] as number[], argTensors, (leaf) => treeUnflatten(layout.treedef, [leaf]));
+}
+
 export function makeFieldVjp(
   problem: SolveProblem,
   argTensors: tf.Tensor[],
@@ -58,11 +80,7 @@ export function makeFieldVjp(
   // keeps a zero gradient (tfjs refuses non-float gradients).
   const diff = differentiable(argTensors);
   // A field with host kernels (say an MLP's vectorField) takes its VJPs without tensors or tape.
-  const kernels = hostKernelsOf(problem.vectorField);
-  const session =
-    kernels !== undefined && layout.shapes.length === 1
-      ? kernels.open(args, layout.shapes[0] as number[], argTensors, (leaf) => treeUnflatten(layout.treedef, [leaf]))
-      : undefined;
+  const session = openHostSession(problem.vectorField, layout, args, argTensors);
   if (session !== undefined && options.deferArgGrads === true && session.vjpDeferred && session.flushArgGrads) {
     // the caller sums every VJP into the same arrays: the session keeps the sums until flush
     const deferred = session.vjpDeferred.bind(session);

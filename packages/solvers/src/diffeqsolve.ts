@@ -1,7 +1,7 @@
-import { assertFinite, hostKernelsOf, type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
+import { assertFinite, type Tree, treeFlatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Adjoint } from './adjoint.js';
-import { splitArgs } from './adjoint-util.js';
+import { openHostSession, splitArgs } from './adjoint-util.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 import { constantStepSize, type StepSizeController } from './controllers.js';
 import { checkOptions } from './options.js';
@@ -198,15 +198,9 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
       return packRow(layout, dy);
     };
   };
-  const kernels = hostKernelsOf(userField);
   const hostField = (args: unknown): HostField => {
     // A field with host kernels (say an MLP's vectorField) runs without tensors where it can.
-    const session =
-      kernels !== undefined && layout.shapes.length === 1
-        ? kernels.open(args, layout.shapes[0] as number[], splitArgs(args).tensors, (leaf) =>
-            treeUnflatten(layout.treedef, [leaf]),
-          )
-        : undefined;
+    const session = openHostSession(userField, layout, args, splitArgs(args).tensors);
     if (session !== undefined) return (t, y) => session.evaluate(t, y);
     let checked = false;
     return (t, y) => {
