@@ -1,0 +1,102 @@
+import { binary, constant, constantsOf, type ExprNode, withConstants } from './node.js';
+import type { OpName } from './operators.js';
+import { simplify } from './simplify.js';
+import { preorder, replaceAt } from './tree-edit.js';
+
+/** Options of {@link tidyTree}. */
+export interface TidyOptions {
+  /** The loss of a tree (e.g. the search's full-data MSE). */
+  readonly lossOf: (tree: ExprNode) => number;
+  /** Relative loss increase allowed over the input's loss (default 1e-3). */
+  readonly tolerance?: number;
+  /** Absolute slack added to the allowed loss (e.g. the round-off floor; default 0). */
+  readonly floor?: number;
+  /** Operators the result may use (passed to `simplify`). */
+  readonly operators?: Iterable<OpName>;
+  /** How a tree's size is counted (default: node count). */
+  readonly complexity?: (tree: ExprNode) => number;
+}
+
+const countNodes = (t: ExprNode): number => preorder(t).length;
+
+/** `v` rounded to `digits` significant digits. */
+export function roundSignificant(v: number, digits: number): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  return Number(v.toPrecision(digits)) + 0;
+}
+
+/**
+ * A readable version of `tree` whose loss stays within `(1 + tolerance)·loss + floor` of the
+ * input's: simplified (constant folding, like terms, no `x - -0.42`), then pruned (a constant set
+ * to 0 or a sum reduced to one of its operands, whenever that keeps the loss — terms such as
+ * `-1.98e-17*x` vanish), then each constant rounded to the fewest significant digits (1 to 15)
+ * the loss supports, and simplified again. Returns the tree and its loss. Diffrax's symbolic
+ * regression example rounds to a fixed 0.01; here the loss decides how many digits stay.
+ *
+ * @example
+ * ```ts
+ * import { Expression, type ExprNode, parseExpression, tidyTree } from '@odekit/symbolic';
+ * const x = Float64Array.from({ length: 50 }, (_, i) => i / 10);
+ * const lossOf = (t: ExprNode): number => {
+ *   const f = new Expression(t).evaluate({ x });
+ *   return x.reduce((s, v, i) => s + ((f[i] ?? 0) - 1.3 * v) ** 2, 0) / x.length;
+ * };
+ * const { tree } = tidyTree(parseExpression('1.30000000001*x - -1e-17*x*x').root, { lossOf, floor: 1e-20 });
+ * if (new Expression(tree).toString() !== '1.3*x') throw new Error(new Expression(tree).toString());
+ * ```
+ */
+export function tidyTree(tree: ExprNode, options: TidyOptions): { tree: ExprNode; loss: number } {
+  const { lossOf, tolerance = 1e-3, floor = 0, operators } = options;
+  const size = options.complexity ?? countNodes;
+  const ops = operators === undefined ? undefined : new Set(operators);
+  const simp = (t: ExprNode): ExprNode => simplify(t, ops === undefined ? {} : { operators: ops });
+  const loss0 = lossOf(tree);
+  if (!Number.isFinite(loss0)) return { tree, loss: loss0 };
+  const limit = (1 + tolerance) * loss0 + floor;
+  let cur = tree;
+  let curLoss = loss0;
+  const accept = (t: ExprNode, bigger = false): boolean => {
+    if (!bigger && size(t) > size(cur)) return false;
+    const l = lossOf(t);
+    if (!(l <= limit)) return false;
+    cur = t;
+    curLoss = l;
+    return true;
+  };
+  accept(simp(cur), true);
+  // prune: zero constants, drop operands of sums, while the loss allows and the tree shrinks
+  for (let changed = true, rounds = 0; changed && rounds < 8; rounds++) {
+    changed = false;
+    const nodes = preorder(cur);
+    for (let i = 0; i < nodes.length && !changed; i++) {
+      const n = nodes[i] as ExprNode;
+      if (n.kind === 'const' && n.value !== 0) changed = accept(simp(replaceAt(cur, i, constant(0))));
+      else if (n.kind === 'binary' && (n.op === '+' || n.op === '-')) {
+        changed =
+          accept(simp(replaceAt(cur, i, n.left))) ||
+          accept(simp(replaceAt(cur, i, n.op === '+' ? n.right : binary('*', constant(-1), n.right))));
+      }
+    }
+  }
+  // round each constant to the fewest significant digits the loss supports
+  const values = constantsOf(cur);
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k] as number;
+    for (let d = 1; d <= 15; d++) {
+      const r = roundSignificant(v, d);
+      if (r === v) break;
+      const trial = values.slice();
+      trial[k] = r;
+      const t = withConstants(cur, trial);
+      const l = lossOf(t);
+      if (l <= limit) {
+        values[k] = r;
+        cur = t;
+        curLoss = l;
+        break;
+      }
+    }
+  }
+  accept(simp(cur), true);
+  return { tree: cur, loss: curLoss };
+}
