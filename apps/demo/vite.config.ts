@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { katexInlineCss } from './src/web/katex-inline-plugin.js';
 
 /**
  * The odekit demo page: `pnpm --filter @odekit/demo dev` serves it, `build` writes a static site
@@ -15,7 +16,8 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   resolve: { conditions },
-  worker: { format: 'es' },
+  plugins: [katexInlineCss()],
+  worker: { format: 'es', plugins: () => [katexInlineCss()] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -38,8 +38,8 @@ export function trajectoryPlotSpec(): TopLevelSpec {
     layer: [
       {
         data: { name: 'observed' },
-        mark: { type: 'point', filled: true, size: 18, opacity: 0.75 },
-        encoding: { x, y, color },
+        mark: { type: 'point', filled: true, size: 22, opacity: 0.8 },
+        encoding: { x, y, color, shape: { field: 'trajectory', type: 'nominal', title: 'trajectory' } },
       },
       {
         data: { name: 'model' },

@@ -1,4 +1,4 @@
-import type { PipelineEvent, Report, StageSettings } from '../pipeline/types.js';
+import type { PipelineEvent, Report, SeriesSet, StageSettings } from '../pipeline/types.js';
 import type { PageBackend } from './setup.js';
 
 /** A problem in the user's spec or data, placed where the editor can mark it. */
@@ -18,6 +18,8 @@ export interface CheckResult {
   readonly equationsLatex: Readonly<Record<string, string>>;
   /** E.g. `100 rows, channels r, c, 1 trajectory`, when the CSV reads. */
   readonly dataSummary: string | null;
+  /** The data as the pipeline reads it, for the plot (empty when the CSV does not read). */
+  readonly observed: readonly SeriesSet[];
 }
 
 /** Everything one run needs; texts are sent as typed so the worker parses them as the command does. */
