@@ -52,7 +52,7 @@ export interface StageSettings {
   readonly maxSize: number;
   /**
    * Selection: the simplest front entry whose RMS error against the network is within this
-   * fraction of the network output's RMS, or within 1.5x the best loss (default 0.03).
+   * fraction of the network output's standard deviation, or within 2x the lowest loss (default 0.005).
    */
   readonly selectionTolerance: number;
   /** L-BFGS iterations of the refit (default 200). */
