@@ -6,7 +6,7 @@
 //      numerically, `1e-9*exp(x)`, cannot hide in a bigger tree);
 //  (3) symbolic equivalence of the form: with M's constants refit on clean samples of T, M equals T
 //      as functions — checked by identity testing at 2,000 random points of a box three times as
-//      wide as the data's (two real expressions that agree, to 1e-6 of T's RMS, at random points of
+//      wide as the data's (extended upwards for non-negative inputs; two real expressions that agree, to 1e-6 of T's RMS, at random points of
 //      an open set are the same analytic function: the Schwartz–Zippel argument of randomised
 //      identity testing; look-alikes that only fit the data's box fail the extrapolation);
 //  (4) constants within 1 %: M as found (not refit) is within 1 % of T on the data's box
@@ -48,7 +48,9 @@ export function judge(model: Expression, truth: Expression, box: Box, seed = 7):
   const own = model.evaluate(X);
   const fit = refitConstants(model, { X, y: t, iterations: 200 });
   const big: Box = {};
-  for (const [k, [lo, hi]] of Object.entries(box)) big[k] = [lo - (hi - lo), hi + (hi - lo)];
+  // three times as wide: upwards only for non-negative inputs (populations, concentrations)
+  for (const [k, [lo, hi]] of Object.entries(box))
+    big[k] = lo >= 0 ? [lo, hi + 2 * (hi - lo)] : [lo - (hi - lo), hi + (hi - lo)];
   // the wide box may leave the domain of log/sqrt/^ (e.g. log of negatives): compare where T is defined
   const Xb = sampleBox(big, 2000, seed + 1);
   const tb = truth.evaluate(Xb);

@@ -6,6 +6,7 @@ import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { offerToHallOfFame } from './hof-offer.js';
 import { migrate } from './migration.js';
 import type { ExprNode } from './node.js';
+import { mseOf, SCREEN_ROWS } from './objective.js';
 import { polishFront } from './polish.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { type SearchSetup, setupSearch } from './search-setup.js';
@@ -76,13 +77,24 @@ export function finishOf(setup: SearchSetup): ResultFinish {
     ...(setup.tidy
       ? {
           tidy: (tree: ExprNode) => {
-            const r = tidyTree(tree, {
-              lossOf: (t) => objective.fullLoss(t),
+            // trial losses on the screening rows (at most 1,000 spread over the data); the kept loss is the full data's
+            const view = objective.subsample(SCREEN_ROWS);
+            const lossOf = (t: ExprNode): number => {
+              if (view === objective.full) return objective.fullLoss(t);
+              view.evaluator.evaluate(t, view.out);
+              return mseOf(view.out, view);
+            };
+            const r0 = tidyTree(tree, {
+              lossOf,
               tolerance: setup.tidyTolerance,
               floor: lossFloor,
               operators: engine.operators,
               complexity,
             });
+            const r =
+              r0.tree === tree
+                ? { tree, loss: objective.fullLoss(tree) }
+                : { tree: r0.tree, loss: objective.fullLoss(r0.tree) };
             return { ...r, complexity: complexity(r.tree) };
           },
         }

@@ -1,4 +1,4 @@
-import { binary, constant, constantsOf, type ExprNode, withConstants } from './node.js';
+import { binary, constant, constantsOf, type ExprNode, unary, withConstants } from './node.js';
 import type { OpName } from './operators.js';
 import { simplify } from './simplify.js';
 import { preorder, replaceAt } from './tree-edit.js';
@@ -18,6 +18,40 @@ export interface TidyOptions {
 }
 
 const countNodes = (t: ExprNode): number => preorder(t).length;
+
+/** `f·n` with the factor pushed into the terms of sums and onto leading constant coefficients. */
+function scaled(n: ExprNode, f: number): ExprNode {
+  if (n.kind === 'const') return constant(n.value * f);
+  if (n.kind === 'binary' && (n.op === '+' || n.op === '-')) return binary(n.op, scaled(n.left, f), scaled(n.right, f));
+  if (n.kind === 'binary' && (n.op === '*' || n.op === '/') && n.left.kind === 'const')
+    return binary(n.op, constant(n.left.value * f), n.right);
+  return binary('*', constant(f), n);
+}
+
+/**
+ * Divides numerator and denominator of every quotient whose denominator is a sum with a constant
+ * term by that constant (`0.9999996*x/(0.4999998*x + 0.9999996)` → `x/(0.5*x + 1)`): the scale of
+ * a ratio is free, and fixing it lets the constants round.
+ */
+function normalizeRatios(n: ExprNode): ExprNode {
+  switch (n.kind) {
+    case 'unary': {
+      const a = normalizeRatios(n.arg);
+      return a === n.arg ? n : unary(n.op, a);
+    }
+    case 'binary': {
+      const l = normalizeRatios(n.left);
+      const r = normalizeRatios(n.right);
+      if (n.op === '/' && r.kind === 'binary' && (r.op === '+' || r.op === '-') && r.right.kind === 'const') {
+        const c = r.op === '+' ? r.right.value : -r.right.value;
+        if (c !== 0 && c !== 1 && Number.isFinite(1 / c)) return binary('/', scaled(l, 1 / c), scaled(r, 1 / c));
+      }
+      return l === n.left && r === n.right ? n : binary(n.op, l, r);
+    }
+    default:
+      return n;
+  }
+}
 
 /** `v` rounded to `digits` significant digits. */
 export function roundSignificant(v: number, digits: number): number {
@@ -64,6 +98,7 @@ export function tidyTree(tree: ExprNode, options: TidyOptions): { tree: ExprNode
     return true;
   };
   accept(simp(cur), true);
+  accept(simp(normalizeRatios(cur)), true);
   // prune: zero constants, drop operands of sums, while the loss allows and the tree shrinks
   for (let changed = true, rounds = 0; changed && rounds < 8; rounds++) {
     changed = false;
