@@ -15,6 +15,7 @@ import { type BatchPlan, firstTime, type PointSelection, planBatch } from './bat
 import type { Dataset } from './dataset.js';
 import { channelScales } from './dataset-helpers.js';
 import { ObservablesError } from './errors.js';
+import { gatherRows } from './gather-rows.js';
 import { channelFactors, elementLoss, type LossOptions, lossKind, observedArrays } from './loss.js';
 
 /** Default relative tolerance: tight enough that losses are smooth for line searches (see the README). */
@@ -190,7 +191,7 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
       });
       stats = sol.stats;
       const flat = tf.reshape(sol.ys as tf.Tensor, [-1, dim]);
-      const states = tf.gather(flat, tf.tensor1d(plan.gather, 'int32')) as tf.Tensor2D;
+      const states = gatherRows(flat as tf.Tensor2D, plan.gather);
       const cPoints = tf.gather(c, tf.tensor1d(plan.pointTrajectory, 'int32')) as tf.Tensor2D;
       const obs = core.observe(states, params, cPoints);
       channels = Object.keys(obs);

@@ -15,6 +15,7 @@ const hooks = {
   memory: () => api.memory(),
   lossPoints: () => page.results.lossPoints(),
   state: () => page.state(),
+  renderStats: () => page.results.renderStats(),
 };
 (globalThis as { odekit?: typeof hooks }).odekit = hooks;
 

@@ -288,7 +288,7 @@ export class DemoPage {
       await this.results.showReport(outcome.report);
       this.setPhase('done');
       this.say(`Finished in ${outcome.seconds.toFixed(1)} s.`, 'done');
-      await this.results.showFigures(outcome.report, byId('figures'));
+      await this.results.showFigures(outcome.figures, byId('figures'));
     } else if (outcome.status === 'stopped') {
       this.setPhase('stopped');
       this.say(

@@ -7,10 +7,12 @@ import { compile, type TopLevelSpec } from 'vega-lite';
  */
 export class LivePlot {
   private readonly view: View;
-  private pending = new Map<string, readonly object[]>();
+  private pending = new Map<string, { replace: boolean; rows: object[] }>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastRun = 0;
   private running: Promise<unknown> = Promise.resolve();
+  /** Renders done and the longest one, in ms of main-thread time (for the page's diagnostics). */
+  readonly stats = { renders: 0, longestMs: 0 };
 
   /**
    * @param container Element the plot is drawn into.
@@ -28,7 +30,15 @@ export class LivePlot {
 
   /** Replaces the rows of dataset `name`; drawn at the next allowed render. */
   set(name: string, rows: readonly object[]): void {
-    this.pending.set(name, rows);
+    this.pending.set(name, { replace: true, rows: rows.slice() });
+    this.schedule();
+  }
+
+  /** Adds rows to dataset `name` (cheaper than {@link LivePlot.set} for a growing series). */
+  append(name: string, rows: readonly object[]): void {
+    const queued = this.pending.get(name);
+    if (queued) queued.rows.push(...rows);
+    else this.pending.set(name, { replace: false, rows: rows.slice() });
     this.schedule();
   }
 
@@ -72,26 +82,57 @@ export class LivePlot {
     if (this.pending.size === 0) return;
     const updates = this.pending;
     this.pending = new Map();
-    for (const [name, rows] of updates) {
-      this.view.change(
-        name,
-        changeset()
-          .remove(() => true)
-          .insert(rows.map((r) => ({ ...r }))),
-      );
+    for (const [name, { replace, rows }] of updates) {
+      const change = replace ? changeset().remove(() => true) : changeset();
+      this.view.change(name, change.insert(rows.map((r) => ({ ...r }))));
     }
-    this.lastRun = performance.now();
-    this.running = this.view.resize().runAsync();
+    const start = performance.now();
+    this.lastRun = start;
+    this.running = this.view.runAsync();
     await this.running;
+    this.stats.renders++;
+    this.stats.longestMs = Math.max(this.stats.longestMs, performance.now() - start);
   }
 }
 
-/** Keeps at most `max` points of a long series, evenly spaced, always with the last one. */
-export function thin<T>(points: readonly T[], max: number): T[] {
-  if (points.length <= max) return points.slice();
-  const stride = points.length / max;
-  const out: T[] = [];
-  for (let k = 0; k < max - 1; k++) out.push(points[Math.floor(k * stride)] as T);
-  out.push(points[points.length - 1] as T);
-  return out;
+/**
+ * Keeps a growing series drawable: every `stride`-th point is shown, and the stride doubles
+ * whenever more than `max` points would be shown (so a long run redraws in full only
+ * log2(n / max) times; otherwise new points are appended).
+ */
+export class Decimator<T> {
+  private all: T[] = [];
+  private stride = 1;
+  private shown = 0;
+
+  constructor(private readonly max: number) {}
+
+  /** Every point pushed so far. */
+  get points(): readonly T[] {
+    return this.all;
+  }
+
+  /**
+   * Adds points; returns what the plot must do: `append` these rows, or `replace` everything
+   * with these rows.
+   */
+  push(points: readonly T[]): { mode: 'append' | 'replace'; rows: T[] } {
+    const rows: T[] = [];
+    for (const p of points) {
+      if (this.all.length % this.stride === 0) rows.push(p);
+      this.all.push(p);
+    }
+    this.shown += rows.length;
+    if (this.shown <= this.max) return { mode: 'append', rows };
+    while (Math.ceil(this.all.length / this.stride) > this.max) this.stride *= 2;
+    const all = this.all.filter((_, i) => i % this.stride === 0);
+    this.shown = all.length;
+    return { mode: 'replace', rows: all };
+  }
+
+  clear(): void {
+    this.all = [];
+    this.stride = 1;
+    this.shown = 0;
+  }
 }

@@ -1,5 +1,3 @@
-import { reportFigures } from '../pipeline/report/plots.js';
-import { renderSvg } from '../pipeline/report/render-svg.js';
 import {
   type FrontEntry,
   type PipelineEvent,
@@ -9,8 +7,9 @@ import {
   type StageName,
 } from '../pipeline/types.js';
 import { lossPlotSpec, paretoPlotSpec, trajectoryPlotSpec } from './plot-specs.js';
-import { LivePlot, thin } from './plots.js';
+import { Decimator, LivePlot } from './plots.js';
 import { byId, el, type FrontRow, fmt, renderEquations, renderParameters, renderParetoTable } from './render.js';
+import type { RenderedFigure } from './worker-api.js';
 
 /** A point of the loss plot. */
 export interface LossPoint {
@@ -34,8 +33,10 @@ function trajRows(sets: readonly SeriesSet[]): TrajRow[] {
   return out;
 }
 
+const nextFrame = () => new Promise<void>((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
+
 /** Most points the live loss plot draws (longer runs are thinned evenly). */
-const MAX_LOSS_POINTS = 1500;
+const MAX_LOSS_POINTS = 800;
 
 /**
  * The right-hand side of the page: live loss and trajectory plots, stage chips, the Pareto
@@ -45,8 +46,8 @@ const MAX_LOSS_POINTS = 1500;
 export class ResultsView {
   private readonly lossPlot = new LivePlot(byId('loss-plot'), lossPlotSpec());
   private readonly trajPlot = new LivePlot(byId('traj-plot'), trajectoryPlotSpec());
-  private paretoPlot: LivePlot | null = null;
-  private losses: LossPoint[] = [];
+  private readonly paretoPlot = new LivePlot(byId('pareto-plot'), paretoPlotSpec());
+  private losses = new Decimator<LossPoint>(MAX_LOSS_POINTS);
   private fronts = new Map<string, readonly FrontEntry[]>();
   private chosen = new Map<string, number>();
   private stageState = new Map<StageName, string>();
@@ -56,9 +57,13 @@ export class ResultsView {
   /** Called when the user picks a front entry (null: choosing is off). */
   onChoose: ((network: string, entry: FrontEntry) => void) | null = null;
 
+  constructor() {
+    this.paretoPlot.onClick((d) => this.choose(String(d.network), Number(d.complexity)));
+  }
+
   /** Clears everything a run draws (the setup's data points stay). */
   clearLive(): void {
-    this.losses = [];
+    this.losses.clear();
     this.stepCount = 0;
     this.fronts.clear();
     this.chosen.clear();
@@ -78,12 +83,11 @@ export class ResultsView {
 
   /** Applies a batch of pipeline events. */
   handle(events: readonly PipelineEvent[]): void {
-    let lossChanged = false;
+    const fresh: LossPoint[] = [];
     for (const e of events) {
       if (e.type === 'step') {
         if (Number.isFinite(e.loss) && e.loss > 0) {
-          this.losses.push({ step: this.stepCount, loss: e.loss, stage: e.stage, phase: `${e.stage} ${e.phase}` });
-          lossChanged = true;
+          fresh.push({ step: this.stepCount, loss: e.loss, stage: e.stage, phase: `${e.stage} ${e.phase}` });
         }
         this.stepCount++;
       } else if (e.type === 'predictions') {
@@ -100,7 +104,7 @@ export class ResultsView {
         this.drawStages();
       }
     }
-    if (lossChanged) this.drawLoss();
+    if (fresh.length > 0) this.drawLoss(fresh);
     if (this.paretoDirty && this.paretoTimer === null) {
       this.paretoTimer = setTimeout(() => {
         this.paretoTimer = null;
@@ -111,52 +115,71 @@ export class ResultsView {
 
   /** Shows a finished run: its loss curves, final fit, front, equations, parameters, figures. */
   async showReport(report: Report): Promise<void> {
-    this.losses = [];
+    this.losses.clear();
+    this.lossPlot.set('loss', []);
+    const points: LossPoint[] = [];
     let step = 0;
     for (const stage of STAGE_NAMES) {
       for (const loss of report.lossCurves[stage] ?? []) {
-        if (Number.isFinite(loss) && loss > 0) this.losses.push({ step, loss, stage, phase: stage });
+        if (Number.isFinite(loss) && loss > 0) points.push({ step, loss, stage, phase: stage });
         step++;
       }
     }
     this.stepCount = step;
-    this.drawLoss();
+    this.drawLoss(points);
     this.setObserved(report.observed);
     const final = report.predictions.byStage.refit ?? report.predictions.byStage.mechanistic ?? [];
     this.trajPlot.set('model', trajRows(final));
     byId('traj-summary').textContent = 'Lines: the final model.';
     this.fronts = new Map(Object.entries(report.discovered).map(([n, d]) => [n, d.front]));
     this.chosen = new Map(Object.entries(report.discovered).map(([n, d]) => [n, d.complexity]));
+    // one piece per frame: the page stays responsive while the results go in
+    await this.lossPlot.flush();
+    await nextFrame();
+    await this.trajPlot.flush();
+    await nextFrame();
     this.drawPareto();
+    await nextFrame();
     for (const s of report.stages) this.stageState.set(s.name, 'done');
     this.drawStages();
     renderEquations(byId('eq-after'), report.equationsLatex);
     renderParameters(byId('parameters'), report);
-    await Promise.all([this.lossPlot.flush(), this.trajPlot.flush()]);
   }
 
-  /** The report's own figures (as in report.html), drawn as SVG. */
-  async showFigures(report: Report, target: HTMLElement): Promise<void> {
-    const figures = reportFigures(report);
-    const nodes: HTMLElement[] = [];
+  /** The report's own figures (as in report.html, drawn to SVG by the worker), one per frame. */
+  async showFigures(figures: readonly RenderedFigure[], target: HTMLElement): Promise<void> {
+    target.replaceChildren();
     for (const f of figures) {
-      const fig = el('figure', { id: `fig-${f.id}` }, el('h4', {}, f.title));
+      await nextFrame();
       const plot = el('div', { class: 'report-figure' });
-      plot.innerHTML = await renderSvg(f.spec);
-      fig.append(plot, el('figcaption', { class: 'hint' }, f.caption));
-      nodes.push(fig);
+      plot.innerHTML = f.svg;
+      target.append(
+        el(
+          'figure',
+          { id: `fig-${f.id}` },
+          el('h4', {}, f.title),
+          plot,
+          el('figcaption', { class: 'hint' }, f.caption),
+        ),
+      );
     }
-    target.replaceChildren(...nodes);
+  }
+
+  /** How often each live plot rendered and its longest render (ms). */
+  renderStats(): Record<string, { renders: number; longestMs: number }> {
+    return { loss: this.lossPlot.stats, trajectories: this.trajPlot.stats, pareto: this.paretoPlot.stats };
   }
 
   /** The points the loss plot holds now. */
   lossPoints(): readonly LossPoint[] {
-    return this.losses;
+    return this.losses.points;
   }
 
-  private drawLoss(): void {
-    this.lossPlot.set('loss', thin(this.losses, MAX_LOSS_POINTS));
-    const last = this.losses.at(-1);
+  private drawLoss(fresh: readonly LossPoint[]): void {
+    const { mode, rows } = this.losses.push(fresh);
+    if (mode === 'append') this.lossPlot.append('loss', rows);
+    else this.lossPlot.set('loss', rows);
+    const last = this.losses.points.at(-1);
     byId('loss-summary').textContent =
       last === undefined ? '' : `${this.stepCount} steps; last loss ${fmt(last.loss)} (${last.stage}).`;
   }
@@ -178,24 +201,14 @@ export class ResultsView {
     }
     const target = byId('pareto');
     if (rows.length === 0) {
-      this.paretoPlot?.dispose();
-      this.paretoPlot = null;
       target.replaceChildren(el('p', { class: 'hint' }, 'The symbolic search fills this in.'));
-      return;
+    } else {
+      renderParetoTable(
+        target,
+        rows,
+        this.onChoose === null ? null : (row) => this.choose(row.network, row.complexity),
+      );
     }
-    if (this.paretoPlot === null) {
-      const plotBox = el('div', { class: 'plot', id: 'pareto-plot', role: 'img', 'aria-label': 'Pareto front plot' });
-      const tableBox = el('div', { class: 'pareto-table' });
-      target.replaceChildren(el('div', { class: 'pareto' }, tableBox, plotBox));
-      this.paretoPlot = new LivePlot(plotBox, paretoPlotSpec());
-      this.paretoPlot.onClick((d) => this.choose(String(d.network), Number(d.complexity)));
-    }
-    const tableBox = target.querySelector<HTMLElement>('.pareto-table') as HTMLElement;
-    renderParetoTable(
-      tableBox,
-      rows,
-      this.onChoose === null ? null : (row) => this.choose(row.network, row.complexity),
-    );
     this.paretoPlot.set(
       'front',
       rows.map((r) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSpecText } from './spec-check.js';
+import { checkSpecText, specPath } from './spec-check.js';
 
 const good = `{
   "states": ["r", "c"],
@@ -30,7 +30,23 @@ describe('checkSpecText', () => {
     expect(issues).toHaveLength(1);
     // line 6 is `    "c": "-gamma*c + * NN(r, c)"`: the value's quote is at column 10, the '*' at 22
     expect(issues[0]).toMatchObject({ line: 6, column: 22 });
-    expect(issues[0]?.message).toMatch(/equation for c: expected .* found '\*'/);
+    expect(issues[0]?.message).toMatch(/^line 6, column 22: equations.c: expected .* at position 11/);
+  });
+
+  it('names unknown symbols and wrong network arity at their line, as the command does', () => {
+    const unknown = checkSpecText(good.replace('alpha*r - r*c', 'alpha*r - kappa*r*c'));
+    expect(unknown.issues).toHaveLength(1);
+    expect(unknown.issues[0]?.line).toBe(5);
+    expect(unknown.issues[0]?.message).toMatch(/kappa/);
+    const extraKey = checkSpecText(good.replace('"states"', '"stats": 1,\n  "states"'));
+    expect(extraKey.issues[0]?.line).toBe(2);
+    expect(extraKey.issues[0]?.message).toMatch(/unknown key 'stats'/);
+  });
+
+  it('maps observables paths to editor paths', () => {
+    expect(specPath('networks.NN.width')).toEqual(['networks', 'NN', 'width']);
+    expect(specPath('states[1]')).toEqual(['states', 1]);
+    expect(specPath('equations.c')).toEqual(['equations', 'c']);
   });
 
   it('reports bad stage settings with the pipeline’s message', () => {

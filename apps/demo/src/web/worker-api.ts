@@ -42,9 +42,23 @@ export interface RunFiles {
   readonly modelJson: string;
 }
 
+/** A figure of report.html, drawn to SVG in the worker (keeps the page's main thread free). */
+export interface RenderedFigure {
+  readonly id: string;
+  readonly title: string;
+  readonly caption: string;
+  readonly svg: string;
+}
+
 /** How a run ended. */
 export type RunOutcome =
-  | { readonly status: 'done'; readonly report: Report; readonly files: RunFiles; readonly seconds: number }
+  | {
+      readonly status: 'done';
+      readonly report: Report;
+      readonly files: RunFiles;
+      readonly figures: readonly RenderedFigure[];
+      readonly seconds: number;
+    }
   | { readonly status: 'stopped'; readonly seconds: number }
   | { readonly status: 'failed'; readonly message: string; readonly userError: boolean; readonly seconds: number };
 

@@ -1,4 +1,4 @@
-import { useBackend } from '@odekit/core';
+import { silenceTfjs, useBackend } from '@odekit/core';
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -6,6 +6,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { PageBackend } from './setup.js';
+import { registerMissingWasmKernels } from './wasm-kernels.js';
 
 /**
  * Which of the page's backends this worker can run: `wasm` and `cpu` always; `webgl` when the
@@ -35,6 +36,7 @@ export function availableBackends(): PageBackend[] {
  */
 export async function startBackend(name: PageBackend): Promise<void> {
   if (name === 'wasm') {
+    registerMissingWasmKernels();
     setWasmPaths(
       {
         'tfjs-backend-wasm.wasm': wasmPlain,
@@ -46,5 +48,5 @@ export async function startBackend(name: PageBackend): Promise<void> {
   }
   if (tf.getBackend() === name) return;
   await useBackend(name);
-  tf.enableProdMode();
+  silenceTfjs();
 }

@@ -1,4 +1,5 @@
-import { CsvError, type Dataset, datasetFromCsv, ObservablesError } from '@odekit/observables';
+import type { Dataset, EquationsModel } from '@odekit/observables';
+import { checkChannels, readData } from '../pipeline/input.js';
 import type { ModelSpec, SeriesSet } from '../pipeline/types.js';
 import { checkSpecText } from './spec-check.js';
 import type { CheckResult, InputIssue } from './worker-api.js';
@@ -17,24 +18,28 @@ export function datasetSeries(ds: Dataset): SeriesSet[] {
   }));
 }
 
-function checkCsv(csv: string): { issues: InputIssue[]; dataset: Dataset | null } {
+/** Reads the CSV as the command does (its default columns `t` and `trajectory`) and checks it against the model. */
+function checkCsv(csv: string, model: EquationsModel | null): { issues: InputIssue[]; dataset: Dataset | null } {
+  let dataset: Dataset | null = null;
   try {
-    return { issues: [], dataset: datasetFromCsv(csv) };
+    dataset = readData(csv, 't', 'trajectory');
+    if (model !== null) checkChannels(model, dataset);
+    return { issues: [], dataset };
   } catch (e) {
-    if (!(e instanceof ObservablesError)) throw e;
-    const message = `data: ${e.message.replace(/^datasetFromCsv: /, '')}`;
-    const row = e instanceof CsvError ? e.row : undefined;
-    return { issues: [row === undefined ? { message } : { message, line: row }], dataset: null };
+    if ((e as Error).name !== 'UserInputError') throw e;
+    const message = (e as Error).message.split('\n')[0] as string;
+    const row = /\brow (\d+)/.exec(message)?.[1];
+    return { issues: [row === undefined ? { message } : { message, line: Number(row) }], dataset };
   }
 }
 
 /**
- * Checks the spec text and the CSV text as the command reads them (the CSV with
- * @odekit/observables' `datasetFromCsv`), placing each problem at its line where possible.
+ * Checks the spec text and the CSV text as the command reads them (the pipeline's own `readData`
+ * and `checkChannels`), placing each problem at its line where possible.
  */
 export function checkInputs(specText: string, csv: string): InputCheck {
   const spec = checkSpecText(specText);
-  const data = checkCsv(csv);
+  const data = checkCsv(csv, spec.model);
   const ds = data.dataset;
   const rows = ds?.trajectories.reduce((n, tr) => n + tr.times.length, 0) ?? 0;
   return {

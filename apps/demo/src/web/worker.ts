@@ -1,17 +1,9 @@
 // The page's Web Worker: runs the same pipeline module as the command, off the main thread.
 import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
-import * as pipelineModule from '../pipeline/index.js';
-import type { PipelineEvent, PipelineInput, PipelineResult, StageSettings } from '../pipeline/types.js';
-
-// TEMP until the pipeline's runPipeline lands
-const runPipeline =
-  (pipelineModule as unknown as { runPipeline?: (i: PipelineInput) => Promise<PipelineResult> }).runPipeline ??
-  (async () => {
-    throw new Error('runPipeline has not landed yet');
-  });
-
-import { reportFiles } from './report-files.js';
+import { runPipeline } from '../pipeline/index.js';
+import type { PipelineEvent, StageSettings } from '../pipeline/types.js';
+import { renderFigures, reportFiles } from './report-files.js';
 import { EventBatcher, RunGate } from './run-gate.js';
 import type { PageBackend } from './setup.js';
 import type { RunOutcome, RunRequest, WorkerApi } from './worker-api.js';
@@ -72,6 +64,8 @@ const api: WorkerApi = {
           workers: 0,
           settings: request.settings as Partial<StageSettings>,
           signal: myGate.signal,
+          // live plots redraw at most ~4 times a second: no need for more frequent predictions
+          predictionEvery: 200,
           onEvent: async (event: PipelineEvent) => {
             batcher.push(event);
             if (event.type === 'step') await myGate.pass(() => batcher.flush());
@@ -80,7 +74,8 @@ const api: WorkerApi = {
       });
       batcher.flush();
       const files = await reportFiles(result);
-      return { status: 'done', report: result.report, files, seconds: seconds() };
+      const figures = await renderFigures(result.report);
+      return { status: 'done', report: result.report, files, figures, seconds: seconds() };
     } catch (e) {
       batcher.flush();
       const error = e as Error;
