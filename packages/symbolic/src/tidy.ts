@@ -1,5 +1,6 @@
 import { binary, constant, constantsOf, type ExprNode, unary, withConstants } from './node.js';
 import type { OpName } from './operators.js';
+import { printNode } from './print.js';
 import { simplify } from './simplify.js';
 import { preorder, replaceAt } from './tree-edit.js';
 
@@ -28,22 +29,43 @@ function scaled(n: ExprNode, f: number): ExprNode {
   return binary('*', constant(f), n);
 }
 
+/** The coefficient of a term of a sum: `c` of `c*rest` or `c/rest`, 1 otherwise. */
+const coefOf = (t: ExprNode): number =>
+  t.kind === 'const'
+    ? t.value
+    : t.kind === 'binary' && (t.op === '*' || t.op === '/') && t.left.kind === 'const'
+      ? t.left.value
+      : 1;
+
+/** The terms of a +/- chain with their signs. */
+function termsOf(n: ExprNode, sign: number, out: { t: ExprNode; s: number }[]): void {
+  if (n.kind === 'binary' && (n.op === '+' || n.op === '-')) {
+    termsOf(n.left, sign, out);
+    termsOf(n.right, n.op === '-' ? -sign : sign, out);
+  } else out.push({ t: n, s: sign });
+}
+
 /**
- * Divides numerator and denominator of every quotient whose denominator is a sum with a constant
- * term by that constant (`0.9999996*x/(0.4999998*x + 0.9999996)` → `x/(0.5*x + 1)`): the scale of
- * a ratio is free, and fixing it lets the constants round.
+ * Divides numerator and denominator of every quotient whose denominator is a sum by one of its
+ * coefficients: the constant term (`'const'`, `x/(0.4999998*x + 0.9999996)` → `x/(0.5*x + 1)`) or
+ * that of its first non-constant term (`'lead'`, `2.857*x/(1.4286*x + 1)` → `2*x/(x + 0.7)`). The
+ * scale of a ratio is free; fixing it lets the constants round.
  */
-function normalizeRatios(n: ExprNode): ExprNode {
+function normalizeRatios(n: ExprNode, mode: 'const' | 'lead'): ExprNode {
   switch (n.kind) {
     case 'unary': {
-      const a = normalizeRatios(n.arg);
+      const a = normalizeRatios(n.arg, mode);
       return a === n.arg ? n : unary(n.op, a);
     }
     case 'binary': {
-      const l = normalizeRatios(n.left);
-      const r = normalizeRatios(n.right);
-      if (n.op === '/' && r.kind === 'binary' && (r.op === '+' || r.op === '-') && r.right.kind === 'const') {
-        const c = r.op === '+' ? r.right.value : -r.right.value;
+      const l = normalizeRatios(n.left, mode);
+      const r = normalizeRatios(n.right, mode);
+      if (n.op === '/' && r.kind === 'binary' && (r.op === '+' || r.op === '-')) {
+        const terms: { t: ExprNode; s: number }[] = [];
+        termsOf(r, 1, terms);
+        const pick =
+          mode === 'const' ? terms.find((x) => x.t.kind === 'const') : terms.find((x) => x.t.kind !== 'const');
+        const c = pick === undefined ? 0 : pick.s * coefOf(pick.t);
         if (c !== 0 && c !== 1 && Number.isFinite(1 / c)) return binary('/', scaled(l, 1 / c), scaled(r, 1 / c));
       }
       return l === n.left && r === n.right ? n : binary(n.op, l, r);
@@ -87,8 +109,37 @@ export function tidyTree(tree: ExprNode, options: TidyOptions): { tree: ExprNode
   const loss0 = lossOf(tree);
   if (!Number.isFinite(loss0)) return { tree, loss: loss0 };
   const limit = (1 + tolerance) * loss0 + floor;
-  let cur = tree;
-  let curLoss = loss0;
+  let best: { tree: ExprNode; loss: number } | undefined;
+  const start = simp(tree);
+  const startLoss = lossOf(start);
+  const base = startLoss <= limit ? start : tree;
+  // one pass per normalisation of the ratios; the smallest, then shortest printed result wins
+  for (const mode of [undefined, 'const', 'lead'] as const) {
+    const t0 = mode === undefined ? base : simp(normalizeRatios(base, mode));
+    if (mode !== undefined && t0 === base) continue;
+    const r = tidyPass(t0, lossOf, limit, simp, size);
+    if (r === undefined) continue;
+    if (
+      best === undefined ||
+      size(r.tree) < size(best.tree) ||
+      (size(r.tree) === size(best.tree) && printNode(r.tree).length < printNode(best.tree).length)
+    )
+      best = r;
+  }
+  return best ?? { tree, loss: loss0 };
+}
+
+/** Prune and round `start` within `limit` (see {@link tidyTree}); undefined when `start` exceeds it. */
+function tidyPass(
+  start: ExprNode,
+  lossOf: (t: ExprNode) => number,
+  limit: number,
+  simp: (t: ExprNode) => ExprNode,
+  size: (t: ExprNode) => number,
+): { tree: ExprNode; loss: number } | undefined {
+  let cur = start;
+  let curLoss = lossOf(start);
+  if (!(curLoss <= limit)) return undefined;
   const accept = (t: ExprNode, bigger = false): boolean => {
     if (!bigger && size(t) > size(cur)) return false;
     const l = lossOf(t);
@@ -97,8 +148,6 @@ export function tidyTree(tree: ExprNode, options: TidyOptions): { tree: ExprNode
     curLoss = l;
     return true;
   };
-  accept(simp(cur), true);
-  accept(simp(normalizeRatios(cur)), true);
   // prune: zero constants, drop operands of sums, while the loss allows and the tree shrinks
   for (let changed = true, rounds = 0; changed && rounds < 8; rounds++) {
     changed = false;
