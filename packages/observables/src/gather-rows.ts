@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function gatherRows(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
   const shape = x.shape;
-  const f = tf.customGrad((input: tf.Tensor) => ({
+  const f = tf.customGrad(((input: tf.Tensor) => ({
     value: tf.gather(input, tf.tensor1d(rows, 'int32')),
     gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.tensor2d(rows, [rows.length, 1], 'int32'), dy, shape),
-  }));
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x) as tf.Tensor2D;
 }

@@ -20,6 +20,8 @@ export interface Truth {
   readonly times: { readonly t0: number; readonly t1: number; readonly points: number };
   /** Noise standard deviation as a fraction of each state's mean over the data. */
   readonly noise: number;
+  /** Leave the first row of each trajectory without noise (the initial numbers are known, e.g. released). */
+  readonly exactStart?: boolean;
   readonly seed: number;
 }
 
@@ -88,7 +90,10 @@ export function makeCsv(f: Rhs, truth: Truth): string {
   const lines = [['trajectory', 't', ...truth.states].join(',')];
   clean.forEach((traj, k) => {
     traj.forEach((row, i) => {
-      const noisy = row.map((v, j) => v + truth.noise * Math.abs(means[j] as number) * normal());
+      const noisy = row.map((v, j) => {
+        const e = truth.noise * Math.abs(means[j] as number) * normal();
+        return i === 0 && truth.exactStart ? v : v + e;
+      });
       lines.push(
         [k, Number((ts[i] as number).toPrecision(6)), ...noisy.map((v) => Number(v.toPrecision(5)))].join(','),
       );

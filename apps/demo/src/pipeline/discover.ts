@@ -181,8 +181,9 @@ function absorbKnownTerms(
   X: Readonly<Record<string, Float64Array>>,
   y: Float64Array,
   tol: number,
-): { expr: Expression; dropped: string[] } {
-  if (known.length === 0) return { expr: e, dropped: [] };
+): { expr: Expression; dropped: string[]; loss: number } {
+  const none = { expr: e, dropped: [], loss: Number.NaN };
+  if (known.length === 0) return none;
   const knownValues = known.map((k) => k.evaluate(X));
   const terms = additiveTerms(e.root);
   const keep: Signed[] = [];
@@ -192,7 +193,7 @@ function absorbKnownTerms(
     if (knownValues.some((k) => proportional(v, k))) dropped.push(new Expr(t.node).toString());
     else keep.push(t);
   }
-  if (dropped.length === 0 || keep.length === 0) return { expr: e, dropped: [] };
+  if (dropped.length === 0 || keep.length === 0) return none;
   const rest = sumOf(keep);
   let free: ExprNode = rest;
   for (const k of known) free = binary('+', free, binary('*', constant(0.5), k.root));
@@ -200,13 +201,14 @@ function absorbKnownTerms(
   try {
     fitted = refitConstants(new Expr(free), { X, y, iterations: 100 });
   } catch {
-    return { expr: e, dropped: [] };
+    return none;
   }
-  if (sampleLoss(fitted, X, y) > tol) return { expr: e, dropped: [] };
+  const loss = sampleLoss(fitted, X, y);
+  if (loss > tol) return none;
   // The left-most operand of the nested sums is the rest with its refit constants.
   let node = fitted.root;
   for (let i = 0; i < known.length; i++) node = (node as { left: ExprNode }).left;
-  return { expr: simplify(new Expr(node)), dropped };
+  return { expr: simplify(new Expr(node)), dropped, loss };
 }
 
 /**
@@ -250,7 +252,8 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
   if (sampleLoss(rounded, X, y) > Math.max(tol, 1.2 * sampleLoss(expr, X, y)))
     rounded = roundSignificant(expr, 4, networkRms);
   expr = rounded;
-  const errorRms = Math.sqrt(sampleLoss(expr, X, y));
+  // Against the network, with the known terms' share (absorbed above) fitted back in.
+  const errorRms = Math.sqrt(absorbed.dropped.length ? absorbed.loss : sampleLoss(expr, X, y));
   return {
     expr,
     searched,

@@ -6,12 +6,13 @@ const defaults: StageSettings = {
   hybridLengths: [0.3, 0.6, 1],
   hybridSteps: 150,
   jointSteps: 300,
+  networkIterations: 100,
   learningRate: 1e-2,
   samples: 10000,
   sampleTrajectories: 8,
   sampleSpread: 0.2,
   jitter: 0.02,
-  binaryOperators: ['+', '-', '*', '/', '^'],
+  binaryOperators: ['+', '-', '*', '/'],
   unaryOperators: [],
   maxSize: 16,
   selectionTolerance: 0.005,
@@ -23,8 +24,8 @@ const defaults: StageSettings = {
 /** Default stage settings (the talk's tricks: continuum learning, tight tolerances for line searches). */
 export const DEFAULT_SETTINGS: Readonly<StageSettings> = Object.freeze(defaults);
 
-const positiveInts = ['mechanisticIterations', 'hybridSteps', 'jointSteps', 'samples', 'maxSize'] as const;
-const nonNegativeInts = ['sampleTrajectories', 'refitIterations'] as const;
+const positiveInts = ['mechanisticIterations', 'hybridSteps', 'samples', 'maxSize'] as const;
+const nonNegativeInts = ['sampleTrajectories', 'refitIterations', 'networkIterations', 'jointSteps'] as const;
 const positives = ['learningRate', 'rtol', 'atol', 'selectionTolerance'] as const;
 const nonNegatives = ['sampleSpread', 'jitter'] as const;
 

@@ -36,6 +36,8 @@ export interface StageSettings {
   readonly hybridSteps: number;
   /** Adam steps of the joint stage, everything trained (default 300). */
   readonly jointSteps: number;
+  /** L-BFGS iterations on the networks (physics frozen) after the Adam steps (default 100; 0: none). */
+  readonly networkIterations: number;
   /** Adam learning rate of the hybrid and joint stages (default 1e-2). */
   readonly learningRate: number;
   /** States sampled for symbolic regression (default 10000). */
@@ -45,7 +47,7 @@ export interface StageSettings {
   readonly sampleSpread: number;
   /** Relative jitter added to sampled states (default 0.02). */
   readonly jitter: number;
-  /** Operators of the search (default + - * / and ^; unary none). */
+  /** Operators of the search (default + - * /, PySR's; unary none). */
   readonly binaryOperators: readonly ('+' | '-' | '*' | '/' | '^')[];
   readonly unaryOperators: readonly string[];
   /** Largest complexity searched (default 16). */

@@ -39,6 +39,7 @@ export async function mechanisticStage(
   let owned = false;
   let steps = 0;
   let lastReason = 'completed';
+  let firstLoss: number | undefined;
   const total = settings.mechanisticLengths.length * settings.mechanisticIterations;
   if (nTrain === 0) {
     disposeTree(off);
@@ -83,6 +84,18 @@ export async function mechanisticStage(
         break;
       }
       steps += res.iterations;
+      // The early points are where the known physics holds: when a longer prefix fits clearly worse
+      // than the first (its mean squared error over 3x), the physics stops explaining the data there,
+      // and the values of the shorter prefix are kept (the network is for the rest).
+      firstLoss ??= res.value;
+      if (k > 0 && res.value > 3 * firstLoss) {
+        disposeTree(res.params);
+        lastReason = 'physics_stops_fitting';
+        reasons.push(
+          `${Math.round(length * 100)} %: loss ${res.value.toPrecision(4)}, over 3x the first prefix's ${firstLoss.toPrecision(4)}: the known physics does not explain the data beyond ${Math.round((settings.mechanisticLengths[k - 1] as number) * 100)} %, so its values are kept`,
+        );
+        break;
+      }
       if (owned) disposeTree(current);
       current = res.params;
       owned = true;
