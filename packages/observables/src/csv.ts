@@ -235,7 +235,7 @@ export function datasetToCsv(dataset: Dataset, options: CsvWriteOptions = {}): s
   const { time = 't', trajectory = 'trajectory', alwaysTrajectory = false } = options;
   const withId = alwaysTrajectory || dataset.trajectories.length > 1;
   const fields = [...(withId ? [trajectory] : []), time, ...dataset.channels, ...dataset.conditions];
-  const num = (v: number): string => (Number.isNaN(v) ? '' : String(v));
+  const num = (v: number): string => (Number.isNaN(v) ? '' : Object.is(v, -0) ? '-0' : String(v));
   const data: string[][] = [];
   for (const tr of dataset.trajectories) {
     tr.times.forEach((t, k) => {
