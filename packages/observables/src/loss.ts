@@ -94,8 +94,11 @@ export function channelFactors(
  */
 export function elementLoss(r: tf.Tensor, kind: 'mse' | 'huber', delta: number): tf.Tensor {
   if (kind === 'mse') return tf.square(r);
+  // 0.5 q² + δ(|r| − q) with q = min(|r|, δ): the same values, and differentiable by the tape
+  // (tfjs has no gradient for the comparison a `where` needs)
   const a = tf.abs(r);
-  return tf.where(tf.lessEqual(a, delta), tf.mul(0.5, tf.square(r)), tf.mul(delta, tf.sub(a, 0.5 * delta)));
+  const q = tf.minimum(a, delta);
+  return tf.add(tf.mul(0.5, tf.square(q)), tf.mul(delta, tf.sub(a, q)));
 }
 
 /** Checks `kind` and `delta`. */
