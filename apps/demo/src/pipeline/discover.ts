@@ -6,10 +6,15 @@ import {
   type Expression,
   type ExprNode,
   type HallOfFameEntry,
+  polynomialLibrary,
   refitConstants,
   type SymbolicRegressionOptions,
   type SymbolicRegressionResult,
   simplify,
+  sparseRegression,
+  substituteVariables,
+  unary,
+  variable,
   withConstants,
 } from '@odekit/symbolic';
 import type { StageSettings } from './types.js';
@@ -91,6 +96,57 @@ export function roundSignificant(e: Expression, digits: number, scale = 1): Expr
   return simplify(new Expr(root));
 }
 
+/**
+ * `refitConstants` with integer exponents held fixed (`x^2` stays a square): each integer exponent
+ * becomes a constant data column for the fit and is put back after.
+ */
+export function refitKeepingPowers(
+  e: Expression,
+  X: Readonly<Record<string, Float64Array>>,
+  y: Float64Array,
+  iterations: number,
+): Expression {
+  const n = y.length;
+  const cols: Record<string, Float64Array> = { ...X };
+  const values: number[] = [];
+  const lift = (node: ExprNode): ExprNode => {
+    switch (node.kind) {
+      case 'binary': {
+        const right =
+          node.op === '^' && node.right.kind === 'const' && Number.isInteger(node.right.value)
+            ? (() => {
+                const name = `__power${values.length}`;
+                values.push(node.right.value);
+                cols[name] = new Float64Array(n).fill(node.right.value);
+                return variable(name);
+              })()
+            : lift(node.right);
+        return binary(node.op, lift(node.left), right);
+      }
+      case 'unary':
+        return unary(node.op, lift(node.arg));
+      default:
+        return node;
+    }
+  };
+  const lifted = lift(e.root);
+  if (values.length === 0) return refitConstants(e, { X, y, iterations });
+  const fitted = refitConstants(new Expr(lifted), { X: cols, y, iterations });
+  const back = substituteVariables(fitted.root, Object.fromEntries(values.map((v, i) => [`__power${i}`, constant(v)])));
+  return new Expr(back);
+}
+
+/** The integer exponents of a tree, as text (to tell whether a refit moved one). */
+function integerPowers(n: ExprNode): string {
+  if (n.kind === 'binary') {
+    const own = n.op === '^' && n.right.kind === 'const' ? `${n.right.value},` : '';
+    return own + integerPowers(n.left) + integerPowers(n.right);
+  }
+  if (n.kind === 'unary') return integerPowers(n.arg);
+  if (n.kind === 'call') return n.args.map(integerPowers).join('');
+  return '';
+}
+
 const freeConstants = (e: Expression): number => constantsOf(e.root).filter((c) => !Number.isInteger(c)).length;
 
 /**
@@ -111,7 +167,8 @@ function prune(e: Expression, X: Readonly<Record<string, Float64Array>>, y: Floa
         const snapped = simplify(new Expr(withConstants(current.root, changed)));
         let refit: Expression | undefined;
         try {
-          refit = refitConstants(snapped, { X, y, iterations: 60 });
+          refit = refitKeepingPowers(snapped, X, y, 60);
+          if (integerPowers(refit.root) !== integerPowers(snapped.root)) refit = undefined;
         } catch {
           refit = undefined;
         }
@@ -190,7 +247,7 @@ function absorbKnownTerms(
   const dropped: string[] = [];
   for (const t of terms) {
     const v = new Expr(t.node).evaluate(X);
-    if (knownValues.some((k) => proportional(v, k))) dropped.push(new Expr(t.node).toString());
+    if (knownValues.some((k) => proportional(v, k))) dropped.push(roundSignificant(new Expr(t.node), 3).toString());
     else keep.push(t);
   }
   if (dropped.length === 0 || keep.length === 0) return none;
@@ -199,7 +256,7 @@ function absorbKnownTerms(
   for (const k of known) free = binary('+', free, binary('*', constant(0.5), k.root));
   let fitted: Expression;
   try {
-    fitted = refitConstants(new Expr(free), { X, y, iterations: 100 });
+    fitted = refitKeepingPowers(new Expr(free), X, y, 100);
   } catch {
     return none;
   }
@@ -212,9 +269,51 @@ function absorbKnownTerms(
 }
 
 /**
+ * Sparse polynomial fits (STLSQ, SINDy's method) at several thresholds: polynomial terms such as
+ * the UDE paper's `r*c` are found this way reliably and fast; they join the search's front.
+ */
+function sparseCandidates(
+  X: Readonly<Record<string, Float64Array>>,
+  y: Float64Array,
+  scale: number,
+): HallOfFameEntry[] {
+  const degree = Object.keys(X).length <= 2 ? 3 : 2;
+  const out: HallOfFameEntry[] = [];
+  for (const t of [0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 1]) {
+    try {
+      const e = sparseRegression({ X, y, library: polynomialLibrary({ degree }), threshold: t * scale });
+      out.push({ complexity: e.complexity, loss: sampleLoss(e, X, y), score: 0, expr: e });
+    } catch {
+      // a degenerate library on these samples: no candidate at this threshold
+    }
+  }
+  return out;
+}
+
+/** The Pareto front (lowest loss at each complexity, each entry beating every simpler one) of both lists. */
+export function mergeFronts(a: readonly HallOfFameEntry[], b: readonly HallOfFameEntry[]): HallOfFameEntry[] {
+  const byComplexity = new Map<number, HallOfFameEntry>();
+  for (const e of [...a, ...b]) {
+    if (!Number.isFinite(e.loss)) continue;
+    const old = byComplexity.get(e.complexity);
+    if (old === undefined || e.loss < old.loss) byComplexity.set(e.complexity, e);
+  }
+  const sorted = [...byComplexity.values()].sort((x, y) => x.complexity - y.complexity);
+  const out: HallOfFameEntry[] = [];
+  for (const e of sorted) {
+    const last = out[out.length - 1];
+    if (last === undefined || e.loss < last.loss) {
+      const score = last === undefined ? 0 : -Math.log(e.loss / last.loss) / (e.complexity - last.complexity);
+      out.push({ ...e, score: Number.isFinite(score) ? score : 0 });
+    }
+  }
+  return out;
+}
+
+/**
  * Symbolic regression of one network's output on sampled states, and the choice: the simplest
  * expression of the Pareto front whose loss is within the network's own error — within
- * `selectionTolerance` × the output's standard deviation, or 2 × the lowest loss — then
+ * `selectionTolerance` × the output's RMS, or 2 × the lowest loss — then
  * pruned (constants set to 0 or integers while the loss stays within that), its constants rounded
  * to the digits the error supports.
  */
@@ -237,10 +336,10 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
     ...(signal === undefined ? {} : { signal }),
     onProgress: (p) => onFront?.(p.hallOfFame, Math.min(1, p.elapsedSeconds / budget)),
   });
-  const front = result.hallOfFame;
+  const front = mergeFronts(result.hallOfFame, sparseCandidates(X, y, networkStd));
   const minLoss = Math.min(...front.map((e) => e.loss));
-  const tol = Math.max(2 * minLoss, (settings.selectionTolerance * networkStd) ** 2);
-  const chosen = [...front].sort((a, b) => a.complexity - b.complexity).find((e) => e.loss <= tol) ?? result.best;
+  const tol = Math.max(2 * minLoss, (settings.selectionTolerance * networkRms) ** 2);
+  const chosen = front.find((e) => e.loss <= tol) ?? result.best;
   const searched = simplify(chosen.expr);
   let expr = prune(searched, X, y, tol);
   const absorbed = absorbKnownTerms(expr, o.knownTerms ?? [], X, y, tol);

@@ -1,7 +1,7 @@
 import { disposeTree } from '@odekit/core';
 import type { Dataset, EquationsModel, EquationsParams } from '@odekit/observables';
 import { Expression, type ExprNode, simplify, symbolicRegression } from '@odekit/symbolic';
-import type { SearchFunction } from './discover.js';
+import { roundSignificant, type SearchFunction } from './discover.js';
 import { buildModel, checkChannels, readData } from './input.js';
 import { equationWithNumbers, roundTo, supportedDigits } from './numbers.js';
 import { resolveSettings, resolveStages } from './settings.js';
@@ -253,7 +253,7 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
           await emit({
             type: 'pareto',
             network: d.call.name,
-            front: d.front.map((e) => frontEntry(e, (x) => x)),
+            front: d.front.map((e) => frontEntry(e, (x) => roundSignificant(x, 4))),
             fraction: 1,
           });
         }
@@ -325,7 +325,7 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
         complexity: d.expr.complexity,
         networkRms: d.networkRms,
         errorRms: d.errorRms,
-        front: d.front.map((e) => frontEntry(e, (x) => x)),
+        front: d.front.map((e) => frontEntry(e, (x) => roundSignificant(x, 4))),
         samples: {
           inputs: Object.fromEntries(
             Object.entries(d.X).map(([k, v]) => [k, pick.map((i) => roundTo(v[i] as number, 6))]),

@@ -15,7 +15,7 @@ const defaults: StageSettings = {
   binaryOperators: ['+', '-', '*', '/'],
   unaryOperators: [],
   maxSize: 16,
-  selectionTolerance: 0.005,
+  selectionTolerance: 0.05,
   refitIterations: 200,
   rtol: 1e-6,
   atol: 1e-8,

@@ -54,7 +54,7 @@ export interface StageSettings {
   readonly maxSize: number;
   /**
    * Selection: the simplest front entry whose RMS error against the network is within this
-   * fraction of the network output's standard deviation, or within 2x the lowest loss (default 0.005).
+   * fraction of the network output's RMS, or within 2x the lowest loss (default 0.05).
    */
   readonly selectionTolerance: number;
   /** L-BFGS iterations of the refit (default 200). */

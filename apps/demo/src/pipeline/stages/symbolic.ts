@@ -10,7 +10,7 @@ import {
   variablesOf,
 } from '@odekit/symbolic';
 import * as tf from '@tensorflow/tfjs-core';
-import { additiveTerms, type Discovery, discoverTerm, type SearchFunction } from '../discover.js';
+import { additiveTerms, type Discovery, discoverTerm, roundSignificant, type SearchFunction } from '../discover.js';
 import type { FrontEntry, ModelSpec } from '../types.js';
 import type { StageContext } from './context.js';
 import { sampleStates } from './sample-states.js';
@@ -164,7 +164,7 @@ export async function symbolicStage(
         ctx.emitNow({
           type: 'pareto',
           network: call.name,
-          front: front.map((e) => frontEntry(e, (x) => x)),
+          front: front.map((e) => frontEntry(e, (x) => roundSignificant(x, 4))),
           fraction,
         }),
     });
