@@ -22,7 +22,7 @@ function lossAt(tree: ExprNode, x: Float64Array, view: RowView, out: Float64Arra
   return mseOf(out, view);
 }
 
-/** Forward-difference Jacobian columns ∂f/∂x_j into `J[j]` (f = prediction at x). */
+/** Forward-difference Jacobian columns ∂f/∂x_j into `J[j]` (f = prediction at x); zero where not finite. */
 function jacobian(
   tree: ExprNode,
   x: Float64Array,
@@ -38,7 +38,14 @@ function jacobian(
     xj[j] = (x[j] as number) + h;
     const col = J[j] as Float64Array;
     lossAt(tree, xj, view, col, objective);
-    for (let i = 0; i < n; i++) col[i] = ((col[i] as number) - (f[i] as number)) / h;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      col[i] = ((col[i] as number) - (f[i] as number)) / h;
+      sum += col[i] as number;
+    }
+    // a constant whose perturbation leaves the domain (the integer exponent of x^3 over negative x)
+    // is held fixed: a zero column, so the step moves only the others
+    if (!Number.isFinite(sum)) col.fill(0);
   }
 }
 
