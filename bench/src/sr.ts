@@ -6,7 +6,8 @@
 // nesting of exp/log, sin/cos, sqrt or ^ inside themselves, no early stop.
 // Prints one JSON line per target and noise level, a summary per noise level, and the SR-eval
 // line (candidate evaluations per second for 10-node expressions on 1,000 rows, one core).
-// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--eval-only]
+// `--search old` runs the previous search (seeding and tidying off, as sr-suite.ts's 'old').
+// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--search new|old] [--eval-only]
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createRng } from '@odekit/core';
@@ -31,6 +32,7 @@ const only = arg('only');
 const searchSeed = Number(arg('seed') ?? 0);
 const batchSize = Number(arg('batch-size') ?? 50);
 const parsimony = Number(arg('parsimony') ?? 0);
+const search = arg('search') ?? 'new';
 const noises = arg('noise') !== undefined ? [Number(arg('noise'))] : [0, 0.01];
 const emit = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
 
@@ -77,6 +79,7 @@ async function runOne(t: Target, k: number, noise: number) {
     parsimony,
     iterations: 1_000_000,
     timeoutSeconds: seconds,
+    ...(search === 'old' ? { seedPopulations: false, tidy: false } : {}),
   });
   const elapsed = (performance.now() - t0) / 1000;
   const recovered = isRecovered(result.best.expr, truth, t.vars, train, test);
@@ -85,6 +88,7 @@ async function runOne(t: Target, k: number, noise: number) {
     workload: 'SR',
     case: t.id,
     noise,
+    search,
     best: result.best.expr.toString(),
     recovered,
     recoveredOnFront,
@@ -187,7 +191,7 @@ if (process.argv.includes('--eval-only')) {
       recovered += r.recovered ? 1 : 0;
       recoveredOnFront += r.recoveredOnFront ? 1 : 0;
     }
-    emit({ workload: 'SR', case: 'summary', noise, recovered, recoveredOnFront, total: targets.length });
+    emit({ workload: 'SR', case: 'summary', search, noise, recovered, recoveredOnFront, total: targets.length });
   }
   emit(evalSpeed());
 }
