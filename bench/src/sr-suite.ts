@@ -14,7 +14,7 @@
 //   [--only E02,C0] [--family ecology] [--conditions clean,noise1,noise5,network] [--search old,new]
 //   [--every 1 --offset 0] (every k-th target, a subset spread over the families)
 
-import { createRng } from '@odekit/core';
+import { createRng, disposeTree } from '@odekit/core';
 import { mlp } from '@odekit/nn';
 import { parseExpression, type SymbolicRegressionOptions } from '@odekit/symbolic';
 import { symbolicRegression } from '@odekit/symbolic/node';
@@ -85,7 +85,7 @@ function trajectoryCloud(box: Box, n: number, seed: number): Columns {
   return out;
 }
 
-/** Trains the small MLP on the truth along the cloud; returns its outputs at `at` and its training MSE. */
+/** Trains the small MLP on the truth along the cloud; returns its outputs at `at` and its validation MSE. */
 async function throughNetwork(truth: ReturnType<typeof parseExpression>, box: Box, at: Columns, seed: number) {
   const names = Object.keys(box);
   const train = trajectoryCloud(box, 600, seed);
@@ -117,13 +117,17 @@ async function throughNetwork(truth: ReturnType<typeof parseExpression>, box: Bo
   const n = (Object.values(at)[0] as Float64Array).length;
   const xA = toInput(at, n);
   const pred = net.apply(res.params, xA);
-  const predTrain = net.apply(res.params, xT);
   const y = Float64Array.from(await pred.data(), (v) => v * std + mean);
-  const pt = await predTrain.data();
+  // the network's error on 200 held-out states of the cloud (a validation split, as the demo has)
+  const val = trajectoryCloud(box, 200, seed + 1);
+  const yVal = truth.evaluate(val);
+  const xV = toInput(val, 200);
+  const predVal = net.apply(res.params, xV);
+  const pv = await predVal.data();
   let mse = 0;
-  for (let i = 0; i < 600; i++) mse += ((pt[i] as number) * std + mean - (yTrain[i] as number)) ** 2;
-  tf.dispose([xT, yT, xA, pred, predTrain, res.params as unknown as tf.Tensor]);
-  return { y, trainMse: mse / 600 };
+  for (let i = 0; i < 200; i++) mse += ((pv[i] as number) * std + mean - (yVal[i] as number)) ** 2;
+  disposeTree([xT, yT, xA, xV, pred, predVal, res.params]);
+  return { y, valMse: mse / 200 };
 }
 
 const BINARY = ['+', '-', '*', '/', '^'] as const;
@@ -133,8 +137,9 @@ async function prepare(t: SuiteTarget, k: number, condition: string) {
   const truth = parseExpression(t.expr);
   if (condition === 'network') {
     const X = trajectoryCloud(t.vars, 10000, 5000 + k);
-    const { y, trainMse } = await throughNetwork(truth, t.vars, X, 6000 + k);
-    return { X, y, noiseVariance: trainMse };
+    const { y, valMse } = await throughNetwork(truth, t.vars, X, 6000 + k);
+    // selection within the network's own error (1.5× its validation MSE: a margin for the estimate)
+    return { X, y, noiseVariance: 1.5 * valMse };
   }
   const X = sampleBox(t.vars, 10000, 1000 + k);
   const clean = truth.evaluate(X);
