@@ -125,7 +125,7 @@ describe('modelFromEquations: the spec', () => {
     expect(Object.keys(p)).toEqual(['physics', 'networks', 'initial']);
     expect(Object.keys(p.physics)).toEqual(['alpha', 'beta', 'gamma', 'delta', 'k']);
     expect(p.initial.c?.dataSync()[0]).toBeCloseTo(0.7, 6);
-    expect(model.latex().r).toBe('\\frac{dr}{dt} = \\mathrm{alpha} \\cdot r - \\mathrm{beta} \\cdot r \\cdot c');
+    expect(model.latex().r).toBe('\\frac{dr}{dt} = \\alpha \\cdot r - \\beta \\cdot r \\cdot c');
     p.physics.k?.dispose();
     p.physics.k = tf.scalar(0.25);
     const spec = model.toSpec(p);
