@@ -108,6 +108,8 @@ export interface NetworkDiscovery extends Discovery {
   readonly call: NetworkCall;
   readonly X: Record<string, Float64Array>;
   readonly y: Float64Array;
+  /** The known terms' values on the samples (see `knownTerms`). */
+  readonly knownValues: readonly Float64Array[];
 }
 
 /**
@@ -150,6 +152,7 @@ export async function symbolicStage(
       level: 'info',
       message: `${call.name}(${call.args.join(', ')}): searching on ${n} sampled states for ${options.budget} s`,
     });
+    const known = knownTerms(spec, call, names);
     const found = await discoverTerm({
       X,
       y,
@@ -158,7 +161,7 @@ export async function symbolicStage(
       budget: options.budget,
       workers: options.workers,
       search,
-      knownTerms: knownTerms(spec, call, names),
+      knownTerms: known,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       onFront: (front, fraction) =>
         ctx.emitNow({
@@ -168,7 +171,7 @@ export async function symbolicStage(
           fraction,
         }),
     });
-    out.push({ ...found, call, X, y });
+    out.push({ ...found, call, X, y, knownValues: known.map((k) => k.evaluate(X)) });
   }
   return out;
 }
