@@ -288,7 +288,8 @@ function rationalSeeds(
 
 /**
  * Saturating, rational, power and exponential units of one input, alone, scaled, and times a
- * second input: `c·v/(c + v)`, `c·v²/(c + v²)`, `c/(c + v)`, `c/(c + v²)`, `c·v^c`, `c·exp(c·v)`,
+ * second input: `c·v/(c + v)`, `c·v²/(c + v²)`, `c/(c + v)`, `c/(c + v²)`, `c·v^c`,
+ * `c·v^c + c·v + c·v²`, `c·exp(c·v)`,
  * `c·v·u/(c + v)`, `c·v·exp(c·v)` — the building blocks of Holling, Monod, Michaelis–Menten, Hill,
  * Ivlev and Ricker terms (each kept only when its operators are allowed).
  */
@@ -304,6 +305,14 @@ function unitSeeds(names: readonly string[], ops: ReadonlySet<OpName>): ExprNode
     out.push(binary('/', c(1), binary('+', c(1), v)));
     out.push(binary('/', c(1), binary('+', c(1), v2)));
     out.push(binary('*', c(1), binary('^', v, c(1.5))));
+    // a power law beside a quadratic (allometric terms, fractional-order kinetics)
+    out.push(
+      binary(
+        '+',
+        binary('+', binary('*', c(1), binary('^', v, c(0.5))), binary('*', c(1), v)),
+        binary('*', c(1), binary('*', v, v)),
+      ),
+    );
     out.push(binary('*', c(1), unary('exp', binary('*', c(-0.5), v))));
     out.push(binary('*', binary('*', c(1), v), unary('exp', binary('*', c(-0.5), v))));
     for (const other of names) {
