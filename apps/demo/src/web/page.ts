@@ -2,6 +2,7 @@ import { proxy, type Remote } from 'comlink';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.js';
 import type { PipelineEvent, Report } from '../pipeline/types.js';
 import { SpecEditor } from './editor.js';
+import type { PlotWorkerApi } from './plot-worker-api.js';
 import { byId, el, renderEquations } from './render.js';
 import { ResultsView } from './results-view.js';
 import type { Scenario } from './scenarios.js';
@@ -18,15 +19,18 @@ export class DemoPage {
   private lastCheck: CheckResult | null = null;
   private checkSeq = 0;
   private lastGood: { report: Report; files: RunFiles } | null = null;
-  private urls: string[] = [];
+  private downloads: RunFiles | null = null;
   private readonly editor = new SpecEditor(byId('spec'), byId('spec-gutter'), byId('spec-errors'));
-  readonly results = new ResultsView();
+  readonly results: ResultsView;
   private checkTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly api: Remote<WorkerApi>,
+    plots: Remote<PlotWorkerApi>,
     private readonly scenarios: readonly Scenario[],
-  ) {}
+  ) {
+    this.results = new ResultsView(plots);
+  }
 
   /** Reads the setup from the URL, starts the worker's backend, wires the controls. */
   async start(): Promise<void> {
@@ -180,8 +184,12 @@ export class DemoPage {
     byId('reset').addEventListener('click', () => this.reset());
     window.addEventListener('popstate', () => void this.reloadFromUrl());
     window.addEventListener('hashchange', () => void this.reloadFromUrl());
-    byId('permalink').addEventListener('click', (e) => {
-      e.preventDefault();
+    byId('dl-report-json').addEventListener('click', () =>
+      this.download('reportJson', 'report.json', 'application/json'),
+    );
+    byId('dl-report-html').addEventListener('click', () => this.download('reportHtml', 'report.html', 'text/html'));
+    byId('dl-model-json').addEventListener('click', () => this.download('modelJson', 'model.json', 'application/json'));
+    byId('permalink').addEventListener('click', () => {
       void navigator.clipboard?.writeText(location.href).then(
         () => this.say('Link copied.'),
         () => this.say('The address bar holds the link.'),
@@ -202,7 +210,6 @@ export class DemoPage {
 
   private async writeUrl(push = false): Promise<void> {
     const hash = await encodeSetup(this.setup);
-    byId<HTMLAnchorElement>('permalink').href = hash;
     if (hash === location.hash) return;
     if (push) history.pushState(null, '', hash);
     else history.replaceState(null, '', hash);
@@ -331,25 +338,20 @@ export class DemoPage {
   }
 
   private offerDownloads(files: RunFiles | null): void {
-    for (const u of this.urls) URL.revokeObjectURL(u);
-    this.urls = [];
-    const links: [string, keyof RunFiles, string][] = [
-      ['dl-report-json', 'reportJson', 'application/json'],
-      ['dl-report-html', 'reportHtml', 'text/html'],
-      ['dl-model-json', 'modelJson', 'application/json'],
-    ];
-    for (const [id, key, type] of links) {
-      const a = byId<HTMLAnchorElement>(id);
-      if (files === null) {
-        a.removeAttribute('href');
-        a.setAttribute('aria-disabled', 'true');
-      } else {
-        const url = URL.createObjectURL(new Blob([files[key]], { type }));
-        this.urls.push(url);
-        a.href = url;
-        a.setAttribute('aria-disabled', 'false');
-      }
-    }
+    this.downloads = files;
+    for (const id of ['dl-report-json', 'dl-report-html', 'dl-model-json'])
+      byId<HTMLButtonElement>(id).disabled = files === null;
+  }
+
+  /** Saves one of the last finished run's files (a blob URL clicked through a transient link). */
+  private download(key: keyof RunFiles, name: string, type: string): void {
+    if (this.downloads === null) return;
+    const url = URL.createObjectURL(new Blob([this.downloads[key]], { type }));
+    const a = el('a', { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
   private setPhase(phase: Phase): void {
