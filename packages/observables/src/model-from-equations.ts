@@ -150,9 +150,18 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
     // one split per matrix (fewer ops to trace and run than a slice per column)
     let yCols: tf.Tensor[] | undefined;
     let cCols: tf.Tensor[] | undefined;
+    // In the field (traced by compileField, small batches): one split. Elsewhere (every saved
+    // point at once): a transpose and contiguous rows, since tfjs's cpu kernels slice strided
+    // columns element by element (and their gradients likewise).
+    const split = (m: tf.Tensor, width: number): tf.Tensor[] =>
+      width === 1
+        ? [tf.reshape(m, [-1])]
+        : t !== undefined
+          ? tf.split(m, width, 1).map((x) => tf.reshape(x, [-1]))
+          : tf.unstack(tf.transpose(m));
     const col = (m: tf.Tensor, cols: tf.Tensor[] | undefined, j: number, width: number): [tf.Tensor, tf.Tensor[]] => {
-      const all = cols ?? (width === 1 ? [m] : tf.split(m, width, 1));
-      return [tf.reshape(all[j] as tf.Tensor, [-1]), all];
+      const all = cols ?? split(m, width);
+      return [all[j] as tf.Tensor, all];
     };
     for (const name of names) {
       const si = states.indexOf(name);

@@ -204,7 +204,9 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
           `${what}: channel '${ch}' of the observation has shape [${v.shape.join(', ')}]; it must be [points] (${P}) or a scalar.`,
         );
       });
-      const observations = (cols.length === 0 ? tf.zeros([P, 0]) : tf.stack(cols, 1)) as tf.Tensor2D;
+      // stacked as rows then transposed: tfjs's cpu kernels (and the gradient's unstack) handle
+      // contiguous rows far faster than strided columns
+      const observations = (cols.length === 0 ? tf.zeros([P, 0]) : tf.transpose(tf.stack(cols, 0))) as tf.Tensor2D;
       return { observations, states };
     });
     return { channels, observations: out.observations, states: out.states, plan, stats: stats as SolveStats };
