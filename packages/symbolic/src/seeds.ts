@@ -34,6 +34,25 @@ function usesOnly(n: ExprNode, ops: ReadonlySet<OpName>): boolean {
   }
 }
 
+/** Per constant (pre-order): whether it is the exponent of a `^`. */
+function exponentMask(n: ExprNode, out: boolean[] = [], isExponent = false): boolean[] {
+  switch (n.kind) {
+    case 'const':
+      out.push(isExponent);
+      break;
+    case 'unary':
+      exponentMask(n.arg, out);
+      break;
+    case 'binary':
+      exponentMask(n.left, out);
+      exponentMask(n.right, out, n.op === '^');
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
 /** `v^p` with `^` when allowed, else as a product of `p` factors. */
 function power(v: ExprNode, p: number, ops: ReadonlySet<OpName>): ExprNode {
   if (p === 1) return v;
@@ -262,11 +281,11 @@ function rationalSeeds(
     const front = [...found.values()]
       .sort((a, b) => a.nnz - b.nnz || a.res - b.res)
       .filter((c) => {
-        if (!(c.res < 0.999 * bestRes)) return false;
+        if (!(c.res < 0.98 * bestRes)) return false;
         bestRes = c.res;
         return true;
       });
-    for (const { coef } of front.slice(-6)) {
+    for (const { coef } of front.slice(0, 8)) {
       let num: ExprNode | undefined;
       pTerms.forEach((p, j) => {
         const c = coef[j] as number;
@@ -324,6 +343,56 @@ function unitSeeds(names: readonly string[], ops: ReadonlySet<OpName>): ExprNode
 }
 
 /**
+ * y at the rows of `X` (a subsample of the data) averaged with its 8 nearest neighbours among all
+ * rows (inputs scaled to unit spread): a k-nearest-neighbour denoising of the target (PySR denoises
+ * with a Gaussian process before its search) that cuts the noise by 3× at a bias of the order of
+ * the neighbours' spacing squared. Brute force, O(rows·N).
+ */
+function smoothedTarget(objective: Objective, X: Record<string, Float64Array>, names: readonly string[]): Float64Array {
+  const full = objective.full;
+  const N = full.n;
+  const m = (X[names[0] as string] as Float64Array | undefined)?.length ?? 0;
+  const K = Math.min(9, N);
+  const fullCols = names.map((k) => full.evaluator.columns[k] as Float64Array);
+  const inv = fullCols.map((c) => {
+    let mean = 0;
+    for (let i = 0; i < N; i++) mean += c[i] as number;
+    mean /= N;
+    let v = 0;
+    for (let i = 0; i < N; i++) v += ((c[i] as number) - mean) ** 2;
+    return 1 / (Math.sqrt(v / N) || 1);
+  });
+  const subCols = names.map((k) => X[k] as Float64Array);
+  const out = new Float64Array(m);
+  const bestD = new Float64Array(K);
+  const bestJ = new Int32Array(K);
+  for (let i = 0; i < m; i++) {
+    bestD.fill(Number.POSITIVE_INFINITY);
+    bestJ.fill(0);
+    for (let j = 0; j < N; j++) {
+      let d = 0;
+      for (let c = 0; c < fullCols.length; c++) {
+        const t = ((subCols[c] as Float64Array)[i] as number) - ((fullCols[c] as Float64Array)[j] as number);
+        d += t * t * (inv[c] as number) ** 2;
+      }
+      if (d >= (bestD[K - 1] as number)) continue;
+      let p = K - 1;
+      while (p > 0 && (bestD[p - 1] as number) > d) {
+        bestD[p] = bestD[p - 1] as number;
+        bestJ[p] = bestJ[p - 1] as number;
+        p--;
+      }
+      bestD[p] = d;
+      bestJ[p] = j;
+    }
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += full.y[bestJ[k] as number] as number;
+    out[i] = sum / K;
+  }
+  return out;
+}
+
+/**
  * Seeds for the initial populations: sparse polynomial fits and one-input saturating, rational,
  * power and exponential units (see {@link unitSeeds}), their constants fitted by
  * Levenberg–Marquardt on at most 1,000 rows, simplified, kept when allowed by the rules and finite,
@@ -340,8 +409,15 @@ export function makeSeeds(objective: Objective, rules: TreeRules, maxSize: numbe
   if (ops.has('+') && ops.has('*')) {
     for (const p of polynomialSeeds(X, view.y, names)) trees.push(powersToProducts(p, ops));
   }
-  for (const r of rationalSeeds(X, view.y, names, ops)) {
-    trees.push(optimizeConstants(r, view, objective, rng, { algorithm: 'LM', iterations: 15, restarts: 0 }).tree);
+  // the coefficients of the rational fits are refit, their integer exponents held; the linearised
+  // fits run on y and on y smoothed over its nearest neighbours (noise in y·Q biases them)
+  const smooth = smoothedTarget(objective, X, names);
+  const rational = [...rationalSeeds(X, view.y, names, ops), ...rationalSeeds(X, smooth, names, ops)];
+  for (const r of rational) {
+    const frozen = exponentMask(r);
+    trees.push(
+      optimizeConstants(r, view, objective, rng, { algorithm: 'LM', iterations: 15, restarts: 0, frozen }).tree,
+    );
   }
   for (const u of unitSeeds(names, ops)) {
     if (!usesOnly(u, ops)) continue;
