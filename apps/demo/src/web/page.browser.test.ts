@@ -158,6 +158,22 @@ describe('the demo page in Chromium', () => {
     expect(page.url()).not.toContain('csv=');
   }, 60_000);
 
+  it('refits with a front entry chosen by a click on its row', async () => {
+    const row = page.locator('#pareto-table tbody tr').first();
+    const expression = (await row.getAttribute('title'))?.replace(/^Use (.*) for the refit$/, '$1') ?? '';
+    await row.click();
+    expect(await row.getAttribute('aria-selected')).toBe('true');
+    await page.click('#refit-choice');
+    await page.waitForFunction(() => ['done', 'failed', 'stopped'].includes(document.body.dataset.phase ?? ''), null, {
+      timeout: 120_000,
+      polling: 250,
+    });
+    expect(await page.textContent('#status')).toMatch(/refit with NN ≈/);
+    const model = JSON.parse(await downloadText(page, '#dl-model-json'));
+    expect(JSON.stringify(model.equations)).not.toContain('NN(');
+    expect(expression).not.toBe('');
+  }, 150_000);
+
   it('Stop keeps the last good result on screen and for download', async () => {
     await page.click('#run');
     await page.waitForFunction(

@@ -20,6 +20,8 @@ export class DemoPage {
   private checkSeq = 0;
   private lastGood: { report: Report; files: RunFiles } | null = null;
   private downloads: RunFiles | null = null;
+  /** The front entry the user chose for a refit (cleared by every new run). */
+  private choice: { network: string; expression: string } | null = null;
   private readonly editor = new SpecEditor(byId('spec'), byId('spec-gutter'), byId('spec-errors'));
   readonly results: ResultsView;
   private checkTimer: ReturnType<typeof setTimeout> | null = null;
@@ -30,6 +32,15 @@ export class DemoPage {
     private readonly scenarios: readonly Scenario[],
   ) {
     this.results = new ResultsView(plots);
+    this.results.onChoose = (network, entry) => {
+      if (this.phase === 'running' || this.phase === 'paused' || this.lastGood === null) return false;
+      this.choice = { network, expression: entry.expression };
+      const button = byId<HTMLButtonElement>('refit-choice');
+      button.disabled = false;
+      button.textContent = `Refit with ${network} ≈ ${entry.expression}`;
+      this.say(`Chosen for the refit: ${network} ≈ ${entry.expression}. Press “Refit with …” to fit it.`);
+      return true;
+    };
   }
 
   /** Reads the setup from the URL, starts the worker's backend, wires the controls. */
@@ -182,6 +193,7 @@ export class DemoPage {
       this.say('Stopping at the next step…');
     });
     byId('reset').addEventListener('click', () => this.reset());
+    byId('refit-choice').addEventListener('click', () => void this.refitWithChoice());
     window.addEventListener('popstate', () => void this.reloadFromUrl());
     window.addEventListener('hashchange', () => void this.reloadFromUrl());
     byId('dl-report-json').addEventListener('click', () =>
@@ -249,6 +261,14 @@ export class DemoPage {
     return result;
   }
 
+  /** Runs the model with the chosen front entry in place of its network, from the last run's parameters. */
+  private async refitWithChoice(): Promise<void> {
+    if (this.choice === null || this.lastGood === null) return;
+    const { parameters } = this.lastGood.report;
+    const start = parameters.byStage.hybrid ?? parameters.final;
+    await this.run(false, { ...this.choice, parameters: start });
+  }
+
   private request(startPaused: boolean): RunRequest {
     return {
       specText: this.specText(),
@@ -263,7 +283,7 @@ export class DemoPage {
   }
 
   /** Runs the pipeline on the current setup; nothing from an earlier run is reused. */
-  async run(startPaused: boolean): Promise<RunOutcome | null> {
+  async run(startPaused: boolean, substitute?: RunRequest['substitute']): Promise<RunOutcome | null> {
     if (this.phase === 'running' || this.phase === 'paused' || this.phase === 'loading') return null;
     const check = await this.check();
     const issue = check.specIssues[0] ?? check.csvIssues[0];
@@ -273,6 +293,10 @@ export class DemoPage {
     }
     const id = ++this.runId;
     let cleared = false;
+    this.choice = null;
+    const refitButton = byId<HTMLButtonElement>('refit-choice');
+    refitButton.disabled = true;
+    refitButton.textContent = 'Refit with the chosen expression';
     this.setPhase(startPaused ? 'paused' : 'running');
     this.say(startPaused ? 'Starting, paused at the first step…' : 'Starting…');
     byId('log').replaceChildren();
@@ -287,14 +311,18 @@ export class DemoPage {
       this.results.handle(events);
       for (const e of events) this.narrate(e);
     });
-    const outcome = await this.api.run(this.request(startPaused), onEvents);
+    const request = this.request(startPaused);
+    const outcome = await this.api.run(substitute === undefined ? request : { ...request, substitute }, onEvents);
     if (id !== this.runId) return outcome;
     if (outcome.status === 'done') {
       this.lastGood = { report: outcome.report, files: outcome.files };
       this.offerDownloads(outcome.files);
       await this.results.showReport(outcome.report);
       this.setPhase('done');
-      this.say(`Finished in ${outcome.seconds.toFixed(1)} s.`, 'done');
+      this.say(
+        `Finished in ${outcome.seconds.toFixed(1)} s${substitute ? ` (refit with ${substitute.network} ≈ ${substitute.expression})` : ''}.`,
+        'done',
+      );
       await this.results.showFigures(outcome.figures, byId('figures'));
     } else if (outcome.status === 'stopped') {
       this.setPhase('stopped');

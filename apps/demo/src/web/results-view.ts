@@ -58,7 +58,7 @@ export class ResultsView {
   private paretoDirty = false;
   private paretoTimer: ReturnType<typeof setTimeout> | null = null;
   /** Called when the user picks a front entry (null: choosing is off). */
-  onChoose: ((network: string, entry: FrontEntry) => void) | null = null;
+  onChoose: ((network: string, entry: FrontEntry) => boolean) | null = null;
 
   /** @param plots The plot worker that draws the live plots. */
   constructor(plots: Remote<PlotWorkerApi>) {
@@ -230,9 +230,8 @@ export class ResultsView {
 
   private choose(network: string, complexity: number): void {
     const entry = this.fronts.get(network)?.find((e) => e.complexity === complexity);
-    if (entry === undefined || this.onChoose === null) return;
+    if (entry === undefined || this.onChoose === null || !this.onChoose(network, entry)) return;
     this.chosen.set(network, complexity);
     this.drawPareto();
-    this.onChoose(network, entry);
   }
 }
