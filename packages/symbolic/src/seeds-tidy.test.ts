@@ -66,6 +66,23 @@ describe('makeSeeds', () => {
   });
 });
 
+describe('makeSeeds: rational forms', () => {
+  it('fits a two-input saturating term x/(1 + a·x + b·y) from 1 % noisy data', () => {
+    const box: Record<string, [number, number]> = { x: [0.05, 5], y: [0, 4] };
+    const X = sample(box, 3000, 11);
+    const truth = '1.5*x/(1 + 0.4*x + 0.8*y)';
+    const clean = parseExpression(truth).evaluate(X);
+    const rms = Math.sqrt(clean.reduce((a, v) => a + v * v, 0) / clean.length);
+    const rng = createRng(12);
+    const y = clean.map((v) => v + 0.01 * rms * rng.nextNormal());
+    const obj = new Objective(makeDataset('t', X, y), undefined);
+    const seeds = makeSeeds(obj, rulesFor(['x', 'y'], ['+', '-', '*', '/'], []), 30, createRng(0));
+    const top = new Expression(seeds[0]?.tree as ExprNode);
+    expect(seeds[0]?.loss).toBeLessThan(1.05 * (0.01 * rms) ** 2);
+    expectSameFunction(top, truth, box, 0.01);
+  });
+});
+
 describe('tidyTree', () => {
   const x = Float64Array.from({ length: 200 }, (_, i) => 0.1 + i / 40);
   const lossAgainst = (truth: string, noise = 0) => {
