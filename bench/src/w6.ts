@@ -4,13 +4,14 @@
 // saved from dense output). W2's compiled train step is measured in the same run, both at W2's
 // settings (dopri5, rtol 1e-3, atol 1e-6, compiled field). Prints
 // {"workload":"W6","case":"train-step","msMedian","w2MsMedian","ratio"} and a second line at
-// the package's default settings (tsit5, rtol = atol = 1e-6).
+// the package's default settings (tsit5, rtol = atol = 1e-6). Each line also gives the medians
+// of the process's CPU time per step (cpuMsMedian, w2CpuMsMedian, cpuRatio).
 import { createRng, disposeTree, valueAndGrad } from '@odekit/core';
 import { createDataset, type EquationsParams, modelFromEquations } from '@odekit/observables';
 import { dopri5, pidController } from '@odekit/solvers';
 import type { LvHybridParams } from '@odekit/testing';
 import { adam, applyUpdates } from '@odekit/train';
-import { emit, medianMs, setup, tf } from './common.js';
+import { emit, setup, tf } from './common.js';
 import { w2Loss } from './w2-loss.js';
 
 const backend = await setup();
@@ -110,20 +111,34 @@ for (const [name, settings] of [
   const stats = pred.stats;
   const points = pred.plan.gather.length;
   tf.dispose([pred.observations, pred.states]);
-  // W6 and W2 alternately, so shared-CPU noise hits both alike
+  // W6 and W2 alternately, so shared-CPU noise hits both alike; wall and CPU time per step (the
+  // process's CPU time is far less distorted by other jobs on a busy machine)
   const w6Times: number[] = [];
   const w2Times: number[] = [];
+  const w6Cpu: number[] = [];
+  const w2Cpu: number[] = [];
+  const timed = (fn: () => void, wall: number[], cpu: number[], runs: number, warmup: number) => {
+    for (let i = 0; i < warmup; i++) fn();
+    for (let i = 0; i < runs; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      fn();
+      wall.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
+    }
+  };
   for (let i = 0; i < 3; i++) {
-    w6Times.push(
-      medianMs(
-        () => {
-          loss = step();
-        },
-        7,
-        i === 0 ? 3 : 1,
-      ),
+    timed(
+      () => {
+        loss = step();
+      },
+      w6Times,
+      w6Cpu,
+      7,
+      i === 0 ? 3 : 1,
     );
-    w2Times.push(medianMs(() => w2Step(), 7, i === 0 ? 3 : 1));
+    timed(() => w2Step(), w2Times, w2Cpu, 7, i === 0 ? 3 : 1);
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   const ms = med(w6Times);
@@ -135,6 +150,9 @@ for (const [name, settings] of [
     msMedian: Number(ms.toFixed(3)),
     w2MsMedian: Number(w2Ms.toFixed(3)),
     ratio: Number((ms / w2Ms).toFixed(2)),
+    cpuMsMedian: Number(med(w6Cpu).toFixed(3)),
+    w2CpuMsMedian: Number(med(w2Cpu).toFixed(3)),
+    cpuRatio: Number((med(w6Cpu) / med(w2Cpu)).toFixed(2)),
     trajectories: B,
     points,
     saveTimes: pred.plan.saveTs.length,
