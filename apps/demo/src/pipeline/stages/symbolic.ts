@@ -83,7 +83,8 @@ export function knownTerms(spec: ModelSpec, call: NetworkCall, names: readonly s
             : false;
     if (!terms.some((t) => t.node.kind === 'call' && t.node.name === call.name)) continue;
     for (const t of terms) {
-      if (hasCall(t.node)) continue;
+      // Only terms with a trainable parameter can take over a share of the network (`1.3*r` cannot).
+      if (hasCall(t.node) || !variablesOf(t.node).some((v) => params.has(v))) continue;
       const ones = Object.fromEntries(
         variablesOf(t.node)
           .filter((v) => params.has(v))
