@@ -308,7 +308,7 @@ function rationalSeeds(
 /**
  * Saturating, rational, power and exponential units of one input, alone, scaled, and times a
  * second input: `c·v/(c + v)`, `c·v²/(c + v²)`, `c/(c + v)`, `c/(c + v²)`, `c·v^c`,
- * `c·v^c + c·v + c·v²`, `c·exp(c·v)`,
+ * `c·v^c + c·v + c·v²`, `c·exp(c·v)`, `c·v·log(c·v)` (Gompertz), `c·sin(c·v)`,
  * `c·v·u/(c + v)`, `c·v·exp(c·v)` — the building blocks of Holling, Monod, Michaelis–Menten, Hill,
  * Ivlev and Ricker terms (each kept only when its operators are allowed).
  */
@@ -333,6 +333,8 @@ function unitSeeds(names: readonly string[], ops: ReadonlySet<OpName>): ExprNode
       ),
     );
     out.push(binary('*', c(1), unary('exp', binary('*', c(-0.5), v))));
+    out.push(binary('*', binary('*', c(1), v), unary('log', binary('*', c(0.5), v))));
+    out.push(binary('*', c(1), unary('sin', binary('*', c(1), v))));
     out.push(binary('*', binary('*', c(1), v), unary('exp', binary('*', c(-0.5), v))));
     for (const other of names) {
       if (other === name) continue;
