@@ -13,6 +13,7 @@
 // Usage: npx tsx --conditions=@odekit/source bench/src/sr-suite.ts [--seconds 40] [--workers 2|0]
 //   [--only E02,C0] [--family ecology] [--conditions clean,noise1,noise5,network] [--search old,new]
 //   [--every 1 --offset 0] (every k-th target, a subset spread over the families)
+//   [--max-evals N] (also stop after N candidate evaluations: budgets that do not depend on the load)
 
 import { createRng, disposeTree } from '@odekit/core';
 import { mlp } from '@odekit/nn';
@@ -34,6 +35,8 @@ const list = (name: string, dflt: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 const seconds = Number(arg('seconds') ?? 40);
+// a budget in candidate evaluations instead of (with) time: comparisons that do not depend on the load
+const maxEvals = arg('max-evals') !== undefined ? Number(arg('max-evals')) : undefined;
 const workersArg = Number(arg('workers') ?? 2);
 const only = arg('only')?.split(',');
 const family = arg('family');
@@ -185,6 +188,7 @@ for (const condition of conditions) {
         batchSize: 50,
         iterations: 1_000_000,
         timeoutSeconds: seconds,
+        ...(maxEvals !== undefined ? { maxEvals } : {}),
         ...(workersArg > 0 ? { workers: workersArg } : {}),
         ...searchVariant(search, data.noiseVariance),
       });
