@@ -224,6 +224,7 @@ for (const [key, v] of [...tally.entries()].sort()) {
     total: v.total,
     rate: Number((v.recovered / v.total).toFixed(3)),
     secondsPerTarget: seconds,
+    maxEvals: maxEvals ?? null,
     workers: workersArg,
   });
 }
