@@ -163,7 +163,7 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
   const stages = resolveStages(opts.stages, hasNetworks);
   const [t0, t1] = timeSpan(data);
   const plotTimes = linspace(t0, t1, 120);
-  const predictionEvery = opts.predictionEvery ?? 10;
+  const predictionEvery = opts.predictionEvery ?? 250;
   let lastPrediction = -Infinity;
 
   const emit = async (e: PipelineEvent) => {

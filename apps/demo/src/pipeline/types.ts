@@ -99,7 +99,7 @@ export interface PipelineOptions {
   readonly signal?: AbortSignal;
   /** Called with every event; may return a promise (awaited: a page can pause here). */
   readonly onEvent?: (event: PipelineEvent) => void | Promise<void>;
-  /** Send `predictions` events at most this often, in steps (default 10). */
+  /** Send `predictions` events at most once per this many milliseconds (default 250). */
   readonly predictionEvery?: number;
 }
 

@@ -119,7 +119,7 @@ export async function hybridStage(
     curve.push(...joint.history);
     steps += joint.steps;
     stopReason = joint.stopReason;
-    notes.push(`everything, Adam: ${joint.steps} steps, ${joint.message}`);
+    notes.push(`everything, Adam: ${joint.message.replace(/\.$/, '')}`);
     if (joint.stopReason === 'aborted') {
       disposeTree(params);
       const e = new Error('the run was stopped');
@@ -163,5 +163,5 @@ export async function hybridStage(
       notes.push(`L-BFGS on everything could not start (${e.message.split('\n')[0]})`);
     }
   }
-  return { params, curve, steps, stopReason, message: `${notes.join('. ')}.` };
+  return { params, curve, steps, stopReason, message: `${notes.join('; ')}.` };
 }
