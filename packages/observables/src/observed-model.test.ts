@@ -217,6 +217,37 @@ describe('observedModel', () => {
     );
   });
 
+  it('irregular save times never shorten the steps (saved from dense output)', () => {
+    const model = observedModel<Lv>({ states: ['r', 'k'], conditions: ['L'], init: 'data', field: lvField });
+    const params = { physics: tf.tensor1d([1.2, 1.0, 1.5, 0.8]) };
+    const grid = (n: number) =>
+      createDataset({
+        channels: ['r', 'k'],
+        conditions: ['L'],
+        trajectories: [0, 1].map((i) => {
+          const times = Array.from({ length: n }, (_, k) => (k === n - 1 ? 4 : 4 * ((k * 0.618 + 0.1 * i) % 1) ** 2));
+          const sorted = [0, ...[...new Set(times)].filter((t) => t > 0).sort((a, b) => a - b)];
+          return {
+            id: `t${i}`,
+            times: sorted,
+            values: { r: sorted.map(() => 1), k: sorted.map(() => 0.5) },
+            conditions: { L: i },
+          };
+        }),
+      });
+    const steps = (n: number) => {
+      const pred = model.predict(params, grid(n));
+      disposeTree([pred.observations, pred.states]);
+      return [pred.stats.numAcceptedSteps, pred.plan.saveTs.length];
+    };
+    const [few, fewSaved] = steps(2);
+    const [many, manySaved] = steps(300);
+    expect(fewSaved).toBeLessThanOrEqual(3);
+    expect(manySaved).toBeGreaterThan(400);
+    expect(many).toBe(few);
+    disposeTree(params);
+  });
+
   it('rejects bad options with the option named', () => {
     expect(() =>
       observedModel({ states: ['x'], init: 'data', field: (_t: number, y: tf.Tensor) => y, bogus: 1 } as never),
