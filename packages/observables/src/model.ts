@@ -18,9 +18,18 @@ import { ObservablesError } from './errors.js';
 import { gatherRows } from './gather-rows.js';
 import { channelFactors, elementLoss, type LossOptions, lossKind, observedArrays } from './loss.js';
 
-/** Default relative tolerance: tight enough that losses are smooth for line searches (see the README). */
+/**
+ * Default relative tolerance of a model's solves: tight enough that losses are smooth for line
+ * searches (see the README); pass `stepsizeController` to change it.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ATOL, DEFAULT_RTOL } from '@odekit/observables';
+ * if (DEFAULT_RTOL !== 1e-6 || DEFAULT_ATOL !== 1e-6) throw new Error('bad');
+ * ```
+ */
 export const DEFAULT_RTOL = 1e-6;
-/** Default absolute tolerance. */
+/** Default absolute tolerance of a model's solves (see {@link DEFAULT_RTOL}). */
 export const DEFAULT_ATOL = 1e-6;
 
 /** What a model's solve uses; each is passed through to `diffeqsolve`. */
