@@ -27,7 +27,8 @@ export type SearchFunction = (
 /**
  * Search evaluations granted per second of `--budget` (measured: about 19,000 per second for
  * 10,000 samples on one core of the 2-core reference machine). The budget becomes a fixed number
- * of evaluations so that a seeded serial run is the same twice; the wall-clock limit is a safety net.
+ * of evaluations so that a seeded serial run is the same twice; the wall-clock limit (10x + 30 s) is
+ * only a safety net.
  */
 export const EVALUATIONS_PER_SECOND = 15000;
 
@@ -397,7 +398,7 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
     binaryOperators: settings.binaryOperators,
     unaryOperators: settings.unaryOperators as NonNullable<SymbolicRegressionOptions['unaryOperators']>,
     ...(workers === 0
-      ? { maxEvals: Math.round(budget * EVALUATIONS_PER_SECOND), timeoutSeconds: 3 * budget }
+      ? { maxEvals: Math.round(budget * EVALUATIONS_PER_SECOND), timeoutSeconds: 10 * budget + 30 }
       : { workers, timeoutSeconds: budget }),
     ...(settings.binaryOperators.includes('^') ? { constraints: { '^': [-1, 1] as [number, number] } } : {}),
     ...(signal === undefined ? {} : { signal }),
