@@ -90,7 +90,8 @@ describe('makeSeeds: divided ratios', () => {
     const obj = new Objective(makeDataset('t', X, parseExpression('2/(1 + y^2) - 0.5*x').evaluate(X)), undefined);
     const seeds = makeSeeds(obj, rulesFor(['x', 'y'], ['+', '-', '*', '/', '^'], []), 30, createRng(0));
     const exact = seeds.filter((s) => s.loss < 1e-20).map((s) => new Expression(s.tree));
-    expect(Math.min(...exact.map((e) => e.complexity))).toBeLessThanOrEqual(11);
+    // 2/(c·y² + c) − 0.5·x before tidying (13); the expanded ratio has 17 or more
+    expect(Math.min(...exact.map((e) => e.complexity))).toBeLessThanOrEqual(13);
   });
 });
 
