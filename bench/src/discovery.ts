@@ -72,9 +72,13 @@ function oneRc(e: string | undefined, k: number): boolean {
   return m !== null && Math.abs(Number(m[1]) - k) / Math.abs(k) <= 0.05;
 }
 
-/** The expression equals `truth` on a grid (relative RMS ≤ 5 %) and has as many nodes as one of its exact forms. */
+/** The expression equals `truth` on a grid (relative RMS ≤ 5 %) and is as small as one of its exact forms. */
 function sameFunction(e: string | undefined, truth: (a: number, b: number) => number, vars: [string, string]): boolean {
   if (e === undefined || /NN|F\d\(/.test(e)) return false;
+  // Exact form: as few nodes as `a*x1/(x1 + b)` or `c/(x0 + d) - 1` (7), allowing 2 more; a
+  // polynomial that only approximates the field on the grid has more.
+  const nodes = (e.match(/[\d.]+(?:e-?\d+)?|[a-z]\w*|[-+*/^]/g) ?? []).length;
+  if (nodes > 9) return false;
   const js = e.replace(/\^/g, '**');
   let fn: (a: number, b: number) => number;
   try {

@@ -230,7 +230,7 @@ function polyTree(poly: ReadonlyMap<string, number>, names: readonly string[], o
  * Long division of P by a binomial Q = q₀ + q_k·v^k in one input v (`1 + x`, `1 + y²`): P = A·Q + R
  * with R of degree < k in v, so that P/Q reads A + R/Q (`(4x + 3x² − x³ − xy)/(1 + x)` →
  * `4x − x² − y + y/(1 + x)`, a model's own form more often than the expanded ratio). Undefined
- * when Q is not such a binomial or nothing divides.
+ * when Q is not such a binomial, nothing divides, or the quotient is a constant.
  */
 function divide(P: ReadonlyMap<string, number>, Q: ReadonlyMap<string, number>, d: number) {
   if (Q.size !== 2) return undefined;
@@ -261,7 +261,8 @@ function divide(P: ReadonlyMap<string, number>, Q: ReadonlyMap<string, number>, 
     R.delete(p.join());
     R.set(lower.join(), (R.get(lower.join()) ?? 0) - t * q0);
   }
-  if (A.size === 0) return undefined;
+  // a constant quotient (3x/(0.4 + x) = 3 − 1.2/(0.4 + x)) reads better undivided
+  if (A.size === 0 || [...A.keys()].every((key) => key === zero)) return undefined;
   // cancellation leaves round-off where a coefficient should be 0
   const scale = Math.max(...[...P.values()].map(Math.abs));
   for (const m of [A, R]) for (const [key, c] of m) if (Math.abs(c) <= 1e-6 * scale) m.delete(key);
