@@ -30,7 +30,7 @@ Options:
   --out DIR                 where report.json, report.html and model.json go (default demo-output/)
   --seed N                  seed of every random choice (default 0)
   --budget SECONDS          symbolic-regression budget per network (default 30)
-  --workers N|auto          search threads; 0 = serial, reproducible (default auto)
+  --workers N|auto          search threads; 0 = serial, reproducible (default 0)
   --stages LIST             comma-separated subset of ${STAGE_NAMES.join(',')}
   --time-column NAME        the time column (default t)
   --trajectory-column NAME  the trajectory column (default trajectory)
@@ -100,7 +100,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (!(budgetText === undefined || (budgetText.trim() !== '' && budget > 0 && budget <= 86400))) {
     throw new UserInputError(`--budget must be a number of seconds > 0, got '${budgetText}'.`);
   }
-  const workersText = values.get('workers') ?? 'auto';
+  const workersText = values.get('workers') ?? '0';
   const workers = workersText === 'auto' ? 'auto' : int('workers', 0, 0);
   let stages: StageName[] | undefined;
   const stagesText = values.get('stages');

@@ -123,7 +123,8 @@ describe('parseArgs', () => {
   it('reads --name value and --name=value, with defaults', () => {
     const o = parseArgs(['--seed=3', '--workers', '0', '--stages', 'mechanistic, hybrid']);
     expect(o).toMatchObject({ seed: 3, workers: 0, budget: 30, out: 'demo-output', stages: ['mechanistic', 'hybrid'] });
-    expect(parseArgs([]).workers).toBe('auto');
+    expect(parseArgs([]).workers).toBe(0);
+    expect(parseArgs(['--workers', 'auto']).workers).toBe('auto');
     expect(() => parseArgs(['--workers', '-1'])).toThrow(/--workers must be an integer >= 0/);
     expect(() => parseArgs(['--seed', '1', '--seed', '2'])).toThrow(/given twice/);
   });
