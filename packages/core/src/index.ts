@@ -9,7 +9,7 @@ export {
   withSavedTape,
 } from './autodiff.js';
 export { type BackendName, silenceTfjs, type UseBackendOptions, useBackend } from './backend.js';
-export { type CompileFieldOptions, compileField, isTracingField } from './compile-field.js';
+export { type CompileFieldOptions, compileField, isTracingField } from './compile-field/index.js';
 export { fastCpuKernelsInstalled, installFastCpuKernels, uninstallFastCpuKernels } from './fast-cpu-kernels.js';
 export {
   HOST_KERNELS,

@@ -1,4 +1,5 @@
 import type { HostFieldKernels, HostFieldSession } from '@odekit/core';
+import { dataIdentity, gradientIsRecording } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_MLP_WASM_BASE64 } from './fused-mlp-wasm.js';
 import type { LinearParams } from './linear.js';
@@ -111,7 +112,7 @@ export function fusedMlpReady(): Promise<boolean> {
 }
 
 /** Whether a gradient tape is recording (a backward pass will follow what runs now). */
-const tapeRecording = (): boolean => (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+const tapeRecording = gradientIsRecording;
 
 /** Floats rounded up to a whole 16-byte vector, in bytes. */
 const vecBytes = (floats: number): number => ((floats + 3) & ~3) * 4;
@@ -270,7 +271,7 @@ let weightsPlanKey = '';
 function copyWeights(k: Kernels, f32: Float32Array, plan: Plan, lay: Layout, params: readonly tf.Tensor[]): void {
   if (plan.key === weightsPlanKey && params.length === weightsKey.length) {
     let same = true;
-    for (let i = 0; i < params.length && same; i++) same = (params[i] as tf.Tensor).dataId === weightsKey[i];
+    for (let i = 0; i < params.length && same; i++) same = dataIdentity(params[i] as tf.Tensor) === weightsKey[i];
     if (same) return;
   }
   weightsKey = [];
@@ -283,7 +284,7 @@ function copyWeights(k: Kernels, f32: Float32Array, plan: Plan, lay: Layout, par
     k.transpose(lay.w[l] as number, lay.wt[l] as number, nOut, nIn);
     if (plan.hasBias[l]) f32.set((params[p++] as tf.Tensor).dataSync() as Float32Array, (lay.b[l] as number) / 4);
   }
-  weightsKey = params.map((t) => t.dataId as object);
+  weightsKey = params.map(dataIdentity);
   weightsPlanKey = plan.key;
 }
 
@@ -587,8 +588,8 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
       const cache = (): HostCache => {
         const c = hostCache;
         if (c !== undefined && c.planKey === plan.key && c.rows === rows) {
-          if (params.every((t, i) => t.dataId === c.weights[i])) return c;
-          const ids = params.map((t) => t.dataId as object);
+          if (params.every((t, i) => dataIdentity(t) === c.weights[i])) return c;
+          const ids = params.map(dataIdentity);
           // other tensors with the same values (the wasm backend's clones copy their data, so an
           // adjoint's saved parameters are new tensors): keep the cache, under the new identities
           if (sameWeights(k, plan, c.lay, params)) {
@@ -597,7 +598,7 @@ export function mlpHostKernels(kinds: readonly number[]): HostFieldKernels {
             return c;
           }
         }
-        const ids = params.map((t) => t.dataId as object);
+        const ids = params.map(dataIdentity);
         const lay = layoutFor(plan, rows, nSlots, true);
         dropHostCache();
         // the sums start at zero

@@ -6,6 +6,7 @@ import {
   treeFlatten,
   treeUnflatten,
 } from '@odekit/core';
+import { madeAfter } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { packHost, packRow, type StateLayout, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -126,7 +127,7 @@ export function makeFieldVjp(
     if (onValue) onValue((value.dataSync() as Float32Array).slice());
     // The field may return a tensor it does not own (a leaf of args or y, a captured constant):
     // free the value only when the field made it (tensor ids grow; dy was made just before).
-    if (value.id > dy.id) value.dispose();
+    if (madeAfter(value, dy)) value.dispose();
     dy.dispose();
     for (const g of grads) g?.dispose();
     for (const g of gy) if (!grads.includes(g)) g.dispose();

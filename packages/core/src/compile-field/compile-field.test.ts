@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOST_KERNELS_WASM_BASE64 } from './host-kernels-wasm.js';
+import { HOST_KERNELS_WASM_BASE64 } from '../host-kernels-wasm.js';
 import {
   compileField,
   type HostFieldSession,
@@ -14,8 +14,8 @@ import {
   setHostWasmEnabled,
   treeFlatten,
   treeUnflatten,
-} from './index.js';
-import { hostWasmModule } from './wasm-kernels.js';
+} from '../index.js';
+import { hostWasmModule } from '../wasm-kernels.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -103,7 +103,7 @@ function checkField(f: Field, args: Record<string, tf.Tensor>, yShape: number[],
 
 describe('the host-kernels WebAssembly module', () => {
   it('is what assembly/host-kernels.ts compiles to', () => {
-    const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
     expect(() =>
       execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { cwd: root, stdio: 'pipe' }),
     ).not.toThrow();

@@ -1,0 +1,25 @@
+/**
+ * `@odekit/core/internal`: what odekit's sibling packages (solvers, nn) share with core and
+ * nothing else should call. Not public API: names here may change in any release.
+ *
+ * - `tfjs-internals`: every touch of tfjs's private state (tape, kernel interception, backend
+ *   data, data identity, tensor ids), pinned by `tfjs-contract.test.ts`.
+ * - the host path's hooks: host field sessions and the stage-combination kernel.
+ */
+export {
+  backendReadSync,
+  cpuFloat32Result,
+  cpuFloat32Values,
+  cpuInt32Values,
+  dataIdentity,
+  gradientIsRecording,
+  isolatedGradients,
+  type KernelHooks,
+  type KernelParams,
+  madeAfter,
+  tapeGradients,
+  tapeIsRecording,
+  tensorId,
+  withKernelHooks,
+  withSavedTape,
+} from './tfjs-internals.js';
