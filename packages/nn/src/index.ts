@@ -1,5 +1,5 @@
 export { ACTIVATIONS, type Activation, type ActivationName, getActivation } from './activations.js';
-export { fusedMlpReady, fusedMlpSupported } from './fused-mlp.js';
+export { fusedMlpReady, fusedMlpSupported } from './fused-mlp/index.js';
 export { type UniformSource, uniformFanIn, zerosInit } from './init.js';
 export { applyLinear, type Layer, type LinearOptions, type LinearParams, linear } from './linear.js';
 export { type MlpLayer, type MlpOptions, type MlpParams, mlp } from './mlp.js';

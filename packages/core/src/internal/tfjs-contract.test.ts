@@ -132,6 +132,16 @@ describe("the engine's tape state", () => {
         .arraySync(),
     );
     expect(g).toEqual([3, 3]);
+    // inside a customGrad forward (kernelDepth > 0) the engine records nothing by itself
+    const inKernel: number[][] = [];
+    const op = tf.customGrad(((z: tf.Tensor) => {
+      const { value, grads } = isolatedGradients(() => z.square().sum(), [z]);
+      inKernel.push(Array.from(grads[0]?.dataSync() ?? []));
+      tf.dispose([value, ...grads.filter((v) => v !== undefined)]);
+      return { value: z.neg(), gradFunc: (dy: tf.Tensor) => dy.neg() };
+    }) as never) as (z: tf.Tensor) => tf.Tensor;
+    tf.tidy(() => tf.grad((z: tf.Tensor) => op(z).sum())(x));
+    expect(inKernel).toEqual([[2, 4]]);
     x.dispose();
   });
 });

@@ -69,7 +69,8 @@ export function tapeGradients(
 
 /**
  * {@link tapeGradients} on a tape of its own: an enclosing gradient (or backward pass) neither
- * records these ops nor is disturbed by them.
+ * records these ops nor is disturbed by them, and it works inside a kernel too (a `customGrad`
+ * forward, where tfjs records nothing: `kernelDepth > 0`).
  */
 export function isolatedGradients(
   f: () => tf.Tensor,
@@ -78,13 +79,16 @@ export function isolatedGradients(
 ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] } {
   const state = engine().state;
   const depth = state.gradientDepth;
+  const kernelDepth = state.kernelDepth;
   const tape = state.activeTape;
   state.gradientDepth = 0;
+  state.kernelDepth = 0;
   state.activeTape = null;
   try {
     return tapeGradients(f, xs, dy);
   } finally {
     state.gradientDepth = depth;
+    state.kernelDepth = kernelDepth;
     state.activeTape = tape;
   }
 }
