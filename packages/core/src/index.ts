@@ -18,6 +18,8 @@ export {
   hostKernelsOf,
   withHostKernels,
 } from './host-kernels.js';
+export { setHostWasmEnabled } from './host-wasm/module.js';
+export { hostCombine } from './host-wasm/stage-combine.js';
 export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';
 export { createRng, mulberry32, type Rng } from './random.js';
 export {
@@ -42,4 +44,3 @@ export {
   treeSub,
   treeZerosLike,
 } from './tree-math.js';
-export { hostCombine, setHostWasmEnabled } from './wasm-kernels.js';

@@ -6,6 +6,7 @@ import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_KERNELS_WASM_BASE64 } from '../host-kernels-wasm.js';
+import { hostWasmModule } from '../host-wasm/module.js';
 import {
   compileField,
   type HostFieldSession,
@@ -15,7 +16,6 @@ import {
   treeFlatten,
   treeUnflatten,
 } from '../index.js';
-import { hostWasmModule } from '../wasm-kernels.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,4 +1,5 @@
-import { Arena, f32View, f64View, type HostWasmKernels, i32View } from '../wasm-kernels.js';
+import { Arena, f32View, f64View, i32View } from '../host-wasm/arena.js';
+import type { HostWasmKernels } from '../host-wasm/module.js';
 
 /** A value of the program: float32 values, float64 cotangent, laid out in the arena. */
 export interface Slot {

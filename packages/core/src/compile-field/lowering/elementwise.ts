@@ -1,7 +1,7 @@
 import { BINARY } from '../../host-ops/binary.js';
 import { sizeOfShape } from '../../host-ops/shapes.js';
 import { UNARY } from '../../host-ops/unary.js';
-import { WASM_BINARY, WASM_UNARY } from '../../wasm-kernels.js';
+import { WASM_BINARY, WASM_UNARY } from '../../host-wasm/module.js';
 import type { ProgramBuilder, Slot } from '../program-builder.js';
 import { expand } from './gather.js';
 
