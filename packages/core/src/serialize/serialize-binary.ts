@@ -1,5 +1,5 @@
-import type { Tree } from '@odekit/core';
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Tree } from '../tree.js';
 import { decodeLeaves, encodeLeaves, type LeafRecord } from './leaf-codec.js';
 
 const MAGIC = [0x4f, 0x44, 0x4b, 0x50]; // "ODKP"
@@ -30,7 +30,7 @@ type HeaderLeaf = { path: string; number?: number; dtype?: 'float32' | 'int32'; 
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { paramsToBinary, paramsFromBinary } from '@odekit/nn';
+ * import { paramsToBinary, paramsFromBinary } from '@odekit/core';
  * const p = { w: tf.tensor([0.1, 0.2, 0.3]) };
  * const bytes = paramsToBinary(p);
  * const back = paramsFromBinary(bytes, p);
@@ -75,7 +75,7 @@ export function paramsToBinary(params: Tree<tf.Tensor | number>): Uint8Array {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { paramsToBinary, paramsFromBinary } from '@odekit/nn';
+ * import { paramsToBinary, paramsFromBinary } from '@odekit/core';
  * const p = { w: tf.tensor([1, 2]) };
  * const bytes = paramsToBinary(p);
  * bytes[bytes.length - 6] ^= 0xff; // flip bits in the data

@@ -1,5 +1,5 @@
-import type { Tree } from '@odekit/core';
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Tree } from '../tree.js';
 import { decodeLeaves, encodeLeaves, type LeafRecord } from './leaf-codec.js';
 
 /** The JSON format's name and version (bumped on any incompatible change). */
@@ -23,7 +23,7 @@ const fromJson = (v: unknown): number => {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { paramsToJSON, paramsFromJSON } from '@odekit/nn';
+ * import { paramsToJSON, paramsFromJSON } from '@odekit/core';
  * const p = { w: tf.tensor([[1.5, -2]]), step: 3 };
  * const back = paramsFromJSON(paramsToJSON(p), p);
  * if (back.w.arraySync().toString() !== '1.5,-2' || back.step !== 3) throw new Error('bad');
@@ -48,7 +48,7 @@ export function paramsToJSON(params: Tree<tf.Tensor | number>): string {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { paramsFromJSON } from '@odekit/nn';
+ * import { paramsFromJSON } from '@odekit/core';
  * let msg = '';
  * try { paramsFromJSON('{"format":"odekit-params","version":1,"leaves":[]}', { w: tf.zeros([2]) }); }
  * catch (e) { msg = (e as Error).message; }

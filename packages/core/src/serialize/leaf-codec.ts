@@ -1,5 +1,5 @@
-import { type Tree, treeFlatten, treeMapWithPath, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { type Tree, treeFlatten, treeMapWithPath, treeUnflatten } from '../tree.js';
 
 /** One serialised leaf: a tensor (float32 or int32) or a plain number. */
 export type LeafRecord =
