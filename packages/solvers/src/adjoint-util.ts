@@ -64,10 +64,21 @@ export function openHostSession(
   layout: StateLayout,
   args: unknown,
   argTensors: readonly tf.Tensor[],
+  onFallback?: (reason: string) => void,
 ): HostFieldSession | undefined {
   const kernels = hostKernelsOf(field);
-  if (kernels === undefined || layout.shapes.length !== 1) return undefined;
-  return kernels.open(args, layout.shapes[0] as number[], argTensors, (leaf) => treeUnflatten(layout.treedef, [leaf]));
+  if (kernels === undefined) return undefined;
+  if (layout.shapes.length !== 1) {
+    onFallback?.(`the state has ${layout.shapes.length} leaves; host fields take a single-leaf state`);
+    return undefined;
+  }
+  return kernels.open(
+    args,
+    layout.shapes[0] as number[],
+    argTensors,
+    (leaf) => treeUnflatten(layout.treedef, [leaf]),
+    onFallback,
+  );
 }
 
 export function makeFieldVjp(

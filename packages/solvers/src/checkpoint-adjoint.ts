@@ -92,7 +92,15 @@ export function recursiveCheckpointAdjoint(options: CheckpointOptions = {}): Adj
     name: 'recursive-checkpoint',
     solve: (problem: SolveProblem): AdjointOutput => {
       const tableau = problem.solver.tableau;
-      if (!tapeIsRecording() || !backendOnHost() || tableau === undefined || problem.solver.stepHost === undefined) {
+      if (!tapeIsRecording()) return runPlain(problem);
+      if (!backendOnHost() || tableau === undefined || problem.solver.stepHost === undefined) {
+        problem.reportFallback(
+          `recursiveCheckpointAdjoint recorded the full tape (as directAdjoint does): ${
+            backendOnHost()
+              ? `solver '${problem.solver.name}' is not an explicit Runge–Kutta method`
+              : `backend '${tf.getBackend()}' is not cpu or wasm`
+          }`,
+        );
         return runPlain(problem);
       }
       return solveWithCheckpoints(problem, tableau, checkpoints, batchStages);

@@ -58,7 +58,7 @@ export function compileField<F extends (t: number, y: never, args: never) => unk
   // per structure (the trace's ops and shapes): whether its VJPs matched tfjs's, or why not
   const verdicts: VjpVerdicts = new Map();
   return withHostKernels(wrapped, {
-    open(args, yShape, argTensors, yFromLeaf) {
+    open(args, yShape, argTensors, yFromLeaf, report) {
       const result = openProgram(
         f as unknown as Field,
         args,
@@ -70,6 +70,7 @@ export function compileField<F extends (t: number, y: never, args: never) => unk
       if (typeof result !== 'string') return result;
       if (options.strict === true) throw new Error(`compileField: cannot compile this field: ${result}`);
       options.onFallback?.(result);
+      report?.(`compileField: ${result}`);
       return undefined;
     },
   });
