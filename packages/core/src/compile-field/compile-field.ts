@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { withHostKernels } from '../host-kernels.js';
-import { openProgram, type VjpVerdicts } from './session.js';
+import { openProgram, type StructureMemos } from './session.js';
 import type { Field } from './tracing.js';
 
 /** Options of {@link compileField}. */
@@ -20,8 +20,10 @@ const OPTION_KEYS = new Set(['strict', 'onFallback']);
  * bookkeeping or tape, for every evaluation and vector–Jacobian product of that solve. Work
  * that depends only on `args` and constants runs once per solve.
  *
- * The trace is taken twice, at two times, and checked against tfjs's own result; the solve uses
- * the tensor field as before (and `onFallback` is told why) when:
+ * The first time a structure (ops and shapes) opens, the trace is taken twice, at two times, and
+ * checked against tfjs's own values and gradients; later solves of the same structure with the
+ * same constants trace once and check values. The solve uses the tensor field as before (and
+ * `onFallback` and `sol.stats.fallbacks` are told why) when:
  * - the field uses a kernel the compiler does not know (the elementwise, matMul, concat, slice,
  *   stack, transpose, tile, gather and reduction kernels are covered), or a `customGrad` op;
  * - it reads tensor values (`dataSync`, `data`, `array`), i.e. branches on the state;
@@ -55,8 +57,8 @@ export function compileField<F extends (t: number, y: never, args: never) => unk
     }
   }
   const wrapped = ((t: number, y: never, args: never) => f(t, y, args)) as unknown as F;
-  // per structure (the trace's ops and shapes): whether its VJPs matched tfjs's, or why not
-  const verdicts: VjpVerdicts = new Map();
+  // what this compiled field learnt about each structure it opened (see openProgram)
+  const memos: StructureMemos = new Map();
   return withHostKernels(wrapped, {
     open(args, yShape, argTensors, yFromLeaf, report) {
       const result = openProgram(
@@ -65,7 +67,7 @@ export function compileField<F extends (t: number, y: never, args: never) => unk
         yShape,
         argTensors,
         yFromLeaf ?? ((leaf: tf.Tensor) => leaf),
-        verdicts,
+        memos,
       );
       if (typeof result !== 'string') return result;
       if (options.strict === true) throw new Error(`compileField: cannot compile this field: ${result}`);

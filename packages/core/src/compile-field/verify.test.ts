@@ -46,7 +46,29 @@ describe('the checks a compiled program passes when it opens', () => {
   it('reject values that differ from what tfjs computed', () => {
     const { session, argTensors } = openReal();
     const right = session.evaluate(0.7182818284590452, new Float32Array(6).fill(0));
-    expect(checkValues(session, [3, 2], right)).toMatch(/disagrees with tfjs/);
+    expect(checkValues(session, [3, 2], right, 0.7182818284590452)).toMatch(/disagrees with tfjs/);
     tf.dispose(argTensors);
+  });
+});
+
+describe('what a compiled field remembers across solves of one structure', () => {
+  it('traces once when the structure and its constants are known, twice when a constant changed', () => {
+    let scale = tf.scalar(2);
+    let calls = 0;
+    const f = compileField((_t: number, y: tf.Tensor) => {
+      calls++;
+      return tf.mul(scale, y) as tf.Tensor;
+    });
+    const open = () => hostKernelsOf(f)?.open({}, [3], []);
+    const y = [1, 2, 3];
+    expect(Array.from(open()?.evaluate(0, y) ?? [])).toEqual([2, 4, 6]);
+    expect(calls).toBe(3); // two traces and tfjs's gradient for the VJP check
+    expect(Array.from(open()?.evaluate(0, y) ?? [])).toEqual([2, 4, 6]);
+    expect(calls).toBe(4); // one trace
+    scale.dispose();
+    scale = tf.scalar(-1);
+    expect(Array.from(open()?.evaluate(0, y) ?? [])).toEqual([-1, -2, -3]);
+    expect(calls).toBe(6); // a changed constant: two traces again (the VJP verdict is kept)
+    scale.dispose();
   });
 });

@@ -21,11 +21,16 @@ function firstMismatch(
 }
 
 /**
- * `true` when `session` evaluates the field as tfjs did on the second trace (`want`, at
- * {@link TRACE_T}[1] and the trace state); otherwise why not.
+ * `true` when `session` evaluates the field as tfjs did on a trace (`want`, at time `t` and the
+ * trace state); otherwise why not.
  */
-export function checkValues(session: HostFieldSession, yShape: readonly number[], want: Float32Array): true | string {
-  const got = session.evaluate(TRACE_T[1], traceState(sizeOfShape(yShape)));
+export function checkValues(
+  session: HostFieldSession,
+  yShape: readonly number[],
+  want: Float32Array,
+  t: number,
+): true | string {
+  const got = session.evaluate(t, traceState(sizeOfShape(yShape)));
   const bad = firstMismatch(got, want, (w) => 1e-5 + 1e-4 * Math.abs(w));
   return bad === undefined
     ? true
