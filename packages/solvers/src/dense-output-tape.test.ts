@@ -40,7 +40,7 @@ function viaEvaluate(adjoint: Adjoint) {
   }
 }
 
-describe('review: sol.evaluate under a gradient tape', () => {
+describe('sol.evaluate under a gradient tape', () => {
   it('is differentiable with directAdjoint', () => {
     expect(viaEvaluate(directAdjoint())).toBeCloseTo(-0.5 * Math.exp(-0.35), 5);
   });

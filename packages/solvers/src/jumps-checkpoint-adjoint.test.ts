@@ -36,7 +36,7 @@ function grads(solver: () => AbstractSolver, adjoint: Adjoint, reverse: boolean)
   return out;
 }
 
-describe('review: checkpointed gradients across jumpTs/stepTs of a time-dependent field', () => {
+describe('checkpointed gradients across jumpTs/stepTs of a time-dependent field', () => {
   for (const solver of [tsit5, bosh3, dopri8]) {
     for (const reverse of [false, true]) {
       it(`${solver().name}${reverse ? ', reverse time' : ''}: equal to the direct tape's`, () => {

@@ -11,7 +11,7 @@ import { tsit5 } from './runge-kutta/solvers.js';
 // A field with a default for its args: it must see `undefined` (not null) when no args are given.
 const field = (_t: number, y: tf.Tensor, args: { k: number } = { k: 0.5 }) => tf.mul(-args.k, y);
 
-describe('review: a solve without args passes undefined to the field under every adjoint', () => {
+describe('a solve without args passes undefined to the field under every adjoint', () => {
   const adjoints: [string, () => Adjoint][] = [
     ['direct', directAdjoint],
     ['recursive checkpoint', () => recursiveCheckpointAdjoint()],
@@ -45,7 +45,7 @@ describe('review: a solve without args passes undefined to the field under every
   }
 });
 
-describe('review: int32 tensors in args are constants, not a crash, under every adjoint', () => {
+describe('int32 tensors in args are constants, not a crash, under every adjoint', () => {
   // y′ = −k·y[..., perm] with an int32 permutation in args (gather along the last axis maps
   // over the batch axis, so batchStages applies too)
   const swap = (_t: number, y: tf.Tensor, args: { k: tf.Tensor; perm: tf.Tensor }) =>
@@ -96,7 +96,7 @@ describe('review: int32 tensors in args are constants, not a crash, under every 
   }
 });
 
-describe('review: backsolveAdjoint with constant backward steps needs dt0', () => {
+describe('backsolveAdjoint with constant backward steps needs dt0', () => {
   it('names dt0 and the controller instead of failing with dt_min_reached', () => {
     const k = tf.scalar(0.5);
     const y0 = tf.tensor1d([1, 2]);

@@ -48,7 +48,7 @@ function partial(adjoint: Adjoint) {
   return out;
 }
 
-describe('review: backsolveAdjoint on a solve that fails (maxSteps) under a gradient tape', () => {
+describe('backsolveAdjoint on a solve that fails (maxSteps) under a gradient tape', () => {
   it('keeps every saved row of the partial solution and differentiates it from where it stopped', () => {
     const want = partial(recursiveCheckpointAdjoint());
     const got = partial(backsolveAdjoint());

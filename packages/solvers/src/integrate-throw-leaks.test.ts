@@ -9,7 +9,7 @@ import type { AbstractSolver } from './solver.js';
 
 const decay = (_t: number, y: tf.Tensor) => tf.neg(y);
 
-describe('review: a solve that throws part-way leaks nothing', () => {
+describe('a solve that throws part-way leaks nothing', () => {
   const cases: [string, () => AbstractSolver, boolean][] = [
     ['tsit5, adaptive', tsit5, true],
     ['rk4, constant steps (Hermite rows)', rk4, false],

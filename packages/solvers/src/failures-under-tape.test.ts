@@ -12,7 +12,7 @@ import { SolveError } from './solution.js';
 
 const decay = (_t: number, y: tf.Tensor, a: { k: tf.Tensor }) => tf.mul(tf.neg(a.k), y);
 
-describe('review: a solve that fails under a gradient tape throws a SolveError with its partial solution', () => {
+describe('a solve that fails under a gradient tape throws a SolveError with its partial solution', () => {
   const adjoints: [string, () => Adjoint][] = [
     ['direct', directAdjoint],
     ['recursive checkpoint', () => recursiveCheckpointAdjoint()],

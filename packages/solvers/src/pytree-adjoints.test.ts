@@ -94,7 +94,7 @@ const adjoints: [string, () => Adjoint][] = [
   ['batchStages, checkpoints: 2', () => recursiveCheckpointAdjoint({ batchStages: true, checkpoints: 2 })],
 ];
 
-describe('review: batched two-leaf pytree states through every adjoint agree with the direct tape', () => {
+describe('batched two-leaf pytree states through every adjoint agree with the direct tape', () => {
   for (const [label, opts] of configs) {
     for (const reverse of [false, true]) {
       it(`${label}${reverse ? ', reverse time' : ''}`, () => {

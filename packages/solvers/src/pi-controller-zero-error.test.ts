@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pidController } from './controllers.js';
 
-describe('review: a PI controller after a step with zero error estimate', () => {
+describe('a PI controller after a step with zero error estimate', () => {
   it('treats the zero error as neutral for the P term (Diffrax), not as a reason to shrink', () => {
     const c = pidController({ rtol: 1e-6, atol: 1e-6, pcoeff: 0.4, icoeff: 0.3 });
     const first = c.adapt(0.1, 0, 5, c.initialState());

@@ -11,7 +11,7 @@ const y0 = tf.tensor1d([1]);
 afterAll(() => y0.dispose());
 const base = { term: (_t: number, y: tf.Tensor) => tf.neg(y), solver: rk4(), t0: 0, t1: 1, dt0: 0.25, y0 };
 
-describe('review: a plain-object saveat is validated and completed like saveAt(...)', () => {
+describe('a plain-object saveat is validated and completed like saveAt(...)', () => {
   it('saves the requested ts (no t1 unless asked), as saveAt({ ts }) does', () => {
     const sol = diffeqsolve({ ...base, saveat: { ts: [0.5, 1] } as unknown as SaveAt });
     expect(sol.ts).toEqual([0.5, 1]);
@@ -30,7 +30,7 @@ describe('review: a plain-object saveat is validated and completed like saveAt(.
   });
 });
 
-describe('review: an uncalled controller or adjoint factory is named, not a TypeError', () => {
+describe('an uncalled controller or adjoint factory is named, not a TypeError', () => {
   it('stepsizeController', () => {
     expect(() => diffeqsolve({ ...base, stepsizeController: pidController as unknown as StepSizeController })).toThrow(
       /diffeqsolve: 'stepsizeController' must be a controller/,
@@ -43,7 +43,7 @@ describe('review: an uncalled controller or adjoint factory is named, not a Type
   });
 });
 
-describe('review: a vector field returning a non-float32 dtype is named', () => {
+describe('a vector field returning a non-float32 dtype is named', () => {
   const intField = (_t: number, y: tf.Tensor) => tf.cast(tf.neg(y), 'int32');
   it('without a tape (host path)', () => {
     expect(() => diffeqsolve({ ...base, term: intField })).toThrow(/leaf #0 with dtype int32; return float32/);

@@ -26,7 +26,7 @@ function solve(k: tf.Tensor, y0: tf.Tensor) {
   });
 }
 
-describe('review: directAdjoint replays exactly the steps the tape-free pass accepted', () => {
+describe('directAdjoint replays exactly the steps the tape-free pass accepted', () => {
   it('a solve that fails at its first step takes no step under a tape either', async () => {
     await expectNoLeak(() => {
       const params = { k: tf.scalar(500), y0: tf.tensor1d([1, 2]) };
@@ -53,7 +53,7 @@ describe('review: directAdjoint replays exactly the steps the tape-free pass acc
   });
 });
 
-describe('review: directAdjoint under a tape reports the stats of the tape-free solve', () => {
+describe('directAdjoint under a tape reports the stats of the tape-free solve', () => {
   it('heun (Hermite rows), adaptive, with a save time in the last step and dense output', () => {
     const solve = (k: tf.Tensor, y0: tf.Tensor) =>
       diffeqsolve({

@@ -15,7 +15,7 @@ const read = (y: { x: tf.Tensor; v: tf.Tensor }) => {
   return out;
 };
 
-describe('review: dense output of a solve that accepts no step', () => {
+describe('dense output of a solve that accepts no step', () => {
   it('t0 === t1: evaluate(t0) is y0 and derivative(t0) is f(t0, y0); other times throw', async () => {
     await expectNoLeak(() => {
       for (const solver of [tsit5(), rk4()]) {
