@@ -1,10 +1,11 @@
 import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Adjoint, type AdjointOutput, adjointOutput, runPlain } from './adjoint.js';
-import { cotangentRows, makeFieldVjp, splitArgs } from './adjoint-util.js';
 import { BatchStagesUnsupported, batchedBackward } from './batched-backward.js';
 import { CheckpointStore } from './checkpoint-store.js';
+import { cotangentRows } from './cotangent-rows.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
+import { makeFieldVjp } from './field-vjp.js';
 import { type AcceptedStep, type IntegrateOutput, integrate } from './integrate.js';
 import { checkOptions } from './options.js';
 import { packHost, rowsToTree, unpackHost } from './packing.js';
@@ -12,6 +13,7 @@ import type { SolveProblem } from './problem.js';
 import { type StageVjps, stagesAt, stepVjp } from './rk-step-vjp.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostDense, HostField } from './solver.js';
+import { splitArgs } from './split-args.js';
 
 /** Options of {@link recursiveCheckpointAdjoint}. */
 export interface CheckpointOptions {

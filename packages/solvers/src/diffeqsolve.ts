@@ -1,15 +1,16 @@
 import { assertFinite, type Tree, treeFlatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Adjoint } from './adjoint.js';
-import { openHostSession, splitArgs } from './adjoint-util.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 import { constantStepSize, type StepSizeController } from './controllers.js';
+import { openHostSession } from './open-host-session.js';
 import { checkOptions } from './options.js';
 import { layoutOf, packHost, packRow, type StateLayout, unpackHost, unpackRows } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import { saveAt as makeSaveAt, type SaveAt, type SaveAtOptions } from './save-at.js';
 import { Solution, SolveError } from './solution.js';
 import type { AbstractSolver, HostField, RowField } from './solver.js';
+import { splitArgs } from './split-args.js';
 import type { OdeTerm, VectorField } from './term.js';
 
 /** Options of {@link diffeqsolve} (Diffrax's names in camelCase). */
