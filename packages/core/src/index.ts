@@ -11,6 +11,8 @@ export {
 export { type BackendName, silenceTfjs, type UseBackendOptions, useBackend } from './backend.js';
 export { type CompileFieldOptions, compileField, isTracingField } from './compile-field/index.js';
 export { fastCpuKernelsInstalled, installFastCpuKernels, uninstallFastCpuKernels } from './fast-cpu-kernels.js';
+// Advanced tier: the host path's hooks, used by @odekit/solvers and @odekit/nn (also exported from
+// `@odekit/core/internal`, where odekit's own packages take them); kept here for compatibility.
 export {
   HOST_KERNELS,
   type HostFieldKernels,

@@ -1,4 +1,4 @@
-import { isTracingField } from '@odekit/core';
+import { isTracingField } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { type UniformSource, uniformFanIn, uniformSource, zerosInit } from './init.js';
 

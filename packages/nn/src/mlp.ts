@@ -1,4 +1,4 @@
-import { isTracingField, withHostKernels } from '@odekit/core';
+import { isTracingField, withHostKernels } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type ActivationName, getActivation } from './activations.js';
 import { FUSED_ACTIVATION_CODES, fusedMlpApply, mlpHostKernels } from './fused-mlp/index.js';

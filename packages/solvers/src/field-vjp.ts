@@ -1,8 +1,8 @@
-import { engineGradients, type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
+import { engineGradients, treeFlatten, treeUnflatten } from '@odekit/core';
 import { madeAfter } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { openHostSession } from './open-host-session.js';
-import { packHost, packRow, type StateLayout, unpackHost } from './packing.js';
+import { packHost, packRow, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import { differentiable } from './split-args.js';
 

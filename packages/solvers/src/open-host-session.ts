@@ -1,4 +1,5 @@
-import { type HostFieldSession, hostKernelsOf, treeUnflatten } from '@odekit/core';
+import { treeUnflatten } from '@odekit/core';
+import { type HostFieldSession, hostKernelsOf } from '@odekit/core/internal';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { StateLayout } from './packing.js';
 

@@ -1,5 +1,4 @@
-import type { HostFieldKernels, HostFieldSession } from '@odekit/core';
-import { dataIdentity, gradientIsRecording } from '@odekit/core/internal';
+import { dataIdentity, gradientIsRecording, type HostFieldKernels, type HostFieldSession } from '@odekit/core/internal';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LinearParams } from '../linear.js';
 import type { Slot } from './layout.js';
