@@ -3,8 +3,12 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { diffeqsolve, tsit5 } from './index.js';
 
-const solve = (term: (t: number, y: never, a: never) => unknown, y0: tf.Tensor | Record<string, tf.Tensor>) =>
-  diffeqsolve({ term: term as never, solver: tsit5(), t0: 0, t1: 1, dt0: 0.1, y0, args: { k: tf.scalar(0.5) } });
+const solve = (term: (t: number, y: never, a: never) => unknown, y0: tf.Tensor | Record<string, tf.Tensor>) => {
+  const k = tf.scalar(0.5);
+  const sol = diffeqsolve({ term: term as never, solver: tsit5(), t0: 0, t1: 1, dt0: 0.1, y0, args: { k } });
+  k.dispose();
+  return sol;
+};
 
 describe('fallbacks from the fast host path are reported on the solution', () => {
   it('says nothing when the compiled field runs', () => {
