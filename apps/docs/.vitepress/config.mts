@@ -1,0 +1,103 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DefaultTheme, defineConfig } from 'vitepress';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** The API sidebar, read from typedoc's output (`api/@odekit/<pkg>/<kind>/<Name>.md`). */
+function apiSidebar(): DefaultTheme.SidebarItem[] {
+  const base = join(root, 'api', '@odekit');
+  if (!existsSync(base)) return [];
+  const kinds: [string, string][] = [
+    ['functions', 'Functions'],
+    ['classes', 'Classes'],
+    ['interfaces', 'Interfaces'],
+    ['type-aliases', 'Types'],
+    ['variables', 'Constants'],
+  ];
+  return readdirSync(base)
+    .sort()
+    .map((pkg) => ({
+      text: `@odekit/${pkg}`,
+      link: `/api/@odekit/${pkg}/`,
+      collapsed: true,
+      items: kinds
+        .filter(([dir]) => existsSync(join(base, pkg, dir)))
+        .map(([dir, text]) => ({
+          text,
+          collapsed: true,
+          items: readdirSync(join(base, pkg, dir))
+            .filter((f) => f.endsWith('.md'))
+            .sort()
+            .map((f) => ({ text: f.replace(/\.md$/, ''), link: `/api/@odekit/${pkg}/${dir}/${f.replace(/\.md$/, '')}` })),
+        })),
+    }));
+}
+
+const guide: DefaultTheme.SidebarItem[] = [
+  {
+    text: 'The story',
+    items: [
+      { text: 'Getting started', link: '/guide/getting-started' },
+      { text: 'Tutorial: discovering Lotka–Volterra', link: '/tutorial/' },
+    ],
+  },
+  {
+    text: 'Guides',
+    items: [
+      { text: 'Solving ODEs', link: '/guide/solving-odes' },
+      { text: 'Differentiating through solves', link: '/guide/differentiating' },
+      { text: 'Neural ODEs', link: '/guide/neural-odes' },
+      { text: 'Training tricks', link: '/guide/training' },
+      { text: 'Symbolic regression', link: '/guide/symbolic-regression' },
+      { text: 'Observables and datasets', link: '/guide/observables' },
+      { text: 'Performance', link: '/guide/performance' },
+      { text: 'Troubleshooting', link: '/guide/troubleshooting' },
+    ],
+  },
+  {
+    text: 'Concepts',
+    items: [
+      { text: 'Neural ODEs vs PINNs', link: '/concepts/neural-odes-vs-pinns' },
+      { text: 'Neural ODEs vs ResNets', link: '/concepts/neural-odes-vs-resnets' },
+    ],
+  },
+  {
+    text: 'Coming from…',
+    items: [
+      { text: 'Diffrax, Equinox, Optax', link: '/migration/diffrax' },
+      { text: 'torchdiffeq, PyTorch', link: '/migration/torchdiffeq' },
+      { text: 'PySR, PySINDy', link: '/migration/pysr' },
+    ],
+  },
+];
+
+export default defineConfig({
+  title: 'odekit',
+  description: 'Neural differential equations for TypeScript: ODE solvers you can backpropagate through, NN layers, training, symbolic regression.',
+  lang: 'en',
+  srcExclude: ['README.md', 'examples/**', 'scripts/**', 'src/**', 'generated/**', 'test-output/**'],
+  cleanUrls: false,
+  lastUpdated: false,
+  // Offline: no CDN, no external fonts (the default theme ships Inter with the site).
+  head: [],
+  markdown: { math: false, lineNumbers: false },
+  themeConfig: {
+    nav: [
+      { text: 'Tutorial', link: '/tutorial/' },
+      { text: 'Guides', link: '/guide/solving-odes' },
+      { text: 'Concepts', link: '/concepts/neural-odes-vs-pinns' },
+      { text: 'Migration', link: '/migration/diffrax' },
+      { text: 'API', link: '/api/' },
+    ],
+    sidebar: {
+      '/api/': [{ text: 'API reference', link: '/api/', items: apiSidebar() }],
+      '/': guide,
+    },
+    search: { provider: 'local' },
+    outline: { level: [2, 3] },
+  },
+  vite: {
+    server: { fs: { allow: [join(root, '..', '..')] } },
+  },
+});
