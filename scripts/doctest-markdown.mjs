@@ -4,13 +4,15 @@
 //
 // Rules, as a page author sees them:
 // - A page runs as one module, its blocks in order. On docs pages (apps/docs) the blocks share
-//   one scope, like a notebook: a later block uses what an earlier one defined. In READMEs each
+//   one scope, like a notebook: a later block uses what an earlier one defined (top-level
+//   `const`/`let` run as `var`, so a block may reuse a name). In READMEs each
 //   block is a scope of its own (`{ … }`), so blocks are independent examples.
 // - `import` lines become dynamic imports where they stand, so blocks import what they use.
 // - A ```text (or ```txt) block right after a ```ts block is the expected console output of that
 //   block: lines are compared after trimming; numbers within `atol + rtol·|expected|`
 //   (default rtol 1e-3, atol 1e-6), everything else exactly. A line `...` matches any lines.
-// - `<!-- doctest: rtol=0.05 atol=1e-4 -->` right before a ```ts block sets its tolerances;
+// - `<!-- doctest: rtol=0.05 atol=1e-4 -->` right before a ```ts block (or its output block) sets
+//   its tolerances;
 //   `<!-- doctest: skip reason -->` marks a block that cannot run (it is counted; at most 5 % of
 //   all blocks may be skipped).
 import { spawnSync } from 'node:child_process';
@@ -76,8 +78,13 @@ export function parseBlocks(text) {
     }
     // expected output: a ```text block right after (blank lines only in between)
     let j = i;
-    while (j < lines.length && lines[j].trim() === '') j++;
+    while (j < lines.length && (lines[j].trim() === '' || /^<!--\s*doctest:.*-->$/.test(lines[j].trim()))) {
+      // tolerances may also stand right above the output block
+      for (const m of lines[j].matchAll(/(rtol|atol)=([\d.e+-]+)/g)) options[m[1]] = Number(m[2]);
+      j++;
+    }
     let expected;
+    let expectedAt;
     const g = j < lines.length ? fence(lines[j]) : null;
     if (g && (g[2] === 'text' || g[2] === 'txt')) {
       const out = [];
@@ -85,8 +92,9 @@ export function parseBlocks(text) {
       while (m < lines.length && !new RegExp(`^\\s*${g[1][0]}{${g[1].length},}\\s*$`).test(lines[m]))
         out.push(lines[m++]);
       expected = out;
+      expectedAt = [j + 1, m]; // the lines between the fences
     }
-    blocks.push({ line: start + 1, code: body.join('\n'), expected, ...options });
+    blocks.push({ line: start + 1, code: body.join('\n'), expected, expectedAt, ...options });
   }
   return blocks;
 }
@@ -178,7 +186,8 @@ function pageModule(file, blocks, shared) {
   const parts = ['const __d = (globalThis as any).__doctest;'];
   blocks.forEach((b, n) => {
     if (b.skip) return;
-    const code = rewriteImports(b.code);
+    // shared scope: top-level const/let become var, so a later block may reuse a name (`sol`)
+    const code = shared ? rewriteImports(b.code).replace(/^(const|let) /gm, 'var ') : rewriteImports(b.code);
     parts.push(`__d.begin(${n});`);
     parts.push(shared ? code : `{\n${code}\n}`);
   });
@@ -217,6 +226,20 @@ for (const [file, url] of pages) {
 (await import('node:fs')).writeFileSync(process.env.DOCTEST_RESULTS as string, JSON.stringify(results));
 process.exit(0);
 `;
+
+/** DOCTEST_FILL=1: writes each block's actual output into its ```text block (for authors). */
+function fill(root, results, parsed) {
+  for (const page of results) {
+    const blocks = parsed.get(page.file);
+    const lines = readFileSync(join(root, page.file), 'utf8').split('\n');
+    const edits = blocks
+      .map((b, n) => [b, page.outputs[n]])
+      .filter(([b, out]) => b.expectedAt && out)
+      .reverse();
+    for (const [b, out] of edits) lines.splice(b.expectedAt[0], b.expectedAt[1] - b.expectedAt[0], ...out);
+    writeFileSync(join(root, page.file), lines.join('\n'));
+  }
+}
 
 /**
  * Runs the given Markdown files (all when empty) in one process and reports.
@@ -287,6 +310,7 @@ export function runMarkdown(root, only = []) {
           return;
         }
         executed++;
+        if (process.env.DOCTEST_SHOW) console.log(`--- output of ${where}\n${(page.outputs[n] ?? []).join('\n')}`);
         if (!b.expected) return;
         checked++;
         const actual = page.outputs[n] ?? [];
@@ -299,6 +323,8 @@ export function runMarkdown(root, only = []) {
       });
     }
   }
+  if (process.env.DOCTEST_FILL && existsSync(resultsFile))
+    fill(root, JSON.parse(readFileSync(resultsFile, 'utf8')), parsed);
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
   const fraction = total ? skipped / total : 0;
   const tooMany = fraction > MAX_SKIPPED;
