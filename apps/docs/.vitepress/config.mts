@@ -4,10 +4,10 @@ import { type DefaultTheme, defineConfig } from 'vitepress';
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** The API sidebar, read from typedoc's output (`api/@odekit/<pkg>/<kind>/<Name>.md`). */
-function apiSidebar(): DefaultTheme.SidebarItem[] {
+/** The API sidebars, read from typedoc's output (`api/@odekit/<pkg>/<kind>/<Name>.md`): one per package. */
+function apiSidebars(): DefaultTheme.SidebarMulti {
   const base = join(root, 'api', '@odekit');
-  if (!existsSync(base)) return [];
+  if (!existsSync(base)) return {};
   const kinds: [string, string][] = [
     ['functions', 'Functions'],
     ['classes', 'Classes'],
@@ -15,23 +15,32 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
     ['type-aliases', 'Types'],
     ['variables', 'Constants'],
   ];
-  return readdirSync(base)
-    .sort()
-    .map((pkg) => ({
-      text: `@odekit/${pkg}`,
-      link: `/api/@odekit/${pkg}/`,
-      collapsed: true,
-      items: kinds
-        .filter(([dir]) => existsSync(join(base, pkg, dir)))
-        .map(([dir, text]) => ({
-          text,
-          collapsed: true,
-          items: readdirSync(join(base, pkg, dir))
-            .filter((f) => f.endsWith('.md'))
-            .sort()
-            .map((f) => ({ text: f.replace(/\.md$/, ''), link: `/api/@odekit/${pkg}/${dir}/${f.replace(/\.md$/, '')}` })),
-        })),
-    }));
+  const packages = readdirSync(base).sort();
+  const list: DefaultTheme.SidebarItem = {
+    text: 'API reference',
+    link: '/api/',
+    items: packages.map((pkg) => ({ text: `@odekit/${pkg}`, link: `/api/@odekit/${pkg}/` })),
+  };
+  const out: DefaultTheme.SidebarMulti = { '/api/': [list] };
+  for (const pkg of packages)
+    out[`/api/@odekit/${pkg}/`] = [
+      { text: '← API reference', link: '/api/' },
+      {
+        text: `@odekit/${pkg}`,
+        link: `/api/@odekit/${pkg}/`,
+        items: kinds
+          .filter(([dir]) => existsSync(join(base, pkg, dir)))
+          .map(([dir, text]) => ({
+            text,
+            collapsed: dir !== 'functions',
+            items: readdirSync(join(base, pkg, dir))
+              .filter((f) => f.endsWith('.md'))
+              .sort()
+              .map((f) => ({ text: f.replace(/\.md$/, ''), link: `/api/@odekit/${pkg}/${dir}/${f.replace(/\.md$/, '')}` })),
+          })),
+      },
+    ];
+  return out;
 }
 
 const guide: DefaultTheme.SidebarItem[] = [
@@ -90,10 +99,7 @@ export default defineConfig({
       { text: 'Migration', link: '/migration/diffrax' },
       { text: 'API', link: '/api/' },
     ],
-    sidebar: {
-      '/api/': [{ text: 'API reference', link: '/api/', items: apiSidebar() }],
-      '/': guide,
-    },
+    sidebar: { ...apiSidebars(), '/': guide },
     search: { provider: 'local' },
     outline: { level: [2, 3] },
   },

@@ -3,12 +3,14 @@
 // 1. The story (examples/story*.ts) runs; the console output of each step goes to
 //    generated/story/<step>.txt (the tutorial page includes it under the step's code) and the
 //    numbers of each figure are rendered to generated/story/<figure>.svg with vega-lite.
-// 2. typedoc writes the API reference (api/), failing on any validation warning.
+// 2. typedoc writes the API reference (api/) of every published package, failing on any
+//    validation warning (typedoc.json: treatValidationWarningsAsErrors).
 //
 // Both run at once (two processes). Flags: --no-api, --no-story.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { apiPackages } from './api-packages.js';
 import { renderFigure } from './figures.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -60,7 +62,9 @@ if (!flags.has('--no-api'))
   jobs.push(
     (async () => {
       rmSync(join(root, 'api'), { recursive: true, force: true });
-      await run(bin('typedoc'), ['--options', 'typedoc.json']);
+      // one entry point per published package (typedoc.json holds the rest of the options)
+      const entries = apiPackages().flatMap((name) => ['--entryPoints', `../../packages/${name}/src/index.ts`]);
+      await run(bin('typedoc'), ['--options', 'typedoc.json', ...entries]);
       return `api: ${readdirSync(join(root, 'api', '@odekit')).length} packages`;
     })(),
   );
