@@ -105,6 +105,11 @@ describe.skipIf(!hasChromium && !process.env.CI)('docs site in a browser', () =>
     expect(sizes.length).toBeGreaterThanOrEqual(5);
     for (const [src, width] of sizes) expect(width, String(src)).toBeGreaterThan(100);
     await page.screenshot({ path: join(outputDir, 'tutorial.png'), fullPage: true });
+    // one step as a reader sees it: code, output, figure
+    await page
+      .locator('h2', { hasText: '2. The mechanistic model' })
+      .evaluate((h) => window.scrollTo(0, (h as HTMLElement).offsetTop + 900));
+    await page.screenshot({ path: join(outputDir, 'tutorial-step2.png') });
     expect(errors).toEqual([]);
   });
 });
