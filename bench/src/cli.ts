@@ -1,4 +1,4 @@
-// `pnpm bench --workload W1|W2|W3|W4|W5|SR [--backend cpu|wasm]`: runs a workload of
+// `pnpm bench --workload W1|W2|W3|W4|W5|SR|SR-suite|SR-eval [--backend cpu|wasm]`: runs a workload of
 // packages/testing/fixtures/workloads.json and prints one JSON line per case.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,6 +21,8 @@ const scripts: Record<string, string[][]> = {
     ...['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--field', 'compiled']),
   ],
   SR: [['sr.ts']],
+  'SR-suite': [['sr-suite.ts']],
+  'SR-eval': [['sr.ts', '--eval-only']],
 };
 if (workload === undefined || !(workload in scripts)) {
   console.error(`bench: pass --workload one of ${Object.keys(scripts).join(', ')}`);

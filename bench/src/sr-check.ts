@@ -67,6 +67,8 @@ function expBases(n: ExprNode): ExprNode {
         return unary('exp', binary('*', constant(Math.log(n.left.value)), expBases(n.right)));
       }
       return binary(n.op, expBases(n.left), expBases(n.right));
+    default:
+      return n;
   }
 }
 

@@ -72,13 +72,20 @@ export function stepVjp(
   let lamY1 = lambda;
   if (interps.length > 0) {
     lamY1 = Float64Array.from(lambda);
+    const ws = new Float64Array(s);
     for (const { theta, row } of interps) {
-      for (let i = 0; i < N; i++) lamY0[i] = (lamY0[i] as number) + (ct[row * N + i] as number);
-      for (let q = 0; q < s; q++) {
-        const w = h * polyEval(tab.dense[q] as readonly number[], theta);
-        if (w === 0) continue;
-        const uq = u[q] as Float64Array;
-        for (let i = 0; i < N; i++) uq[i] = (uq[i] as number) + w * (ct[row * N + i] as number);
+      for (let q = 0; q < s; q++) ws[q] = h * polyEval(tab.dense[q] as readonly number[], theta);
+      // one pass over the row, skipping zero cotangents (a batched solve saved for one sample's
+      // data has nonzero cotangents in that sample's columns only)
+      const base = row * N;
+      for (let i = 0; i < N; i++) {
+        const c = ct[base + i] as number;
+        if (c === 0) continue;
+        lamY0[i] = (lamY0[i] as number) + c;
+        for (let q = 0; q < s; q++) {
+          const uq = u[q] as Float64Array;
+          uq[i] = (uq[i] as number) + (ws[q] as number) * c;
+        }
       }
       if (tab.denseNeedsF1) {
         // Hermite row f(t1, y1): its cotangent flows into y1 through J_f(y1)ᵀ

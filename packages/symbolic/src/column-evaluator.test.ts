@@ -16,6 +16,8 @@ function evalRow(n: ExprNode, vars: Record<string, number>): number {
       return unaryScalar(n.op, evalRow(n.arg, vars));
     case 'binary':
       return binaryScalar(n.op, evalRow(n.left, vars), evalRow(n.right, vars));
+    case 'call':
+      throw new Error('evalRow: calls are not evaluated here');
   }
 }
 

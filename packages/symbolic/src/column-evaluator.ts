@@ -250,6 +250,10 @@ export class ColumnEvaluator {
         if (risky) this.check(o);
         return o;
       }
+      case 'call':
+        throw new Error(
+          `evaluate: '${node.name}(...)' is a call of a declared function, which float64 evaluation does not run; replace it first (replaceCalls) or compile the expression (compileExpression with 'functions').`,
+        );
     }
   }
 }
@@ -264,6 +268,8 @@ function hasRisky(n: ExprNode): boolean {
       return RISKY_UNARY.has(n.op) || hasRisky(n.arg);
     case 'binary':
       return n.op === '^' || hasRisky(n.left) || hasRisky(n.right);
+    case 'call':
+      return n.args.some(hasRisky);
   }
 }
 

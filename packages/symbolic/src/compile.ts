@@ -1,13 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Expression } from './expression.js';
-import { binary, constant, type ExprNode, unary, variablesOf } from './node.js';
+import { binary, call, callsOf, constant, type ExprNode, unary, variablesOf } from './node.js';
 import { BINARY_OPERATORS, UNARY_OPERATORS } from './operators.js';
 
 /** Options of {@link compileExpression}. */
 export interface CompileOptions {
   /** Make the float constants trainable parameters (default true). Integer exponents always stay fixed. */
   readonly trainableConstants?: boolean;
+  /**
+   * Implementations of the declared functions the expression calls (`NN(r, c)`); `apply` may
+   * pass others (or override these) at call time.
+   */
+  readonly functions?: Readonly<Record<string, CompiledFunction>>;
 }
+
+/**
+ * A declared function as compiled code: gets the call's arguments (broadcast float32 tensors)
+ * and returns a tensor of their broadcast shape. Runs inside `apply`'s `tf.tidy`.
+ */
+export type CompiledFunction = (args: readonly tf.Tensor[]) => tf.Tensor;
 
 /** Trainable constants by name (`c0`, `c1`, ... in pre-order), each a float32 scalar. */
 export type ExpressionParams = Record<string, tf.Scalar>;
@@ -20,12 +31,19 @@ export interface CompiledExpression {
   readonly parameterNames: readonly string[];
   /** Sorted variable names `apply` needs. */
   readonly variables: readonly string[];
+  /** Declared functions the expression calls, with their arities (see `callsOf`). */
+  readonly calls: readonly (readonly [string, number])[];
   /**
    * Evaluates the expression: every `vars[name]` is a float32 tensor (shapes broadcast, e.g. all
    * `[batch]`); the result has the broadcast shape. Differentiable in `params` (and `vars`).
-   * Borrows its inputs; the caller owns the result.
+   * Borrows its inputs; the caller owns the result. `functions` implements (or overrides) the
+   * declared functions called, e.g. a network whose weights come from the caller's `args`.
    */
-  apply(params: Readonly<Record<string, tf.Tensor>>, vars: Readonly<Record<string, tf.Tensor>>): tf.Tensor;
+  apply(
+    params: Readonly<Record<string, tf.Tensor>>,
+    vars: Readonly<Record<string, tf.Tensor>>,
+    functions?: Readonly<Record<string, CompiledFunction>>,
+  ): tf.Tensor;
   /**
    * The expression with the given parameter values substituted (reads them with `dataSync`; each
    * float32 becomes the shortest decimal that rounds to it).
@@ -42,7 +60,8 @@ function shortestFloat32(v: number): number {
   return v;
 }
 
-type Fn = (p: Readonly<Record<string, tf.Tensor>>, v: Readonly<Record<string, tf.Tensor>>) => tf.Tensor;
+type Fns = Readonly<Record<string, CompiledFunction>>;
+type Fn = (p: Readonly<Record<string, tf.Tensor>>, v: Readonly<Record<string, tf.Tensor>>, f: Fns) => tf.Tensor;
 
 /**
  * Compiles an expression tree into a tfjs closure tree (no code generation) whose float constants
@@ -69,7 +88,7 @@ export function compileExpression(expr: Expression, options: CompileOptions = {}
   if (!(expr instanceof Expression)) {
     throw new Error("compileExpression: 'expr' must be an Expression; build one with parseExpression('...').");
   }
-  const { trainableConstants = true } = options;
+  const { trainableConstants = true, functions: compiledFunctions = {} } = options;
   const initial: number[] = [];
   const names: string[] = [];
   const need = (map: Readonly<Record<string, tf.Tensor>>, name: string, what: string): tf.Tensor => {
@@ -100,18 +119,31 @@ export function compileExpression(expr: Expression, options: CompileOptions = {}
       case 'unary': {
         const a = build(n.arg, false);
         const op = UNARY_OPERATORS[n.op].tf;
-        return (p, v) => op(a(p, v));
+        return (p, v, f) => op(a(p, v, f));
       }
       case 'binary': {
         const a = build(n.left, false);
         if (n.op === '^' && n.right.kind === 'const' && Number.isInteger(n.right.value)) {
           const k = n.right.value;
-          if (k === 2) return (p, v) => tf.square(a(p, v));
-          return (p, v) => tf.pow(a(p, v), tf.scalar(k));
+          if (k === 2) return (p, v, f) => tf.square(a(p, v, f));
+          return (p, v, f) => tf.pow(a(p, v, f), tf.scalar(k));
         }
         const b = build(n.right, n.op === '^');
         const op = BINARY_OPERATORS[n.op].tf;
-        return (p, v) => op(a(p, v), b(p, v));
+        return (p, v, f) => op(a(p, v, f), b(p, v, f));
+      }
+      case 'call': {
+        const args = n.args.map((a) => build(a, false));
+        const name = n.name;
+        return (p, v, f) => {
+          const impl = f[name];
+          if (impl === undefined) {
+            throw new Error(
+              `compiled expression: no implementation of the function '${name}'; pass it in 'functions' (compileExpression's options or apply's third argument).`,
+            );
+          }
+          return impl(args.map((a) => a(p, v, f)));
+        };
       }
     }
   };
@@ -125,7 +157,8 @@ export function compileExpression(expr: Expression, options: CompileOptions = {}
     params,
     parameterNames: names,
     variables: variablesOf(expr.root),
-    apply: (p, v) => tf.tidy(() => root(p, v)),
+    calls: callsOf(expr.root),
+    apply: (p, v, f) => tf.tidy(() => root(p, v, f === undefined ? compiledFunctions : { ...compiledFunctions, ...f })),
     toExpression(p) {
       let i = 0;
       const sub = (n: ExprNode, isExponent: boolean): ExprNode => {
@@ -139,6 +172,11 @@ export function compileExpression(expr: Expression, options: CompileOptions = {}
             return unary(n.op, sub(n.arg, false));
           case 'binary':
             return binary(n.op, sub(n.left, false), sub(n.right, n.op === '^'));
+          case 'call':
+            return call(
+              n.name,
+              n.args.map((a) => sub(a, false)),
+            );
         }
       };
       return new Expression(sub(expr.root, false));

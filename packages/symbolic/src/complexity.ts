@@ -32,6 +32,7 @@ export function nodeComplexity(node: ExprNode, options: ComplexityOptions = {}):
 function count(n: ExprNode): number {
   if (n.kind === 'unary') return 1 + count(n.arg);
   if (n.kind === 'binary') return 1 + count(n.left) + count(n.right);
+  if (n.kind === 'call') return n.args.reduce((acc, a) => acc + count(a), 1);
   return 1;
 }
 
@@ -45,5 +46,7 @@ function weighted(n: ExprNode, ops: Readonly<Partial<Record<OpName, number>>>, c
       return (ops[n.op] ?? 1) + weighted(n.arg, ops, c, v);
     case 'binary':
       return (ops[n.op] ?? 1) + weighted(n.left, ops, c, v) + weighted(n.right, ops, c, v);
+    case 'call':
+      return n.args.reduce((acc, a) => acc + weighted(a, ops, c, v), 1);
   }
 }

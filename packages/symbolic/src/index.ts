@@ -1,5 +1,11 @@
 export { ColumnEvaluator, type Columns } from './column-evaluator.js';
-export { type CompiledExpression, type CompileOptions, compileExpression, type ExpressionParams } from './compile.js';
+export {
+  type CompiledExpression,
+  type CompiledFunction,
+  type CompileOptions,
+  compileExpression,
+  type ExpressionParams,
+} from './compile.js';
 export { type ComplexityOptions, nodeComplexity } from './complexity.js';
 export type { DataColumns } from './dataset.js';
 export { Expression, type VariableValues } from './expression.js';
@@ -14,12 +20,17 @@ export {
 export {
   type BinaryNode,
   binary,
+  type CallNode,
   type ConstNode,
+  call,
+  callsOf,
   constant,
   constantsOf,
   type ExprNode,
   nodeCount,
   nodeEquals,
+  replaceCalls,
+  substituteVariables,
   treeDepth,
   type UnaryNode,
   unary,
@@ -39,7 +50,7 @@ export {
   type UnaryOpName,
   type UnaryOpSpec,
 } from './operators.js';
-export { ExpressionSyntaxError, parseExpression } from './parse.js';
+export { ExpressionSyntaxError, type ParseOptions, parseExpression } from './parse.js';
 export { type RefitOptions, refitConstants } from './refit-constants.js';
 export { roundConstants } from './round-constants.js';
 export {

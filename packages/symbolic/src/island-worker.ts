@@ -6,7 +6,7 @@ import { type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { passesScreen } from './hof-offer.js';
 import { migrate } from './migration.js';
-import { binary, constant, type ExprNode, unary, variable } from './node.js';
+import { binary, call, constant, type ExprNode, unary, variable } from './node.js';
 import type { SymbolicRegressionOptions } from './search-options.js';
 import { type SearchSetup, setupSearch } from './search-setup.js';
 
@@ -65,6 +65,8 @@ export function thawTree(n: ExprNode): ExprNode {
       return unary(n.op, thawTree(n.arg));
     case 'binary':
       return binary(n.op, thawTree(n.left), thawTree(n.right));
+    case 'call':
+      return call(n.name, n.args.map(thawTree));
   }
 }
 

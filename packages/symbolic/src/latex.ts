@@ -19,7 +19,8 @@ function latexVariable(name: string): string {
 
 /**
  * LaTeX for a tree: `\frac` for division, `\cdot` for products, `e^{..}` for `exp`, `\left( \right)`
- * only where the plain-text printer would put parentheses (fractions need none).
+ * only where the plain-text printer would put parentheses (fractions need none); a call of a
+ * declared function prints as `\mathrm{NN}\left(r, c\right)`.
  */
 export function latexNode(node: ExprNode): string {
   switch (node.kind) {
@@ -51,5 +52,7 @@ export function latexNode(node: ExprNode): string {
           return `${l} ${node.op} ${rp <= 1 ? paren(r) : r}`;
       }
     }
+    case 'call':
+      return `${latexVariable(node.name)}\\left(${node.args.map(latexNode).join(', ')}\\right)`;
   }
 }

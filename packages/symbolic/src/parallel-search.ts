@@ -9,6 +9,7 @@ import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-option
 import { setupSearch } from './search-setup.js';
 import {
   earlyStopReached,
+  finishOf,
   type SymbolicRegressionResult,
   searchResult,
   symbolicRegression as serialSearch,
@@ -198,10 +199,10 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
     await Promise.all(threads.map((t) => t.terminate()));
   }
   if (!signal?.aborted) polishFront(hof, setup.engine, lossFloor, polished, setup.rngs[0] as Rng);
-  return searchResult(hof, lossFloor, {
-    evaluations: evaluationsNow(),
-    iterations: done,
-    elapsedSeconds: (now() - start) / 1000,
-    stopReason,
-  });
+  return searchResult(
+    hof,
+    lossFloor,
+    { evaluations: evaluationsNow(), iterations: done, elapsedSeconds: (now() - start) / 1000, stopReason },
+    signal?.aborted ? { noiseVariance: setup.noiseVariance } : finishOf(setup),
+  );
 }

@@ -1,5 +1,5 @@
 import { Expression } from './expression.js';
-import { binary, constant, type ExprNode, unary, variable } from './node.js';
+import { binary, call, constant, type ExprNode, unary, variable } from './node.js';
 import { isUnaryOp } from './operators.js';
 
 /**
@@ -30,10 +30,27 @@ export class ExpressionSyntaxError extends Error {
 const NUMBER = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
 
+/** Options of {@link parseExpression}. */
+export interface ParseOptions {
+  /**
+   * Names that may be called as declared functions with one or more comma-separated arguments
+   * (`NN(r, c)`), parsed as call nodes; `'any'` accepts a call of every name that is not a
+   * unary operator. Default: none (a call of an unknown name is a syntax error).
+   */
+  readonly functions?: 'any' | readonly string[];
+}
+
 /** A hand-written recursive-descent parser (no eval). One instance per call. */
 class Parser {
   private pos = 0;
-  constructor(private readonly src: string) {}
+  constructor(
+    private readonly src: string,
+    private readonly functions: 'any' | ReadonlySet<string>,
+  ) {}
+
+  private isDeclared(name: string): boolean {
+    return this.functions === 'any' ? !isUnaryOp(name) : this.functions.has(name);
+  }
 
   parse(): ExprNode {
     const node = this.sum();
@@ -107,7 +124,7 @@ class Parser {
     return base;
   }
 
-  // primary := NUMBER | IDENT | IDENT '(' sum ')' | '(' sum ')'
+  // primary := NUMBER | IDENT | IDENT '(' sum (',' sum)* ')' | '(' sum ')'
   private primary(): ExprNode {
     const c = this.peek();
     const rest = this.src.slice(this.pos);
@@ -129,12 +146,27 @@ class Parser {
       this.pos += id[0].length;
       const name = id[0];
       if (this.peek() === '(') {
+        if (this.isDeclared(name)) {
+          this.pos++;
+          const args = [this.sum()];
+          while (this.peek() === ',') {
+            this.pos++;
+            args.push(this.sum());
+          }
+          if (this.peek() !== ')') this.fail(`',' or ')' closing ${name}(`);
+          this.pos++;
+          return call(name, args);
+        }
         if (!isUnaryOp(name)) {
           this.pos = start;
-          this.fail(`a known function (neg, exp, log, sqrt, sin, cos, tanh, abs, square, cube, inv), not '${name}'`);
+          const declared = this.functions === 'any' ? '' : [...this.functions].map((f) => `, ${f}`).join('');
+          this.fail(
+            `a known function (neg, exp, log, sqrt, sin, cos, tanh, abs, square, cube, inv${declared}), not '${name}'`,
+          );
         }
         this.pos++;
         const arg = this.sum();
+        if (this.peek() === ',') this.fail(`')' closing ${name}( (${name} takes one argument)`);
         if (this.peek() !== ')') this.fail(`')' closing ${name}(`);
         this.pos++;
         return unary(name, arg);
@@ -152,7 +184,9 @@ class Parser {
  * unary `-`, `^` (right-associative, tighter than unary minus: `-x^2` is `-(x^2)`, `2^-x` is
  * allowed), numbers (`1`, `0.5`, `.5`, `1e-3`), identifiers and calls of the unary operators
  * (`exp(x)`, `sqrt(x)`, ...). A minus directly before a number that is not raised to a power is
- * read as a negative constant (`-2*x` holds the constant `-2`). Hand-written; no `eval`.
+ * read as a negative constant (`-2*x` holds the constant `-2`). With `options.functions`, calls
+ * of declared functions with comma-separated arguments (`NN(r, c)`) become call nodes.
+ * Hand-written; no `eval`.
  *
  * @throws ExpressionSyntaxError with the 0-based position and what was expected there.
  * @example
@@ -164,9 +198,14 @@ class Parser {
  * catch (err) { if (!String(err).includes('position 4')) throw err; }
  * ```
  */
-export function parseExpression(source: string): Expression {
+export function parseExpression(source: string, options: ParseOptions = {}): Expression {
   if (typeof source !== 'string') {
     throw new Error(`parseExpression: 'source' must be a string such as 'x*y + 2', got ${typeof source}.`);
   }
-  return new Expression(new Parser(source).parse());
+  const { functions = [] } = options;
+  if (functions !== 'any' && !Array.isArray(functions)) {
+    throw new Error("parseExpression: 'options.functions' must be 'any' or an array of names such as ['NN'].");
+  }
+  const declared = functions === 'any' ? 'any' : new Set(functions);
+  return new Expression(new Parser(source, declared).parse());
 }

@@ -14,6 +14,8 @@ export function precedenceOf(node: ExprNode): number {
       return node.op === 'neg' ? NEG_PRECEDENCE : ATOM_PRECEDENCE;
     case 'binary':
       return BINARY_OPERATORS[node.op].precedence;
+    case 'call':
+      return ATOM_PRECEDENCE;
   }
 }
 
@@ -52,5 +54,7 @@ export function printNode(node: ExprNode): string {
       const sep = p === 1 ? ` ${node.op} ` : node.op;
       return `${left}${sep}${right}`;
     }
+    case 'call':
+      return `${node.name}(${node.args.map(printNode).join(', ')})`;
   }
 }

@@ -130,6 +130,26 @@ export interface SymbolicRegressionOptions extends ComplexityOptions {
   readonly earlyStop?: number | ((loss: number, complexity: number) => boolean);
   readonly timeoutSeconds?: number;
   readonly maxEvals?: number;
+  /**
+   * Seed the initial populations (default true) with sparse polynomial fits (STLSQ) and one-input
+   * saturating, rational, power and exponential units with fitted constants (see `makeSeeds`);
+   * false: random populations only, as PySR.
+   */
+  readonly seedPopulations?: boolean;
+  /**
+   * Tidy the returned hall of fame (default true): simplify each entry, drop terms and round
+   * constants to the fewest significant digits that keep its loss within `tidyTolerance` of the
+   * fit (see `tidyTree`). false: the raw entries, as PySR.
+   */
+  readonly tidy?: boolean;
+  /** Relative loss increase a tidied entry may have (default 1e-3): `loss ≤ (1 + tol)·loss₀ + floor`. */
+  readonly tidyTolerance?: number;
+  /**
+   * The loss a correct model is expected to reach: the variance of the noise on y, or, when y are a
+   * network's outputs, the network's own squared error. When given, `best` is the simplest entry
+   * of the front with loss ≤ `noiseVariance` (PySR's rule when none is). Leave out when unknown.
+   */
+  readonly noiseVariance?: number;
   /** Seed of the random stream; the search is deterministic for a seed when not stopped by time. */
   readonly seed?: number;
   readonly onProgress?: (progress: SearchProgress) => void;

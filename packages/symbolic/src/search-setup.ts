@@ -10,6 +10,7 @@ import {
   DEFAULT_MUTATION_WEIGHTS,
   type SymbolicRegressionOptions,
 } from './search-options.js';
+import { makeSeeds, type Seed } from './seeds.js';
 import { tournamentCdf } from './selection.js';
 import { randomTree, satisfiesRules, type TreeRules } from './tree-rules.js';
 
@@ -33,6 +34,10 @@ export interface SearchSetup {
   readonly rngs: readonly Rng[];
   /** Losses below this (1e-14 × the baseline) count as equal on the front. */
   readonly lossFloor: number;
+  /** The `tidy`, `tidyTolerance` and `noiseVariance` options. */
+  readonly tidy: boolean;
+  readonly tidyTolerance: number;
+  readonly noiseVariance: number | undefined;
   /** The size limit at an iteration (warm-up). */
   sizeAt(iter: number): number;
   /** A fresh random population for island `p` (uses and advances `rngs[p]`). */
@@ -89,6 +94,10 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
     timeoutSeconds = Number.POSITIVE_INFINITY,
     maxEvals = Number.POSITIVE_INFINITY,
     seed = 0,
+    seedPopulations = true,
+    tidy = true,
+    tidyTolerance = 1e-3,
+    noiseVariance,
     complexityOfOperators = {},
     complexityOfConstants = 1,
     complexityOfVariables = 1,
@@ -106,6 +115,8 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
   checkRange('optimizeProbability', optimizeProbability, 0, 1);
   checkRange('warmupMaxsizeBy', warmupMaxsizeBy, 0, 1);
   checkRange('timeoutSeconds', timeoutSeconds, 0, Number.POSITIVE_INFINITY);
+  checkRange('tidyTolerance', tidyTolerance, 0, Number.POSITIVE_INFINITY);
+  if (noiseVariance !== undefined) checkRange('noiseVariance', noiseVariance, 0, Number.POSITIVE_INFINITY);
   if (optimizerAlgorithm !== 'LM' && optimizerAlgorithm !== 'BFGS') {
     throw new Error(`symbolicRegression: 'optimizerAlgorithm' must be 'LM' or 'BFGS', got '${optimizerAlgorithm}'.`);
   }
@@ -153,6 +164,14 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
       ? Math.min(maxSize, 3 + Math.floor(((maxSize - 3) * iter) / (warmupMaxsizeBy * iterations)))
       : maxSize;
   const counts = new Float64Array(maxSize + 2).fill(1);
+  let seeds: Seed[] | undefined;
+  // seeds are fitted once per setup, from their own stream (islands' streams stay as without seeds)
+  const seedList = (): Seed[] => {
+    seeds ??= seedPopulations
+      ? makeSeeds(objective, rules, sizeAt(0), createRng(seed).split(populations + 1)[populations] as Rng)
+      : [];
+    return seeds;
+  };
   return {
     engine,
     objective,
@@ -170,10 +189,21 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
     maxEvals,
     rngs,
     lossFloor: 1e-14 * objective.baseline,
+    tidy,
+    tidyTolerance,
+    noiseVariance,
     sizeAt,
     initialPopulation(p: number): Member[] {
       const rng = rngs[p] as Rng;
-      return Array.from({ length: populationSize }, () => {
+      // a third of each island from the seeds: the three best everywhere, the others in turn
+      const list = seedList();
+      const nSeeds = Math.min(list.length, Math.floor(populationSize / 3));
+      const picked = Array.from({ length: nSeeds }, (_, j) =>
+        j < 3 ? list[j] : list[3 + ((p * (nSeeds - 3) + j - 3) % Math.max(1, list.length - 3))],
+      ).filter((s): s is Seed => s !== undefined);
+      return Array.from({ length: populationSize }, (_, j) => {
+        const s = picked[j];
+        if (s !== undefined) return makeMember(engine, s.tree, s.loss);
         let t = randomTree(3, rules, rng);
         for (let k = 0; k < 10 && !satisfiesRules(t, rules, sizeAt(0)); k++) t = randomTree(k < 5 ? 1 : 0, rules, rng);
         return makeMember(engine, t, objective.loss(t, false));

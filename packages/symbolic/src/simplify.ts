@@ -1,6 +1,6 @@
 import { Expression } from './expression.js';
 import { binaryScalar, unaryScalar } from './kernels.js';
-import { binary, constant, type ExprNode, unary } from './node.js';
+import { binary, call, constant, type ExprNode, unary } from './node.js';
 import type { OpName } from './operators.js';
 import { printNode } from './print.js';
 
@@ -126,6 +126,10 @@ function simp(n: ExprNode, ctx: Ctx): ExprNode {
       if (n.op === 'neg' && a.kind === 'unary' && a.op === 'neg') return a.arg;
       if (n.op === 'neg' && (a.kind === 'binary' || a.kind === 'var')) return buildSum(unary('neg', a), ctx);
       return a === n.arg ? n : unary(n.op, a);
+    }
+    case 'call': {
+      const args = n.args.map((a) => simp(a, ctx));
+      return args.every((a, i) => a === n.args[i]) ? n : call(n.name, args);
     }
     case 'binary': {
       const l = simp(n.left, ctx);

@@ -1,13 +1,16 @@
 import type { Rng } from '@odekit/core';
+import { nodeComplexity } from './complexity.js';
 import { type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { offerToHallOfFame } from './hof-offer.js';
 import { migrate } from './migration.js';
 import type { ExprNode } from './node.js';
+import { mseOf, SCREEN_ROWS } from './objective.js';
 import { polishFront } from './polish.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
-import { setupSearch } from './search-setup.js';
+import { type SearchSetup, setupSearch } from './search-setup.js';
+import { tidyTree } from './tidy.js';
 
 /** What `symbolicRegression` returns. */
 export interface SymbolicRegressionResult {
@@ -33,19 +36,69 @@ export function earlyStopReached(hof: HallOfFame, earlyStop: SymbolicRegressionO
     .some((c) => (typeof earlyStop === 'number' ? c.loss <= earlyStop : earlyStop(c.loss, c.complexity)));
 }
 
-/** The search's result from its final hall of fame: the front and the three selected models. */
+/** How `searchResult` finishes the front: tidying (see `tidyTree`) and noise-level selection. */
+export interface ResultFinish {
+  readonly tidy?: (tree: ExprNode) => { tree: ExprNode; loss: number; complexity: number };
+  readonly noiseVariance?: number | undefined;
+}
+
+/** The search's result from its final hall of fame: the front (tidied) and the three selected models. */
 export function searchResult(
   hof: HallOfFame,
   lossFloor: number,
   run: Pick<SymbolicRegressionResult, 'evaluations' | 'iterations' | 'elapsedSeconds' | 'stopReason'>,
+  finish: ResultFinish = {},
 ): SymbolicRegressionResult {
-  const entries = scoreFront(hof.front(lossFloor), lossFloor);
+  let front = hof.front(lossFloor);
+  if (finish.tidy !== undefined) {
+    const tidied = new HallOfFame(hof.maxSize);
+    for (const c of front) tidied.update(finish.tidy(c.tree));
+    front = tidied.front(lossFloor);
+  }
+  const entries = scoreFront(front, lossFloor);
+  const { noiseVariance } = finish;
+  const withinNoise =
+    noiseVariance === undefined ? undefined : entries.find((e) => e.loss <= Math.max(noiseVariance, lossFloor));
   return {
     hallOfFame: entries,
-    best: selectModel(entries, 'best', lossFloor),
+    best: withinNoise ?? selectModel(entries, 'best', lossFloor),
     accuracy: selectModel(entries, 'accuracy', lossFloor),
     score: selectModel(entries, 'score', lossFloor),
     ...run,
+  };
+}
+
+/** The `ResultFinish` of a search setup: tidy on the full data when `tidy`, and `noiseVariance`. */
+export function finishOf(setup: SearchSetup): ResultFinish {
+  const { objective, engine, lossFloor } = setup;
+  const complexity = (t: ExprNode) => nodeComplexity(t, engine.rules.complexity);
+  return {
+    noiseVariance: setup.noiseVariance,
+    ...(setup.tidy
+      ? {
+          tidy: (tree: ExprNode) => {
+            // trial losses on the screening rows (at most 1,000 spread over the data); the kept loss is the full data's
+            const view = objective.subsample(SCREEN_ROWS);
+            const lossOf = (t: ExprNode): number => {
+              if (view === objective.full) return objective.fullLoss(t);
+              view.evaluator.evaluate(t, view.out);
+              return mseOf(view.out, view);
+            };
+            const r0 = tidyTree(tree, {
+              lossOf,
+              tolerance: setup.tidyTolerance,
+              floor: lossFloor,
+              operators: engine.operators,
+              complexity,
+            });
+            const r =
+              r0.tree === tree
+                ? { tree, loss: objective.fullLoss(tree) }
+                : { tree: r0.tree, loss: objective.fullLoss(r0.tree) };
+            return { ...r, complexity: complexity(r.tree) };
+          },
+        }
+      : {}),
   };
 }
 
@@ -141,10 +194,10 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
   }
   // the last iteration may have been cut short: refit what reached the front since the last refit
   if (!signal?.aborted) polishFront(hof, engine, lossFloor, polished, rngs[0] as Rng);
-  return searchResult(hof, lossFloor, {
-    evaluations: objective.evaluations,
-    iterations: done,
-    elapsedSeconds: (now() - start) / 1000,
-    stopReason,
-  });
+  return searchResult(
+    hof,
+    lossFloor,
+    { evaluations: objective.evaluations, iterations: done, elapsedSeconds: (now() - start) / 1000, stopReason },
+    signal?.aborted ? { noiseVariance: setup.noiseVariance } : finishOf(setup),
+  );
 }

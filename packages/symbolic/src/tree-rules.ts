@@ -18,6 +18,7 @@ export interface TreeRules {
 /** Maximum number of `inner` operators on any root-to-leaf path of `n`. */
 function maxNesting(n: ExprNode, inner: OpName): number {
   if (n.kind === 'const' || n.kind === 'var') return 0;
+  if (n.kind === 'call') return n.args.reduce((acc, a) => Math.max(acc, maxNesting(a, inner)), 0);
   const self = n.op === inner ? 1 : 0;
   if (n.kind === 'unary') return self + maxNesting(n.arg, inner);
   return self + Math.max(maxNesting(n.left, inner), maxNesting(n.right, inner));
@@ -30,6 +31,7 @@ export function satisfiesRules(tree: ExprNode, rules: TreeRules, maxSize: number
   const { constraints, nestedConstraints } = rules;
   const check = (n: ExprNode): boolean => {
     if (n.kind === 'const' || n.kind === 'var') return true;
+    if (n.kind === 'call') return n.args.every(check);
     const c = constraints[n.op];
     if (c !== undefined) {
       if (n.kind === 'unary') {

@@ -198,6 +198,42 @@ describe('fit', () => {
     disposeTree(params);
   });
 
+  it('NaN guard: a failed solve at a stage start gives parameters the loss can use, and lists only stages that ran', async () => {
+    // sgd(0.1) on x²: x_k = 0.8^k. The "solve" fails for x < 0.55, i.e. first at x_3 = 0.512, which
+    // the first stage's last update made; the second stage's first step meets it.
+    const params = { x: tf.scalar(1) };
+    const failing = Object.assign(new Error('diffeqsolve: dt_min_reached'), {
+      name: 'SolveError',
+      result: 'dt_min_reached',
+    });
+    const loss = (p: { x: tf.Tensor }) => {
+      if ((p.x.dataSync()[0] as number) < 0.55) throw failing;
+      return tf.square(p.x);
+    };
+    await expectNoLeak(async () => {
+      const res = await fit({
+        params,
+        loss,
+        optimizer: sgd({ learningRate: 0.1 }),
+        stages: [
+          { name: 'a', steps: 3 },
+          { name: 'b', steps: 5 },
+          { name: 'c', steps: 5 },
+        ],
+      });
+      expect(res.stopReason).toBe('nonfinite');
+      expect(res.message).toMatch(/stopped with the last good parameters \(those of step 3/);
+      expect(res.params.x.dataSync()[0]).toBeCloseTo(0.64, 6);
+      expect(res.stages).toEqual([{ name: 'a', steps: 3, finalLoss: res.history[2] }]);
+      expect(res.stages.every((s) => Number.isFinite(s.finalLoss))).toBe(true);
+      // The next solve from the returned parameters works.
+      const next = loss(res.params);
+      expect(next.dataSync()[0]).toBeCloseTo(0.64 ** 2, 6);
+      disposeTree([next, res.params]);
+    });
+    disposeTree(params);
+  });
+
   it('NaN guard: a failed solve in the loss stops the run with the parameters before that step', async () => {
     const params = { x: tf.scalar(1) };
     const failing = Object.assign(new Error('diffeqsolve: dt_min_reached at t = 2'), {
@@ -217,7 +253,10 @@ describe('fit', () => {
       expect(res.stopReason).toBe('nonfinite');
       expect(res.steps).toBe(3);
       expect(res.message).toMatch(/the loss failed at step 4 \(diffeqsolve: dt_min_reached at t = 2\)/);
-      expect(res.params.x.dataSync()[0]).toBeCloseTo(0.8 ** 3, 6);
+      // The parameters whose solve failed are not returned: those of the last good step are.
+      expect(res.params.x.dataSync()[0]).toBeCloseTo(0.8 ** 2, 6);
+      expect(res.history.length).toBe(3);
+      expect(Math.sqrt(res.history[2] as number)).toBeCloseTo(res.params.x.dataSync()[0] as number, 6);
       disposeTree(res.params);
     });
     await expect(

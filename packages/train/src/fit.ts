@@ -91,7 +91,7 @@ export interface FitResult<P> {
   params: P;
   /** The loss of every step, in order (finite values only). */
   history: number[];
-  /** Steps done, per stage, with the last loss of each. */
+  /** The stages that ran (at least one step, or configured with none), with their steps and last loss. */
   stages: { name: string; steps: number; finalLoss: number }[];
   stopReason: StopReason;
   /** A sentence saying how the run ended. */
@@ -239,7 +239,18 @@ export async function fit<P extends TensorTree, B extends TensorTree | undefined
     ) as P;
   let state: OptState | undefined;
   let stateOwner: { optimizer: GradientTransformation; trained: Set<string> } | undefined;
-  let prevGood: Map<string, tf.Tensor> | undefined; // params before the last update
+  let prevGood: Map<string, tf.Tensor> | undefined; // the leaves the last update replaced, as they were
+  let lastStage = meta?.stage ?? 0;
+  /** Puts back the leaves of `prevGood` (the parameters of the last step whose loss and gradient were finite). */
+  const restorePrevGood = (): boolean => {
+    if (prevGood === undefined) return false;
+    for (const [p, t] of prevGood) {
+      leaves.get(p)?.dispose();
+      leaves.set(p, t);
+    }
+    prevGood = undefined;
+    return true;
+  };
   const history: number[] = meta ? [...meta.history] : [];
   const stageResults = stageNames.map((name) => ({ name, steps: 0, finalLoss: Number.NaN }));
   let stopReason: StopReason = 'completed';
@@ -269,8 +280,9 @@ export async function fit<P extends TensorTree, B extends TensorTree | undefined
     for (let si = meta?.stage ?? 0; si < stages.length; si++) {
       const stage = stages[si] as FitStage;
       const stageOptimizer = stage.optimizer ?? optimizer;
-      if (prevGood !== undefined) for (const t of prevGood.values()) t.dispose();
-      prevGood = undefined;
+      lastStage = si;
+      // `prevGood` survives the change of stage: a stage's first step may fail at the parameters
+      // the previous stage's last update made, and then those before it are the last good ones.
       const trained = stagePreds[si] as Set<string>;
       const sameLeaves =
         stateOwner !== undefined &&
@@ -345,8 +357,12 @@ export async function fit<P extends TensorTree, B extends TensorTree | undefined
           if (owned) disposeTree(batch);
         }
         if (out === undefined) {
+          // The parameters of this step made the solve fail: go back to those of the last good step.
           stopReason = 'nonfinite';
-          message = `the loss failed at step ${step + 1} (${(solveError as Error).message.split('\n')[0]}); stopped with the parameters before that step, not updated.`;
+          const reason = (solveError as Error).message.split('\n')[0];
+          message = restorePrevGood()
+            ? `the loss failed at step ${step + 1} (${reason}); stopped with the last good parameters (those of step ${step}, loss ${history[history.length - 1]}).`
+            : `the loss failed at step ${step + 1} (${reason}) at the starting parameters; stopped with them, not updated.`;
           break;
         }
         const values = out.check.dataSync();
@@ -356,14 +372,10 @@ export async function fit<P extends TensorTree, B extends TensorTree | undefined
         if (nanGuard && !(Number.isFinite(lossValue) && gradOk)) {
           disposeTree([out.next, out.state]);
           stopReason = 'nonfinite';
-          if (!Number.isFinite(lossValue) && prevGood !== undefined) {
-            for (const p of trainedPaths) leaves.get(p)?.dispose();
-            for (const [p, t] of prevGood) leaves.set(p, t);
-            prevGood = undefined;
-            message = `the loss was ${lossValue} at step ${step + 1}; stopped with the last good parameters (those of step ${step}, loss ${history[history.length - 1]}).`;
-          } else {
-            message = `the ${Number.isFinite(lossValue) ? 'gradient' : 'loss'} was not finite at step ${step + 1}; stopped with the parameters before that step, not updated.`;
-          }
+          const what = Number.isFinite(lossValue) ? 'gradient was not finite' : `loss was ${lossValue}`;
+          message = restorePrevGood()
+            ? `the ${what} at step ${step + 1}; stopped with the last good parameters (those of step ${step}, loss ${history[history.length - 1]}).`
+            : `the ${what} at step ${step + 1}, at the starting parameters; stopped with them, not updated.`;
           break;
         }
         // Accept the step: keep the previous trained leaves one step (the NaN guard's fallback).
@@ -422,5 +434,7 @@ export async function fit<P extends TensorTree, B extends TensorTree | undefined
   if (prevGood !== undefined) for (const t of prevGood.values()) t.dispose();
   disposeTree(state);
   progress?.stop({ stopReason, message });
-  return { params: rebuild(), history, stages: stageResults, stopReason, message, steps: step };
+  // Only the stages that ran: none after the one the run stopped in, none that did no step.
+  const ran = stageResults.filter((r, i) => i <= lastStage && (r.steps > 0 || (stages[i] as FitStage).steps === 0));
+  return { params: rebuild(), history, stages: ran, stopReason, message, steps: step };
 }

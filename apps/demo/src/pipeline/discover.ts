@@ -1,0 +1,367 @@
+import {
+  binary,
+  constant,
+  constantsOf,
+  Expression as Expr,
+  type Expression,
+  type ExprNode,
+  type HallOfFameEntry,
+  polynomialLibrary,
+  refitConstants,
+  type SymbolicRegressionOptions,
+  type SymbolicRegressionResult,
+  simplify,
+  sparseRegression,
+  substituteVariables,
+  unary,
+  variable,
+  withConstants,
+} from '@odekit/symbolic';
+import type { StageSettings } from './types.js';
+
+/** A symbolic search: `symbolicRegression` of @odekit/symbolic, or its Node version with `workers`. */
+export type SearchFunction = (
+  options: SymbolicRegressionOptions & { readonly workers?: number | 'auto' },
+) => Promise<SymbolicRegressionResult>;
+
+/**
+ * Search evaluations granted per second of `--budget` (measured: about 19,000 per second for
+ * 10,000 samples on one core of the 2-core reference machine). The budget becomes a fixed number
+ * of evaluations so that a seeded serial run is the same twice; the wall-clock limit is a safety net.
+ */
+export const EVALUATIONS_PER_SECOND = 15000;
+
+/** Options of {@link discoverTerm}. */
+export interface DiscoverOptions {
+  /** Inputs by variable name and the network's output on the sampled states, `[N]` each. */
+  readonly X: Readonly<Record<string, Float64Array>>;
+  readonly y: Float64Array;
+  readonly settings: StageSettings;
+  readonly seed: number;
+  /** Seconds of search. */
+  readonly budget: number;
+  /** 0: serial on this thread (deterministic); otherwise passed to the search as `workers`. */
+  readonly workers: number | 'auto';
+  readonly search: SearchFunction;
+  readonly signal?: AbortSignal;
+  readonly onFront?: (front: readonly HallOfFameEntry[], fraction: number) => void;
+  /**
+   * The known terms of the network's equation in the search's variables, parameters left out
+   * (for `-gamma*c + delta*r*c + NN(r, c)`: `c` and `r*c`). Terms of the found expression
+   * proportional to one of them are left to the physics' parameters in the refit.
+   */
+  readonly knownTerms?: readonly Expression[];
+}
+
+/** What {@link discoverTerm} found. */
+export interface Discovery {
+  /** The chosen expression, simplified, pruned and with constants rounded. */
+  readonly expr: Expression;
+  /** The search's choice before pruning and rounding. */
+  readonly searched: Expression;
+  readonly front: readonly HallOfFameEntry[];
+  readonly networkRms: number;
+  readonly errorRms: number;
+  readonly iterations: number;
+  readonly evaluations: number;
+  readonly stopReason: string;
+  /** How the choice was made, in words. */
+  readonly message: string;
+}
+
+const mse = (a: Float64Array, b: Float64Array): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    s += d * d;
+  }
+  return s / a.length;
+};
+
+/** Mean squared error of `e` on the samples (Infinity when not finite). */
+export function sampleLoss(e: Expression, X: Readonly<Record<string, Float64Array>>, y: Float64Array): number {
+  const v = mse(e.evaluate(X), y);
+  return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
+}
+
+/** Rounds every constant to `digits` significant digits (round-off like `-1.98e-17` becomes 0 and is simplified away). */
+export function roundSignificant(e: Expression, digits: number, scale = 1): Expression {
+  const root = withConstants(
+    e.root,
+    constantsOf(e.root).map((c) => {
+      if (Math.abs(c) < 1e-9 * Math.max(1, scale)) return 0;
+      return Number(c.toPrecision(digits)) + 0;
+    }),
+  );
+  return simplify(new Expr(root));
+}
+
+/**
+ * `refitConstants` with integer exponents held fixed (`x^2` stays a square): each integer exponent
+ * becomes a constant data column for the fit and is put back after.
+ */
+export function refitKeepingPowers(
+  e: Expression,
+  X: Readonly<Record<string, Float64Array>>,
+  y: Float64Array,
+  iterations: number,
+): Expression {
+  const n = y.length;
+  const cols: Record<string, Float64Array> = { ...X };
+  const values: number[] = [];
+  const lift = (node: ExprNode): ExprNode => {
+    switch (node.kind) {
+      case 'binary': {
+        const right =
+          node.op === '^' && node.right.kind === 'const' && Number.isInteger(node.right.value)
+            ? (() => {
+                const name = `__power${values.length}`;
+                values.push(node.right.value);
+                cols[name] = new Float64Array(n).fill(node.right.value);
+                return variable(name);
+              })()
+            : lift(node.right);
+        return binary(node.op, lift(node.left), right);
+      }
+      case 'unary':
+        return unary(node.op, lift(node.arg));
+      default:
+        return node;
+    }
+  };
+  const lifted = lift(e.root);
+  if (values.length === 0) return refitConstants(e, { X, y, iterations });
+  const fitted = refitConstants(new Expr(lifted), { X: cols, y, iterations });
+  const back = substituteVariables(fitted.root, Object.fromEntries(values.map((v, i) => [`__power${i}`, constant(v)])));
+  return new Expr(back);
+}
+
+/** The integer exponents of a tree, as text (to tell whether a refit moved one). */
+function integerPowers(n: ExprNode): string {
+  if (n.kind === 'binary') {
+    const own = n.op === '^' && n.right.kind === 'const' ? `${n.right.value},` : '';
+    return own + integerPowers(n.left) + integerPowers(n.right);
+  }
+  if (n.kind === 'unary') return integerPowers(n.arg);
+  if (n.kind === 'call') return n.args.map(integerPowers).join('');
+  return '';
+}
+
+const freeConstants = (e: Expression): number => constantsOf(e.root).filter((c) => !Number.isInteger(c)).length;
+
+/**
+ * Tries to make `e` simpler while its loss stays within `tol`: each constant in turn set to 0,
+ * or to the nearest integer, with the other constants refit (Levenberg–Marquardt, float64).
+ */
+function prune(e: Expression, X: Readonly<Record<string, Float64Array>>, y: Float64Array, tol: number): Expression {
+  let current = e;
+  for (let round = 0; round < 8; round++) {
+    const consts = constantsOf(current.root);
+    let improved = false;
+    for (let i = 0; i < consts.length && !improved; i++) {
+      const c = consts[i] as number;
+      for (const v of [0, Math.round(c)]) {
+        if (v === c || (v !== 0 && Math.abs(v - c) > 0.2 * Math.abs(c))) continue;
+        const changed = consts.slice();
+        changed[i] = v;
+        const snapped = simplify(new Expr(withConstants(current.root, changed)));
+        let refit: Expression | undefined;
+        try {
+          refit = refitKeepingPowers(snapped, X, y, 60);
+          if (integerPowers(refit.root) !== integerPowers(snapped.root)) refit = undefined;
+        } catch {
+          refit = undefined;
+        }
+        for (const candidate of refit === undefined ? [snapped] : [snapped, refit]) {
+          // Simpler: fewer nodes, or as many with fewer free (non-integer) constants.
+          const simpler =
+            candidate.complexity < current.complexity ||
+            (candidate.complexity === current.complexity && freeConstants(candidate) < freeConstants(current));
+          if (simpler && sampleLoss(candidate, X, y) <= tol) {
+            current = candidate;
+            improved = true;
+            break;
+          }
+        }
+        if (improved) break;
+      }
+    }
+    if (!improved) break;
+  }
+  return current;
+}
+
+type Signed = { node: ExprNode; sign: 1 | -1 };
+
+/** The additive terms of a tree with their signs (`a - (b + c)` → +a, −b, −c). */
+export function additiveTerms(n: ExprNode, sign: 1 | -1 = 1): Signed[] {
+  if (n.kind === 'binary' && (n.op === '+' || n.op === '-')) {
+    return [...additiveTerms(n.left, sign), ...additiveTerms(n.right, n.op === '-' ? (-sign as 1 | -1) : sign)];
+  }
+  if (n.kind === 'unary' && n.op === 'neg') return additiveTerms(n.arg, -sign as 1 | -1);
+  return [{ node: n, sign }];
+}
+
+/** The sum of signed terms as a tree. */
+function sumOf(terms: readonly Signed[]): ExprNode {
+  let out: ExprNode | undefined;
+  for (const t of terms) {
+    if (out === undefined) out = t.sign === 1 ? t.node : binary('*', constant(-1), t.node);
+    else out = binary(t.sign === 1 ? '+' : '-', out, t.node);
+  }
+  return out ?? constant(0);
+}
+
+/** Whether `a` is a constant multiple of `b` on the samples. */
+function proportional(a: Float64Array, b: Float64Array): boolean {
+  let first: number | undefined;
+  for (let i = 0; i < a.length; i++) {
+    const bi = b[i] as number;
+    if (Math.abs(bi) < 1e-12) continue;
+    const q = (a[i] as number) / bi;
+    if (!Number.isFinite(q)) return false;
+    if (first === undefined) first = q;
+    else if (Math.abs(q - first) > 1e-9 * Math.max(1, Math.abs(first))) return false;
+  }
+  return first !== undefined;
+}
+
+/**
+ * Drops the terms of `e` that are constant multiples of a known term of the equation (the known
+ * physics already has them, with a trainable parameter) when the rest, with free multiples of the
+ * known terms, still fits within `tol`. Without this, a physics error learned by the network (or
+ * absorbed by the physics fit) makes the found term carry `a*c` that belongs to `gamma*c`.
+ */
+function absorbKnownTerms(
+  e: Expression,
+  known: readonly Expression[],
+  X: Readonly<Record<string, Float64Array>>,
+  y: Float64Array,
+  tol: number,
+): { expr: Expression; dropped: string[]; loss: number } {
+  const none = { expr: e, dropped: [], loss: Number.NaN };
+  if (known.length === 0) return none;
+  const knownValues = known.map((k) => k.evaluate(X));
+  const terms = additiveTerms(e.root);
+  const keep: Signed[] = [];
+  const dropped: string[] = [];
+  for (const t of terms) {
+    const v = new Expr(t.node).evaluate(X);
+    if (knownValues.some((k) => proportional(v, k))) dropped.push(roundSignificant(new Expr(t.node), 3).toString());
+    else keep.push(t);
+  }
+  if (dropped.length === 0 || keep.length === 0) return none;
+  const rest = sumOf(keep);
+  let free: ExprNode = rest;
+  for (const k of known) free = binary('+', free, binary('*', constant(0.5), k.root));
+  let fitted: Expression;
+  try {
+    fitted = refitKeepingPowers(new Expr(free), X, y, 100);
+  } catch {
+    return none;
+  }
+  const loss = sampleLoss(fitted, X, y);
+  if (loss > tol) return none;
+  // The left-most operand of the nested sums is the rest with its refit constants.
+  let node = fitted.root;
+  for (let i = 0; i < known.length; i++) node = (node as { left: ExprNode }).left;
+  return { expr: simplify(new Expr(node)), dropped, loss };
+}
+
+/**
+ * Sparse polynomial fits (STLSQ, SINDy's method) at several thresholds: polynomial terms such as
+ * the UDE paper's `r*c` are found this way reliably and fast; they join the search's front.
+ */
+function sparseCandidates(
+  X: Readonly<Record<string, Float64Array>>,
+  y: Float64Array,
+  scale: number,
+): HallOfFameEntry[] {
+  const degree = Object.keys(X).length <= 2 ? 3 : 2;
+  const out: HallOfFameEntry[] = [];
+  for (const t of [0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 1]) {
+    try {
+      const e = sparseRegression({ X, y, library: polynomialLibrary({ degree }), threshold: t * scale });
+      out.push({ complexity: e.complexity, loss: sampleLoss(e, X, y), score: 0, expr: e });
+    } catch {
+      // a degenerate library on these samples: no candidate at this threshold
+    }
+  }
+  return out;
+}
+
+/** The Pareto front (lowest loss at each complexity, each entry beating every simpler one) of both lists. */
+export function mergeFronts(a: readonly HallOfFameEntry[], b: readonly HallOfFameEntry[]): HallOfFameEntry[] {
+  const byComplexity = new Map<number, HallOfFameEntry>();
+  for (const e of [...a, ...b]) {
+    if (!Number.isFinite(e.loss)) continue;
+    const old = byComplexity.get(e.complexity);
+    if (old === undefined || e.loss < old.loss) byComplexity.set(e.complexity, e);
+  }
+  const sorted = [...byComplexity.values()].sort((x, y) => x.complexity - y.complexity);
+  const out: HallOfFameEntry[] = [];
+  for (const e of sorted) {
+    const last = out[out.length - 1];
+    if (last === undefined || e.loss < last.loss) {
+      const score = last === undefined ? 0 : -Math.log(e.loss / last.loss) / (e.complexity - last.complexity);
+      out.push({ ...e, score: Number.isFinite(score) ? score : 0 });
+    }
+  }
+  return out;
+}
+
+/**
+ * Symbolic regression of one network's output on sampled states, and the choice: the simplest
+ * expression of the Pareto front whose loss is within the network's own error — within
+ * `selectionTolerance` × the output's RMS, or 2 × the lowest loss — then
+ * pruned (constants set to 0 or integers while the loss stays within that), its constants rounded
+ * to the digits the error supports.
+ */
+export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
+  const { X, y, settings, seed, budget, workers, search, signal, onFront } = o;
+  const networkRms = Math.sqrt(mse(y, new Float64Array(y.length)));
+  const mean = y.reduce((a, b) => a + b, 0) / y.length;
+  const networkStd = Math.sqrt(mse(y, new Float64Array(y.length).fill(mean)));
+  const result = await search({
+    X,
+    y,
+    seed,
+    maxSize: settings.maxSize,
+    binaryOperators: settings.binaryOperators,
+    unaryOperators: settings.unaryOperators as NonNullable<SymbolicRegressionOptions['unaryOperators']>,
+    ...(workers === 0
+      ? { maxEvals: Math.round(budget * EVALUATIONS_PER_SECOND), timeoutSeconds: 3 * budget }
+      : { workers, timeoutSeconds: budget }),
+    ...(settings.binaryOperators.includes('^') ? { constraints: { '^': [-1, 1] as [number, number] } } : {}),
+    ...(signal === undefined ? {} : { signal }),
+    onProgress: (p) => onFront?.(p.hallOfFame, Math.min(1, p.elapsedSeconds / budget)),
+  });
+  const front = mergeFronts(result.hallOfFame, sparseCandidates(X, y, networkStd));
+  const minLoss = Math.min(...front.map((e) => e.loss));
+  const tol = Math.max(2 * minLoss, (settings.selectionTolerance * networkRms) ** 2);
+  const chosen = front.find((e) => e.loss <= tol) ?? result.best;
+  const searched = simplify(chosen.expr);
+  let expr = prune(searched, X, y, tol);
+  const absorbed = absorbKnownTerms(expr, o.knownTerms ?? [], X, y, tol);
+  expr = absorbed.expr;
+  const relErr = Math.sqrt(sampleLoss(expr, X, y)) / Math.max(networkRms, 1e-300);
+  // Digits the fit supports: one more than the error's order, between 2 and 4.
+  const digits = Math.min(4, Math.max(2, Math.ceil(-Math.log10(Math.max(relErr, 1e-6))) + 1));
+  let rounded = roundSignificant(expr, digits, networkRms);
+  if (sampleLoss(rounded, X, y) > Math.max(tol, 1.2 * sampleLoss(expr, X, y)))
+    rounded = roundSignificant(expr, 4, networkRms);
+  expr = rounded;
+  // Against the network, with the known terms' share (absorbed above) fitted back in.
+  const errorRms = Math.sqrt(absorbed.dropped.length ? absorbed.loss : sampleLoss(expr, X, y));
+  return {
+    expr,
+    searched,
+    front,
+    networkRms,
+    errorRms,
+    iterations: result.iterations,
+    evaluations: result.evaluations,
+    stopReason: result.stopReason,
+    message: `chose complexity ${expr.complexity} of ${front.length} on the front (the simplest within RMS ${Math.sqrt(tol).toPrecision(2)} of the network)${absorbed.dropped.length ? `; left ${absorbed.dropped.join(', ')} to the known terms' parameters` : ''}; ${result.evaluations} evaluations, stopped by ${result.stopReason}.`,
+  };
+}

@@ -1,0 +1,42 @@
+import {
+  constant,
+  Expression,
+  type ExprNode,
+  parseExpression,
+  simplify,
+  substituteVariables,
+  variablesOf,
+} from '@odekit/symbolic';
+
+/** `v` to `digits` significant digits, as a number (−0 becomes 0). */
+export function roundTo(v: number, digits: number): number {
+  if (!Number.isFinite(v) || v === 0) return v === 0 ? 0 : v;
+  return Number(v.toPrecision(digits)) + 0;
+}
+
+/**
+ * An equation with parameter values in place of their names, constants to `digits` significant
+ * digits and simplified (so no `- -0.42` or `1.98e-17` round-off), network calls kept.
+ */
+export function equationWithNumbers(
+  text: string,
+  values: Readonly<Record<string, number>>,
+  digits: number,
+): Expression {
+  const e = parseExpression(text, { functions: 'any' });
+  const by: Record<string, ExprNode> = {};
+  for (const name of variablesOf(e.root)) {
+    const v = values[name];
+    if (v !== undefined) by[name] = constant(roundTo(v, digits));
+  }
+  return simplify(new Expression(substituteVariables(e.root, by)));
+}
+
+/**
+ * Digits the data supports: one more than the order of the relative noise, from 2 to 4
+ * (2 % noise: 3 significant digits).
+ */
+export function supportedDigits(relativeNoise: number): number {
+  if (!(relativeNoise > 0)) return 4;
+  return Math.min(4, Math.max(2, Math.ceil(-Math.log10(relativeNoise)) + 1));
+}

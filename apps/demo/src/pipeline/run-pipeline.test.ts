@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { expectNoLeak } from '@odekit/testing';
+import { describe, expect, it } from 'vitest';
+import { katexInlineCss } from '../node/katex-css.js';
+import { renderReportHtml } from './report/html.js';
+import { checkReport } from './report/schema.js';
+import { runPipeline } from './run-pipeline.js';
+import type { PipelineEvent, PipelineResult, StageSettings } from './types.js';
+
+// The CI scenario (apps/demo/test/fixtures/logistic, made by its generate.ts): dx/dt = 1.2 x − 0.8 x²,
+// modelled as a*x + NN(x) from a = 1. Short budgets; the loop starts from the guesses, not the truth.
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../test/fixtures/logistic/${name}`, import.meta.url), 'utf8');
+const spec = JSON.parse(fixture('model.json'));
+const csv = fixture('data.csv');
+const settings: Partial<StageSettings> = {
+  mechanisticIterations: 20,
+  hybridSteps: 40,
+  jointSteps: 30,
+  networkIterations: 30,
+  samples: 1000,
+  sampleTrajectories: 2,
+  refitIterations: 40,
+};
+const run = (events?: PipelineEvent[]) =>
+  runPipeline({
+    spec,
+    csv,
+    dataName: 'logistic.csv',
+    options: { seed: 0, budget: 1.5, workers: 0, settings, ...(events ? { onEvent: (e) => void events.push(e) } : {}) },
+  });
+
+describe('runPipeline (the discovery loop end to end, short budgets)', () => {
+  let result: PipelineResult;
+  const events: PipelineEvent[] = [];
+
+  it('recovers the missing logistic term from the starting guesses and leaks no tensor', async () => {
+    result = await expectNoLeak(() => run(events), 'a whole pipeline run');
+    const d = result.report.discovered.NN;
+    expect(d).toBeDefined();
+    // Exactly one term k*x^2 (as x*x or x^2), k within 5 % of 0.8 after the refit; a within 5 % of 1.2.
+    const m = /^(-?[\d.]+)\*x(\*x|\^2)$/.exec(d?.expression ?? '');
+    expect(m, d?.expression).not.toBeNull();
+    expect(Math.abs(Number(m?.[1]) + 0.8) / 0.8).toBeLessThan(0.05);
+    expect(Math.abs((result.report.parameters.final.a ?? 0) - 1.2) / 1.2).toBeLessThan(0.05);
+    expect(result.report.equations.x).toMatch(/x/);
+    expect(result.report.equations.x).not.toMatch(/NN|- -|e-1\d/);
+  });
+
+  it('reports every stage with why it stopped, in order, and streams events', () => {
+    expect(result.report.stages.map((s) => s.name)).toEqual(['mechanistic', 'hybrid', 'symbolic', 'refit', 'report']);
+    for (const s of result.report.stages) {
+      expect(s.stopReason.length).toBeGreaterThan(0);
+      expect(s.seconds).toBeGreaterThanOrEqual(0);
+    }
+    const starts = events.filter((e) => e.type === 'stage-start').map((e) => (e as { stage: string }).stage);
+    expect(starts).toEqual(['mechanistic', 'hybrid', 'symbolic', 'refit', 'report']);
+    expect(events.some((e) => e.type === 'step' && e.stage === 'hybrid')).toBe(true);
+    expect(events.some((e) => e.type === 'pareto')).toBe(true);
+    expect(events.some((e) => e.type === 'predictions')).toBe(true);
+  });
+
+  it('writes a report that matches the documented schema, and a model.json that reloads', async () => {
+    const json = JSON.parse(JSON.stringify(result.report));
+    expect(checkReport(json)).toEqual([]);
+    expect(checkReport({ ...json, stages: 'x' })).toContain('report.stages: an array expected');
+    expect(result.model.equations.x).not.toMatch(/NN\(/);
+    expect(Object.keys(result.model.parameters ?? {})).toContain('NN_c0');
+    // The final model as a spec runs the mechanistic fit again without networks.
+    const again = await runPipeline({ spec: result.model, csv, options: { stages: ['mechanistic'], settings } });
+    expect(again.report.stages.map((s) => s.name)).toEqual(['mechanistic', 'report']);
+    expect(again.report.stages[0]?.loss).toBeLessThan(2 * (result.report.stages[3]?.loss ?? 0));
+  });
+
+  it('renders a self-contained HTML report with its plots and typeset equations', async () => {
+    const html = await renderReportHtml(result.report, { katexCss: katexInlineCss() });
+    for (const id of ['fit', 'extrapolation', 'network-NN', 'pareto', 'loss']) expect(html).toContain(`id="fig-${id}"`);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5);
+    expect(html).toContain('class="katex"');
+    expect(html).toContain('data:font/woff2;base64,');
+    // Nothing to fetch: no external scripts, stylesheets or fonts.
+    expect(html).not.toMatch(/<script|<link|url\((?!data:)/);
+  });
+});
+
+describe('runPipeline input errors', () => {
+  it('names the place of bad data and of a bad model in one line', async () => {
+    const bad = (c: string, s = spec) => runPipeline({ spec: s, csv: c, options: { stages: ['mechanistic'] } });
+    await expect(bad('trajectory,t,x\n0,0,1\n0,1,oops\n')).rejects.toThrow(/row 3, column 'x'/);
+    await expect(bad('trajectory,t,x,y\n0,0,1,2\n0,1,2,3\n')).rejects.toThrow(/column 'y' is not a channel/);
+    await expect(bad('trajectory,t,x\n0,1,1\n0,0.5,2\n')).rejects.toThrow(
+      /data: .*row 3, column 't'.*does not come after/,
+    );
+    await expect(bad(csv, { ...spec, equations: { x: 'a*x + * NN(x)' } })).rejects.toThrow(/model: .*position/);
+    for (const err of await Promise.allSettled([bad(csv, { ...spec, equations: { x: 'b*x + NN(x)' } })])) {
+      expect(err.status).toBe('rejected');
+      expect(String((err as PromiseRejectedResult).reason.message)).toMatch(/^model: .*'b'/);
+    }
+  });
+});

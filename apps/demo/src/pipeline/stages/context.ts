@@ -1,0 +1,34 @@
+import type { Dataset, EquationsModel, EquationsParams } from '@odekit/observables';
+import type { PipelineEvent, StageName, StageSettings } from '../types.js';
+
+/** What every stage gets: the data, the settings, and the event channel. */
+export interface StageContext {
+  readonly data: Dataset;
+  readonly settings: StageSettings;
+  readonly seed: number;
+  readonly signal: AbortSignal | undefined;
+  /** Sends an event (awaited: a page may pause here). */
+  emit(event: PipelineEvent): Promise<void>;
+  /** Sends an event without waiting (inside synchronous loops). */
+  emitNow(event: PipelineEvent): void;
+  /** Sends the model's predictions on the data's trajectories for live plots. */
+  predictions(stage: StageName, model: EquationsModel, params: EquationsParams): Promise<void>;
+}
+
+/** What a fitting stage returns: new parameters (owned), the loss curve, and how it stopped. */
+export interface StageOutcome {
+  readonly params: EquationsParams;
+  readonly curve: number[];
+  readonly steps: number;
+  readonly stopReason: string;
+  readonly message: string;
+}
+
+/** Throws an `AbortError` when the run was stopped. */
+export function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    const e = new Error('the run was stopped');
+    e.name = 'AbortError';
+    throw e;
+  }
+}

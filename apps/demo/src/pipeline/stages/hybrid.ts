@@ -1,0 +1,127 @@
+import { disposeTree } from '@odekit/core';
+import type { EquationsModel, EquationsParams } from '@odekit/observables';
+import { adam, fit, lbfgs } from '@odekit/train';
+import { checkAborted, type StageContext, type StageOutcome } from './context.js';
+
+/**
+ * Stage 2, the hybrid model: the physics frozen and the networks (started near zero) trained by
+ * Adam on growing prefixes of the series (continuum learning), then everything together briefly
+ * at a lower learning rate. `fit`'s NaN guard stops a run that blows up with the last good
+ * parameters; the stage then goes on with those.
+ */
+export async function hybridStage(
+  model: EquationsModel,
+  start: EquationsParams,
+  ctx: StageContext,
+): Promise<StageOutcome> {
+  const { settings, data } = ctx;
+  const adamStages = settings.hybridLengths.map((length) => ({
+    name: `networks on ${Math.round(length * 100)} %`,
+    train: 'networks',
+    length,
+    steps: settings.hybridSteps,
+  }));
+  const total = adamStages.reduce((n, s) => n + s.steps, 0) + settings.networkIterations + settings.jointSteps;
+  const res = await fit({
+    params: start,
+    loss: (p, _b, c) => model.loss(p, data, { length: c.length }),
+    optimizer: adam({ learningRate: settings.learningRate }),
+    stages: adamStages,
+    seed: ctx.seed,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    onStep: async (info) => {
+      await ctx.emit({
+        type: 'step',
+        stage: 'hybrid',
+        step: info.step,
+        loss: info.loss,
+        fraction: (info.step + 1) / total,
+        phase: info.stageName,
+      });
+      if ((info.step + 1) % 50 === 0) await ctx.predictions('hybrid', model, info.params);
+    },
+  });
+  if (res.stopReason === 'aborted') {
+    disposeTree(res.params);
+    const e = new Error('the run was stopped');
+    e.name = 'AbortError';
+    throw e;
+  }
+  let params = res.params;
+  const curve = [...res.history];
+  let steps = res.steps;
+  const notes = [
+    `Adam — ${res.stages.map((s) => `${s.name}: ${s.steps} steps, loss ${s.finalLoss.toPrecision(4)}`).join('; ')} (${res.stopReason})`,
+  ];
+  let stopReason: string = res.stopReason;
+  // L-BFGS, networks only, physics still frozen: a few dozen iterations take the small network to
+  // the minimum where Adam would need thousands of steps (the loss is smooth at these tolerances).
+  if (settings.networkIterations > 0 && res.stopReason !== 'nonfinite') {
+    checkAborted(ctx.signal);
+    const frozen = { physics: params.physics, initial: params.initial };
+    try {
+      const lb = lbfgs({
+        params: params.networks,
+        loss: (n) => model.loss({ ...frozen, networks: n }, data),
+        maxIterations: settings.networkIterations,
+        gradTolerance: 1e-8,
+        valueTolerance: 1e-12,
+        onIteration: ({ iteration, value }) => {
+          curve.push(value);
+          ctx.emitNow({
+            type: 'step',
+            stage: 'hybrid',
+            step: steps + iteration,
+            loss: value,
+            fraction: Math.min(1, (steps + iteration) / total),
+            phase: 'networks, L-BFGS',
+          });
+        },
+      });
+      disposeTree(params.networks);
+      params = { ...frozen, networks: lb.params };
+      steps += lb.iterations;
+      stopReason = lb.reason;
+      notes.push(
+        `L-BFGS on the networks: ${lb.reason} after ${lb.iterations} iterations (loss ${lb.value.toPrecision(4)})`,
+      );
+    } catch (e) {
+      if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+      notes.push(`L-BFGS on the networks could not start (${e.message.split('\n')[0]})`);
+    }
+  }
+  // Then everything together, briefly (Adam at a third of the rate; NaN guard).
+  if (settings.jointSteps > 0) {
+    const joint = await fit({
+      params,
+      loss: (p) => model.loss(p, data),
+      optimizer: adam({ learningRate: settings.learningRate / 3 }),
+      steps: settings.jointSteps,
+      seed: ctx.seed,
+      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      onStep: async (info) => {
+        await ctx.emit({
+          type: 'step',
+          stage: 'hybrid',
+          step: steps + info.step,
+          loss: info.loss,
+          fraction: Math.min(1, (steps + info.step + 1) / total),
+          phase: 'everything',
+        });
+      },
+    });
+    disposeTree(params);
+    params = joint.params;
+    curve.push(...joint.history);
+    steps += joint.steps;
+    stopReason = joint.stopReason;
+    notes.push(`everything, Adam: ${joint.steps} steps, ${joint.message}`);
+    if (joint.stopReason === 'aborted') {
+      disposeTree(params);
+      const e = new Error('the run was stopped');
+      e.name = 'AbortError';
+      throw e;
+    }
+  }
+  return { params, curve, steps, stopReason, message: `${notes.join('. ')}.` };
+}

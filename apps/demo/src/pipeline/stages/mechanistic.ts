@@ -1,0 +1,117 @@
+import { cloneTree, disposeTree } from '@odekit/core';
+import type { EquationsModel, EquationsParams } from '@odekit/observables';
+import { lbfgs } from '@odekit/train';
+import * as tf from '@tensorflow/tfjs-core';
+import { checkAborted, type StageContext, type StageOutcome } from './context.js';
+
+/** The networks' parameters with every leaf zero: the networks switched off (output 0). */
+export function zeroNetworks(params: EquationsParams): EquationsParams['networks'] {
+  const out: Record<string, EquationsParams['networks'][string]> = {};
+  for (const [name, net] of Object.entries(params.networks)) {
+    out[name] = {
+      layers: net.layers.map((l) => ({
+        weight: tf.zerosLike(l.weight),
+        ...(l.bias ? { bias: tf.zerosLike(l.bias) } : {}),
+      })),
+    };
+  }
+  return out;
+}
+
+/**
+ * Stage 1, the mechanistic fit: networks switched off (zero), the physical parameters (and fitted
+ * initial values) from their starting values by L-BFGS on growing prefixes of every series
+ * (continuum learning: the early points are where the known physics holds). The losses are
+ * smooth because the solves use tight tolerances, so the line searches work; each prefix reports
+ * why L-BFGS stopped.
+ */
+export async function mechanisticStage(
+  model: EquationsModel,
+  start: EquationsParams,
+  ctx: StageContext,
+): Promise<StageOutcome> {
+  const { settings, data } = ctx;
+  const off = zeroNetworks(start);
+  const nTrain = Object.keys(start.physics).length + Object.keys(start.initial).length;
+  const curve: number[] = [];
+  const reasons: string[] = [];
+  let current = { physics: start.physics, initial: start.initial };
+  let owned = false;
+  let steps = 0;
+  let lastReason = 'completed';
+  let firstLoss: number | undefined;
+  const total = settings.mechanisticLengths.length * settings.mechanisticIterations;
+  if (nTrain === 0) {
+    disposeTree(off);
+    return {
+      params: cloneTree(start),
+      curve,
+      steps: 0,
+      stopReason: 'nothing_to_fit',
+      message: 'the model has no parameters to fit.',
+    };
+  }
+  try {
+    for (const [k, length] of settings.mechanisticLengths.entries()) {
+      checkAborted(ctx.signal);
+      let res: ReturnType<typeof lbfgs<typeof current>>;
+      try {
+        res = lbfgs({
+          params: current,
+          loss: (p) => model.loss({ physics: p.physics, initial: p.initial, networks: off }, data, { length }),
+          maxIterations: settings.mechanisticIterations,
+          gradTolerance: 1e-7,
+          valueTolerance: 1e-12,
+          onIteration: ({ iteration, value }) => {
+            curve.push(value);
+            ctx.emitNow({
+              type: 'step',
+              stage: 'mechanistic',
+              step: steps + iteration,
+              loss: value,
+              fraction: Math.min(1, (k * settings.mechanisticIterations + iteration) / total),
+              phase: `first ${Math.round(length * 100)} % of the series`,
+            });
+          },
+        });
+      } catch (e) {
+        if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+        // The solve fails at the starting values on this prefix: keep what the last prefix gave.
+        lastReason = 'solve_failed';
+        reasons.push(
+          `${Math.round(length * 100)} %: the solve failed at the starting values (${e.message.split('\n')[0]}); kept the values before`,
+        );
+        break;
+      }
+      steps += res.iterations;
+      // The early points are where the known physics holds: when a longer prefix fits clearly worse
+      // than the first (its mean squared error over 3x), the physics stops explaining the data there,
+      // and the values of the shorter prefix are kept (the network is for the rest).
+      firstLoss ??= res.value;
+      if (k > 0 && res.value > 3 * firstLoss) {
+        disposeTree(res.params);
+        lastReason = 'physics_stops_fitting';
+        reasons.push(
+          `${Math.round(length * 100)} %: loss ${res.value.toPrecision(4)}, over 3x the first prefix's ${firstLoss.toPrecision(4)}: the known physics does not explain the data beyond ${Math.round((settings.mechanisticLengths[k - 1] as number) * 100)} %, so its values are kept`,
+        );
+        break;
+      }
+      if (owned) disposeTree(current);
+      current = res.params;
+      owned = true;
+      lastReason = res.reason;
+      reasons.push(
+        `${Math.round(length * 100)} %: ${res.reason} after ${res.iterations} iterations (loss ${res.value.toPrecision(4)})`,
+      );
+      await ctx.predictions('mechanistic', model, { ...current, networks: off });
+    }
+  } finally {
+    disposeTree(off);
+  }
+  const params: EquationsParams = {
+    physics: current.physics,
+    initial: current.initial,
+    networks: cloneTree(start.networks),
+  };
+  return { params, curve, steps, stopReason: lastReason, message: `L-BFGS per prefix — ${reasons.join('; ')}.` };
+}

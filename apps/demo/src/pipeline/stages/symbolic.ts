@@ -1,0 +1,174 @@
+import type { EquationsModel, EquationsParams } from '@odekit/observables';
+import {
+  constant,
+  Expression,
+  type ExprNode,
+  type HallOfFameEntry,
+  parseExpression,
+  simplify,
+  substituteVariables,
+  variablesOf,
+} from '@odekit/symbolic';
+import * as tf from '@tensorflow/tfjs-core';
+import { additiveTerms, type Discovery, discoverTerm, roundSignificant, type SearchFunction } from '../discover.js';
+import type { FrontEntry, ModelSpec } from '../types.js';
+import type { StageContext } from './context.js';
+import { sampleStates } from './sample-states.js';
+
+/** A network's call in the equations: its inputs as expressions of the states and parameters. */
+export interface NetworkCall {
+  readonly name: string;
+  /** The call's arguments as text, e.g. `['r', 'c']`. */
+  readonly args: readonly string[];
+  /** Variable names the found expression uses for the inputs (the arguments when they are plain variables). */
+  readonly variables: readonly string[];
+  readonly argNodes: readonly ExprNode[];
+}
+
+/** The first call of each network in the spec's equations (observations and initial values after). */
+export function networkCalls(spec: ModelSpec, names: readonly string[]): NetworkCall[] {
+  const texts = [
+    ...Object.values(spec.equations),
+    ...Object.values(spec.observations ?? {}),
+    ...Object.values(spec.initial ?? {}).filter((v) => typeof v === 'string' && v !== 'fit' && v !== 'data'),
+  ];
+  return names.map((name) => {
+    let found: readonly ExprNode[] | undefined;
+    const visit = (n: ExprNode): void => {
+      if (found) return;
+      if (n.kind === 'call') {
+        if (n.name === name) {
+          found = n.args;
+          return;
+        }
+        n.args.forEach(visit);
+      } else if (n.kind === 'unary') visit(n.arg);
+      else if (n.kind === 'binary') {
+        visit(n.left);
+        visit(n.right);
+      }
+    };
+    for (const t of texts) visit(parseExpression(String(t), { functions: names }).root);
+    const args = found ?? [];
+    const plain =
+      args.every((a) => a.kind === 'var') &&
+      new Set(args.map((a) => (a as { name: string }).name)).size === args.length;
+    return {
+      name,
+      args: args.map((a) => new Expression(a).toString()),
+      variables: plain ? args.map((a) => (a as { name: string }).name) : args.map((_, i) => `x${i + 1}`),
+      argNodes: args,
+    };
+  });
+}
+
+/**
+ * The known terms beside a network call in its equation (`-gamma*c + delta*r*c + NN(r, c)` →
+ * `c`, `r*c`): the additive terms without a call, parameters set to 1, when they use only the
+ * call's variables.
+ */
+export function knownTerms(spec: ModelSpec, call: NetworkCall, names: readonly string[]): Expression[] {
+  const params = new Set(Object.keys(spec.parameters ?? {}));
+  const out: Expression[] = [];
+  for (const text of Object.values(spec.equations)) {
+    const e = parseExpression(text, { functions: names });
+    const terms = additiveTerms(e.root);
+    const hasCall = (n: ExprNode): boolean =>
+      n.kind === 'call'
+        ? n.name === call.name || n.args.some(hasCall)
+        : n.kind === 'unary'
+          ? hasCall(n.arg)
+          : n.kind === 'binary'
+            ? hasCall(n.left) || hasCall(n.right)
+            : false;
+    if (!terms.some((t) => t.node.kind === 'call' && t.node.name === call.name)) continue;
+    for (const t of terms) {
+      if (hasCall(t.node)) continue;
+      const ones = Object.fromEntries(
+        variablesOf(t.node)
+          .filter((v) => params.has(v))
+          .map((v) => [v, constant(1)]),
+      );
+      const k = simplify(new Expression(substituteVariables(t.node, ones)));
+      const vars = variablesOf(k.root);
+      if (vars.length > 0 && vars.every((v) => call.variables.includes(v))) out.push(k);
+    }
+  }
+  return out;
+}
+
+/** A front entry for the report (constants to 4 significant digits). */
+export function frontEntry(e: HallOfFameEntry, round: (x: Expression) => Expression): FrontEntry {
+  const r = round(e.expr);
+  return { complexity: e.complexity, loss: e.loss, score: e.score, expression: r.toString(), latex: r.toLatex() };
+}
+
+/** What the symbolic stage found for one network, with the samples it used. */
+export interface NetworkDiscovery extends Discovery {
+  readonly call: NetworkCall;
+  readonly X: Record<string, Float64Array>;
+  readonly y: Float64Array;
+}
+
+/**
+ * Stage 3: each network sampled on the trained model's typical states (several trajectories,
+ * jittered; see `sampleStates`) and read back as an equation by symbolic regression.
+ */
+export async function symbolicStage(
+  model: EquationsModel,
+  params: EquationsParams,
+  spec: ModelSpec,
+  ctx: StageContext,
+  search: SearchFunction,
+  options: { budget: number; workers: number | 'auto' },
+): Promise<NetworkDiscovery[]> {
+  const names = Object.keys(model.networks);
+  const calls = networkCalls(spec, names);
+  const states = sampleStates(model, params, ctx.data, ctx.settings, ctx.seed);
+  const physics = Object.fromEntries(Object.entries(params.physics).map(([k, v]) => [k, v.dataSync()[0] as number]));
+  const out: NetworkDiscovery[] = [];
+  for (const [i, call] of calls.entries()) {
+    const X: Record<string, Float64Array> = {};
+    call.argNodes.forEach((node, j) => {
+      X[call.variables[j] as string] = new Expression(node).evaluate({ ...physics, ...states });
+    });
+    const net = model.networks[call.name];
+    if (net === undefined) continue;
+    const n = ctx.settings.samples;
+    const inputs = new Float32Array(n * call.variables.length);
+    call.variables.forEach((v, j) => {
+      const col = X[v] as Float64Array;
+      for (let k = 0; k < n; k++) inputs[k * call.variables.length + j] = col[k] as number;
+    });
+    const yt = tf.tidy(() =>
+      net.layer.apply(params.networks[call.name] as never, tf.tensor2d(inputs, [n, call.variables.length])),
+    );
+    const y = Float64Array.from(yt.dataSync());
+    yt.dispose();
+    await ctx.emit({
+      type: 'log',
+      level: 'info',
+      message: `${call.name}(${call.args.join(', ')}): searching on ${n} sampled states for ${options.budget} s`,
+    });
+    const found = await discoverTerm({
+      X,
+      y,
+      settings: ctx.settings,
+      seed: ctx.seed + i,
+      budget: options.budget,
+      workers: options.workers,
+      search,
+      knownTerms: knownTerms(spec, call, names),
+      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      onFront: (front, fraction) =>
+        ctx.emitNow({
+          type: 'pareto',
+          network: call.name,
+          front: front.map((e) => frontEntry(e, (x) => roundSignificant(x, 4))),
+          fraction,
+        }),
+    });
+    out.push({ ...found, call, X, y });
+  }
+  return out;
+}

@@ -1,0 +1,246 @@
+// The pipeline's public contract: what the command (src/cli) and the web page (src/web) pass in
+// and get back. Browser-safe: no Node modules, no tfjs tensors in any of these types.
+
+/**
+ * A model written as equations: @odekit/observables' spec (see its README), e.g.
+ * `{ states: ['r','c'], parameters: { alpha: 1 }, equations: { r: 'alpha*r - ...', c: '... + NN(r, c)' },
+ *    initial: { r: 'data', c: 'data' }, networks: { NN: { width: 4 } } }`.
+ * The pipeline reads only `states`, `parameters`, `equations`, `initial`, `observations`,
+ * `networks` and `discovery` (this app's per-stage settings); the rest is passed through.
+ */
+export interface ModelSpec {
+  readonly states: readonly string[];
+  readonly parameters?: Readonly<Record<string, number>>;
+  readonly equations: Readonly<Record<string, string>>;
+  readonly initial?: Readonly<Record<string, number | 'data' | 'fit'>>;
+  readonly observations?: Readonly<Record<string, string>>;
+  readonly networks?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Stage settings written in the spec (the command's flags win over these). */
+  readonly discovery?: Partial<StageSettings>;
+  readonly [key: string]: unknown;
+}
+
+/** The stages, in order. A model without network calls runs `mechanistic` and `report` only. */
+export const STAGE_NAMES = ['mechanistic', 'hybrid', 'symbolic', 'refit', 'report'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+/** Per-stage settings; every field has a default (see `DEFAULT_SETTINGS` in settings.ts). */
+export interface StageSettings {
+  /** Curriculum of the mechanistic fit: fractions of each series' time span, in order (default [0.25, 0.5, 1]). */
+  readonly mechanisticLengths: readonly number[];
+  /** L-BFGS iterations per curriculum length of the mechanistic fit (default 60). */
+  readonly mechanisticIterations: number;
+  /** Curriculum of the hybrid stage, physics frozen (default [0.3, 0.6, 1]). */
+  readonly hybridLengths: readonly number[];
+  /** Adam steps per hybrid curriculum length (default 150). */
+  readonly hybridSteps: number;
+  /** Adam steps of the joint stage, everything trained (default 300). */
+  readonly jointSteps: number;
+  /** L-BFGS iterations on the networks (physics frozen) after the Adam steps (default 100; 0: none). */
+  readonly networkIterations: number;
+  /** Adam learning rate of the hybrid and joint stages (default 1e-2). */
+  readonly learningRate: number;
+  /** States sampled for symbolic regression (default 10000). */
+  readonly samples: number;
+  /** Extra initial conditions sampled around the data's (default 8), relative spread (default 0.2). */
+  readonly sampleTrajectories: number;
+  readonly sampleSpread: number;
+  /** Relative jitter added to sampled states (default 0.02). */
+  readonly jitter: number;
+  /** Operators of the search (default + - * /, PySR's; unary none). */
+  readonly binaryOperators: readonly ('+' | '-' | '*' | '/' | '^')[];
+  readonly unaryOperators: readonly string[];
+  /** Largest complexity searched (default 16). */
+  readonly maxSize: number;
+  /**
+   * Selection: the simplest front entry whose RMS error against the network is within this
+   * fraction of the network output's RMS, or within 2x the lowest loss (default 0.05).
+   */
+  readonly selectionTolerance: number;
+  /** L-BFGS iterations of the refit (default 200). */
+  readonly refitIterations: number;
+  /** Solver tolerances of every fit (default rtol 1e-6, atol 1e-8: smooth losses for line searches). */
+  readonly rtol: number;
+  readonly atol: number;
+}
+
+/** What `runPipeline` needs. */
+export interface PipelineInput {
+  /** The model (parsed JSON). */
+  readonly spec: ModelSpec;
+  /** The data as CSV text: a time column, one column per observed channel, an optional trajectory column. */
+  readonly csv: string;
+  /** A name for the data in the report (e.g. the file name; default 'data.csv'). */
+  readonly dataName?: string;
+  readonly options?: PipelineOptions;
+}
+
+/** Run options (the command's flags). */
+export interface PipelineOptions {
+  /** Seed of every random choice (default 0). */
+  readonly seed?: number;
+  /**
+   * Seconds of symbolic regression per network (default 30). Turned into a fixed number of
+   * evaluations so that a seeded run is deterministic; the wall-clock limit is 3x this.
+   */
+  readonly budget?: number;
+  /** Search threads: 0 = serial on this thread (deterministic), a count, or 'auto' (default 0 in the pipeline). */
+  readonly workers?: number | 'auto';
+  /** Stages to run (default all; `report` always runs). */
+  readonly stages?: readonly StageName[];
+  /** Column names (defaults 't' and 'trajectory'). */
+  readonly timeColumn?: string;
+  readonly trajectoryColumn?: string;
+  /** Overrides of the stage settings (win over the spec's `discovery`). */
+  readonly settings?: Partial<StageSettings>;
+  /** Stops the run between steps; the pipeline then rejects with an `AbortError`-named error. */
+  readonly signal?: AbortSignal;
+  /** Called with every event; may return a promise (awaited: a page can pause here). */
+  readonly onEvent?: (event: PipelineEvent) => void | Promise<void>;
+  /** Send `predictions` events at most this often, in steps (default 10). */
+  readonly predictionEvery?: number;
+}
+
+/** A channel's values on a time grid, for live plots (NaN = missing). */
+export interface SeriesSet {
+  readonly trajectory: number;
+  readonly t: readonly number[];
+  /** By channel name. */
+  readonly values: Readonly<Record<string, readonly number[]>>;
+}
+
+/** One entry of a Pareto front. */
+export interface FrontEntry {
+  readonly complexity: number;
+  /** Mean squared error against the network on the sampled states. */
+  readonly loss: number;
+  readonly score: number;
+  /** In @odekit/symbolic's grammar, constants rounded. */
+  readonly expression: string;
+  readonly latex: string;
+}
+
+/** Progress events, in order of a run. */
+export type PipelineEvent =
+  | { readonly type: 'stage-start'; readonly stage: StageName; readonly detail: string }
+  | {
+      readonly type: 'stage-end';
+      readonly stage: StageName;
+      readonly seconds: number;
+      readonly loss: number | null;
+      readonly stopReason: string;
+      readonly message: string;
+    }
+  /** Per optimisation step (Adam) or iteration (L-BFGS); `fraction` of the stage done in [0, 1]. */
+  | {
+      readonly type: 'step';
+      readonly stage: StageName;
+      readonly step: number;
+      readonly loss: number;
+      readonly fraction: number;
+      readonly phase: string;
+    }
+  /** The current model's predictions on the data's trajectories (for live plots). */
+  | { readonly type: 'predictions'; readonly stage: StageName; readonly series: readonly SeriesSet[] }
+  /** The symbolic search's current front for one network. */
+  | {
+      readonly type: 'pareto';
+      readonly network: string;
+      readonly front: readonly FrontEntry[];
+      readonly fraction: number;
+    }
+  | { readonly type: 'log'; readonly level: 'info' | 'warn'; readonly message: string };
+
+/** Results of one stage in the report. */
+export interface StageReport {
+  readonly name: StageName;
+  /** Mean squared error on the whole data at the stage's end (null for stages without a fit). */
+  readonly loss: number | null;
+  readonly seconds: number;
+  /** Optimisation steps or iterations (search iterations for `symbolic`). */
+  readonly steps: number;
+  /** Why it stopped, e.g. `value_tolerance`, `line_search_failed`, `completed`, `nonfinite`. */
+  readonly stopReason: string;
+  readonly message: string;
+}
+
+/** What was found for one network. */
+export interface DiscoveredTerm {
+  /** The chosen expression after the refit (constants rounded), in @odekit/symbolic's grammar. */
+  readonly expression: string;
+  readonly latex: string;
+  /** The expression as the search chose it, before the refit. */
+  readonly searched: string;
+  readonly inputs: readonly string[];
+  readonly complexity: number;
+  /** RMS of the network's output on the sampled states, and RMS error of the chosen expression there. */
+  readonly networkRms: number;
+  readonly errorRms: number;
+  readonly front: readonly FrontEntry[];
+  /** Sampled points kept for the report's plot (a subset): inputs, network and expression values. */
+  readonly samples: {
+    readonly inputs: Readonly<Record<string, readonly number[]>>;
+    readonly network: readonly number[];
+    readonly expression: readonly number[];
+  };
+}
+
+/** report.json (schema documented in apps/demo/README.md; `version` changes when it does). */
+export interface Report {
+  readonly version: 1;
+  readonly generator: '@odekit/demo';
+  readonly options: {
+    readonly seed: number;
+    readonly budget: number;
+    readonly workers: number | 'auto';
+    readonly stages: readonly StageName[];
+  };
+  readonly data: {
+    readonly file: string;
+    readonly rows: number;
+    readonly channels: readonly string[];
+    readonly trajectories: number;
+    readonly timeSpan: readonly [number, number];
+  };
+  /** Final right-hand side of every state, numbers in place. */
+  readonly equations: Readonly<Record<string, string>>;
+  readonly equationsLatex: Readonly<Record<string, string>>;
+  readonly discovered: Readonly<Record<string, DiscoveredTerm>>;
+  /** Physical parameters (and refit constants): final values and the values at each stage's end. */
+  readonly parameters: {
+    readonly final: Readonly<Record<string, number>>;
+    readonly byStage: Readonly<Partial<Record<StageName, Readonly<Record<string, number>>>>>;
+  };
+  /** Initial values per trajectory and state: final, and per stage. */
+  readonly initial: {
+    readonly final: readonly Readonly<Record<string, number>>[];
+    readonly byStage: Readonly<Partial<Record<StageName, readonly Readonly<Record<string, number>>[]>>>;
+  };
+  readonly stages: readonly StageReport[];
+  /** Fit quality: per channel RMS residual of the final model, and the noise estimated from the data. */
+  readonly fit: {
+    readonly residualRms: Readonly<Record<string, number>>;
+    readonly noiseRms: Readonly<Record<string, number>>;
+  };
+  /** Model predictions for the plots: each fitted stage's on the data's span, the final one to twice the span. */
+  readonly predictions: {
+    readonly byStage: Readonly<Partial<Record<StageName, readonly SeriesSet[]>>>;
+    readonly extrapolation: readonly SeriesSet[];
+  };
+  /** Loss per step of each stage (finite values). */
+  readonly lossCurves: Readonly<Partial<Record<StageName, readonly number[]>>>;
+  /** The data as read (per trajectory), for the plots. */
+  readonly observed: readonly SeriesSet[];
+}
+
+/** What `runPipeline` resolves with: the report and the final model as an equations spec. */
+export interface PipelineResult {
+  readonly report: Report;
+  /** The final model (discovered terms in place of network calls), reloadable with `--model`. */
+  readonly model: ModelSpec;
+}
+
+/** An error a user caused (file, spec, equation, flag): one line naming the place and the fix. */
+export class UserInputError extends Error {
+  override readonly name = 'UserInputError';
+}

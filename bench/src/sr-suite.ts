@@ -1,0 +1,220 @@
+// SR-suite workload: symbolic regression on ≥ 40 right-hand-side terms of published models
+// (sr-suite-targets.ts), judged by sr-suite-judge.ts (symbolic equivalence by identity testing,
+// constants within 1 %, no unused inputs; see the top of that file).
+// Conditions per target: clean, 1 % and 5 % noise (Gaussian, σ = level × RMS of the target), and
+// through a network: an MLP (2×32 tanh, @odekit/nn) trained by @odekit/train (Adam, full batch) on
+// 600 states along a trajectory-shaped cloud in the target's box, then the search on the network's
+// outputs at 10,000 fresh states of the same cloud (what the demo does). Data: 10,000 uniform states
+// in the box for the other conditions. Operators + - * / ^ exp log sin cos sqrt, maxSize 30,
+// `^` exponents of complexity 1, the SR workload's nesting limits, mini-batches of 50.
+// `--search old,new` runs the previous search (the new mechanisms switched off through options,
+// see `searchVariant`) and the current one on the same data in the same run.
+// Prints one JSON line per run and summaries per search × condition and per family.
+// Usage: npx tsx --conditions=@odekit/source bench/src/sr-suite.ts [--seconds 40] [--workers 2|0]
+//   [--only E02,C0] [--family ecology] [--conditions clean,noise1,noise5,network] [--search old,new]
+//   [--every 1 --offset 0] (every k-th target, a subset spread over the families)
+
+import { createRng } from '@odekit/core';
+import { mlp } from '@odekit/nn';
+import { parseExpression, type SymbolicRegressionOptions } from '@odekit/symbolic';
+import { symbolicRegression } from '@odekit/symbolic/node';
+import { adam, fit } from '@odekit/train';
+import * as tf from '@tensorflow/tfjs';
+import { type Box, type Columns, sampleBox } from './sr-check.js';
+import { judge } from './sr-suite-judge.js';
+import { SUITE_TARGETS, type SuiteTarget } from './sr-suite-targets.js';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const list = (name: string, dflt: string): string[] =>
+  (arg(name) ?? dflt)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+const seconds = Number(arg('seconds') ?? 40);
+const workersArg = Number(arg('workers') ?? 2);
+const only = arg('only')?.split(',');
+const family = arg('family');
+const every = Number(arg('every') ?? 1);
+const offset = Number(arg('offset') ?? 0);
+const conditions = list('conditions', 'clean,noise1,noise5,network');
+const searches = list('search', 'old,new');
+const emit = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
+
+const targets = SUITE_TARGETS.filter(
+  (t, i) =>
+    (only === undefined || only.some((p) => t.id.startsWith(p))) &&
+    (family === undefined || t.family === family) &&
+    (i - offset) % every === 0 &&
+    i >= offset,
+);
+
+/** Search options that differ between the previous search ('old') and the current one ('new'). */
+function searchVariant(search: string, noiseVariance: number | undefined): Partial<SymbolicRegressionOptions> {
+  if (search === 'old') return { seedPopulations: false, tidy: false };
+  return noiseVariance !== undefined ? { noiseVariance } : {};
+}
+
+/** `n` states along a trajectory-shaped cloud: 8 closed curves through the box plus 3 % jitter. */
+function trajectoryCloud(box: Box, n: number, seed: number): Columns {
+  const rng = createRng(seed);
+  const names = Object.keys(box);
+  const curves = Array.from({ length: 8 }, () =>
+    names.map(() => ({
+      w: 1 + Math.floor(rng.nextFloat() * 3),
+      phi: 2 * Math.PI * rng.nextFloat(),
+      a: 0.25 + 0.2 * rng.nextFloat(),
+      c: 0.3 + 0.4 * rng.nextFloat(),
+    })),
+  );
+  const out: Columns = {};
+  for (const name of names) out[name] = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const curve = curves[i % curves.length] ?? [];
+    const s = 2 * Math.PI * rng.nextFloat();
+    names.forEach((name, j) => {
+      const [lo, hi] = box[name] as [number, number];
+      const p = curve[j] ?? { w: 1, phi: 0, a: 0.3, c: 0.5 };
+      let u = p.c + p.a * Math.sin(p.w * s + p.phi) + 0.03 * rng.nextNormal();
+      u = Math.min(1, Math.max(0, u));
+      (out[name] as Float64Array)[i] = lo + (hi - lo) * u;
+    });
+  }
+  return out;
+}
+
+/** Trains the small MLP on the truth along the cloud; returns its outputs at `at` and its training MSE. */
+async function throughNetwork(truth: ReturnType<typeof parseExpression>, box: Box, at: Columns, seed: number) {
+  const names = Object.keys(box);
+  const train = trajectoryCloud(box, 600, seed);
+  const yTrain = truth.evaluate(train);
+  const mean = yTrain.reduce((a, b) => a + b, 0) / yTrain.length;
+  const std = Math.sqrt(yTrain.reduce((a, b) => a + (b - mean) ** 2, 0) / yTrain.length) || 1;
+  const toInput = (cols: Columns, n: number): tf.Tensor2D => {
+    const flat = new Float32Array(n * names.length);
+    for (let i = 0; i < n; i++) {
+      names.forEach((name, j) => {
+        const [lo, hi] = box[name] as [number, number];
+        flat[i * names.length + j] = (2 * (((cols[name] as Float64Array)[i] as number) - lo)) / (hi - lo) - 1;
+      });
+    }
+    return tf.tensor2d(flat, [n, names.length]);
+  };
+  const net = mlp({ inSize: names.length, outSize: 1, widthSize: 32, depth: 2, activation: 'tanh', seed });
+  const xT = toInput(train, 600);
+  const yT = tf.tensor2d(
+    Float32Array.from(yTrain, (v) => (v - mean) / std),
+    [600, 1],
+  );
+  const res = await fit({
+    params: net.params,
+    loss: (p) => tf.mean(tf.square(tf.sub(net.apply(p, xT), yT))),
+    optimizer: adam({ learningRate: 3e-3 }),
+    steps: 3000,
+  });
+  const n = (Object.values(at)[0] as Float64Array).length;
+  const xA = toInput(at, n);
+  const pred = net.apply(res.params, xA);
+  const predTrain = net.apply(res.params, xT);
+  const y = Float64Array.from(await pred.data(), (v) => v * std + mean);
+  const pt = await predTrain.data();
+  let mse = 0;
+  for (let i = 0; i < 600; i++) mse += ((pt[i] as number) * std + mean - (yTrain[i] as number)) ** 2;
+  tf.dispose([xT, yT, xA, pred, predTrain, res.params as unknown as tf.Tensor]);
+  return { y, trainMse: mse / 600 };
+}
+
+const BINARY = ['+', '-', '*', '/', '^'] as const;
+const UNARY = ['exp', 'log', 'sin', 'cos', 'sqrt'] as const;
+
+async function prepare(t: SuiteTarget, k: number, condition: string) {
+  const truth = parseExpression(t.expr);
+  if (condition === 'network') {
+    const X = trajectoryCloud(t.vars, 10000, 5000 + k);
+    const { y, trainMse } = await throughNetwork(truth, t.vars, X, 6000 + k);
+    return { X, y, noiseVariance: trainMse };
+  }
+  const X = sampleBox(t.vars, 10000, 1000 + k);
+  const clean = truth.evaluate(X);
+  const level = condition === 'noise1' ? 0.01 : condition === 'noise5' ? 0.05 : 0;
+  const rms = Math.sqrt(clean.reduce((a, b) => a + b * b, 0) / clean.length);
+  const rng = createRng(2000 + k);
+  const y = clean.map((v) => v + level * rms * rng.nextNormal());
+  return { X, y, noiseVariance: undefined };
+}
+
+const tally = new Map<string, { recovered: number; total: number }>();
+const count = (key: string, ok: boolean): void => {
+  const c = tally.get(key) ?? { recovered: 0, total: 0 };
+  c.recovered += ok ? 1 : 0;
+  c.total++;
+  tally.set(key, c);
+};
+
+for (const condition of conditions) {
+  for (const t of targets) {
+    const k = SUITE_TARGETS.indexOf(t);
+    const data = await prepare(t, k, condition);
+    const truth = parseExpression(t.expr);
+    for (const search of searches) {
+      const t0 = performance.now();
+      const result = await symbolicRegression({
+        X: data.X,
+        y: data.y,
+        seed: 0,
+        maxSize: 30,
+        binaryOperators: [...BINARY],
+        unaryOperators: [...UNARY],
+        constraints: { '^': [-1, 1] },
+        nestedConstraints: {
+          exp: { exp: 0, log: 0 },
+          log: { exp: 0, log: 0 },
+          sin: { sin: 0, cos: 0 },
+          cos: { sin: 0, cos: 0 },
+          sqrt: { sqrt: 0 },
+          '^': { '^': 0 },
+        },
+        batching: true,
+        batchSize: 50,
+        iterations: 1_000_000,
+        timeoutSeconds: seconds,
+        ...(workersArg > 0 ? { workers: workersArg } : {}),
+        ...searchVariant(search, data.noiseVariance),
+      });
+      const verdict = judge(result.best.expr, truth, t.vars);
+      const onFront = result.hallOfFame.some((e) => judge(e.expr, truth, t.vars).recovered);
+      count(`${search}|${condition}`, verdict.recovered);
+      count(`${search}|${condition}|${t.family}`, verdict.recovered);
+      emit({
+        workload: 'SR-suite',
+        case: t.id,
+        family: t.family,
+        condition,
+        search,
+        best: result.best.expr.toString(),
+        recovered: verdict.recovered,
+        reason: verdict.reason,
+        recoveredOnFront: onFront,
+        seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
+        evaluations: result.evaluations,
+      });
+    }
+  }
+}
+for (const [key, v] of [...tally.entries()].sort()) {
+  const [search, condition, fam] = key.split('|');
+  emit({
+    workload: 'SR-suite',
+    case: 'summary',
+    search,
+    condition,
+    family: fam ?? 'all',
+    recovered: v.recovered,
+    total: v.total,
+    rate: Number((v.recovered / v.total).toFixed(3)),
+    secondsPerTarget: seconds,
+    workers: workersArg,
+  });
+}

@@ -1,0 +1,343 @@
+import { type CompileFieldOptions, compileField, type TreeDef, treeFlatten, treeUnflatten } from '@odekit/core';
+import { type MlpLayer, type MlpParams, mlp } from '@odekit/nn';
+import { type CompiledFunction, compileExpression, Expression, variable, variablesOf } from '@odekit/symbolic';
+import * as tf from '@tensorflow/tfjs-core';
+import { type EquationsSpec, type ParsedSpec, parseSpec } from './equations-spec.js';
+import { ObservablesError } from './errors.js';
+import { buildModel, type ModelContext, type ObservedModel, type SolveSettings } from './model.js';
+import { initialFromData } from './observed-model.js';
+import { type SubstituteOptions, substituteNetwork } from './substitute.js';
+
+/**
+ * The parameters of a model written as equations: `physics` (the spec's parameters, float32
+ * scalars), `networks` (an MLP parameter tree per network), `initial` (a scalar per state whose
+ * initial value is `"fit"`). `fit`'s stages pick them by these top-level names.
+ */
+export type EquationsParams = {
+  physics: Record<string, tf.Scalar>;
+  networks: Record<string, MlpParams>;
+  initial: Record<string, tf.Scalar>;
+};
+
+/** Options of {@link modelFromEquations} besides the spec. */
+export interface EquationsOptions extends Omit<SolveSettings, 't0'> {
+  /** Seed of the networks' initial weights (default 0; network i uses seed + i unless its spec says). */
+  readonly seed?: number;
+  /** Run the field through `compileField` (default true); options pass through. */
+  readonly compile?: boolean | CompileFieldOptions;
+}
+
+/** A model built by {@link modelFromEquations}. */
+export interface EquationsModel extends ObservedModel<EquationsParams> {
+  /** The spec it was built from (frozen copy). */
+  readonly spec: EquationsSpec;
+  /** Observed channel names, in order. */
+  readonly channels: readonly string[];
+  /** States no observation reads. */
+  readonly hidden: readonly string[];
+  /** The networks the expressions call, with their input counts and layers. */
+  readonly networks: Readonly<Record<string, { readonly inputs: number; readonly layer: MlpLayer }>>;
+  /** Fresh starting parameters (the caller owns the tensors). */
+  initParams(): EquationsParams;
+  /** The spec with `params`' physical values and fitted initial values written back (networks stay calls). */
+  toSpec(params: EquationsParams): EquationsSpec;
+  /** Each state's right-hand side as LaTeX (`\frac{dr}{dt} = …`), parameters by name. */
+  latex(): Record<string, string>;
+  /**
+   * The model with every call of the network `name` replaced by `expression` (e.g. found by
+   * symbolic regression), its constants trainable parameters (`NN_c0`, …); with `params`, the
+   * new model's starting parameters carry `params`' other values over (a fresh copy you own).
+   */
+  substitute(
+    name: string,
+    expression: string | Expression,
+    options?: SubstituteOptions & { params?: EquationsParams },
+  ): { model: EquationsModel; params: EquationsParams };
+}
+
+type Vars = Record<string, tf.Tensor>;
+
+/** A column `[n]` of a `[n, width]` matrix. */
+const column = (m: tf.Tensor, j: number): tf.Tensor => tf.reshape(tf.slice(m, [0, j], [-1, 1]), [-1]);
+
+/** `x` as a `[n]` vector (scalars and size-1 tensors broadcast). */
+const toLength = (x: tf.Tensor, n: number): tf.Tensor =>
+  x.shape.length === 1 && x.shape[0] === n ? x : tf.add(tf.zeros([n]), tf.reshape(x, x.size === 1 ? [] : [-1]));
+
+/**
+ * Builds a model from equations written as text, parsed by @odekit/symbolic:
+ * ```json
+ * { "states": ["r", "c"], "parameters": { "alpha": 1, "beta": 1, "gamma": 1, "delta": 1 },
+ *   "equations": { "r": "alpha*r - beta*r*c", "c": "-gamma*c + delta*r*(c + NN(r, c))" },
+ *   "initial": { "r": "data", "c": "fit" } }
+ * ```
+ * Every call of a name that is not a known function (`exp`, `log`, …) is a network (defaults
+ * from the talk: 4 wide, 1 deep, tanh, last layer started near zero; see {@link NetworkSpec}).
+ * States are observed by the channel of the same name unless `observations` says otherwise;
+ * states no observation reads are hidden. `initial` per state: a number, `"fit"` (a trainable
+ * scalar), `"data"` (the first observation) or an expression of parameters, conditions and
+ * networks (`"NN0(L)"`: a learnt `g(c)`). Parameters are trainable scalars. The field runs
+ * through `compileField` (host arrays) where it can.
+ *
+ * @throws SpecError naming the JSON path (and the position inside an expression) of the first
+ *   problem: unknown keys, wrong types, syntax errors, unknown symbols, a network called with
+ *   different numbers of inputs, a state without an equation or an initial value.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { createDataset, modelFromEquations } from '@odekit/observables';
+ * const model = modelFromEquations({
+ *   states: ['r', 'c'], parameters: { alpha: 1.5, beta: 1, gamma: 3, delta: 1 },
+ *   equations: { r: 'alpha*r - beta*r*c', c: '-gamma*c + delta*r*(c + NN(r, c))' },
+ *   initial: { r: 'data', c: 'fit' }, observations: { r: 'r' },
+ * });
+ * if (model.hidden.join() !== 'c' || model.networks.NN?.inputs !== 2) throw new Error('bad');
+ * const ds = createDataset({ channels: ['r'], trajectories: [{ times: [0, 0.5, 1], values: { r: [2, 2.1, 2.2] } }] });
+ * const params = model.initParams();
+ * const loss = model.loss(params, ds);
+ * if (!Number.isFinite(loss.dataSync()[0]!)) throw new Error('bad');
+ * tf.dispose([loss, params as never]);
+ * ```
+ */
+export function modelFromEquations(spec: EquationsSpec, options: EquationsOptions = {}): EquationsModel {
+  const parsed = parseSpec(spec);
+  const frozenSpec = deepFreeze(structuredClone(spec)) as EquationsSpec;
+  const { seed = 0, compile = true } = options;
+  if (!Number.isSafeInteger(seed))
+    throw new ObservablesError(`modelFromEquations: 'seed' must be an integer, got ${seed}.`);
+  const who = 'modelFromEquations';
+  const { states, conditions } = parsed;
+  // Networks: host copies of their starting weights (the model holds no tensors).
+  const networks: Record<string, { inputs: number; layer: MlpLayer }> = {};
+  const netInit: Record<string, { treedef: TreeDef; leaves: { shape: number[]; values: Float32Array }[] }> = {};
+  parsed.networks.forEach((n, i) => {
+    const layer = mlp({
+      inSize: n.arity,
+      outSize: 1,
+      widthSize: n.width,
+      depth: n.depth,
+      activation: n.activation,
+      initScale: n.initScale,
+      finalInitScale: n.finalInitScale,
+      seed: n.seed ?? seed + i,
+    });
+    const { leaves, treedef } = treeFlatten<tf.Tensor>(layer.params as never);
+    netInit[n.name] = {
+      treedef,
+      leaves: leaves.map((t) => ({ shape: [...t.shape], values: t.dataSync() as Float32Array })),
+    };
+    tf.dispose(leaves);
+    networks[n.name] = { inputs: n.arity, layer };
+  });
+
+  const compiled = (node: ParsedSpec['equations'][number]) => {
+    const fn = compileExpression(new Expression(node), { trainableConstants: false });
+    return { fn, vars: new Set(variablesOf(node)) };
+  };
+  const equations = parsed.equations.map(compiled);
+  const observations = parsed.observations.map((o) => ({ channel: o.channel, ...compiled(o.node) }));
+  const initExprs = parsed.initial.map((i) => (i.kind === 'expr' ? compiled(i.node) : undefined));
+  const fieldVars = new Set(equations.flatMap((e) => [...e.vars]));
+  const obsVars = new Set(observations.flatMap((e) => [...e.vars]));
+  const initVars = new Set(initExprs.flatMap((e) => (e === undefined ? [] : [...e.vars])));
+
+  /** Variables `names` of a batch of `n` rows: state and condition columns, physics scalars. */
+  const varsOf = (
+    names: Set<string>,
+    params: EquationsParams,
+    y: tf.Tensor | undefined,
+    c: tf.Tensor,
+    t?: number,
+  ): Vars => {
+    const v: Vars = {};
+    for (const name of names) {
+      const si = states.indexOf(name);
+      const ci = conditions.indexOf(name);
+      if (si >= 0 && y !== undefined) v[name] = column(y, si);
+      else if (ci >= 0) v[name] = column(c, ci);
+      else if (name === 't' && t !== undefined) v[name] = tf.scalar(t);
+      else {
+        const p = params.physics?.[name];
+        if (!(p instanceof tf.Tensor)) {
+          throw new ObservablesError(`${who}: params.physics.${name} is missing; start from model.initParams().`);
+        }
+        v[name] = p;
+      }
+    }
+    return v;
+  };
+  const functionsOf = (params: EquationsParams, n: number): Record<string, CompiledFunction> => {
+    const out: Record<string, CompiledFunction> = {};
+    for (const [name, { layer }] of Object.entries(networks)) {
+      out[name] = (args) => {
+        const p = params.networks?.[name];
+        if (p === undefined)
+          throw new ObservablesError(`${who}: params.networks.${name} is missing; start from model.initParams().`);
+        const x = tf.stack(
+          args.map((a) => toLength(a, n)),
+          1,
+        );
+        return tf.reshape(layer.apply(p, x), [n]);
+      };
+    }
+    return out;
+  };
+
+  const tensorField = (t: number, y: tf.Tensor, args: ModelContext<EquationsParams>): tf.Tensor =>
+    tf.tidy(() => {
+      const n = y.shape[0] as number;
+      const vars = varsOf(fieldVars, args.params, y, args.c, t);
+      const fns = functionsOf(args.params, n);
+      return tf.stack(
+        equations.map((e) => toLength(e.fn.apply({}, vars, fns), n)),
+        1,
+      );
+    });
+  const field = compile === false ? tensorField : compileField(tensorField, compile === true ? {} : compile);
+
+  const model = buildModel<EquationsParams>({
+    who,
+    states,
+    conditions,
+    settings: { ...options, ...(parsed.t0 === undefined ? {} : { t0: parsed.t0 }) },
+    field,
+    initial: (params, c, dataset, plan) => {
+      const n = plan.batch;
+      const vars = varsOf(initVars, params, undefined, c);
+      const fns = functionsOf(params, n);
+      const cols = parsed.initial.map((init, j): tf.Tensor => {
+        const st = states[j] as string;
+        switch (init.kind) {
+          case 'number':
+            return tf.fill([n], init.value);
+          case 'data':
+            return tf.tensor1d(initialFromData(dataset, plan, [st], `${who}.predict`));
+          case 'fit': {
+            const v = params.initial?.[st];
+            if (!(v instanceof tf.Tensor)) {
+              throw new ObservablesError(`${who}: params.initial.${st} is missing; start from model.initParams().`);
+            }
+            return toLength(v, n);
+          }
+          default:
+            return toLength((initExprs[j] as NonNullable<(typeof initExprs)[number]>).fn.apply({}, vars, fns), n);
+        }
+      });
+      return tf.stack(cols, 1);
+    },
+    observe: (y, params, c) => {
+      const n = y.shape[0];
+      const vars = varsOf(obsVars, params, y, c);
+      const fns = functionsOf(params, n);
+      return Object.fromEntries(observations.map((o) => [o.channel, toLength(o.fn.apply({}, vars, fns), n)]));
+    },
+  });
+
+  const initParams = (): EquationsParams => ({
+    physics: Object.fromEntries(Object.entries(parsed.parameters).map(([k, v]) => [k, tf.scalar(v)])),
+    networks: Object.fromEntries(
+      Object.entries(netInit).map(([k, { treedef, leaves }]) => [
+        k,
+        treeUnflatten(
+          treedef,
+          leaves.map((l) => tf.tensor(l.values, l.shape)),
+        ) as unknown as MlpParams,
+      ]),
+    ),
+    initial: Object.fromEntries(
+      parsed.initial.flatMap((init, j) => (init.kind === 'fit' ? [[states[j] as string, tf.scalar(init.start)]] : [])),
+    ),
+  });
+
+  const toSpec = (params: EquationsParams): EquationsSpec => {
+    const read = (t: tf.Tensor | undefined, name: string): number => {
+      if (!(t instanceof tf.Tensor)) throw new ObservablesError(`${who}.toSpec: ${name} is missing from params.`);
+      return t.dataSync()[0] as number;
+    };
+    const out = structuredClone(spec) as { parameters?: Record<string, number>; initial?: Record<string, unknown> };
+    if (out.parameters !== undefined) {
+      for (const k of Object.keys(out.parameters))
+        out.parameters[k] = shortest(read(params.physics[k], `physics.${k}`));
+    }
+    parsed.initial.forEach((init, j) => {
+      const st = states[j] as string;
+      if (init.kind === 'fit') {
+        out.initial = out.initial ?? {};
+        out.initial[st] = { fit: shortest(read(params.initial[st], `initial.${st}`)) };
+      }
+    });
+    return out as EquationsSpec;
+  };
+
+  const latex = (): Record<string, string> =>
+    Object.fromEntries(
+      states.map((st, j) => {
+        const lhs = new Expression(variable(st)).toLatex();
+        return [st, `\\frac{d${lhs}}{dt} = ${new Expression(parsed.equations[j] as never).toLatex()}`];
+      }),
+    );
+
+  const substitute: EquationsModel['substitute'] = (name, expression, opts = {}) => {
+    const { params, ...rest } = opts;
+    const { spec: next, constants } = substituteNetwork(spec, name, expression, rest);
+    const nextModel = modelFromEquations(next, options);
+    const fresh = nextModel.initParams();
+    if (params !== undefined) {
+      for (const k of Object.keys(fresh.physics)) {
+        const old = params.physics?.[k];
+        if (old instanceof tf.Tensor && !constants.includes(k)) {
+          fresh.physics[k]?.dispose();
+          fresh.physics[k] = tf.clone(old) as tf.Scalar;
+        }
+      }
+      for (const k of Object.keys(fresh.initial)) {
+        const old = params.initial?.[k];
+        if (old instanceof tf.Tensor) {
+          fresh.initial[k]?.dispose();
+          fresh.initial[k] = tf.clone(old) as tf.Scalar;
+        }
+      }
+      for (const k of Object.keys(fresh.networks)) {
+        const old = params.networks?.[k];
+        if (old !== undefined) {
+          tf.dispose(treeFlatten<tf.Tensor>(fresh.networks[k] as never).leaves);
+          const { leaves, treedef } = treeFlatten<tf.Tensor>(old as never);
+          fresh.networks[k] = treeUnflatten(
+            treedef,
+            leaves.map((l) => tf.clone(l)),
+          ) as unknown as MlpParams;
+        }
+      }
+    }
+    return { model: nextModel, params: fresh };
+  };
+
+  return Object.freeze({
+    ...model,
+    spec: frozenSpec,
+    channels: Object.freeze(parsed.observations.map((o) => o.channel)),
+    hidden: Object.freeze([...parsed.hidden]),
+    networks: Object.freeze(networks),
+    initParams,
+    toSpec,
+    latex,
+    substitute,
+  });
+}
+
+/** The shortest decimal that rounds to the same float32. */
+function shortest(v: number): number {
+  for (let digits = 1; digits <= 17; digits++) {
+    const d = Number(v.toPrecision(digits));
+    if (Math.fround(d) === Math.fround(v)) return d;
+  }
+  return v;
+}
+
+function deepFreeze<T>(x: T): T {
+  if (typeof x === 'object' && x !== null) {
+    for (const v of Object.values(x)) deepFreeze(v);
+    Object.freeze(x);
+  }
+  return x;
+}

@@ -1,0 +1,183 @@
+import { createRng, disposeTree } from '@odekit/core';
+import { expectNoLeak } from '@odekit/testing';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { compileExpression } from './compile.js';
+import { makeDataset } from './dataset.js';
+import { Expression } from './expression.js';
+import type { ExprNode } from './node.js';
+import { Objective } from './objective.js';
+import { parseExpression } from './parse.js';
+import { makeSeeds } from './seeds.js';
+import { simplify } from './simplify.js';
+import { symbolicRegression } from './symbolic-regression.js';
+import { tidyTree } from './tidy.js';
+import type { TreeRules } from './tree-rules.js';
+
+function sample(box: Record<string, [number, number]>, n: number, seed: number) {
+  const rng = createRng(seed);
+  const X: Record<string, Float64Array> = {};
+  for (const [k, [lo, hi]] of Object.entries(box))
+    X[k] = Float64Array.from({ length: n }, () => lo + (hi - lo) * rng.nextFloat());
+  return X;
+}
+
+/** Same function as `truth` on fresh points (to 1e-6 relative), same variables. */
+function expectSameFunction(found: Expression, truth: string, box: Record<string, [number, number]>, tol = 1e-6) {
+  const X = sample(box, 300, 99);
+  const a = found.evaluate(X);
+  const b = parseExpression(truth).evaluate(X);
+  b.forEach((v, i) => {
+    expect(Math.abs((a[i] as number) - v)).toBeLessThan(tol * (1 + Math.abs(v)));
+  });
+  expect(found.variables).toEqual(parseExpression(truth).variables);
+}
+
+const rulesFor = (variables: string[], binary: TreeRules['binary'], unary: TreeRules['unary']): TreeRules => ({
+  variables,
+  binary,
+  unary,
+  complexity: {},
+  maxDepth: Number.POSITIVE_INFINITY,
+  constraints: {},
+  nestedConstraints: {},
+});
+
+describe('makeSeeds', () => {
+  it("fits FitzHugh–Nagumo's cubic in one step (sparse polynomial seed) and a Monod unit", () => {
+    const box: Record<string, [number, number]> = { x: [-2.5, 2.5], y: [-1, 2] };
+    const X = sample(box, 500, 1);
+    const y = parseExpression('x - x^3/3 - y + 0.5').evaluate(X);
+    const obj = new Objective(makeDataset('t', X, y), undefined);
+    const seeds = makeSeeds(obj, rulesFor(['x', 'y'], ['+', '-', '*', '/', '^'], []), 30, createRng(0));
+    expect(seeds[0]?.loss).toBeLessThan(1e-20);
+    expectSameFunction(new Expression(seeds[0]?.tree as ExprNode), 'x - x^3/3 - y + 0.5', box);
+    // without ^ the powers become products
+    const noPow = makeSeeds(obj, rulesFor(['x', 'y'], ['+', '-', '*'], []), 30, createRng(0));
+    expect(new Expression(noPow[0]?.tree as ExprNode).toString()).not.toMatch(/\^|\//);
+    expect(noPow[0]?.loss).toBeLessThan(1e-20);
+
+    const Xm = sample({ x: [0.01, 5] }, 500, 2);
+    const ym = parseExpression('3*x/(0.4 + x)').evaluate(Xm);
+    const om = new Objective(makeDataset('t', Xm, ym), undefined);
+    const ms = makeSeeds(om, rulesFor(['x'], ['+', '*', '/'], []), 30, createRng(0));
+    expect(ms[0]?.loss).toBeLessThan(1e-16);
+    expectSameFunction(new Expression(ms[0]?.tree as ExprNode), '3*x/(0.4 + x)', { x: [0.01, 5] });
+  });
+});
+
+describe('tidyTree', () => {
+  const x = Float64Array.from({ length: 200 }, (_, i) => 0.1 + i / 40);
+  const lossAgainst = (truth: string, noise = 0) => {
+    const rng = createRng(3);
+    const y = parseExpression(truth)
+      .evaluate({ x })
+      .map((v) => v + noise * rng.nextNormal());
+    return (t: ExprNode): number => {
+      const f = new Expression(t).evaluate({ x });
+      return y.reduce((s, v, i) => s + ((f[i] as number) - v) ** 2, 0) / y.length;
+    };
+  };
+
+  it('simplifies, drops vanishing terms and rounds constants only as far as the loss allows', () => {
+    const lossOf = lossAgainst('1.3*x + 0.42');
+    const messy = parseExpression('1.3000000002*x - -0.42 + -1.98e-17*x*x').root;
+    const r = tidyTree(messy, { lossOf, floor: 1e-24 });
+    expect(new Expression(r.tree).toString()).toBe('1.3*x + 0.42');
+    // a constant the loss pins down keeps its digits: 1.2345678 fits exactly, 1.23 would not
+    const exact = tidyTree(parseExpression('1.2345678*x').root, { lossOf: lossAgainst('1.2345678*x'), floor: 1e-24 });
+    expect(new Expression(exact.tree).toString()).toBe('1.2345678*x');
+    // with noise (σ = 0.05) the same constant keeps only the digits its error bars support
+    const noisy = lossAgainst('1.2345678*x', 0.05);
+    const start = parseExpression('1.2345678*x').root;
+    const n = tidyTree(start, { lossOf: noisy });
+    const digits = String(new Expression(n.tree).constants[0])
+      .replace(/^-?0?\.?/, '')
+      .replace('.', '').length;
+    expect(digits).toBeLessThan(7);
+    expect(n.loss).toBeLessThanOrEqual(1.001 * noisy(start));
+  });
+});
+
+describe('symbolicRegression: seeding, tidying and noise-level selection', () => {
+  it('finds a Monod/Holling II term x*y/(c + x) in a short seeded search, and not unseeded', async () => {
+    const box: Record<string, [number, number]> = { x: [0.05, 5], y: [0.1, 3] };
+    const X = sample(box, 300, 4);
+    const truth = '1.2*x*y/(0.6 + x)';
+    const y = parseExpression(truth).evaluate(X);
+    const opts = {
+      X,
+      y,
+      seed: 1,
+      maxSize: 15,
+      populations: 4,
+      populationSize: 27,
+      ncyclesPerIteration: 60,
+      iterations: 3,
+      binaryOperators: ['+', '-', '*', '/'] as const,
+    };
+    const seeded = await symbolicRegression({ ...opts, binaryOperators: [...opts.binaryOperators] });
+    expectSameFunction(simplify(seeded.best.expr), truth, box);
+    const unseeded = await symbolicRegression({
+      ...opts,
+      binaryOperators: [...opts.binaryOperators],
+      seedPopulations: false,
+    });
+    expect(unseeded.best.loss).toBeGreaterThan(1e-10);
+  });
+
+  it('returns a tidied front (no leftover round-off terms) unless tidy is false', async () => {
+    const box: Record<string, [number, number]> = { x: [-2, 2], y: [-2, 2] };
+    const X = sample(box, 200, 5);
+    const y = parseExpression('x - x^3 - 0.2*y').evaluate(X);
+    const common = { X, y, seed: 0, maxSize: 15, populations: 2, iterations: 2, ncyclesPerIteration: 20 } as const;
+    const r = await symbolicRegression({ ...common, binaryOperators: ['+', '-', '*', '^'] });
+    expect(r.best.expr.toString()).toMatch(/^[-x0-9.*^ +y]+$/);
+    expect(r.best.expr.constants.every((c) => String(c).length <= 6)).toBe(true);
+    expectSameFunction(r.best.expr, 'x - x^3 - 0.2*y', box);
+    const raw = await symbolicRegression({ ...common, binaryOperators: ['+', '-', '*', '^'], tidy: false });
+    expect(raw.best.expr.constants.some((c) => String(c).length > 6)).toBe(true);
+  });
+
+  it('with noiseVariance, best is the simplest front entry within the noise', async () => {
+    const box: Record<string, [number, number]> = { x: [0.1, 4] };
+    const X = sample(box, 400, 6);
+    const sigma = 0.05;
+    const rng = createRng(8);
+    const y = parseExpression('2*x/(0.5 + x)')
+      .evaluate(X)
+      .map((v) => v + sigma * rng.nextNormal());
+    const common = { X, y, seed: 0, maxSize: 20, populations: 3, iterations: 4, ncyclesPerIteration: 60 } as const;
+    const r = await symbolicRegression({ ...common, noiseVariance: 1.1 * sigma * sigma });
+    const within = r.hallOfFame.filter((e) => e.loss <= 1.1 * sigma * sigma);
+    expect(within.length).toBeGreaterThan(0);
+    expect(r.best).toBe(within[0]);
+    expectSameFunction(r.best.expr, '2*x/(0.5 + x)', box, 0.02);
+  });
+
+  it('compiles the found expression to tfjs without leaking tensors', async () => {
+    const box: Record<string, [number, number]> = { x: [0.05, 5] };
+    const X = sample(box, 200, 7);
+    const y = parseExpression('3*x/(0.4 + x)').evaluate(X);
+    const r = await symbolicRegression({
+      X,
+      y,
+      seed: 0,
+      maxSize: 12,
+      populations: 2,
+      iterations: 2,
+      ncyclesPerIteration: 20,
+    });
+    const want = r.best.expr.evaluate(X);
+    await expectNoLeak(() => {
+      const fn = compileExpression(r.best.expr);
+      const xt = tf.tensor1d(Float32Array.from(X.x as Float64Array));
+      const out = fn.apply(fn.params, { x: xt });
+      const got = out.dataSync();
+      want.forEach((v, i) => {
+        expect(Math.abs((got[i] as number) - v)).toBeLessThan(1e-4 * (1 + Math.abs(v)));
+      });
+      disposeTree([out, xt, fn.params]);
+    });
+  });
+});

@@ -1,0 +1,354 @@
+import type { Rng } from '@odekit/core';
+import { optimizeConstants } from './constant-optimizer.js';
+import { Expression } from './expression.js';
+import { polynomialLibrary } from './library.js';
+import { solveSpd } from './linalg.js';
+import { binary, constant, type ExprNode, unary, variable } from './node.js';
+import type { Objective } from './objective.js';
+import type { OpName } from './operators.js';
+import { simplify } from './simplify.js';
+import { sparseRegression } from './sparse-regression.js';
+import { satisfiesRules, type TreeRules } from './tree-rules.js';
+
+/** Rows the seeds are fitted on (spread over the data). */
+const SEED_ROWS = 1000;
+
+/** A seed tree with its full-data loss. */
+export interface Seed {
+  readonly tree: ExprNode;
+  readonly loss: number;
+}
+
+/** Whether every operator of `n` is in `ops`. */
+function usesOnly(n: ExprNode, ops: ReadonlySet<OpName>): boolean {
+  switch (n.kind) {
+    case 'const':
+    case 'var':
+      return true;
+    case 'unary':
+      return ops.has(n.op) && usesOnly(n.arg, ops);
+    case 'binary':
+      return ops.has(n.op) && usesOnly(n.left, ops) && usesOnly(n.right, ops);
+    default:
+      return false;
+  }
+}
+
+/** `v^p` with `^` when allowed, else as a product of `p` factors. */
+function power(v: ExprNode, p: number, ops: ReadonlySet<OpName>): ExprNode {
+  if (p === 1) return v;
+  if (ops.has('^')) return binary('^', v, constant(p));
+  let out = v;
+  for (let k = 1; k < p; k++) out = binary('*', out, v);
+  return out;
+}
+
+/** Rewrites integer powers `v^p` of a polynomial to products when `^` is not allowed. */
+function powersToProducts(n: ExprNode, ops: ReadonlySet<OpName>): ExprNode {
+  switch (n.kind) {
+    case 'unary':
+      return unary(n.op, powersToProducts(n.arg, ops));
+    case 'binary':
+      if (n.op === '^' && !ops.has('^') && n.right.kind === 'const' && Number.isInteger(n.right.value)) {
+        return power(powersToProducts(n.left, ops), n.right.value, ops);
+      }
+      return binary(n.op, powersToProducts(n.left, ops), powersToProducts(n.right, ops));
+    default:
+      return n;
+  }
+}
+
+/**
+ * Sparse polynomial fits (STLSQ over the monomials up to degree 3, or 2 beyond 4 inputs) at a
+ * ladder of thresholds relative to the spread of y: the polynomial terms of a model (logistic,
+ * Lotka–Volterra, FitzHugh–Nagumo's cubic, Duffing, mass action) in one step, which the
+ * evolution otherwise reaches only through many lucky mutations.
+ */
+function polynomialSeeds(X: Record<string, Float64Array>, y: Float64Array, names: readonly string[]): ExprNode[] {
+  const mean = y.reduce((a, b) => a + b, 0) / y.length;
+  const sd = Math.sqrt(y.reduce((a, b) => a + (b - mean) ** 2, 0) / y.length) || 1;
+  const library = polynomialLibrary({ degree: names.length <= 4 ? 3 : 2 });
+  const out: ExprNode[] = [];
+  for (const rel of [1e-3, 1e-2, 5e-2, 0.2]) {
+    try {
+      out.push(sparseRegression({ X, y, library, threshold: rel * sd }).root);
+    } catch {
+      // a library term not finite on the data: no polynomial seeds
+      return out;
+    }
+  }
+  return out;
+}
+
+/** Exponent vectors of the monomials of total degree 1..`degree` in `d` variables. */
+function monomials(d: number, degree: number): number[][] {
+  const out: number[][] = [];
+  const rec = (left: number, start: number, p: number[]): void => {
+    if (p.some((v) => v > 0)) out.push(p.slice());
+    if (left === 0) return;
+    for (let i = start; i < d; i++) {
+      p[i] = (p[i] ?? 0) + 1;
+      rec(left - 1, i, p);
+      p[i] = (p[i] ?? 0) - 1;
+    }
+  };
+  rec(degree, 0, new Array<number>(d).fill(0));
+  return out;
+}
+
+function monomialTree(p: readonly number[], names: readonly string[], ops: ReadonlySet<OpName>): ExprNode {
+  let t: ExprNode | undefined;
+  p.forEach((e, i) => {
+    if (e === 0) return;
+    const f = power(variable(names[i] as string), e, ops);
+    t = t === undefined ? f : binary('*', t, f);
+  });
+  return t ?? constant(1);
+}
+
+function monomialColumn(p: readonly number[], cols: readonly Float64Array[], n: number): Float64Array {
+  const out = new Float64Array(n).fill(1);
+  p.forEach((e, j) => {
+    const c = cols[j] as Float64Array;
+    for (let k = 0; k < e; k++) for (let i = 0; i < n; i++) out[i] = (out[i] as number) * (c[i] as number);
+  });
+  return out;
+}
+
+/** Gram matrix and right-hand side of columns against a target, with the columns' RMS. */
+interface Gram {
+  readonly G: Float64Array;
+  readonly b: Float64Array;
+  readonly k: number;
+  readonly scale: Float64Array;
+  readonly targetRms: number;
+}
+
+function gramOf(cols: readonly Float64Array[], target: Float64Array): Gram {
+  const k = cols.length;
+  const n = target.length;
+  const G = new Float64Array(k * k);
+  const b = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const ci = cols[i] as Float64Array;
+    for (let j = 0; j <= i; j++) {
+      const cj = cols[j] as Float64Array;
+      let acc = 0;
+      for (let r = 0; r < n; r++) acc += (ci[r] as number) * (cj[r] as number);
+      G[i * k + j] = acc;
+      G[j * k + i] = acc;
+    }
+    let acc = 0;
+    for (let r = 0; r < n; r++) acc += (ci[r] as number) * (target[r] as number);
+    b[i] = acc;
+  }
+  const scale = new Float64Array(k);
+  for (let i = 0; i < k; i++) scale[i] = Math.sqrt((G[i * k + i] as number) / n) || 1;
+  const targetRms = Math.sqrt(target.reduce((s, v) => s + v * v, 0) / n) || 1;
+  return { G, b, k, scale, targetRms };
+}
+
+/**
+ * Sequentially thresholded least squares (STLSQ; Brunton, Proctor & Kutz 2016) over a subset of
+ * the columns of a {@link Gram}: drops columns whose contribution (|coefficient|·RMS of the column)
+ * is below `tau`·RMS(target). Returns coefficients per column (0 off the support), or undefined
+ * when a solve fails.
+ */
+function stlsq(g: Gram, allowed: readonly number[], tau: number, n: number): Float64Array | undefined {
+  const { G, b, k, scale, targetRms } = g;
+  let support = allowed.slice();
+  let coef = new Float64Array(k);
+  for (let it = 0; it < 10 && support.length > 0; it++) {
+    const m = support.length;
+    const A = new Float64Array(m * m);
+    const rhs = new Float64Array(m);
+    support.forEach((i, a) => {
+      rhs[a] = (b[i] as number) / (scale[i] as number);
+      support.forEach((j, c) => {
+        A[a * m + c] = (G[i * k + j] as number) / ((scale[i] as number) * (scale[j] as number));
+      });
+      A[a * m + a] = (A[a * m + a] as number) + 1e-10 * n;
+    });
+    const xi = solveSpd(A, rhs, m);
+    if (xi === undefined) return undefined;
+    coef = new Float64Array(k);
+    support.forEach((j, a) => {
+      coef[j] = (xi[a] as number) / (scale[j] as number);
+    });
+    const next = support.filter((j) => Math.abs(coef[j] as number) * (scale[j] as number) >= tau * targetRms);
+    if (next.length === support.length) break;
+    support = next;
+  }
+  return support.length === 0 ? undefined : coef;
+}
+
+/** Residual sum of squares |A c − t|² from the Gram matrix: tᵀt − 2cᵀb + cᵀGc. */
+function residual(g: Gram, coef: Float64Array, target: Float64Array): number {
+  const { G, b, k } = g;
+  let r = target.reduce((s, v) => s + v * v, 0);
+  for (let i = 0; i < k; i++) {
+    const ci = coef[i] as number;
+    if (ci === 0) continue;
+    r -= 2 * ci * (b[i] as number);
+    for (let j = 0; j < k; j++) r += ci * (G[i * k + j] as number) * (coef[j] as number);
+  }
+  return Math.max(r, 0);
+}
+
+/** Total degree of an exponent vector. */
+const degreeOf = (p: readonly number[]): number => p.reduce((a, b) => a + b, 0);
+
+/**
+ * Rational seeds P(x)/Q(x) by linearised rational regression: with Q = q₀ + Σ q_k m_k normalised
+ * by one of its terms (1 or an input v), y·q₀ = P − y·Σ q_k m_k is linear in the coefficients of P
+ * and Q (Levy 1959's linearisation; as in SINDy-PI's implicit library, Kaheman, Kutz & Brunton
+ * 2020, doi:10.1098/rspa.2020.0279), solved sparse by STLSQ at a ladder of thresholds and for
+ * increasing degrees of P (≤ 3, ≤ 2 beyond 3 inputs) and Q (≤ 3 with 1 or 2 inputs, plus v⁴,
+ * else ≤ 2) — the lowest degrees first, as a common factor of P and Q makes higher-degree fits
+ * non-unique. This reaches the saturating forms of real models (Holling II/III,
+ * Beddington–DeAngelis, Crowley–Martin, ratio dependence, Michaelis–Menten with inhibition, Hill
+ * functions, saturated incidence) whose denominators the evolution otherwise assembles term by
+ * term. The seeds' constants are then refit by Levenberg–Marquardt on the loss itself (the
+ * linearisation is biased by noise).
+ */
+function rationalSeeds(
+  X: Record<string, Float64Array>,
+  y: Float64Array,
+  names: readonly string[],
+  ops: ReadonlySet<OpName>,
+): ExprNode[] {
+  const d = names.length;
+  if (d === 0 || d > 4 || !ops.has('/') || !ops.has('*') || !ops.has('+')) return [];
+  const n = y.length;
+  const cols = names.map((k) => X[k] as Float64Array);
+  const pMax = d <= 3 ? 3 : 2;
+  const qMax = d <= 2 ? 3 : 2;
+  const pTerms = [new Array<number>(d).fill(0), ...monomials(d, pMax)];
+  const qTerms = monomials(d, qMax);
+  if (d <= 2) for (let i = 0; i < d; i++) qTerms.push(Array.from({ length: d }, (_, j) => (j === i ? 4 : 0)));
+  const pCols = pTerms.map((p) => monomialColumn(p, cols, n));
+  const qCols = qTerms.map((p) => monomialColumn(p, cols, n).map((v, i) => -v * (y[i] as number)));
+  const out: ExprNode[] = [];
+  const norms: (number[] | undefined)[] = [
+    undefined,
+    ...names.map((_, i) => Array.from({ length: d }, (_, j) => (j === i ? 1 : 0))),
+  ];
+  const degreePairs: [number, number][] = [];
+  for (let total = 2; total <= pMax + 4; total++)
+    for (let qd = 1; qd <= Math.min(4, total - 1); qd++) if (total - qd <= pMax) degreePairs.push([total - qd, qd]);
+  for (const norm of norms) {
+    const key = norm?.join();
+    const qIdx = qTerms.map((_, k) => k).filter((k) => qTerms[k]?.join() !== key);
+    const v = norm === undefined ? undefined : (cols[norm.indexOf(1)] as Float64Array);
+    const target = v === undefined ? y : y.map((yi, i) => yi * (v[i] as number));
+    const g = gramOf([...pCols, ...qIdx.map((k) => qCols[k] as Float64Array)], target);
+    // every support found, then per normalisation the Pareto front of (terms, linearised residual)
+    const found = new Map<string, { coef: Float64Array; res: number; nnz: number }>();
+    for (const [pd, qd] of degreePairs) {
+      const allowed = [
+        ...pTerms.map((p, j) => (degreeOf(p) <= pd ? j : -1)),
+        ...qIdx.map((k, j) => (degreeOf(qTerms[k] as number[]) <= qd ? pCols.length + j : -1)),
+      ].filter((j) => j >= 0);
+      for (const tau of [1e-3, 1e-2, 3e-2, 0.1]) {
+        const coef = stlsq(g, allowed, tau, n);
+        if (coef === undefined || !coef.every(Number.isFinite)) continue;
+        if (norm === undefined && !coef.some((c, j) => j >= pCols.length && c !== 0)) continue;
+        const sig = Array.from(coef, (c) => (c === 0 ? 0 : 1)).join('');
+        if (found.has(sig)) continue;
+        found.set(sig, { coef, res: residual(g, coef, target), nnz: coef.filter((c) => c !== 0).length });
+      }
+    }
+    let bestRes = Number.POSITIVE_INFINITY;
+    const front = [...found.values()]
+      .sort((a, b) => a.nnz - b.nnz || a.res - b.res)
+      .filter((c) => {
+        if (!(c.res < 0.999 * bestRes)) return false;
+        bestRes = c.res;
+        return true;
+      });
+    for (const { coef } of front.slice(-6)) {
+      let num: ExprNode | undefined;
+      pTerms.forEach((p, j) => {
+        const c = coef[j] as number;
+        if (c === 0) return;
+        const term = degreeOf(p) === 0 ? constant(c) : binary('*', constant(c), monomialTree(p, names, ops));
+        num = num === undefined ? term : binary('+', num, term);
+      });
+      if (num === undefined) continue;
+      let den: ExprNode = norm === undefined ? constant(1) : monomialTree(norm, names, ops);
+      qIdx.forEach((k, j) => {
+        const c = coef[pCols.length + j] as number;
+        if (c !== 0) den = binary('+', den, binary('*', constant(c), monomialTree(qTerms[k] as number[], names, ops)));
+      });
+      out.push(binary('/', num, den));
+    }
+  }
+  return out;
+}
+
+/**
+ * Saturating, rational, power and exponential units of one input, alone, scaled, and times a
+ * second input: `c·v/(c + v)`, `c·v²/(c + v²)`, `c/(c + v)`, `c/(c + v²)`, `c·v^c`, `c·exp(c·v)`,
+ * `c·v·u/(c + v)`, `c·v·exp(c·v)` — the building blocks of Holling, Monod, Michaelis–Menten, Hill,
+ * Ivlev and Ricker terms (each kept only when its operators are allowed).
+ */
+function unitSeeds(names: readonly string[], ops: ReadonlySet<OpName>): ExprNode[] {
+  const c = (v: number) => constant(v);
+  const out: ExprNode[] = [];
+  for (const name of names) {
+    const v = variable(name);
+    const v2 = power(v, 2, ops);
+    const sat = binary('/', binary('*', c(1), v), binary('+', c(1), v));
+    out.push(sat);
+    out.push(binary('/', binary('*', c(1), v2), binary('+', c(1), v2)));
+    out.push(binary('/', c(1), binary('+', c(1), v)));
+    out.push(binary('/', c(1), binary('+', c(1), v2)));
+    out.push(binary('*', c(1), binary('^', v, c(1.5))));
+    out.push(binary('*', c(1), unary('exp', binary('*', c(-0.5), v))));
+    out.push(binary('*', binary('*', c(1), v), unary('exp', binary('*', c(-0.5), v))));
+    for (const other of names) {
+      if (other === name) continue;
+      out.push(binary('*', sat, variable(other)));
+    }
+  }
+  return out;
+}
+
+/**
+ * Seeds for the initial populations: sparse polynomial fits and one-input saturating, rational,
+ * power and exponential units (see {@link unitSeeds}), their constants fitted by
+ * Levenberg–Marquardt on at most 1,000 rows, simplified, kept when allowed by the rules and finite,
+ * best first (distinct trees only). Low-complexity and polynomial seeding in the spirit of the
+ * initial-population strategies of genetic programming (e.g. seeding with linear-regression
+ * models, Schmidt & Lipson 2009 use a similar warm start); not in SymbolicRegression.jl.
+ */
+export function makeSeeds(objective: Objective, rules: TreeRules, maxSize: number, rng: Rng): Seed[] {
+  const ops = new Set<OpName>([...rules.binary, ...rules.unary]);
+  const view = objective.subsample(SEED_ROWS);
+  const names = rules.variables;
+  const X = view.evaluator.columns as Record<string, Float64Array>;
+  const trees: ExprNode[] = [];
+  if (ops.has('+') && ops.has('*')) {
+    for (const p of polynomialSeeds(X, view.y, names)) trees.push(powersToProducts(p, ops));
+  }
+  for (const r of rationalSeeds(X, view.y, names, ops)) {
+    trees.push(optimizeConstants(r, view, objective, rng, { algorithm: 'LM', iterations: 15, restarts: 0 }).tree);
+  }
+  for (const u of unitSeeds(names, ops)) {
+    if (!usesOnly(u, ops)) continue;
+    const fit = optimizeConstants(u, view, objective, rng, { algorithm: 'LM', iterations: 20, restarts: 1 });
+    trees.push(fit.tree);
+  }
+  const seen = new Set<string>();
+  const out: Seed[] = [];
+  for (const t of trees) {
+    const s = simplify(t, { operators: ops });
+    if (!usesOnly(s, ops) || !satisfiesRules(s, rules, maxSize)) continue;
+    const key = new Expression(s).toString();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const loss = objective.loss(s, false);
+    if (Number.isFinite(loss)) out.push({ tree: s, loss });
+  }
+  return out.sort((a, b) => a.loss - b.loss);
+}
