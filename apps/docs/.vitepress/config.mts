@@ -49,6 +49,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'Getting started', link: '/guide/getting-started' },
       { text: 'Tutorial: discovering Lotka–Volterra', link: '/tutorial/' },
+      { text: 'The discovery demo', link: '/guide/demo' },
     ],
   },
   {
@@ -89,7 +90,8 @@ export default defineConfig({
   cleanUrls: false,
   lastUpdated: false,
   // Offline: no CDN, no external fonts (the default theme ships Inter with the site).
-  head: [],
+  // (a favicon of our own, so browsers do not ask for a missing /favicon.ico)
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   markdown: { math: false, lineNumbers: false },
   themeConfig: {
     nav: [
@@ -98,6 +100,7 @@ export default defineConfig({
       { text: 'Concepts', link: '/concepts/neural-odes-vs-pinns' },
       { text: 'Migration', link: '/migration/diffrax' },
       { text: 'API', link: '/api/' },
+      { text: 'Demo', link: '/guide/demo' },
     ],
     sidebar: { ...apiSidebars(), '/': guide },
     search: { provider: 'local' },

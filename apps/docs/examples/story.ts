@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { compileField, disposeTree, silenceTfjs, useBackend } from '@odekit/core';
 import { mlp } from '@odekit/nn';
 import { diffeqsolve, dopri5, pidController, saveAt } from '@odekit/solvers';
-import { compileExpression, roundConstants, symbolicRegression } from '@odekit/symbolic';
+import { compileExpression, type Expression, roundConstants, simplify, symbolicRegression } from '@odekit/symbolic';
 import { adam, fit, lbfgs, mse, prefixLength } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs';
 import { figure, step } from './story-io.js';
@@ -122,9 +122,10 @@ const search = await symbolicRegression({
   ncyclesPerIteration: 100,
   seed: 0,
 });
+const readable = (e: Expression) => simplify(roundConstants(e, 3)).toString(); // 3 decimals, tidied
 for (const { complexity, loss, expr } of search.hallOfFame)
-  console.log(`${String(complexity).padStart(2)}  ${loss.toExponential(2)}  ${roundConstants(expr, 3).toString()}`);
-console.log(`best: NN(r, c) ≈ ${roundConstants(search.best.expr, 3).toString()}`);
+  console.log(`${String(complexity).padStart(2)}  ${loss.toExponential(2)}  ${readable(expr)}`);
+console.log(`best: NN(r, c) ≈ ${readable(search.best.expr)}`);
 // #endregion symbolic
 step('symbolic');
 figure('symbolic', {

@@ -79,6 +79,38 @@ function specOf(name: string, values: Record<string, unknown>): vl.TopLevelSpec 
       config,
     };
   }
+  if (name === 'general') {
+    const v = values as { trajectories: { id: string; times: number[]; w: number[]; data: number[] }[] };
+    const rows = v.trajectories.flatMap((tr) =>
+      tr.times.flatMap((t, i) => [
+        { t, value: tr.w[i], trajectory: tr.id, kind: 'model' },
+        ...(Number.isFinite(tr.data[i]) ? [{ t, value: tr.data[i], trajectory: tr.id, kind: 'data' }] : []),
+      ]),
+    );
+    const color = { field: 'trajectory', type: 'nominal', title: 'latitude' } as const;
+    const x = { field: 't', type: 'quantitative' } as const;
+    const y = { field: 'value', type: 'quantitative', title: 'rabbit output w' } as const;
+    return {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: 'The general model (lines) against the observed rabbit output (points), cats hidden',
+      width: 560,
+      height: 220,
+      data: { values: rows },
+      layer: [
+        {
+          transform: [{ filter: "datum.kind === 'data'" }],
+          mark: { type: 'point', filled: true, size: 22 },
+          encoding: { x, y, color },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'model'" }],
+          mark: { type: 'line', strokeWidth: 2 },
+          encoding: { x, y, color },
+        },
+      ],
+      config,
+    };
+  }
   if (Array.isArray(values.ts)) return timeSeries(values as unknown as Series, titles[name] ?? name);
   throw new Error(`figures: no figure is defined for '${name}' (add it to apps/docs/scripts/figures.ts).`);
 }

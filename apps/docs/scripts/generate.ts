@@ -6,7 +6,9 @@
 // 2. typedoc writes the API reference (api/) of every published package, failing on any
 //    validation warning (typedoc.json: treatValidationWarningsAsErrors).
 //
-// Both run at once (two processes). Flags: --no-api, --no-story.
+// 3. The demo's web page (apps/demo) is built into public/demo/, served as /demo/.
+//
+// They run at once (separate processes). Flags: --no-api, --no-story, --no-demo.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,6 +78,21 @@ if (!flags.has('--no-story'))
     if (!existsSync(join(root, file))) continue;
     jobs.push(story(file, join(root, dir)).then((n) => `${file}: ${n} steps`));
   }
+// the demo's web page (apps/demo), built into public/demo/ so the site links to it
+const demo = join(root, '..', 'demo');
+if (!flags.has('--no-demo') && existsSync(join(demo, 'index.html')))
+  jobs.push(
+    run(join(demo, 'node_modules', '.bin', 'vite'), [
+      'build',
+      '--config',
+      join(demo, 'vite.config.ts'),
+      '--outDir',
+      join(root, 'public', 'demo'),
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ]).then(() => 'demo page: public/demo/'),
+  );
 const results = await Promise.allSettled(jobs);
 for (const r of results) console.log(r.status === 'fulfilled' ? r.value : String(r.reason));
 console.log(`generate: ${((performance.now() - start) / 1000).toFixed(1)} s`);

@@ -52,6 +52,9 @@ describe.skipIf(!hasChromium && !process.env.CI)('docs site in a browser', () =>
       if (msg.type() === 'error') errors.push(`${page.url()}: ${msg.text()}`);
     });
     page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) errors.push(`${page.url()}: ${r.status()} for ${r.url()}`);
+    });
     // a prefetch cancelled by the next navigation is not an error; anything else that fails is
     page.on('requestfailed', (r) => {
       if (r.failure()?.errorText !== 'net::ERR_ABORTED')
