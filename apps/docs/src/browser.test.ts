@@ -113,6 +113,8 @@ describe.skipIf(!hasChromium && !process.env.CI)('docs site in a browser', () =>
       .locator('h2', { hasText: '2. The mechanistic model' })
       .evaluate((h) => window.scrollTo(0, (h as HTMLElement).offsetTop + 900));
     await page.screenshot({ path: join(outputDir, 'tutorial-step2.png') });
+    await page.locator('#general-models').evaluate((h) => window.scrollTo(0, (h as HTMLElement).offsetTop + 1500));
+    await page.screenshot({ path: join(outputDir, 'tutorial-step6.png') });
     expect(errors).toEqual([]);
   });
 });
