@@ -36,7 +36,10 @@ function apiSidebars(): DefaultTheme.SidebarMulti {
             items: readdirSync(join(base, pkg, dir))
               .filter((f) => f.endsWith('.md'))
               .sort()
-              .map((f) => ({ text: f.replace(/\.md$/, ''), link: `/api/@odekit/${pkg}/${dir}/${f.replace(/\.md$/, '')}` })),
+              .map((f) => ({
+                text: f.replace(/\.md$/, ''),
+                link: `/api/@odekit/${pkg}/${dir}/${f.replace(/\.md$/, '')}`,
+              })),
           })),
       },
     ];
@@ -84,7 +87,8 @@ const guide: DefaultTheme.SidebarItem[] = [
 
 export default defineConfig({
   title: 'odekit',
-  description: 'Neural differential equations for TypeScript: ODE solvers you can backpropagate through, NN layers, training, symbolic regression.',
+  description:
+    'Neural differential equations for TypeScript: ODE solvers you can backpropagate through, NN layers, training, symbolic regression.',
   lang: 'en',
   srcExclude: ['README.md', 'examples/**', 'scripts/**', 'src/**', 'generated/**', 'test-output/**'],
   cleanUrls: false,
