@@ -1,4 +1,4 @@
-// `pnpm bench --workload W1|W2|W3|W4|W5|SR|SR-suite|SR-eval [--backend cpu|wasm]`: runs a workload of
+// `pnpm bench --workload W1|W2|W3|W4|W5|W6|SR|SR-suite|SR-eval|demo|discovery [--backend cpu|wasm]`: runs a workload of
 // packages/testing/fixtures/workloads.json and prints one JSON line per case.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +14,7 @@ const scripts: Record<string, string[][]> = {
   W2: [['w2.ts'], ['w2-train.ts']],
   W3: [['w3.ts']],
   W4: [['w4.ts']],
+  W6: [['w6.ts']],
   W5: [
     ...['recursive-checkpoint', 'recursive-checkpoint-per-stage', 'direct'].flatMap((adjoint) =>
       ['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--adjoint', adjoint]),
@@ -21,6 +22,8 @@ const scripts: Record<string, string[][]> = {
     ...['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--field', 'compiled']),
   ],
   SR: [['sr.ts']],
+  demo: [['demo.ts']],
+  discovery: [['discovery.ts']],
   'SR-suite': [['sr-suite.ts']],
   'SR-eval': [['sr.ts', '--eval-only']],
 };

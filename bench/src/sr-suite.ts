@@ -13,8 +13,9 @@
 // Usage: npx tsx --conditions=@odekit/source bench/src/sr-suite.ts [--seconds 40] [--workers 2|0]
 //   [--only E02,C0] [--family ecology] [--conditions clean,noise1,noise5,network] [--search old,new]
 //   [--every 1 --offset 0] (every k-th target, a subset spread over the families)
+//   [--max-evals N] (also stop after N candidate evaluations: budgets that do not depend on the load)
 
-import { createRng } from '@odekit/core';
+import { createRng, disposeTree } from '@odekit/core';
 import { mlp } from '@odekit/nn';
 import { parseExpression, type SymbolicRegressionOptions } from '@odekit/symbolic';
 import { symbolicRegression } from '@odekit/symbolic/node';
@@ -34,6 +35,8 @@ const list = (name: string, dflt: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 const seconds = Number(arg('seconds') ?? 40);
+// a budget in candidate evaluations instead of (with) time: comparisons that do not depend on the load
+const maxEvals = arg('max-evals') !== undefined ? Number(arg('max-evals')) : undefined;
 const workersArg = Number(arg('workers') ?? 2);
 const only = arg('only')?.split(',');
 const family = arg('family');
@@ -85,7 +88,7 @@ function trajectoryCloud(box: Box, n: number, seed: number): Columns {
   return out;
 }
 
-/** Trains the small MLP on the truth along the cloud; returns its outputs at `at` and its training MSE. */
+/** Trains the small MLP on the truth along the cloud; returns its outputs at `at` and its validation MSE. */
 async function throughNetwork(truth: ReturnType<typeof parseExpression>, box: Box, at: Columns, seed: number) {
   const names = Object.keys(box);
   const train = trajectoryCloud(box, 600, seed);
@@ -117,13 +120,17 @@ async function throughNetwork(truth: ReturnType<typeof parseExpression>, box: Bo
   const n = (Object.values(at)[0] as Float64Array).length;
   const xA = toInput(at, n);
   const pred = net.apply(res.params, xA);
-  const predTrain = net.apply(res.params, xT);
   const y = Float64Array.from(await pred.data(), (v) => v * std + mean);
-  const pt = await predTrain.data();
+  // the network's error on 200 held-out states of the cloud (a validation split, as the demo has)
+  const val = trajectoryCloud(box, 200, seed + 1);
+  const yVal = truth.evaluate(val);
+  const xV = toInput(val, 200);
+  const predVal = net.apply(res.params, xV);
+  const pv = await predVal.data();
   let mse = 0;
-  for (let i = 0; i < 600; i++) mse += ((pt[i] as number) * std + mean - (yTrain[i] as number)) ** 2;
-  tf.dispose([xT, yT, xA, pred, predTrain, res.params as unknown as tf.Tensor]);
-  return { y, trainMse: mse / 600 };
+  for (let i = 0; i < 200; i++) mse += ((pv[i] as number) * std + mean - (yVal[i] as number)) ** 2;
+  disposeTree([xT, yT, xA, xV, pred, predVal, res.params]);
+  return { y, valMse: mse / 200 };
 }
 
 const BINARY = ['+', '-', '*', '/', '^'] as const;
@@ -133,8 +140,9 @@ async function prepare(t: SuiteTarget, k: number, condition: string) {
   const truth = parseExpression(t.expr);
   if (condition === 'network') {
     const X = trajectoryCloud(t.vars, 10000, 5000 + k);
-    const { y, trainMse } = await throughNetwork(truth, t.vars, X, 6000 + k);
-    return { X, y, noiseVariance: trainMse };
+    const { y, valMse } = await throughNetwork(truth, t.vars, X, 6000 + k);
+    // selection within the network's own error (1.5× its validation MSE: a margin for the estimate)
+    return { X, y, noiseVariance: 1.5 * valMse };
   }
   const X = sampleBox(t.vars, 10000, 1000 + k);
   const clean = truth.evaluate(X);
@@ -180,6 +188,7 @@ for (const condition of conditions) {
         batchSize: 50,
         iterations: 1_000_000,
         timeoutSeconds: seconds,
+        ...(maxEvals !== undefined ? { maxEvals } : {}),
         ...(workersArg > 0 ? { workers: workersArg } : {}),
         ...searchVariant(search, data.noiseVariance),
       });
@@ -215,6 +224,7 @@ for (const [key, v] of [...tally.entries()].sort()) {
     total: v.total,
     rate: Number((v.recovered / v.total).toFixed(3)),
     secondsPerTarget: seconds,
+    maxEvals: maxEvals ?? null,
     workers: workersArg,
   });
 }

@@ -6,7 +6,10 @@
 // nesting of exp/log, sin/cos, sqrt or ^ inside themselves, no early stop.
 // Prints one JSON line per target and noise level, a summary per noise level, and the SR-eval
 // line (candidate evaluations per second for 10-node expressions on 1,000 rows, one core).
-// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--eval-only]
+// `recovered` is the rule of sr-check.ts (constants rounded to 3 decimals); `judged` the SR-suite's
+// judge (sr-suite-judge.ts: symbolic identity, constants within 1 %).
+// `--search old` runs the previous search (seeding and tidying off, as sr-suite.ts's 'old').
+// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--search new|old] [--eval-only]
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createRng } from '@odekit/core';
@@ -21,6 +24,7 @@ import {
   variable,
 } from '@odekit/symbolic';
 import { type Box, isRecovered, r2, sampleBox, slice } from './sr-check.js';
+import { judge } from './sr-suite-judge.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,6 +35,7 @@ const only = arg('only');
 const searchSeed = Number(arg('seed') ?? 0);
 const batchSize = Number(arg('batch-size') ?? 50);
 const parsimony = Number(arg('parsimony') ?? 0);
+const search = arg('search') ?? 'new';
 const noises = arg('noise') !== undefined ? [Number(arg('noise'))] : [0, 0.01];
 const emit = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
 
@@ -77,22 +82,27 @@ async function runOne(t: Target, k: number, noise: number) {
     parsimony,
     iterations: 1_000_000,
     timeoutSeconds: seconds,
+    ...(search === 'old' ? { seedPopulations: false, tidy: false } : {}),
   });
   const elapsed = (performance.now() - t0) / 1000;
   const recovered = isRecovered(result.best.expr, truth, t.vars, train, test);
   const recoveredOnFront = recovered || result.hallOfFame.some((e) => isRecovered(e.expr, truth, t.vars, train, test));
+  // the SR-suite's judge (symbolic identity, constants within 1 %), for comparison with the suite
+  const judged = judge(result.best.expr, truth, t.vars).recovered;
   emit({
     workload: 'SR',
     case: t.id,
     noise,
+    search,
     best: result.best.expr.toString(),
     recovered,
     recoveredOnFront,
+    judged,
     r2: r2(result.best.expr.evaluate(test.X), test.y),
     seconds: Number(elapsed.toFixed(2)),
     evaluations: result.evaluations,
   });
-  return { recovered, recoveredOnFront };
+  return { recovered, recoveredOnFront, judged };
 }
 
 /** A random tree with exactly `size` nodes over the given operators. */
@@ -182,12 +192,23 @@ if (process.argv.includes('--eval-only')) {
   for (const noise of noises) {
     let recovered = 0;
     let recoveredOnFront = 0;
+    let judged = 0;
     for (const [k, t] of targets.entries()) {
       const r = await runOne(t, k, noise);
       recovered += r.recovered ? 1 : 0;
       recoveredOnFront += r.recoveredOnFront ? 1 : 0;
+      judged += r.judged ? 1 : 0;
     }
-    emit({ workload: 'SR', case: 'summary', noise, recovered, recoveredOnFront, total: targets.length });
+    emit({
+      workload: 'SR',
+      case: 'summary',
+      search,
+      noise,
+      recovered,
+      recoveredOnFront,
+      judged,
+      total: targets.length,
+    });
   }
   emit(evalSpeed());
 }

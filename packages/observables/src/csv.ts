@@ -14,7 +14,15 @@ export interface CsvReadOptions {
   readonly channels?: readonly string[];
 }
 
-/** Cells read as missing values (case-sensitive, after trimming). */
+/**
+ * Cells `datasetFromCsv` reads as missing values (case-sensitive, after trimming).
+ *
+ * @example
+ * ```ts
+ * import { MISSING_CELLS } from '@odekit/observables';
+ * if (!MISSING_CELLS.includes('NA') || !MISSING_CELLS.includes('')) throw new Error('bad');
+ * ```
+ */
 export const MISSING_CELLS: readonly string[] = Object.freeze(['', 'NA', 'NaN', 'nan', 'N/A']);
 
 const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

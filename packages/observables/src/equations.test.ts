@@ -125,7 +125,7 @@ describe('modelFromEquations: the spec', () => {
     expect(Object.keys(p)).toEqual(['physics', 'networks', 'initial']);
     expect(Object.keys(p.physics)).toEqual(['alpha', 'beta', 'gamma', 'delta', 'k']);
     expect(p.initial.c?.dataSync()[0]).toBeCloseTo(0.7, 6);
-    expect(model.latex().r).toBe('\\frac{dr}{dt} = \\mathrm{alpha} \\cdot r - \\mathrm{beta} \\cdot r \\cdot c');
+    expect(model.latex().r).toBe('\\frac{dr}{dt} = \\alpha \\cdot r - \\beta \\cdot r \\cdot c');
     p.physics.k?.dispose();
     p.physics.k = tf.scalar(0.25);
     const spec = model.toSpec(p);
@@ -203,6 +203,45 @@ describe('modelFromEquations: the spec', () => {
       { numRuns: 100, seed: 4 },
     );
     expect(built).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe('modelFromEquations: solving', () => {
+  it('time-dependent equations, conditions and networks in the initial state; compiled and tensor fields agree', () => {
+    const spec: EquationsSpec = {
+      states: ['x', 'y'],
+      parameters: { w: 2 },
+      conditions: ['L'],
+      equations: { x: 'cos(w*t)', y: 'L*x - G(y)' },
+      initial: { x: 0, y: 'L + G0(L)' },
+      observations: { x: 'x' },
+    };
+    const reasons: string[] = [];
+    const compiled = modelFromEquations(spec, { compile: { onFallback: (r) => reasons.push(r) } });
+    const plain = modelFromEquations(spec, { compile: false });
+    const ds = createDataset({
+      channels: ['x'],
+      conditions: ['L'],
+      trajectories: [0.5, 2].map((L, i) => ({
+        id: `L${i}`,
+        times: [0, 0.5, 1.5],
+        values: { x: [0, 1, 1] },
+        conditions: { L },
+      })),
+    });
+    const p = compiled.initParams();
+    const a = compiled.predictValues(p, ds);
+    const b = plain.predictValues(p, ds);
+    expect(reasons).toEqual([]);
+    a.forEach((tr, i) => {
+      tr.times.forEach((t, k) => {
+        expect(tr.channels.x?.[k]).toBeCloseTo(Math.sin(2 * t) / 2, 5); // x = sin(wt)/w
+        expect(tr.states.y?.[k]).toBeCloseTo(b[i]?.states.y?.[k] as number, 5);
+      });
+    });
+    // y(0) = L + G0(L) with G0 started near zero
+    expect(Math.abs((a[1]?.states.y?.[0] as number) - 2)).toBeLessThan(0.01);
+    disposeTree(p);
   });
 });
 

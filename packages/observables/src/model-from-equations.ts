@@ -57,9 +57,6 @@ export interface EquationsModel extends ObservedModel<EquationsParams> {
 
 type Vars = Record<string, tf.Tensor>;
 
-/** A column `[n]` of a `[n, width]` matrix. */
-const column = (m: tf.Tensor, j: number): tf.Tensor => tf.reshape(tf.slice(m, [0, j], [-1, 1]), [-1]);
-
 /** `x` as a `[n]` vector (scalars and size-1 tensors broadcast). */
 const toLength = (x: tf.Tensor, n: number): tf.Tensor =>
   x.shape.length === 1 && x.shape[0] === n ? x : tf.add(tf.zeros([n]), tf.reshape(x, x.size === 1 ? [] : [-1]));
@@ -150,11 +147,27 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
     t?: number,
   ): Vars => {
     const v: Vars = {};
+    // one split per matrix (fewer ops to trace and run than a slice per column)
+    let yCols: tf.Tensor[] | undefined;
+    let cCols: tf.Tensor[] | undefined;
+    // In the field (traced by compileField, small batches): one split. Elsewhere (every saved
+    // point at once): a transpose and contiguous rows, since tfjs's cpu kernels slice strided
+    // columns element by element (and their gradients likewise).
+    const split = (m: tf.Tensor, width: number): tf.Tensor[] =>
+      width === 1
+        ? [tf.reshape(m, [-1])]
+        : t !== undefined
+          ? tf.split(m, width, 1).map((x) => tf.reshape(x, [-1]))
+          : tf.unstack(tf.transpose(m));
+    const col = (m: tf.Tensor, cols: tf.Tensor[] | undefined, j: number, width: number): [tf.Tensor, tf.Tensor[]] => {
+      const all = cols ?? split(m, width);
+      return [all[j] as tf.Tensor, all];
+    };
     for (const name of names) {
       const si = states.indexOf(name);
       const ci = conditions.indexOf(name);
-      if (si >= 0 && y !== undefined) v[name] = column(y, si);
-      else if (ci >= 0) v[name] = column(c, ci);
+      if (si >= 0 && y !== undefined) [v[name], yCols] = col(y, yCols, si, states.length);
+      else if (ci >= 0) [v[name], cCols] = col(c, cCols, ci, conditions.length);
       else if (name === 't' && t !== undefined) v[name] = tf.scalar(t);
       else {
         const p = params.physics?.[name];

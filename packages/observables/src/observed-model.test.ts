@@ -71,16 +71,180 @@ describe('observedModel', () => {
     disposeTree([pred.observations, pred.states, params]);
   });
 
-  it('missing values never reach the gradient; the loss equals the loss of the data without them', async () => {
+  it('missing values never reach the gradient: loss and gradient equal those of the data without them', async () => {
     const model = observedModel<Lv>({ states: ['r', 'k'], conditions: ['L'], init: 'data', field: lvField });
     const params = { physics: tf.tensor1d([1.2, 1.0, 1.5, 0.8]) };
-    await expectNoLeak(() => {
-      const { value, grads } = valueAndGrad((p: Lv) => model.loss(p, ds))(params);
-      const g = grads.physics.dataSync();
-      expect(Array.from(g).every(Number.isFinite)).toBe(true);
-      expect(Number.isFinite(value.dataSync()[0])).toBe(true);
-      disposeTree([value, grads]);
+    // the same observations with the missing rows dropped (channel k's row 2 of every trajectory)
+    const dropped = createDataset({
+      channels: ['r', 'k'],
+      conditions: ['L'],
+      trajectories: ds.trajectories.flatMap((tr) => [
+        { id: `${tr.id}-r`, times: tr.times, values: { r: tr.values.r as Float64Array }, conditions: tr.conditions },
+        {
+          id: `${tr.id}-k`,
+          times: tr.times.filter((_, j) => j !== 2),
+          values: {
+            r: tr.times.filter((_, j) => j !== 2).map(() => Number.NaN),
+            k: (tr.values.k as Float64Array).filter((_, j) => j !== 2),
+          },
+          conditions: tr.conditions,
+        },
+      ]),
     });
+    const initFromFull = (_p: Lv, _c: tf.Tensor2D, ctx: { dataset: { trajectories: readonly { id: string }[] } }) =>
+      tf.tensor2d(
+        ctx.dataset.trajectories.map((t) => {
+          const tr = ds.trajectories.find((x) => t.id.startsWith(x.id));
+          return [tr?.values.r?.[0] as number, tr?.values.k?.[0] as number];
+        }),
+      );
+    const twin = observedModel<Lv>({ states: ['r', 'k'], conditions: ['L'], init: initFromFull, field: lvField });
+    await expectNoLeak(() => {
+      const a = valueAndGrad((p: Lv) => model.loss(p, ds))(params);
+      const b = valueAndGrad((p: Lv) => twin.loss(p, dropped))(params);
+      const g = Array.from(a.grads.physics.dataSync());
+      expect(g.every(Number.isFinite)).toBe(true);
+      expect(a.value.dataSync()[0]).toBeCloseTo(b.value.dataSync()[0] as number, 5);
+      g.forEach((v, i) => {
+        expect(v).toBeCloseTo(b.grads.physics.dataSync()[i] as number, 4);
+      });
+      disposeTree([a, b]);
+    });
+    disposeTree(params);
+  });
+
+  it('loss options: Huber, weights, normalisation, prefixes; losses() agree with loss()', () => {
+    const model = observedModel<Lv>({ states: ['r', 'k'], conditions: ['L'], init: 'data', field: lvField });
+    const params = { physics: tf.tensor1d([1.3, 0.9, 1.4, 0.9]) };
+    const value = (o: Parameters<typeof model.loss>[2]) => {
+      const l = model.loss(params, ds, o);
+      const v = l.dataSync()[0] as number;
+      l.dispose();
+      return v;
+    };
+    // residuals by hand from the prediction
+    const pred = model.predict(params, ds);
+    const p = pred.observations.arraySync();
+    const res: [number, number][] = []; // [channel, residual]
+    pred.plan.pointRow.forEach((row, i) => {
+      const tr = ds.trajectories[pred.plan.pointTrajectory[i] as number];
+      ['r', 'k'].forEach((ch, j) => {
+        const v = tr?.values[ch]?.[row] as number;
+        if (!Number.isNaN(v)) res.push([j, (p[i]?.[j] as number) - v]);
+      });
+    });
+    disposeTree([pred.observations, pred.states]);
+    const mean = (f: (j: number, r: number) => number) => res.reduce((s, [j, r]) => s + f(j, r), 0) / res.length;
+    expect(value({})).toBeCloseTo(
+      mean((_j, r) => r * r),
+      6,
+    );
+    expect(value({ weights: { k: 3 } })).toBeCloseTo(
+      mean((j, r) => (j === 1 ? 3 : 1) * r * r),
+      6,
+    );
+    const huber = (r: number, d: number) => (Math.abs(r) <= d ? 0.5 * r * r : d * (Math.abs(r) - 0.5 * d));
+    expect(value({ kind: 'huber', delta: 0.05 })).toBeCloseTo(
+      mean((_j, r) => huber(r, 0.05)),
+      6,
+    );
+    const scale = { r: 2, k: 0.5 };
+    expect(value({ normalize: scale })).toBeCloseTo(
+      mean((j, r) => (r / (j === 0 ? 2 : 0.5)) ** 2),
+      6,
+    );
+    const report = model.losses(params, ds, { weights: { k: 3 } });
+    expect(report.total).toBeCloseTo(value({ weights: { k: 3 } }), 5);
+    expect(report.count).toBe(res.length);
+    expect(report.perChannel.k).toBeCloseTo(
+      res.filter(([j]) => j === 1).reduce((s, [, r]) => s + r * r, 0) / res.filter(([j]) => j === 1).length,
+      5,
+    );
+    expect(Object.keys(report.perTrajectory)).toEqual(['t0', 't1', 't2']);
+    // prefixes: fewer points, solved only as far as needed
+    const short = model.predict(params, ds, { length: 0.3 });
+    expect(short.plan.gather.length).toBe(8); // 3 + 2 + 3 points within 30 % of each span
+    expect(short.plan.t1).toBeLessThanOrEqual(0.3 * 4.1);
+    disposeTree([short.observations, short.states]);
+    expect(model.predict(params, ds, { points: 2 }).plan.gather.length).toBe(6);
+    expect(() => value({ length: 0 })).toThrow(/'length' must be a fraction/);
+    expect(() => value({ weights: { z: 1 } })).toThrow(/not a channel/);
+    expect(() => value({ kind: 'l1' as never })).toThrow(/'kind'/);
+    disposeTree(params);
+  });
+
+  it('initial states: fixed, shared and per-trajectory trainable, a function of the conditions', () => {
+    const field = (_t: number, y: tf.Tensor2D) => tf.neg(y);
+    const decay = createDataset({
+      channels: ['x'],
+      conditions: ['L'],
+      trajectories: [
+        { times: [0, 1], values: { x: [NaN, 1] }, conditions: { L: 1 } },
+        { times: [0, 2], values: { x: [NaN, 1] }, conditions: { L: 2 } },
+      ],
+    });
+    const at = (m: ReturnType<typeof observedModel<{ initial: tf.Tensor }>>, initial: tf.Tensor) => {
+      const v = m.predictValues({ initial }, decay).map((t) => Array.from(t.channels.x as Float64Array));
+      initial.dispose();
+      return v;
+    };
+    const e1 = Math.exp(-1);
+    const e2 = Math.exp(-2);
+    const fixed = observedModel<{ initial: tf.Tensor }>({ states: ['x'], init: [2], field });
+    expect(at(fixed, tf.scalar(0))[1]?.[1]).toBeCloseTo(2 * e2, 5);
+    const shared = observedModel<{ initial: tf.Tensor }>({ states: ['x'], init: { fit: 'shared' }, field });
+    expect(at(shared, tf.tensor1d([3]))[0]?.[1]).toBeCloseTo(3 * e1, 5);
+    const each = observedModel<{ initial: tf.Tensor }>({ states: ['x'], init: { fit: 'per-trajectory' }, field });
+    const v = at(each, tf.tensor2d([[1], [5]]));
+    expect([v[0]?.[1], v[1]?.[1]].map((x) => Number(x?.toFixed(5)))).toEqual([
+      Number(e1.toFixed(5)),
+      Number((5 * e2).toFixed(5)),
+    ]);
+    expect(() => at(each, tf.tensor1d([1]))).toThrow(/needs \[2, 1\]/);
+    const fromL = observedModel<{ initial: tf.Tensor }>({
+      states: ['x'],
+      conditions: ['L'],
+      init: (p, c) => tf.mul(p.initial, c),
+      field,
+    });
+    expect(at(fromL, tf.scalar(0.5))[1]?.[0]).toBeCloseTo(1, 6);
+    const fromData = observedModel<{ initial: tf.Tensor }>({ states: ['x'], init: 'data', field });
+    expect(() => at(fromData, tf.scalar(0))).toThrow(/trajectory 0 \('0'\) has no 'x' value at t0 = 0/);
+    expect(() => fixed.predict({ initial: tf.scalar(0) }, decay, { times: [1, 0.5] })).toThrow(/'times\[1\]'/);
+    const needsL = observedModel<{ initial: tf.Tensor }>({ states: ['x'], conditions: ['Q'], init: [1], field });
+    expect(() => needsL.predict({ initial: tf.scalar(0) }, decay)).toThrow(
+      /condition 'Q', which the dataset does not have/,
+    );
+  });
+
+  it('irregular save times never shorten the steps (saved from dense output)', () => {
+    const model = observedModel<Lv>({ states: ['r', 'k'], conditions: ['L'], init: 'data', field: lvField });
+    const params = { physics: tf.tensor1d([1.2, 1.0, 1.5, 0.8]) };
+    const grid = (n: number) =>
+      createDataset({
+        channels: ['r', 'k'],
+        conditions: ['L'],
+        trajectories: [0, 1].map((i) => {
+          const times = Array.from({ length: n }, (_, k) => (k === n - 1 ? 4 : 4 * ((k * 0.618 + 0.1 * i) % 1) ** 2));
+          const sorted = [0, ...[...new Set(times)].filter((t) => t > 0).sort((a, b) => a - b)];
+          return {
+            id: `t${i}`,
+            times: sorted,
+            values: { r: sorted.map(() => 1), k: sorted.map(() => 0.5) },
+            conditions: { L: i },
+          };
+        }),
+      });
+    const steps = (n: number) => {
+      const pred = model.predict(params, grid(n));
+      disposeTree([pred.observations, pred.states]);
+      return [pred.stats.numAcceptedSteps, pred.plan.saveTs.length];
+    };
+    const [few, fewSaved] = steps(2);
+    const [many, manySaved] = steps(300);
+    expect(fewSaved).toBeLessThanOrEqual(3);
+    expect(manySaved).toBeGreaterThan(400);
+    expect(many).toBe(few);
     disposeTree(params);
   });
 

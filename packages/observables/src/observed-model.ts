@@ -197,7 +197,9 @@ export function observedModel<P extends TensorTree>(options: ObservedModelOption
     field: runField,
     observe: (y, params, c) => {
       if (observe === undefined) {
-        return Object.fromEntries(states.map((s, j) => [s, tf.reshape(tf.slice(y, [0, j], [-1, 1]), [-1])]));
+        // rows of the transpose: tfjs's cpu kernels slice strided columns element by element
+        const cols = tf.unstack(tf.transpose(y));
+        return Object.fromEntries(states.map((s, j) => [s, cols[j] as tf.Tensor]));
       }
       const out = observe(y, { params, c });
       if (typeof out !== 'object' || out === null || Object.values(out).some((v) => !(v instanceof tf.Tensor))) {

@@ -184,8 +184,16 @@ function backward(
   const y0Rows: number[] = [];
   out.sources.forEach((s, row) => {
     if (s.kind === 'y0') y0Rows.push(row);
-    else if (s.kind === 'end') endCt.set(s.step, [...(endCt.get(s.step) ?? []), row]);
-    else interpCt.set(s.step, [...(interpCt.get(s.step) ?? []), { theta: s.theta, row }]);
+    else if (s.kind === 'end') {
+      const rows = endCt.get(s.step);
+      if (rows === undefined) endCt.set(s.step, [row]);
+      else rows.push(row);
+    } else {
+      // appended in place: a step may hold hundreds of saved times
+      const rows = interpCt.get(s.step);
+      if (rows === undefined) interpCt.set(s.step, [{ theta: s.theta, row }]);
+      else rows.push({ theta: s.theta, row });
+    }
   });
   const addRow = (target: Float64Array, row: number, scale = 1) => {
     for (let i = 0; i < N; i++) target[i] = (target[i] as number) + scale * (ct[row * N + i] as number);

@@ -15,7 +15,7 @@ describe('calls of declared functions', () => {
     expect(e.toString()).toBe(src);
     expect(parseExpression(e.toString(), { functions: 'any' }).equals(e)).toBe(true);
     expect(e.toLatex()).toBe(
-      '-\\mathrm{gamma} \\cdot c + \\mathrm{delta} \\cdot r \\cdot \\left(c + \\mathrm{NN}\\left(r, c\\right)\\right)',
+      '-\\gamma \\cdot c + \\delta \\cdot r \\cdot \\left(c + \\mathrm{NN}\\left(r, c\\right)\\right)',
     );
     expect(callsOf(e.root)).toEqual([['NN', 2]]);
     expect(e.variables).toEqual(['c', 'delta', 'gamma', 'r']);

@@ -8,6 +8,8 @@ export interface ConstantOptimizerOptions {
   readonly algorithm: 'LM' | 'BFGS';
   readonly iterations: number;
   readonly restarts: number;
+  /** Constants (by pre-order index) held fixed, e.g. the integer exponents of a polynomial. */
+  readonly frozen?: readonly boolean[];
 }
 
 interface Fit {
@@ -22,7 +24,7 @@ function lossAt(tree: ExprNode, x: Float64Array, view: RowView, out: Float64Arra
   return mseOf(out, view);
 }
 
-/** Forward-difference Jacobian columns ∂f/∂x_j into `J[j]` (f = prediction at x). */
+/** Forward-difference Jacobian columns ∂f/∂x_j into `J[j]` (f = prediction at x); zero where not finite. */
 function jacobian(
   tree: ExprNode,
   x: Float64Array,
@@ -30,15 +32,27 @@ function jacobian(
   J: Float64Array[],
   view: RowView,
   objective: Objective,
+  frozen: readonly boolean[] | undefined,
 ) {
   const n = view.n;
   for (let j = 0; j < x.length; j++) {
+    if (frozen?.[j]) {
+      (J[j] as Float64Array).fill(0);
+      continue;
+    }
     const xj = Float64Array.from(x);
     const h = 1.5e-8 * Math.max(Math.abs(x[j] as number), 1);
     xj[j] = (x[j] as number) + h;
     const col = J[j] as Float64Array;
     lossAt(tree, xj, view, col, objective);
-    for (let i = 0; i < n; i++) col[i] = ((col[i] as number) - (f[i] as number)) / h;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      col[i] = ((col[i] as number) - (f[i] as number)) / h;
+      sum += col[i] as number;
+    }
+    // a constant whose perturbation leaves the domain (the integer exponent of x^3 over negative x)
+    // is held fixed: a zero column, so the step moves only the others
+    if (!Number.isFinite(sum)) col.fill(0);
   }
 }
 
@@ -72,6 +86,7 @@ function levenbergMarquardt(
   view: RowView,
   iterations: number,
   objective: Objective,
+  frozen?: readonly boolean[],
 ): Fit {
   const k = x0.length;
   let f = new Float64Array(view.n);
@@ -82,7 +97,7 @@ function levenbergMarquardt(
   if (!Number.isFinite(loss)) return { x, loss };
   let lambda = 1e-3;
   for (let it = 0; it < iterations; it++) {
-    jacobian(tree, x, f, J, view, objective);
+    jacobian(tree, x, f, J, view, objective, frozen);
     const { A, g } = normal(J, f, view);
     if (!A.every(Number.isFinite) || !g.every(Number.isFinite)) break;
     let maxDiag = 0;
@@ -118,14 +133,21 @@ function levenbergMarquardt(
 }
 
 /** BFGS (Nocedal & Wright 2006, alg. 6.1) with a backtracking Armijo line search and forward-difference gradients. */
-function bfgs(tree: ExprNode, x0: Float64Array, view: RowView, iterations: number, objective: Objective): Fit {
+function bfgs(
+  tree: ExprNode,
+  x0: Float64Array,
+  view: RowView,
+  iterations: number,
+  objective: Objective,
+  frozen?: readonly boolean[],
+): Fit {
   const k = x0.length;
   const f = new Float64Array(view.n);
   const J = Array.from({ length: k }, () => new Float64Array(view.n));
   const gradAt = (x: Float64Array): { loss: number; grad: Float64Array } => {
     const loss = lossAt(tree, x, view, f, objective);
     if (!Number.isFinite(loss)) return { loss, grad: new Float64Array(k) };
-    jacobian(tree, x, f, J, view, objective);
+    jacobian(tree, x, f, J, view, objective, frozen);
     const { g } = normal(J, f, view);
     return { loss, grad: g.map((v) => (2 * v) / view.sumWeights) };
   };
@@ -195,16 +217,16 @@ export function optimizeConstants(
   view: RowView,
   objective: Objective,
   rng: Rng,
-  { algorithm, iterations, restarts }: ConstantOptimizerOptions,
+  { algorithm, iterations, restarts, frozen }: ConstantOptimizerOptions,
 ): { tree: ExprNode; loss: number } {
   const x0 = Float64Array.from(constantsOf(tree));
   const before = lossAt(tree, x0, view, new Float64Array(view.n), objective);
   if (x0.length === 0) return { tree, loss: before };
   const run = algorithm === 'BFGS' ? bfgs : levenbergMarquardt;
-  let best = run(tree, x0, view, iterations, objective);
+  let best = run(tree, x0, view, iterations, objective, frozen);
   for (let r = 0; r < restarts; r++) {
-    const start = x0.map((v) => v * (1 + 0.5 * rng.nextNormal()));
-    const fit = run(tree, start, view, iterations, objective);
+    const start = x0.map((v, j) => (frozen?.[j] ? v : v * (1 + 0.5 * rng.nextNormal())));
+    const fit = run(tree, start, view, iterations, objective, frozen);
     if (fit.loss < best.loss) best = fit;
   }
   if (!(best.loss < before)) return { tree, loss: before };

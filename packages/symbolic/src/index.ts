@@ -63,3 +63,4 @@ export {
 export { type SimplifyOptions, simplify } from './simplify.js';
 export { type SparseRegressionOptions, sparseRegression } from './sparse-regression.js';
 export { type SymbolicRegressionResult, symbolicRegression } from './symbolic-regression.js';
+export { type TidyOptions, tidyTree } from './tidy.js';

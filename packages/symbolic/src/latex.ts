@@ -11,14 +11,23 @@ function latexNumber(value: number): string {
   return `${m[1]} \\cdot 10^{${m[2] === '-' ? '-' : ''}${m[3]}}`;
 }
 
+/** Greek letter names LaTeX has a command for (`alpha` → `\alpha`, `Gamma` → `\Gamma`). */
+const GREEK = new Set(
+  'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega'.split(
+    ' ',
+  ),
+);
+
 function latexVariable(name: string): string {
+  const letters = (s: string): string => (GREEK.has(s) ? `\\${s}` : s);
   const m = /^([A-Za-z]+)_?(\d+)$/.exec(name);
-  if (m) return `${m[1]}_{${m[2]}}`;
+  if (m) return `${letters(m[1] as string)}_{${m[2]}}`;
+  if (GREEK.has(name)) return letters(name);
   return name.length === 1 ? name : `\\mathrm{${name.replace(/_/g, '\\_')}}`;
 }
 
 /**
- * LaTeX for a tree: `\frac` for division, `\cdot` for products, `e^{..}` for `exp`, `\left( \right)`
+ * LaTeX for a tree (Greek letter names as letters: `alpha` → `\alpha`): `\frac` for division, `\cdot` for products, `e^{..}` for `exp`, `\left( \right)`
  * only where the plain-text printer would put parentheses (fractions need none); a call of a
  * declared function prints as `\mathrm{NN}\left(r, c\right)`.
  */

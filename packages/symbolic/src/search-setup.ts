@@ -195,11 +195,12 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
     sizeAt,
     initialPopulation(p: number): Member[] {
       const rng = rngs[p] as Rng;
-      // a third of each island from the seeds: the three best everywhere, the others in turn
-      const list = seedList();
+      // a third of every other island from the seeds (the three best, the others in turn); the
+      // rest start random, as PySR's, so seeds that fit well but are wrong cannot crowd out the search
+      const list = p % 2 === 0 ? seedList() : [];
       const nSeeds = Math.min(list.length, Math.floor(populationSize / 3));
       const picked = Array.from({ length: nSeeds }, (_, j) =>
-        j < 3 ? list[j] : list[3 + ((p * (nSeeds - 3) + j - 3) % Math.max(1, list.length - 3))],
+        j < 3 ? list[j] : list[3 + (((p / 2) * (nSeeds - 3) + j - 3) % Math.max(1, list.length - 3))],
       ).filter((s): s is Seed => s !== undefined);
       return Array.from({ length: populationSize }, (_, j) => {
         const s = picked[j];

@@ -34,6 +34,25 @@ function usesOnly(n: ExprNode, ops: ReadonlySet<OpName>): boolean {
   }
 }
 
+/** Per constant (pre-order): whether it is the exponent of a `^`. */
+function exponentMask(n: ExprNode, out: boolean[] = [], isExponent = false): boolean[] {
+  switch (n.kind) {
+    case 'const':
+      out.push(isExponent);
+      break;
+    case 'unary':
+      exponentMask(n.arg, out);
+      break;
+    case 'binary':
+      exponentMask(n.left, out);
+      exponentMask(n.right, out, n.op === '^');
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
 /** `v^p` with `^` when allowed, else as a product of `p` factors. */
 function power(v: ExprNode, p: number, ops: ReadonlySet<OpName>): ExprNode {
   if (p === 1) return v;
@@ -262,11 +281,11 @@ function rationalSeeds(
     const front = [...found.values()]
       .sort((a, b) => a.nnz - b.nnz || a.res - b.res)
       .filter((c) => {
-        if (!(c.res < 0.999 * bestRes)) return false;
+        if (!(c.res < 0.98 * bestRes)) return false;
         bestRes = c.res;
         return true;
       });
-    for (const { coef } of front.slice(-6)) {
+    for (const { coef } of front.slice(0, 8)) {
       let num: ExprNode | undefined;
       pTerms.forEach((p, j) => {
         const c = coef[j] as number;
@@ -288,7 +307,8 @@ function rationalSeeds(
 
 /**
  * Saturating, rational, power and exponential units of one input, alone, scaled, and times a
- * second input: `c·v/(c + v)`, `c·v²/(c + v²)`, `c/(c + v)`, `c/(c + v²)`, `c·v^c`, `c·exp(c·v)`,
+ * second input: `c·v/(c + v)`, `c·v²/(c + v²)`, `c/(c + v)`, `c/(c + v²)`, `c·v^c`,
+ * `c·v^c + c·v + c·v²`, `c·exp(c·v)`, `c·v·log(c·v)` (Gompertz), `c·sin(c·v)`,
  * `c·v·u/(c + v)`, `c·v·exp(c·v)` — the building blocks of Holling, Monod, Michaelis–Menten, Hill,
  * Ivlev and Ricker terms (each kept only when its operators are allowed).
  */
@@ -304,12 +324,72 @@ function unitSeeds(names: readonly string[], ops: ReadonlySet<OpName>): ExprNode
     out.push(binary('/', c(1), binary('+', c(1), v)));
     out.push(binary('/', c(1), binary('+', c(1), v2)));
     out.push(binary('*', c(1), binary('^', v, c(1.5))));
+    // a power law beside a quadratic (allometric terms, fractional-order kinetics)
+    out.push(
+      binary(
+        '+',
+        binary('+', binary('*', c(1), binary('^', v, c(0.5))), binary('*', c(1), v)),
+        binary('*', c(1), binary('*', v, v)),
+      ),
+    );
     out.push(binary('*', c(1), unary('exp', binary('*', c(-0.5), v))));
+    out.push(binary('*', binary('*', c(1), v), unary('log', binary('*', c(0.5), v))));
+    out.push(binary('*', c(1), unary('sin', binary('*', c(1), v))));
     out.push(binary('*', binary('*', c(1), v), unary('exp', binary('*', c(-0.5), v))));
     for (const other of names) {
       if (other === name) continue;
       out.push(binary('*', sat, variable(other)));
     }
+  }
+  return out;
+}
+
+/**
+ * y at the rows of `X` (a subsample of the data) averaged with its 8 nearest neighbours among all
+ * rows (inputs scaled to unit spread): a k-nearest-neighbour denoising of the target (PySR denoises
+ * with a Gaussian process before its search) that cuts the noise by 3× at a bias of the order of
+ * the neighbours' spacing squared. Brute force, O(rows·N).
+ */
+function smoothedTarget(objective: Objective, X: Record<string, Float64Array>, names: readonly string[]): Float64Array {
+  const full = objective.full;
+  const N = full.n;
+  const m = (X[names[0] as string] as Float64Array | undefined)?.length ?? 0;
+  const K = Math.min(9, N);
+  const fullCols = names.map((k) => full.evaluator.columns[k] as Float64Array);
+  const inv = fullCols.map((c) => {
+    let mean = 0;
+    for (let i = 0; i < N; i++) mean += c[i] as number;
+    mean /= N;
+    let v = 0;
+    for (let i = 0; i < N; i++) v += ((c[i] as number) - mean) ** 2;
+    return 1 / (Math.sqrt(v / N) || 1);
+  });
+  const subCols = names.map((k) => X[k] as Float64Array);
+  const out = new Float64Array(m);
+  const bestD = new Float64Array(K);
+  const bestJ = new Int32Array(K);
+  for (let i = 0; i < m; i++) {
+    bestD.fill(Number.POSITIVE_INFINITY);
+    bestJ.fill(0);
+    for (let j = 0; j < N; j++) {
+      let d = 0;
+      for (let c = 0; c < fullCols.length; c++) {
+        const t = ((subCols[c] as Float64Array)[i] as number) - ((fullCols[c] as Float64Array)[j] as number);
+        d += t * t * (inv[c] as number) ** 2;
+      }
+      if (d >= (bestD[K - 1] as number)) continue;
+      let p = K - 1;
+      while (p > 0 && (bestD[p - 1] as number) > d) {
+        bestD[p] = bestD[p - 1] as number;
+        bestJ[p] = bestJ[p - 1] as number;
+        p--;
+      }
+      bestD[p] = d;
+      bestJ[p] = j;
+    }
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += full.y[bestJ[k] as number] as number;
+    out[i] = sum / K;
   }
   return out;
 }
@@ -331,8 +411,15 @@ export function makeSeeds(objective: Objective, rules: TreeRules, maxSize: numbe
   if (ops.has('+') && ops.has('*')) {
     for (const p of polynomialSeeds(X, view.y, names)) trees.push(powersToProducts(p, ops));
   }
-  for (const r of rationalSeeds(X, view.y, names, ops)) {
-    trees.push(optimizeConstants(r, view, objective, rng, { algorithm: 'LM', iterations: 15, restarts: 0 }).tree);
+  // the coefficients of the rational fits are refit, their integer exponents held; the linearised
+  // fits run on y and on y smoothed over its nearest neighbours (noise in y·Q biases them)
+  const smooth = smoothedTarget(objective, X, names);
+  const rational = [...rationalSeeds(X, view.y, names, ops), ...rationalSeeds(X, smooth, names, ops)];
+  for (const r of rational) {
+    const frozen = exponentMask(r);
+    trees.push(
+      optimizeConstants(r, view, objective, rng, { algorithm: 'LM', iterations: 15, restarts: 0, frozen }).tree,
+    );
   }
   for (const u of unitSeeds(names, ops)) {
     if (!usesOnly(u, ops)) continue;

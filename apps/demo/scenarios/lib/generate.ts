@@ -70,7 +70,8 @@ export function grid(t0: number, t1: number, points: number): number[] {
 
 /**
  * Noisy samples of the truth as CSV text: `trajectory,t,<states...>`, noise σ = `noise` × the
- * state's mean over all trajectories, values with 5 significant digits.
+ * state's mean absolute value over all trajectories (its mean for positive states), values with 5
+ * significant digits.
  */
 export function makeCsv(f: Rhs, truth: Truth): string {
   const ts = grid(truth.times.t0, truth.times.t1, truth.times.points);
@@ -81,7 +82,7 @@ export function makeCsv(f: Rhs, truth: Truth): string {
     let n = 0;
     for (const traj of clean)
       for (const row of traj) {
-        s += row[j] as number;
+        s += Math.abs(row[j] as number);
         n++;
       }
     return s / n;

@@ -5,7 +5,7 @@
 //   dc/dt = −0.8 c + 0.6 r c + 0.3 c² − 0.1 c³        (NN's truth: 0.3 c² − 0.1 c³)
 // The missing term is far from the known terms c and r c on the visited states (its least-squares
 // projection on them leaves ~100 % of its variance), so the physics fit does not absorb it.
-// Three trajectories, 50 points each on [0, 10], noise 2 % of each state's mean; the initial
+// Three trajectories, 80 points each on [0, 10], noise 2 % of each state's mean; the initial
 // numbers (t = 0) are known exactly (the animals released), so the model starts from the data.
 // Run: npx tsx --conditions=@odekit/source apps/demo/scenarios/lotka-volterra/generate.ts
 import { type Rhs, writeScenario } from '../lib/generate.js';
@@ -25,7 +25,7 @@ writeScenario(new URL('./', import.meta.url), f, {
     [2.5, 0.8],
     [0.6, 1.8],
   ],
-  times: { t0: 0, t1: 10, points: 50 },
+  times: { t0: 0, t1: 10, points: 80 },
   noise: 0.02,
   exactStart: true,
   seed: 1,

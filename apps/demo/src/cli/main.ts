@@ -45,7 +45,7 @@ function readSpec(path: string): ModelSpec {
   }
 }
 
-/** Refuses an --out folder that holds an earlier report unless --force; makes it otherwise. */
+/** Refuses an --out folder that holds an earlier report unless --force (the folder is made when the report is written). */
 function prepareOut(out: string, force: boolean): void {
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new UserInputError(`--out: '${out}' is a file; pass a folder.`);
@@ -55,8 +55,6 @@ function prepareOut(out: string, force: boolean): void {
         `--out: '${out}' holds an earlier report (${earlier.join(', ')}); pass --force to replace it, or another --out.`,
       );
     }
-  } else {
-    mkdirSync(out, { recursive: true });
   }
 }
 
@@ -76,6 +74,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     const csv = readText(dataPath, 'data');
     const out = resolve(args.out);
     prepareOut(out, args.force);
+    // The heavy modules load only now: flag and file errors come back at once.
+    const [
+      { silenceTfjs, useBackend },
+      { symbolicRegression },
+      tf,
+      { renderReportHtml },
+      { runPipeline },
+      { katexInlineCss },
+    ] = await Promise.all([
+      import('@odekit/core'),
+      import('@odekit/symbolic/node'),
+      import('@tensorflow/tfjs'),
+      import('../pipeline/report/html.js'),
+      import('../pipeline/run-pipeline.js'),
+      import('../node/katex-css.js'),
+    ]);
     silenceTfjs();
     tf.enableProdMode();
     await useBackend('cpu');
@@ -106,6 +120,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       { search },
     );
     const html = await renderReportHtml(result.report, { katexCss: katexInlineCss() });
+    mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'report.json'), `${JSON.stringify(result.report, null, 2)}\n`);
     writeFileSync(join(out, 'report.html'), html);
     writeFileSync(join(out, 'model.json'), `${JSON.stringify(result.model, null, 2)}\n`);

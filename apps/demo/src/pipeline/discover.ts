@@ -59,6 +59,11 @@ export interface Discovery {
   readonly expr: Expression;
   /** The search's choice before pruning and rounding. */
   readonly searched: Expression;
+  /**
+   * The choice and up to three more complex front entries within 10x the tolerance (pruned,
+   * rounded), by complexity: the refit judges them on the data itself.
+   */
+  readonly alternatives: readonly Expression[];
   readonly front: readonly HallOfFameEntry[];
   readonly networkRms: number;
   readonly errorRms: number;
@@ -153,7 +158,13 @@ const freeConstants = (e: Expression): number => constantsOf(e.root).filter((c) 
  * Tries to make `e` simpler while its loss stays within `tol`: each constant in turn set to 0,
  * or to the nearest integer, with the other constants refit (Levenberg–Marquardt, float64).
  */
-function prune(e: Expression, X: Readonly<Record<string, Float64Array>>, y: Float64Array, tol: number): Expression {
+function prune(
+  e: Expression,
+  X: Readonly<Record<string, Float64Array>>,
+  y: Float64Array,
+  tol: number,
+  lossOf: (e: Expression) => number,
+): Expression {
   let current = e;
   for (let round = 0; round < 8; round++) {
     const consts = constantsOf(current.root);
@@ -177,7 +188,7 @@ function prune(e: Expression, X: Readonly<Record<string, Float64Array>>, y: Floa
           const simpler =
             candidate.complexity < current.complexity ||
             (candidate.complexity === current.complexity && freeConstants(candidate) < freeConstants(current));
-          if (simpler && sampleLoss(candidate, X, y) <= tol) {
+          if (simpler && lossOf(candidate) <= tol) {
             current = candidate;
             improved = true;
             break;
@@ -203,7 +214,7 @@ export function additiveTerms(n: ExprNode, sign: 1 | -1 = 1): Signed[] {
 }
 
 /** The sum of signed terms as a tree. */
-function sumOf(terms: readonly Signed[]): ExprNode {
+export function sumOf(terms: readonly Signed[]): ExprNode {
   let out: ExprNode | undefined;
   for (const t of terms) {
     if (out === undefined) out = t.sign === 1 ? t.node : binary('*', constant(-1), t.node);
@@ -224,6 +235,62 @@ function proportional(a: Float64Array, b: Float64Array): boolean {
     else if (Math.abs(q - first) > 1e-9 * Math.max(1, Math.abs(first))) return false;
   }
   return first !== undefined;
+}
+
+/**
+ * The loss of `e` against `y` with free multiples of the known terms added (ordinary least squares
+ * on their columns): how well `e` explains what the known physics cannot.
+ */
+export function effectiveLoss(
+  e: Expression,
+  X: Readonly<Record<string, Float64Array>>,
+  y: Float64Array,
+  known: readonly Float64Array[],
+): number {
+  const v = e.evaluate(X);
+  const r = y.map((yi, i) => yi - (v[i] as number));
+  if (known.length > 0) {
+    const k = known.length;
+    const A = Array.from({ length: k }, (_, a) =>
+      Array.from({ length: k }, (_, b) => dotOf(known[a] as Float64Array, known[b] as Float64Array)),
+    );
+    const rhs = known.map((col) => dotOf(col, r));
+    const coef = solveSmall(A, rhs);
+    if (coef !== undefined) {
+      for (let i = 0; i < r.length; i++) {
+        let s = 0;
+        for (let j = 0; j < k; j++) s += (coef[j] as number) * ((known[j] as Float64Array)[i] as number);
+        r[i] = (r[i] as number) - s;
+      }
+    }
+  }
+  const m = mse(r, new Float64Array(r.length));
+  return Number.isFinite(m) ? m : Number.POSITIVE_INFINITY;
+}
+
+function dotOf(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}
+
+/** Solves a small symmetric system by Gaussian elimination with partial pivoting (undefined when singular). */
+function solveSmall(A: number[][], b: number[]): number[] | undefined {
+  const n = b.length;
+  const M = A.map((row, i) => [...row, b[i] as number]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]?.[c] as number) > Math.abs(M[p]?.[c] as number)) p = r;
+    const pivot = M[p]?.[c] as number;
+    if (Math.abs(pivot) < 1e-300) return undefined;
+    [M[c], M[p]] = [M[p] as number[], M[c] as number[]];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = (M[r]?.[c] as number) / pivot;
+      for (let j = c; j <= n; j++) (M[r] as number[])[j] = (M[r]?.[j] as number) - f * (M[c]?.[j] as number);
+    }
+  }
+  return M.map((row, i) => (row[n] as number) / (row[i] as number));
 }
 
 /**
@@ -336,32 +403,56 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
     ...(signal === undefined ? {} : { signal }),
     onProgress: (p) => onFront?.(p.hallOfFame, Math.min(1, p.elapsedSeconds / budget)),
   });
-  const front = mergeFronts(result.hallOfFame, sparseCandidates(X, y, networkStd));
+  // Every candidate (the search's front and the sparse fits) judged by what it adds to the known
+  // terms: terms proportional to a known term are left to the physics, the rest refit with free
+  // multiples of the known terms, and the loss is what remains.
+  const known = o.knownTerms ?? [];
+  const knownValues = known.map((k) => k.evaluate(X));
+  const lossOf = (e: Expression) => effectiveLoss(e, X, y, knownValues);
+  const candidates: HallOfFameEntry[] = [];
+  const dropped = new Map<Expression, string[]>();
+  for (const entry of [...result.hallOfFame, ...sparseCandidates(X, y, networkStd)]) {
+    let e = simplify(entry.expr);
+    if (known.length > 0) {
+      const a = absorbKnownTerms(e, known, X, y, Number.POSITIVE_INFINITY);
+      if (a.dropped.length > 0) dropped.set(a.expr, a.dropped);
+      e = a.expr;
+    }
+    candidates.push({ complexity: e.complexity, loss: lossOf(e), score: 0, expr: e });
+  }
+  const front = mergeFronts(candidates, []);
   const minLoss = Math.min(...front.map((e) => e.loss));
   const tol = Math.max(2 * minLoss, (settings.selectionTolerance * networkRms) ** 2);
-  const chosen = front.find((e) => e.loss <= tol) ?? result.best;
-  const searched = simplify(chosen.expr);
-  let expr = prune(searched, X, y, tol);
-  const absorbed = absorbKnownTerms(expr, o.knownTerms ?? [], X, y, tol);
-  expr = absorbed.expr;
-  const relErr = Math.sqrt(sampleLoss(expr, X, y)) / Math.max(networkRms, 1e-300);
+  const chosen = front.find((e) => e.loss <= tol) ?? (front[front.length - 1] as HallOfFameEntry);
+  const searched = chosen.expr;
+  let expr = prune(searched, X, y, tol, lossOf);
+  const relErr = Math.sqrt(lossOf(expr)) / Math.max(networkRms, 1e-300);
   // Digits the fit supports: one more than the error's order, between 2 and 4.
   const digits = Math.min(4, Math.max(2, Math.ceil(-Math.log10(Math.max(relErr, 1e-6))) + 1));
   let rounded = roundSignificant(expr, digits, networkRms);
-  if (sampleLoss(rounded, X, y) > Math.max(tol, 1.2 * sampleLoss(expr, X, y)))
-    rounded = roundSignificant(expr, 4, networkRms);
+  if (lossOf(rounded) > Math.max(tol, 1.2 * lossOf(expr))) rounded = roundSignificant(expr, 4, networkRms);
   expr = rounded;
-  // Against the network, with the known terms' share (absorbed above) fitted back in.
-  const errorRms = Math.sqrt(absorbed.dropped.length ? absorbed.loss : sampleLoss(expr, X, y));
+  // Against the network, with the known terms' share fitted back in.
+  const errorRms = Math.sqrt(lossOf(expr));
+  const alternatives = [expr];
+  for (const e of front) {
+    if (alternatives.length >= 4) break;
+    if (e.complexity <= chosen.complexity || e.loss > 10 * tol) continue;
+    const p = prune(e.expr, X, y, Math.max(tol, 1.01 * e.loss), lossOf);
+    const r = roundSignificant(p, 4, networkRms);
+    if (!alternatives.some((a) => a.toString() === r.toString())) alternatives.push(r);
+  }
+  const left = dropped.get(searched) ?? [];
   return {
     expr,
     searched,
+    alternatives,
     front,
     networkRms,
     errorRms,
     iterations: result.iterations,
     evaluations: result.evaluations,
     stopReason: result.stopReason,
-    message: `chose complexity ${expr.complexity} of ${front.length} on the front (the simplest within RMS ${Math.sqrt(tol).toPrecision(2)} of the network)${absorbed.dropped.length ? `; left ${absorbed.dropped.join(', ')} to the known terms' parameters` : ''}; ${result.evaluations} evaluations, stopped by ${result.stopReason}.`,
+    message: `chose complexity ${expr.complexity} of ${front.length} on the front (the simplest within RMS ${Math.sqrt(tol).toPrecision(2)} of the network, known terms free)${left.length ? `; left ${left.join(', ')} to the known terms' parameters` : ''}; ${result.evaluations} evaluations, stopped by ${result.stopReason}.`,
   };
 }

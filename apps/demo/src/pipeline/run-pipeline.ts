@@ -1,7 +1,7 @@
 import { disposeTree } from '@odekit/core';
 import type { Dataset, EquationsModel, EquationsParams } from '@odekit/observables';
 import { Expression, type ExprNode, simplify, symbolicRegression } from '@odekit/symbolic';
-import { roundSignificant, type SearchFunction } from './discover.js';
+import { effectiveLoss, roundSignificant, type SearchFunction } from './discover.js';
 import { buildModel, checkChannels, readData } from './input.js';
 import { equationWithNumbers, roundTo, supportedDigits } from './numbers.js';
 import { resolveSettings, resolveStages } from './settings.js';
@@ -163,7 +163,7 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
   const stages = resolveStages(opts.stages, hasNetworks);
   const [t0, t1] = timeSpan(data);
   const plotTimes = linspace(t0, t1, 120);
-  const predictionEvery = opts.predictionEvery ?? 10;
+  const predictionEvery = opts.predictionEvery ?? 250;
   let lastPrediction = -Infinity;
 
   const emit = async (e: PipelineEvent) => {
@@ -266,6 +266,12 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
           message = 'nothing found to refit (the symbolic stage did not run).';
         } else {
           const out = await refitStage(model, params, discoveries, ctx);
+          discoveries = discoveries.map((d) => {
+            const e = out.chosen.get(d.call.name);
+            return e === undefined || e === d.expr
+              ? d
+              : { ...d, expr: e, errorRms: Math.sqrt(effectiveLoss(e, d.X, d.y, d.knownValues)) };
+          });
           disposeTree(params);
           params = out.params;
           model = out.model;

@@ -6,7 +6,8 @@ const defaults: StageSettings = {
   hybridLengths: [0.3, 0.6, 1],
   hybridSteps: 150,
   jointSteps: 300,
-  networkIterations: 100,
+  networkIterations: 0,
+  jointIterations: 100,
   learningRate: 1e-2,
   samples: 10000,
   sampleTrajectories: 8,
@@ -25,7 +26,13 @@ const defaults: StageSettings = {
 export const DEFAULT_SETTINGS: Readonly<StageSettings> = Object.freeze(defaults);
 
 const positiveInts = ['mechanisticIterations', 'hybridSteps', 'samples', 'maxSize'] as const;
-const nonNegativeInts = ['sampleTrajectories', 'refitIterations', 'networkIterations', 'jointSteps'] as const;
+const nonNegativeInts = [
+  'sampleTrajectories',
+  'refitIterations',
+  'networkIterations',
+  'jointSteps',
+  'jointIterations',
+] as const;
 const positives = ['learningRate', 'rtol', 'atol', 'selectionTolerance'] as const;
 const nonNegatives = ['sampleSpread', 'jitter'] as const;
 

@@ -36,8 +36,10 @@ export interface StageSettings {
   readonly hybridSteps: number;
   /** Adam steps of the joint stage, everything trained (default 300). */
   readonly jointSteps: number;
-  /** L-BFGS iterations on the networks (physics frozen) after the Adam steps (default 100; 0: none). */
+  /** L-BFGS iterations on the networks (physics frozen) after the Adam steps (default 0: none). */
   readonly networkIterations: number;
+  /** L-BFGS iterations on everything at the end of the hybrid stage (default 100; 0: none). */
+  readonly jointIterations: number;
   /** Adam learning rate of the hybrid and joint stages (default 1e-2). */
   readonly learningRate: number;
   /** States sampled for symbolic regression (default 10000). */
@@ -97,7 +99,7 @@ export interface PipelineOptions {
   readonly signal?: AbortSignal;
   /** Called with every event; may return a promise (awaited: a page can pause here). */
   readonly onEvent?: (event: PipelineEvent) => void | Promise<void>;
-  /** Send `predictions` events at most this often, in steps (default 10). */
+  /** Send `predictions` events at most once per this many milliseconds (default 250). */
   readonly predictionEvery?: number;
 }
 

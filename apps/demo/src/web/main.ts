@@ -3,12 +3,15 @@ import 'katex/dist/katex.min.css';
 import './styles.css';
 import { wrap } from 'comlink';
 import { DemoPage } from './page.js';
+import type { PlotWorkerApi } from './plot-worker-api.js';
 import { bundledScenarios } from './scenarios.js';
 import type { WorkerApi } from './worker-api.js';
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'odekit-pipeline' });
 const api = wrap<WorkerApi>(worker);
-const page = new DemoPage(api, bundledScenarios());
+// the live plots are drawn in a second worker: the main thread only swaps SVG in
+const plotWorker = new Worker(new URL('./plot-worker.ts', import.meta.url), { type: 'module', name: 'odekit-plots' });
+const page = new DemoPage(api, wrap<PlotWorkerApi>(plotWorker), bundledScenarios());
 
 /** Hooks for the browser test and the console (read-only views of the page). */
 const hooks = {

@@ -1,50 +1,24 @@
 // The demo page in a real headless Chromium (Debian's, launched by playwright-core): build the
 // static site, serve it, run the embedded scenario with a short budget, and check what a user sees.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPage, launchChromium } from './testing/browser.js';
+import { type DemoTab, downloadText, openDemo, runOnPage, workerTensors } from './testing/drive.js';
+import { withoutTimings } from './testing/report-diff.js';
 import { type StaticServer, serveStatic } from './testing/static-server.js';
 
 const OUT = fileURLToPath(new URL('../../test-output/browser/', import.meta.url));
 
 /** Short stage settings so that one run takes seconds (the setup travels in the URL, as a link would). */
-export const SHORT_RUN =
-  '#scenario=lotka-volterra&budget=1&mechanisticIterations=8&hybridSteps=15&jointSteps=15&refitIterations=15';
-
-interface LongTask {
-  start: number;
-  duration: number;
-}
+const SHORT_RUN =
+  '#scenario=lotka-volterra&budget=0.5&mechanisticIterations=4&hybridSteps=5&networkIterations=5&jointSteps=5&refitIterations=5';
 
 let server: StaticServer;
-let browser: { context: BrowserContext; close: () => Promise<void> };
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let tab: DemoTab;
 let page: Page;
-const consoleErrors: string[] = [];
-
-async function runToEnd(timeout = 100_000): Promise<{ startedAt: number; endedAt: number }> {
-  const startedAt = await page.evaluate(() => performance.now());
-  await page.click('#run');
-  await page.waitForFunction(() => ['done', 'failed', 'stopped'].includes(document.body.dataset.phase ?? ''), null, {
-    timeout,
-    polling: 200,
-  });
-  const endedAt = await page.evaluate(() => performance.now());
-  const phase = await page.evaluate(() => document.body.dataset.phase);
-  expect(phase, (await page.textContent('#status')) ?? '').toBe('done');
-  return { startedAt, endedAt };
-}
-
-async function download(selector: string): Promise<string> {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
-  return readFileSync(await file.path(), 'utf8');
-}
-
-const withoutTimings = (report: { stages: { seconds: number }[] }) => ({
-  ...report,
-  stages: report.stages.map((s) => ({ ...s, seconds: 0 })),
-});
 
 describe('the demo page in Chromium', () => {
   beforeAll(async () => {
@@ -52,32 +26,21 @@ describe('the demo page in Chromium', () => {
     const dist = await buildPage();
     server = await serveStatic(dist);
     browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
-    await page.addInitScript(() => {
-      const tasks: { start: number; duration: number }[] = [];
-      (globalThis as { longTasks?: typeof tasks }).longTasks = tasks;
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) tasks.push({ start: e.startTime, duration: e.duration });
-      }).observe({ type: 'longtask', buffered: true });
-    });
-    await page.goto(server.url + SHORT_RUN);
-    await page.waitForFunction(() => document.body.dataset.phase === 'idle', null, { timeout: 60_000 });
-  }, 120_000);
+    tab = await openDemo(browser.context, server.url, SHORT_RUN);
+    page = tab.page;
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
   });
 
-  let firstReport: { stages: { seconds: number }[] } | null = null;
+  let firstReport: unknown = null;
   let tensorsAfterFirst = -1;
 
   it('runs the embedded scenario: the loss falls, the front has rows, KaTeX shows the equations, downloads hold JSON', async () => {
-    const { startedAt, endedAt } = await runToEnd();
+    const run = await runOnPage(page, 150_000);
+    expect(run.phase, run.status).toBe('done');
 
     const losses = await page.evaluate(() =>
       (globalThis as unknown as { odekit: { lossPoints(): { loss: number }[] } }).odekit
@@ -86,7 +49,8 @@ describe('the demo page in Chromium', () => {
     );
     expect(losses.length).toBeGreaterThan(20);
     expect(losses.at(-1)).toBeLessThan((losses[0] as number) / 2);
-    expect(await page.locator('#loss-plot canvas').count()).toBe(1);
+    // drawn by vega: one line per stage phase, in the plot's SVG
+    expect(await page.locator('#loss-plot svg .mark-line path').count()).toBeGreaterThan(0);
 
     expect(await page.locator('#pareto-table tbody tr').count()).toBeGreaterThan(0);
 
@@ -97,45 +61,69 @@ describe('the demo page in Chromium', () => {
     expect(annotations[1]).toContain('\\frac{dc}{dt}');
     expect(annotations.join(' ')).toMatch(/r\b.*c\b/);
 
-    const reportJson = await download('#dl-report-json');
+    const reportJson = await downloadText(page, '#dl-report-json');
     const report = JSON.parse(reportJson);
     expect(report.version).toBe(1);
     expect(Object.keys(report.equations)).toEqual(['r', 'c']);
-    expect(JSON.parse(await download('#dl-model-json')).states).toEqual(['r', 'c']);
-    const html = await download('#dl-report-html');
+    expect(JSON.parse(await downloadText(page, '#dl-model-json')).states).toEqual(['r', 'c']);
+    const html = await downloadText(page, '#dl-report-html');
     expect(html).toMatch(/^<!doctype html>/i);
     expect(html).toContain('<svg');
     firstReport = report;
 
-    // no main-thread task over 50 ms while the pipeline trained
-    const tasks = await page.evaluate(() => (globalThis as unknown as { longTasks: LongTask[] }).longTasks);
-    const during = tasks.filter((t) => t.start >= startedAt && t.start <= endedAt);
-    const longest = Math.max(0, ...during.map((t) => t.duration));
-    console.log(
-      `run 1: ${((endedAt - startedAt) / 1000).toFixed(1)} s, ${during.length} long tasks, longest ${longest.toFixed(0)} ms`,
-    );
-    expect(longest).toBeLessThanOrEqual(50);
-
-    tensorsAfterFirst = await page.evaluate(
-      async () =>
-        (await (globalThis as unknown as { odekit: { memory(): Promise<{ numTensors: number }> } }).odekit.memory())
-          .numTensors,
-    );
+    tensorsAfterFirst = await workerTensors(page);
     await page.screenshot({ path: `${OUT}page-finished.png`, fullPage: true });
+
+    // no main-thread task over 50 ms while the pipeline trained
+    console.log(
+      `page run 1: ${run.wallSeconds.toFixed(1)} s; ${run.longTasks} main-thread tasks over 50 ms while training, longest ${run.longestTaskMs.toFixed(0)} ms`,
+    );
+    expect(run.longestTaskMs).toBeLessThanOrEqual(50);
   }, 150_000);
 
-  it('runs again from scratch: no tensor leaks, the same report for the same seed', async () => {
+  it('runs again from scratch (pausing and stepping on the way): no tensor leaks, the same report for the same seed', async () => {
     expect(firstReport).not.toBeNull();
-    await runToEnd();
-    const tensors = await page.evaluate(
-      async () =>
-        (await (globalThis as unknown as { odekit: { memory(): Promise<{ numTensors: number }> } }).odekit.memory())
-          .numTensors,
+    const steps = () =>
+      page.evaluate(
+        () => (globalThis as unknown as { odekit: { lossPoints(): unknown[] } }).odekit.lossPoints().length,
+      );
+    await page.click('#run');
+    await page.waitForFunction(
+      () =>
+        // the hybrid stage's Adam steps are the pipeline's pause points
+        document.querySelector('[data-stage="hybrid"]')?.classList.contains('running') &&
+        (globalThis as unknown as { odekit: { lossPoints(): unknown[] } }).odekit.lossPoints().length >= 3,
+      null,
+      { timeout: 60_000, polling: 100 },
     );
-    expect(tensors).toBe(tensorsAfterFirst);
-    const second = JSON.parse(await download('#dl-report-json'));
-    expect(withoutTimings(second)).toEqual(withoutTimings(firstReport as { stages: { seconds: number }[] }));
-  }, 150_000);
+    await page.click('#pause');
+    await page.waitForTimeout(1500);
+    const held = await steps();
+    await page.waitForTimeout(1500);
+    expect(await steps()).toBe(held);
+    await page.click('#step');
+    await page.waitForFunction(
+      (n) => (globalThis as unknown as { odekit: { lossPoints(): unknown[] } }).odekit.lossPoints().length > n,
+      held,
+      {
+        timeout: 30_000,
+        polling: 100,
+      },
+    );
+    await page.waitForTimeout(1500);
+    expect(await steps()).toBe(held + 1);
+    await page.click('#pause'); // resume
+    await page.waitForFunction(() => ['done', 'failed', 'stopped'].includes(document.body.dataset.phase ?? ''), null, {
+      timeout: 150_000,
+      polling: 250,
+    });
+    expect(await page.evaluate(() => document.body.dataset.phase), (await page.textContent('#status')) ?? '').toBe(
+      'done',
+    );
+    expect(await workerTensors(page)).toBe(tensorsAfterFirst);
+    const second = JSON.parse(await downloadText(page, '#dl-report-json'));
+    expect(withoutTimings(second)).toEqual(withoutTimings(firstReport));
+  }, 200_000);
 
   it('shows a broken equation and a malformed CSV at their place, keeping the last good result', async () => {
     const spec = page.locator('#spec');
@@ -161,13 +149,51 @@ describe('the demo page in Chromium', () => {
     await page.waitForSelector('#csv-errors li');
     expect(await page.textContent('#csv-errors li')).toMatch(/row 3, column 'r'/);
     await page.click('#run');
-    expect(await page.textContent('#status')).toMatch(/^Not run: data: row 3/);
+    expect(await page.textContent('#status')).toMatch(/^Not run: data: .*row 3, column 'r'/);
     expect(await page.locator('#eq-after .katex').count()).toBe(2);
     expect(page.url()).toContain('csvName=broken.csv');
     await page.screenshot({ path: `${OUT}page-errors.png`, fullPage: true });
+    await page.click('#csv-reset');
+    await page.waitForFunction(() => document.querySelectorAll('#csv-errors li').length === 0);
+    expect(page.url()).not.toContain('csv=');
   }, 60_000);
 
+  it('refits with a front entry chosen by a click on its row', async () => {
+    const row = page.locator('#pareto-table tbody tr').first();
+    const expression = (await row.getAttribute('title'))?.replace(/^Use (.*) for the refit$/, '$1') ?? '';
+    await row.click();
+    expect(await row.getAttribute('aria-selected')).toBe('true');
+    await page.click('#refit-choice');
+    await page.waitForFunction(() => ['done', 'failed', 'stopped'].includes(document.body.dataset.phase ?? ''), null, {
+      timeout: 120_000,
+      polling: 250,
+    });
+    expect(await page.textContent('#status')).toMatch(/refit with NN ≈/);
+    const model = JSON.parse(await downloadText(page, '#dl-model-json'));
+    expect(JSON.stringify(model.equations)).not.toContain('NN(');
+    expect(expression).not.toBe('');
+  }, 150_000);
+
+  it('Stop keeps the last good result on screen and for download', async () => {
+    await page.click('#run');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-stage="hybrid"]')?.classList.contains('running') &&
+        (globalThis as unknown as { odekit: { lossPoints(): unknown[] } }).odekit.lossPoints().length >= 2,
+      null,
+      { timeout: 60_000, polling: 100 },
+    );
+    await page.click('#stop');
+    await page.waitForFunction(() => document.body.dataset.phase === 'stopped', null, {
+      timeout: 60_000,
+      polling: 100,
+    });
+    expect(await page.textContent('#status')).toMatch(/^Stopped/);
+    expect(await page.locator('#eq-after .katex').count()).toBe(2);
+    expect(JSON.parse(await downloadText(page, '#dl-report-json')).version).toBe(1);
+  }, 90_000);
+
   it('logged no console errors', () => {
-    expect(consoleErrors).toEqual([]);
+    expect(tab.consoleErrors).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { proxy, type Remote } from 'comlink';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.js';
 import type { PipelineEvent, Report } from '../pipeline/types.js';
 import { SpecEditor } from './editor.js';
+import type { PlotWorkerApi } from './plot-worker-api.js';
 import { byId, el, renderEquations } from './render.js';
 import { ResultsView } from './results-view.js';
 import type { Scenario } from './scenarios.js';
@@ -18,15 +19,29 @@ export class DemoPage {
   private lastCheck: CheckResult | null = null;
   private checkSeq = 0;
   private lastGood: { report: Report; files: RunFiles } | null = null;
-  private urls: string[] = [];
+  private downloads: RunFiles | null = null;
+  /** The front entry the user chose for a refit (cleared by every new run). */
+  private choice: { network: string; expression: string } | null = null;
   private readonly editor = new SpecEditor(byId('spec'), byId('spec-gutter'), byId('spec-errors'));
-  readonly results = new ResultsView();
+  readonly results: ResultsView;
   private checkTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly api: Remote<WorkerApi>,
+    plots: Remote<PlotWorkerApi>,
     private readonly scenarios: readonly Scenario[],
-  ) {}
+  ) {
+    this.results = new ResultsView(plots);
+    this.results.onChoose = (network, entry) => {
+      if (this.phase === 'running' || this.phase === 'paused' || this.lastGood === null) return false;
+      this.choice = { network, expression: entry.expression };
+      const button = byId<HTMLButtonElement>('refit-choice');
+      button.disabled = false;
+      button.textContent = `Refit with ${network} ≈ ${entry.expression}`;
+      this.say(`Chosen for the refit: ${network} ≈ ${entry.expression}. Press “Refit with …” to fit it.`);
+      return true;
+    };
+  }
 
   /** Reads the setup from the URL, starts the worker's backend, wires the controls. */
   async start(): Promise<void> {
@@ -178,10 +193,15 @@ export class DemoPage {
       this.say('Stopping at the next step…');
     });
     byId('reset').addEventListener('click', () => this.reset());
+    byId('refit-choice').addEventListener('click', () => void this.refitWithChoice());
     window.addEventListener('popstate', () => void this.reloadFromUrl());
     window.addEventListener('hashchange', () => void this.reloadFromUrl());
-    byId('permalink').addEventListener('click', (e) => {
-      e.preventDefault();
+    byId('dl-report-json').addEventListener('click', () =>
+      this.download('reportJson', 'report.json', 'application/json'),
+    );
+    byId('dl-report-html').addEventListener('click', () => this.download('reportHtml', 'report.html', 'text/html'));
+    byId('dl-model-json').addEventListener('click', () => this.download('modelJson', 'model.json', 'application/json'));
+    byId('permalink').addEventListener('click', () => {
       void navigator.clipboard?.writeText(location.href).then(
         () => this.say('Link copied.'),
         () => this.say('The address bar holds the link.'),
@@ -202,7 +222,6 @@ export class DemoPage {
 
   private async writeUrl(push = false): Promise<void> {
     const hash = await encodeSetup(this.setup);
-    byId<HTMLAnchorElement>('permalink').href = hash;
     if (hash === location.hash) return;
     if (push) history.pushState(null, '', hash);
     else history.replaceState(null, '', hash);
@@ -242,6 +261,14 @@ export class DemoPage {
     return result;
   }
 
+  /** Runs the model with the chosen front entry in place of its network, from the last run's parameters. */
+  private async refitWithChoice(): Promise<void> {
+    if (this.choice === null || this.lastGood === null) return;
+    const { parameters } = this.lastGood.report;
+    const start = parameters.byStage.hybrid ?? parameters.final;
+    await this.run(false, { ...this.choice, parameters: start });
+  }
+
   private request(startPaused: boolean): RunRequest {
     return {
       specText: this.specText(),
@@ -256,7 +283,7 @@ export class DemoPage {
   }
 
   /** Runs the pipeline on the current setup; nothing from an earlier run is reused. */
-  async run(startPaused: boolean): Promise<RunOutcome | null> {
+  async run(startPaused: boolean, substitute?: RunRequest['substitute']): Promise<RunOutcome | null> {
     if (this.phase === 'running' || this.phase === 'paused' || this.phase === 'loading') return null;
     const check = await this.check();
     const issue = check.specIssues[0] ?? check.csvIssues[0];
@@ -266,6 +293,10 @@ export class DemoPage {
     }
     const id = ++this.runId;
     let cleared = false;
+    this.choice = null;
+    const refitButton = byId<HTMLButtonElement>('refit-choice');
+    refitButton.disabled = true;
+    refitButton.textContent = 'Refit with the chosen expression';
     this.setPhase(startPaused ? 'paused' : 'running');
     this.say(startPaused ? 'Starting, paused at the first step…' : 'Starting…');
     byId('log').replaceChildren();
@@ -280,14 +311,18 @@ export class DemoPage {
       this.results.handle(events);
       for (const e of events) this.narrate(e);
     });
-    const outcome = await this.api.run(this.request(startPaused), onEvents);
+    const request = this.request(startPaused);
+    const outcome = await this.api.run(substitute === undefined ? request : { ...request, substitute }, onEvents);
     if (id !== this.runId) return outcome;
     if (outcome.status === 'done') {
       this.lastGood = { report: outcome.report, files: outcome.files };
       this.offerDownloads(outcome.files);
       await this.results.showReport(outcome.report);
       this.setPhase('done');
-      this.say(`Finished in ${outcome.seconds.toFixed(1)} s.`, 'done');
+      this.say(
+        `Finished in ${outcome.seconds.toFixed(1)} s${substitute ? ` (refit with ${substitute.network} ≈ ${substitute.expression})` : ''}.`,
+        'done',
+      );
       await this.results.showFigures(outcome.figures, byId('figures'));
     } else if (outcome.status === 'stopped') {
       this.setPhase('stopped');
@@ -331,25 +366,20 @@ export class DemoPage {
   }
 
   private offerDownloads(files: RunFiles | null): void {
-    for (const u of this.urls) URL.revokeObjectURL(u);
-    this.urls = [];
-    const links: [string, keyof RunFiles, string][] = [
-      ['dl-report-json', 'reportJson', 'application/json'],
-      ['dl-report-html', 'reportHtml', 'text/html'],
-      ['dl-model-json', 'modelJson', 'application/json'],
-    ];
-    for (const [id, key, type] of links) {
-      const a = byId<HTMLAnchorElement>(id);
-      if (files === null) {
-        a.removeAttribute('href');
-        a.setAttribute('aria-disabled', 'true');
-      } else {
-        const url = URL.createObjectURL(new Blob([files[key]], { type }));
-        this.urls.push(url);
-        a.href = url;
-        a.setAttribute('aria-disabled', 'false');
-      }
-    }
+    this.downloads = files;
+    for (const id of ['dl-report-json', 'dl-report-html', 'dl-model-json'])
+      byId<HTMLButtonElement>(id).disabled = files === null;
+  }
+
+  /** Saves one of the last finished run's files (a blob URL clicked through a transient link). */
+  private download(key: keyof RunFiles, name: string, type: string): void {
+    if (this.downloads === null) return;
+    const url = URL.createObjectURL(new Blob([this.downloads[key]], { type }));
+    const a = el('a', { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
   private setPhase(phase: Phase): void {

@@ -3,20 +3,22 @@ import { STAGE_NAMES } from '../pipeline/types.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const FONT = { labelFontSize: 12, titleFontSize: 12 };
+/** Log axes: a label per power of ten, written 1e-3, not crowded fractions. */
+const LOG_AXIS = { ...FONT, format: '.0e', tickCount: 6, labelOverlap: 'greedy' as const };
 
 /** Loss per step (log scale), one colour per stage; data `loss`: `{ step, loss, stage }`. */
 export function lossPlotSpec(): TopLevelSpec {
   return {
     $schema: SCHEMA,
-    width: 'container',
+    width: 600,
     height: 220,
     autosize: { type: 'fit-x', contains: 'padding' },
     data: { name: 'loss' },
     mark: { type: 'line', interpolate: 'linear', strokeWidth: 1.5 },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step (all stages)', axis: FONT },
-      y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (MSE)', axis: FONT },
-      color: { field: 'stage', type: 'nominal', sort: [...STAGE_NAMES], legend: { orient: 'top', title: null } },
+      y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (MSE)', axis: LOG_AXIS },
+      color: { field: 'stage', type: 'nominal', sort: [...STAGE_NAMES], legend: { orient: 'right', title: 'stage' } },
       detail: { field: 'phase', type: 'nominal' },
     },
   };
@@ -29,10 +31,10 @@ export function lossPlotSpec(): TopLevelSpec {
 export function trajectoryPlotSpec(): TopLevelSpec {
   const x = { field: 't', type: 'quantitative' as const, title: 't', axis: FONT };
   const y = { field: 'value', type: 'quantitative' as const, title: 'value', axis: FONT };
-  const color = { field: 'channel', type: 'nominal' as const, legend: { orient: 'top' as const, title: null } };
+  const color = { field: 'channel', type: 'nominal' as const, legend: { orient: 'right' as const, title: 'channel' } };
   return {
     $schema: SCHEMA,
-    width: 'container',
+    width: 600,
     height: 220,
     autosize: { type: 'fit-x', contains: 'padding' },
     layer: [
@@ -65,7 +67,7 @@ export function paretoPlotSpec(): TopLevelSpec {
   };
   return {
     $schema: SCHEMA,
-    width: 'container',
+    width: 600,
     height: 200,
     autosize: { type: 'fit-x', contains: 'padding' },
     data: { name: 'front' },
@@ -79,7 +81,7 @@ export function paretoPlotSpec(): TopLevelSpec {
         encoding: {
           x,
           y,
-          color: { field: 'network', type: 'nominal', legend: { orient: 'top', title: null } },
+          color: { field: 'network', type: 'nominal', legend: { orient: 'right', title: 'network' } },
           tooltip: [{ field: 'expression' }, { field: 'complexity' }, { field: 'loss', format: '.3e' }],
         },
       },

@@ -1,31 +1,43 @@
-import { changeset, parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { Remote } from 'comlink';
+import type { TopLevelSpec } from 'vega-lite';
+import type { PlotChange, PlotWorkerApi } from './plot-worker-api.js';
 
 /**
- * Live plots: a vega-lite spec compiled once to a vega `View` whose named datasets are replaced
- * through changesets (no re-parse per update), re-rendered at most every `minIntervalMs`.
+ * A live plot: a vega-lite spec drawn by the plot worker (vega views updated through
+ * changesets, no re-parse per update); the page only swaps the returned SVG in, at most once per
+ * `minIntervalMs`, with one update in flight at a time. So the main thread does no plotting work
+ * while the pipeline trains.
  */
 export class LivePlot {
-  private readonly view: View;
   private pending = new Map<string, { replace: boolean; rows: object[] }>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastRun = 0;
-  private running: Promise<unknown> = Promise.resolve();
-  /** Renders done and the longest one, in ms of main-thread time (for the page's diagnostics). */
+  private running: Promise<void>;
+  private width: number;
+  private sentWidth: number;
+  /** Updates drawn and the longest main-thread time one took (ms): the SVG swap only. */
   readonly stats = { renders: 0, longestMs: 0 };
 
   /**
-   * @param container Element the plot is drawn into.
+   * @param container Element the plot is drawn into (its width is the plot's).
    * @param spec A vega-lite spec whose data are named datasets (`data: { name: 'loss' }`).
    * @param minIntervalMs Least time between two renders (default 250: at most 4 per second).
    */
   constructor(
-    container: HTMLElement,
+    private readonly container: HTMLElement,
     spec: TopLevelSpec,
+    private readonly plots: Remote<PlotWorkerApi>,
+    private readonly id: string,
     private readonly minIntervalMs = 250,
   ) {
-    this.view = new View(parse(compile(spec).spec), { renderer: 'canvas', container, hover: true });
-    this.running = this.view.runAsync();
+    this.width = this.sentWidth = this.innerWidth();
+    this.running = plots.create(id, spec, this.width).then((svg) => this.draw(svg));
+    new ResizeObserver(() => {
+      const w = this.innerWidth();
+      if (Math.abs(w - this.width) < 8) return;
+      this.width = w;
+      this.schedule();
+    }).observe(container);
   }
 
   /** Replaces the rows of dataset `name`; drawn at the next allowed render. */
@@ -49,23 +61,9 @@ export class LivePlot {
     await this.render();
   }
 
-  /** The rows dataset `name` currently holds (what is drawn). */
-  rows(name: string): object[] {
-    return this.view.data(name) as object[];
-  }
-
-  /** Calls `handler` with the datum under a click (or Enter on the canvas), if any. */
-  onClick(handler: (datum: Record<string, unknown>) => void): void {
-    this.view.addEventListener('click', (_event, item) => {
-      const datum = (item as { datum?: Record<string, unknown> } | null | undefined)?.datum;
-      if (datum) handler(datum);
-    });
-  }
-
-  /** Stops rendering and frees the view's listeners. */
-  dispose(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.view.finalize();
+  private innerWidth(): number {
+    // the specs autosize to fit this width, axes and legends included
+    return Math.max(240, Math.round(this.container.clientWidth));
   }
 
   private schedule(): void {
@@ -79,17 +77,19 @@ export class LivePlot {
 
   private async render(): Promise<void> {
     await this.running;
-    if (this.pending.size === 0) return;
-    const updates = this.pending;
+    if (this.pending.size === 0 && this.width === this.sentWidth) return;
+    const changes: PlotChange[] = [...this.pending].map(([name, c]) => ({ name, ...c }));
     this.pending = new Map();
-    for (const [name, { replace, rows }] of updates) {
-      const change = replace ? changeset().remove(() => true) : changeset();
-      this.view.change(name, change.insert(rows.map((r) => ({ ...r }))));
-    }
-    const start = performance.now();
-    this.lastRun = start;
-    this.running = this.view.runAsync();
+    this.lastRun = performance.now();
+    const width = this.width !== this.sentWidth ? this.width : undefined;
+    this.sentWidth = this.width;
+    this.running = this.plots.update(this.id, changes, width).then((svg) => this.draw(svg));
     await this.running;
+  }
+
+  private draw(svg: string): void {
+    const start = performance.now();
+    this.container.innerHTML = svg;
     this.stats.renders++;
     this.stats.longestMs = Math.max(this.stats.longestMs, performance.now() - start);
   }

@@ -67,6 +67,17 @@ export function renderParameters(target: HTMLElement, report: Report): void {
   );
 }
 
+/** KaTeX HTML by LaTeX source, from `cache` when typeset before (front entries repeat between updates). */
+function katexHtml(latex: string, typeset: Map<string, string>): string {
+  let html = typeset.get(latex);
+  if (html === undefined) {
+    html = katex.renderToString(latex, { throwOnError: false, output: 'htmlAndMathml' });
+    if (typeset.size > 2000) typeset.clear();
+    typeset.set(latex, html);
+  }
+  return html;
+}
+
 /** One row of the Pareto table. */
 export interface FrontRow extends FrontEntry {
   readonly network: string;
@@ -76,12 +87,13 @@ export interface FrontRow extends FrontEntry {
 
 /**
  * The Pareto table: network, complexity, loss, expression (KaTeX); each row is a button-like
- * row (Enter/Space or click) that calls `onChoose`.
+ * row (Enter/Space or click) that calls `onChoose`. `typeset` caches KaTeX's HTML by LaTeX source.
  */
 export function renderParetoTable(
   target: HTMLElement,
   rows: readonly FrontRow[],
   onChoose: ((row: FrontRow) => void) | null,
+  typeset: Map<string, string> = new Map(),
 ): void {
   const head = el(
     'tr',
@@ -90,7 +102,7 @@ export function renderParetoTable(
   );
   const body = rows.map((row) => {
     const expr = el('td', { class: 'expr' });
-    katex.render(row.latex, expr, { throwOnError: false, output: 'htmlAndMathml' });
+    expr.innerHTML = katexHtml(row.latex, typeset);
     const tr = el(
       'tr',
       { class: row.chosen ? 'chosen' : '', 'aria-selected': String(row.chosen) },

@@ -1,3 +1,4 @@
+import type { Remote } from 'comlink';
 import {
   type FrontEntry,
   type PipelineEvent,
@@ -7,6 +8,7 @@ import {
   type StageName,
 } from '../pipeline/types.js';
 import { lossPlotSpec, paretoPlotSpec, trajectoryPlotSpec } from './plot-specs.js';
+import type { PlotWorkerApi } from './plot-worker-api.js';
 import { Decimator, LivePlot } from './plots.js';
 import { byId, el, type FrontRow, fmt, renderEquations, renderParameters, renderParetoTable } from './render.js';
 import type { RenderedFigure } from './worker-api.js';
@@ -44,21 +46,25 @@ const MAX_LOSS_POINTS = 800;
  * report's own figures once a run has finished.
  */
 export class ResultsView {
-  private readonly lossPlot = new LivePlot(byId('loss-plot'), lossPlotSpec());
-  private readonly trajPlot = new LivePlot(byId('traj-plot'), trajectoryPlotSpec());
-  private readonly paretoPlot = new LivePlot(byId('pareto-plot'), paretoPlotSpec());
+  private readonly lossPlot: LivePlot;
+  private readonly trajPlot: LivePlot;
+  private readonly paretoPlot: LivePlot;
   private losses = new Decimator<LossPoint>(MAX_LOSS_POINTS);
   private fronts = new Map<string, readonly FrontEntry[]>();
   private chosen = new Map<string, number>();
   private stageState = new Map<StageName, string>();
   private stepCount = 0;
+  private readonly typeset = new Map<string, string>();
   private paretoDirty = false;
   private paretoTimer: ReturnType<typeof setTimeout> | null = null;
   /** Called when the user picks a front entry (null: choosing is off). */
-  onChoose: ((network: string, entry: FrontEntry) => void) | null = null;
+  onChoose: ((network: string, entry: FrontEntry) => boolean) | null = null;
 
-  constructor() {
-    this.paretoPlot.onClick((d) => this.choose(String(d.network), Number(d.complexity)));
+  /** @param plots The plot worker that draws the live plots. */
+  constructor(plots: Remote<PlotWorkerApi>) {
+    this.lossPlot = new LivePlot(byId('loss-plot'), lossPlotSpec(), plots, 'loss');
+    this.trajPlot = new LivePlot(byId('traj-plot'), trajectoryPlotSpec(), plots, 'trajectories');
+    this.paretoPlot = new LivePlot(byId('pareto-plot'), paretoPlotSpec(), plots, 'pareto');
   }
 
   /** Clears everything a run draws (the setup's data points stay). */
@@ -109,7 +115,7 @@ export class ResultsView {
       this.paretoTimer = setTimeout(() => {
         this.paretoTimer = null;
         this.drawPareto();
-      }, 300);
+      }, 1000);
     }
   }
 
@@ -188,7 +194,7 @@ export class ResultsView {
     byId('stages').replaceChildren(
       ...STAGE_NAMES.map((s) => {
         const state = this.stageState.get(s) ?? 'pending';
-        return el('span', { class: `stage ${state}`, 'data-stage': s, title: state }, `${s}: ${state}`);
+        return el('li', { class: `stage ${state}`, 'data-stage': s }, `${s}: ${state}`);
       }),
     );
   }
@@ -207,6 +213,7 @@ export class ResultsView {
         target,
         rows,
         this.onChoose === null ? null : (row) => this.choose(row.network, row.complexity),
+        this.typeset,
       );
     }
     this.paretoPlot.set(
@@ -223,9 +230,8 @@ export class ResultsView {
 
   private choose(network: string, complexity: number): void {
     const entry = this.fronts.get(network)?.find((e) => e.complexity === complexity);
-    if (entry === undefined || this.onChoose === null) return;
+    if (entry === undefined || this.onChoose === null || !this.onChoose(network, entry)) return;
     this.chosen.set(network, complexity);
     this.drawPareto();
-    this.onChoose(network, entry);
   }
 }

@@ -9,7 +9,7 @@ export interface Scenario {
   /** The spec as written in the scenario's `model.json`. */
   readonly specText: string;
   readonly csv: string;
-  /** Name the report gives the data (as the command's `data.file` for this scenario). */
+  /** Name the report gives the data: what the command writes in `data.file` for these files. */
   readonly dataName: string;
   /** One line on what it is (the spec's `description`, when it has one). */
   readonly about: string;
@@ -43,7 +43,9 @@ export function bundledScenarios(): Scenario[] {
     const id = idOf(path);
     const csv = Object.entries(datas).find(([p]) => idOf(p) === id)?.[1];
     if (csv === undefined) continue;
-    list.push({ id, specText, csv, dataName: 'data.csv', about: about(specText) });
+    // the command names its embedded data so; other scenarios run with --data <dir>/data.csv
+    const dataName = id === EMBEDDED_SCENARIO ? `${id}/data.csv (embedded)` : 'data.csv';
+    list.push({ id, specText, csv, dataName, about: about(specText) });
   }
   return list.sort((a, b) =>
     a.id === EMBEDDED_SCENARIO ? -1 : b.id === EMBEDDED_SCENARIO ? 1 : a.id.localeCompare(b.id),

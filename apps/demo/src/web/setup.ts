@@ -13,7 +13,13 @@ export type PageBackend = 'wasm' | 'cpu' | 'webgl';
 export const PAGE_BACKENDS: readonly PageBackend[] = ['wasm', 'cpu', 'webgl'];
 
 /** The stage settings the page lets the user set (steps or iterations per stage). */
-export const STEP_SETTINGS = ['mechanisticIterations', 'hybridSteps', 'jointSteps', 'refitIterations'] as const;
+export const STEP_SETTINGS = [
+  'mechanisticIterations',
+  'hybridSteps',
+  'networkIterations',
+  'jointSteps',
+  'refitIterations',
+] as const;
 export type StepSetting = (typeof STEP_SETTINGS)[number];
 
 /** Everything a run depends on. */
@@ -36,9 +42,9 @@ export interface PageSetup {
   backend: PageBackend;
 }
 
-/** The setup of a first visit: scenario `scenario`, its spec and data, budget 10 s, seed 0, wasm. */
+/** The setup of a first visit: scenario `scenario`, its spec and data, the command's defaults (budget 30 s, seed 0), wasm. */
 export function defaultSetup(scenario: string): PageSetup {
-  return { scenario, spec: null, csv: null, csvName: null, steps: {}, budget: 10, seed: 0, backend: 'wasm' };
+  return { scenario, spec: null, csv: null, csvName: null, steps: {}, budget: 30, seed: 0, backend: 'wasm' };
 }
 
 async function pipeBytes(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {

@@ -33,6 +33,16 @@ export interface RunRequest {
   readonly backend: PageBackend;
   /** Start paused (the Step button on an idle page): the run waits at its first step. */
   readonly startPaused: boolean;
+  /**
+   * Refit with a front entry the user chose: the network call is replaced by `expression`
+   * (its constants become parameters, started at their values), the physics starts from
+   * `parameters` (a finished run's values), and the pipeline fits it all (no networks left).
+   */
+  readonly substitute?: {
+    readonly network: string;
+    readonly expression: string;
+    readonly parameters: Readonly<Record<string, number>>;
+  };
 }
 
 /** The files a finished run offers, byte for byte what the command writes. */

@@ -21,7 +21,11 @@ export async function hybridStage(
     length,
     steps: settings.hybridSteps,
   }));
-  const total = adamStages.reduce((n, s) => n + s.steps, 0) + settings.networkIterations + settings.jointSteps;
+  const total =
+    adamStages.reduce((n, s) => n + s.steps, 0) +
+    settings.networkIterations +
+    settings.jointSteps +
+    settings.jointIterations;
   const res = await fit({
     params: start,
     loss: (p, _b, c) => model.loss(p, data, { length: c.length }),
@@ -115,7 +119,7 @@ export async function hybridStage(
     curve.push(...joint.history);
     steps += joint.steps;
     stopReason = joint.stopReason;
-    notes.push(`everything, Adam: ${joint.steps} steps, ${joint.message}`);
+    notes.push(`everything, Adam: ${joint.message.replace(/\.$/, '')}`);
     if (joint.stopReason === 'aborted') {
       disposeTree(params);
       const e = new Error('the run was stopped');
@@ -123,5 +127,41 @@ export async function hybridStage(
       throw e;
     }
   }
-  return { params, curve, steps, stopReason, message: `${notes.join('. ')}.` };
+  // And L-BFGS on everything: the joint minimum, which Adam approaches slowly. Directions the data
+  // cannot tell apart (a known term's parameter against the same term inside a network) are
+  // sorted out later: the search judges expressions with the known terms free.
+  if (settings.jointIterations > 0 && stopReason !== 'nonfinite') {
+    checkAborted(ctx.signal);
+    try {
+      const lb = lbfgs({
+        params,
+        loss: (q) => model.loss(q, data),
+        maxIterations: settings.jointIterations,
+        gradTolerance: 1e-8,
+        valueTolerance: 1e-12,
+        onIteration: ({ iteration, value }) => {
+          curve.push(value);
+          ctx.emitNow({
+            type: 'step',
+            stage: 'hybrid',
+            step: steps + iteration,
+            loss: value,
+            fraction: Math.min(1, (steps + iteration) / total),
+            phase: 'everything, L-BFGS',
+          });
+        },
+      });
+      disposeTree(params);
+      params = lb.params;
+      steps += lb.iterations;
+      stopReason = lb.reason;
+      notes.push(
+        `L-BFGS on everything: ${lb.reason} after ${lb.iterations} iterations (loss ${lb.value.toPrecision(4)})`,
+      );
+    } catch (e) {
+      if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+      notes.push(`L-BFGS on everything could not start (${e.message.split('\n')[0]})`);
+    }
+  }
+  return { params, curve, steps, stopReason, message: `${notes.join('; ')}.` };
 }

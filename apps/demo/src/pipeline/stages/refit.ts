@@ -1,6 +1,8 @@
 import { cloneTree, disposeTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
+import { Expression, simplify } from '@odekit/symbolic';
 import { adam, fit, lbfgs } from '@odekit/train';
+import { additiveTerms, sumOf } from '../discover.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 import type { NetworkDiscovery } from './symbolic.js';
 
@@ -19,16 +21,94 @@ export async function refitStage(
   params: EquationsParams,
   found: readonly NetworkDiscovery[],
   ctx: StageContext,
-): Promise<StageOutcome & { model: EquationsModel }> {
+): Promise<StageOutcome & { model: EquationsModel; chosen: Map<string, Expression> }> {
+  const chosenExpr = new Map<string, Expression>();
   let m = model;
   let p = params;
   let owned = false;
+  const choices: string[] = [];
   for (const d of found) {
-    const next = m.substitute(d.call.name, d.expr, { params: p, variables: d.call.variables });
-    if (owned) disposeTree(p);
-    m = next.model;
-    p = next.params;
+    // Each candidate in place of this network (the others still networks), refit briefly on the
+    // whole data: the simplest whose loss is within 5 % of the best wins. The data, not the
+    // network's imperfect copy of it, has the last word.
+    const tried: { expr: typeof d.expr; model: EquationsModel; params: EquationsParams; loss: number }[] = [];
+    for (const alt of d.alternatives.length > 0 ? d.alternatives : [d.expr]) {
+      checkAborted(ctx.signal);
+      const next = m.substitute(d.call.name, alt, { params: p, variables: d.call.variables });
+      let loss = Number.POSITIVE_INFINITY;
+      let fitted = next.params;
+      try {
+        const res = lbfgs({
+          params: next.params,
+          loss: (q) => next.model.loss(q, ctx.data),
+          maxIterations: 30,
+          gradTolerance: 1e-8,
+        });
+        fitted = res.params;
+        disposeTree(next.params);
+        loss = res.value;
+      } catch (e) {
+        if (!isSolveError(e)) throw e;
+      }
+      tried.push({ expr: alt, model: next.model, params: fitted, loss });
+    }
+    const best = Math.min(...tried.map((t) => t.loss));
+    const pick = tried.find((t) => t.loss <= 1.05 * best) ?? (tried[0] as (typeof tried)[number]);
+    for (const t of tried) if (t !== pick) disposeTree(t.params);
+    const baseModel = m;
+    const baseParams = p;
+    if (tried.length > 1) {
+      choices.push(
+        `${d.call.name}: ${tried.map((t) => `${t.expr.toString()} (loss ${t.loss.toPrecision(3)})`).join(', ')} → ${pick.expr.toString()}`,
+      );
+    }
+    m = pick.model;
+    p = pick.params;
+    // Then, on the data too, drop additive terms the data does not need (loss within 2 %).
+    let current = pick;
+    for (let round = 0; round < 4; round++) {
+      const terms = additiveTerms(current.expr.root);
+      if (terms.length < 2) break;
+      let better: typeof current | undefined;
+      for (let i = 0; i < terms.length && better === undefined; i++) {
+        const rest = simplify(new Expression(sumOf(terms.filter((_, j) => j !== i))));
+        const next = baseModel.substitute(d.call.name, rest, { params: baseParams, variables: d.call.variables });
+        // carry over the refit values of the other parameters
+        try {
+          const start = { ...next.params, physics: { ...next.params.physics } };
+          for (const [k, v] of Object.entries(p.physics)) {
+            if (k in start.physics && !k.startsWith(`${d.call.name}_c`)) {
+              start.physics[k]?.dispose();
+              start.physics[k] = v.clone();
+            }
+          }
+          const res = lbfgs({
+            params: start,
+            loss: (q) => next.model.loss(q, ctx.data),
+            maxIterations: 30,
+            gradTolerance: 1e-8,
+          });
+          disposeTree(start);
+          if (res.value <= 1.02 * current.loss)
+            better = { expr: rest, model: next.model, params: res.params, loss: res.value };
+          else disposeTree(res.params);
+        } catch (e) {
+          disposeTree(next.params);
+          if (!isSolveError(e)) throw e;
+        }
+      }
+      if (better === undefined) break;
+      choices.push(
+        `${d.call.name}: dropped a term the data does not need → ${better.expr.toString()} (loss ${better.loss.toPrecision(3)})`,
+      );
+      disposeTree(p);
+      m = better.model;
+      p = better.params;
+      current = better;
+    }
+    if (owned) disposeTree(baseParams);
     owned = true;
+    chosenExpr.set(d.call.name, current.expr);
   }
   const { data, settings } = ctx;
   const curve: number[] = [];
@@ -93,5 +173,14 @@ export async function refitStage(
   }
   if (!owned) p = cloneTree(p);
   await ctx.predictions('refit', m, p);
-  return { model: m, params: p, curve, steps, stopReason, message: `L-BFGS — ${notes.join('; ')}.` };
+  const picked = choices.length ? ` Candidates judged on the data: ${choices.join('; ')}.` : '';
+  return {
+    model: m,
+    params: p,
+    curve,
+    steps,
+    stopReason,
+    message: `L-BFGS — ${notes.join('; ')}.${picked}`,
+    chosen: chosenExpr,
+  };
 }

@@ -83,7 +83,8 @@ export function knownTerms(spec: ModelSpec, call: NetworkCall, names: readonly s
             : false;
     if (!terms.some((t) => t.node.kind === 'call' && t.node.name === call.name)) continue;
     for (const t of terms) {
-      if (hasCall(t.node)) continue;
+      // Only terms with a trainable parameter can take over a share of the network (`1.3*r` cannot).
+      if (hasCall(t.node) || !variablesOf(t.node).some((v) => params.has(v))) continue;
       const ones = Object.fromEntries(
         variablesOf(t.node)
           .filter((v) => params.has(v))
@@ -108,6 +109,8 @@ export interface NetworkDiscovery extends Discovery {
   readonly call: NetworkCall;
   readonly X: Record<string, Float64Array>;
   readonly y: Float64Array;
+  /** The known terms' values on the samples (see `knownTerms`). */
+  readonly knownValues: readonly Float64Array[];
 }
 
 /**
@@ -150,6 +153,7 @@ export async function symbolicStage(
       level: 'info',
       message: `${call.name}(${call.args.join(', ')}): searching on ${n} sampled states for ${options.budget} s`,
     });
+    const known = knownTerms(spec, call, names);
     const found = await discoverTerm({
       X,
       y,
@@ -158,7 +162,7 @@ export async function symbolicStage(
       budget: options.budget,
       workers: options.workers,
       search,
-      knownTerms: knownTerms(spec, call, names),
+      knownTerms: known,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       onFront: (front, fraction) =>
         ctx.emitNow({
@@ -168,7 +172,7 @@ export async function symbolicStage(
           fraction,
         }),
     });
-    out.push({ ...found, call, X, y });
+    out.push({ ...found, call, X, y, knownValues: known.map((k) => k.evaluate(X)) });
   }
   return out;
 }

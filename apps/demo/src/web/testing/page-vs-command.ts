@@ -1,0 +1,84 @@
+// Speed and sameness of the page against the command, on the same machine, from one script:
+//
+//   npx tsx --conditions=@odekit/source apps/demo/src/web/testing/page-vs-command.ts [--budget 30] [--no-cpu]
+//
+// 1. the command: `pnpm demo --seed 0 --workers 0 --budget B` on the embedded scenario (timed);
+// 2. the page, built and served locally, in headless Chromium with the wasm backend: the same
+//    scenario and budget (timed from the Run click; longest main-thread task while it trained);
+// 3. unless --no-cpu: the page again with the cpu backend (the command's backend).
+// Prints the times, their ratio, and whether each page report.json equals the command's
+// (timings aside). Exits 1 when the page takes over 2x the command or a report differs.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { buildPage, launchChromium } from './browser.js';
+import { downloadText, openDemo, runOnPage } from './drive.js';
+import { firstDifference, withoutTimings } from './report-diff.js';
+import { serveStatic } from './static-server.js';
+
+const argv = process.argv.slice(2);
+const budget = Number(argv[argv.indexOf('--budget') + 1] ?? 30) || 30;
+const withCpu = !argv.includes('--no-cpu');
+const appRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+const out = mkdtempSync(join(tmpdir(), 'odekit-command-'));
+const tsx = join(appRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const t0 = performance.now();
+await promisify(execFile)(
+  process.execPath,
+  [
+    tsx,
+    '--conditions=@odekit/source',
+    'src/cli/main.ts',
+    '--out',
+    out,
+    '--force',
+    '--seed',
+    '0',
+    '--workers',
+    '0',
+    '--budget',
+    String(budget),
+  ],
+  { cwd: appRoot, maxBuffer: 64 << 20 },
+);
+const commandSeconds = (performance.now() - t0) / 1000;
+const commandReport = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+rmSync(out, { recursive: true, force: true });
+console.log(`command (cpu backend, --workers 0, --budget ${budget}): ${commandSeconds.toFixed(1)} s`);
+
+const dist = await buildPage();
+const server = await serveStatic(dist);
+const browser = await launchChromium();
+let failed = false;
+try {
+  for (const backend of withCpu ? ['wasm', 'cpu'] : ['wasm']) {
+    const { page, consoleErrors } = await openDemo(
+      browser.context,
+      server.url,
+      `#scenario=lotka-volterra&budget=${budget}&backend=${backend}`,
+    );
+    const run = await runOnPage(page);
+    if (run.phase !== 'done') throw new Error(`page (${backend}) did not finish: ${run.status}`);
+    const report = JSON.parse(await downloadText(page, '#dl-report-json'));
+    const diff = firstDifference(withoutTimings(report), withoutTimings(commandReport));
+    const ratio = run.wallSeconds / commandSeconds;
+    console.log(
+      `page (${backend}): ${run.wallSeconds.toFixed(1)} s from Run to results (worker ${run.runSeconds.toFixed(1)} s) = ${ratio.toFixed(2)}x the command; ` +
+        `${run.longTasks} main-thread tasks over 50 ms while training, longest ${run.longestTaskMs.toFixed(0)} ms; ` +
+        `report.json ${diff === null ? 'equals the command’s (timings aside)' : `differs from the command’s at ${diff}`}` +
+        (consoleErrors.length > 0 ? `; console errors: ${consoleErrors.join(' | ')}` : ''),
+    );
+    if (backend === 'wasm' && ratio > 2) failed = true;
+    if (backend === 'cpu' && diff !== null) failed = true;
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+  rmSync(dist, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
