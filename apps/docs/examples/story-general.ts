@@ -72,7 +72,7 @@ const trained = await fit({
   optimizer: adam({ learningRate: 2e-2 }),
   stages: [
     { name: 'physics and start', train: (path) => !path.startsWith('networks'), length: 0.5, steps: 150 },
-    { name: 'everything', train: 'all', length: 1, steps: 250 },
+    { name: 'everything', train: 'all', length: 1, steps: 1200 },
   ],
 });
 for (const s of trained.stages) console.log(`${s.name}: loss ${s.finalLoss.toExponential(2)}`);
