@@ -29,6 +29,7 @@ for (let k = 0; k < repeat; k++) {
     console.error(r.stderr);
     process.exit(1);
   }
+  const done = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { cpuSeconds?: number };
   const text = readFileSync(join(out, 'report.json'), 'utf8');
   reports.push(text.replace(/"seconds": [\d.e+-]+/g, '"seconds": 0'));
   const report = JSON.parse(text) as {
@@ -89,6 +90,8 @@ for (let k = 0; k < repeat; k++) {
     workload: 'demo',
     case: `budget ${budget}, workers ${workers}, run ${k + 1}`,
     wallSeconds: Number(wall.toFixed(1)),
+    // CPU seconds of the command's process (main thread and search workers): the wall time on an idle machine, roughly, with --workers 0.
+    cpuSeconds: done.cpuSeconds === undefined ? null : Number(done.cpuSeconds.toFixed(1)),
     stageSeconds: Object.fromEntries(report.stages.map((s) => [s.name, Number(s.seconds.toFixed(1))])),
     stopReasons: Object.fromEntries(report.stages.map((s) => [s.name, s.stopReason])),
     discovered: Object.fromEntries(Object.entries(report.discovered).map(([n, d]) => [n, d.expression])),

@@ -44,6 +44,8 @@ const every = Number(arg('every') ?? 1);
 const offset = Number(arg('offset') ?? 0);
 const conditions = list('conditions', 'clean,noise1,noise5,network');
 const searches = list('search', 'old,new');
+// --known-noise: the new search is told the noise variance of the noisy conditions (σ²·(1 + 3·√(2/N)))
+const knownNoise = process.argv.includes('--known-noise');
 const emit = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
 
 const targets = SUITE_TARGETS.filter(
@@ -150,7 +152,8 @@ async function prepare(t: SuiteTarget, k: number, condition: string) {
   const rms = Math.sqrt(clean.reduce((a, b) => a + b * b, 0) / clean.length);
   const rng = createRng(2000 + k);
   const y = clean.map((v) => v + level * rms * rng.nextNormal());
-  return { X, y, noiseVariance: undefined };
+  const known = knownNoise && level > 0 ? (level * rms) ** 2 * (1 + 3 * Math.sqrt(2 / y.length)) : undefined;
+  return { X, y, noiseVariance: known };
 }
 
 const tally = new Map<string, { recovered: number; total: number }>();
@@ -202,6 +205,7 @@ for (const condition of conditions) {
         family: t.family,
         condition,
         search,
+        knownNoise: knownNoise && condition.startsWith('noise'),
         best: result.best.expr.toString(),
         recovered: verdict.recovered,
         reason: verdict.reason,

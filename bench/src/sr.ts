@@ -36,6 +36,9 @@ const searchSeed = Number(arg('seed') ?? 0);
 const batchSize = Number(arg('batch-size') ?? 50);
 const parsimony = Number(arg('parsimony') ?? 0);
 const search = arg('search') ?? 'new';
+// --known-noise: the search is told the noise level (noiseVariance = σ²·(1 + 3·√(2/N)), the margin of
+// the loss of the true model over N rows), as a scientist who knows the measurement noise would be
+const knownNoise = process.argv.includes('--known-noise');
 const noises = arg('noise') !== undefined ? [Number(arg('noise'))] : [0, 0.01];
 const emit = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
 
@@ -83,6 +86,9 @@ async function runOne(t: Target, k: number, noise: number) {
     iterations: 1_000_000,
     timeoutSeconds: seconds,
     ...(search === 'old' ? { seedPopulations: false, tidy: false } : {}),
+    ...(knownNoise && noise > 0 && search !== 'old'
+      ? { noiseVariance: (noise * rms) ** 2 * (1 + 3 * Math.sqrt(2 / train.y.length)) }
+      : {}),
   });
   const elapsed = (performance.now() - t0) / 1000;
   const recovered = isRecovered(result.best.expr, truth, t.vars, train, test);
@@ -94,6 +100,7 @@ async function runOne(t: Target, k: number, noise: number) {
     case: t.id,
     noise,
     search,
+    knownNoise,
     best: result.best.expr.toString(),
     recovered,
     recoveredOnFront,

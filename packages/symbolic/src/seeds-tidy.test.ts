@@ -83,6 +83,18 @@ describe('makeSeeds: rational forms', () => {
   });
 });
 
+describe('makeSeeds: divided ratios', () => {
+  it('reads P/Q with a binomial Q as quotient plus remainder: 3/(1 + y²) − x, not (3 − x − x·y²)/(1 + y²)', () => {
+    const box: Record<string, [number, number]> = { x: [0, 4], y: [0, 4] };
+    const X = sample(box, 400, 13);
+    const obj = new Objective(makeDataset('t', X, parseExpression('2/(1 + y^2) - 0.5*x').evaluate(X)), undefined);
+    const seeds = makeSeeds(obj, rulesFor(['x', 'y'], ['+', '-', '*', '/', '^'], []), 30, createRng(0));
+    const exact = seeds.filter((s) => s.loss < 1e-20).map((s) => new Expression(s.tree));
+    // 2/(c·y² + c) − 0.5·x before tidying (13); the expanded ratio has 17 or more
+    expect(Math.min(...exact.map((e) => e.complexity))).toBeLessThanOrEqual(13);
+  });
+});
+
 describe('tidyTree', () => {
   const x = Float64Array.from({ length: 200 }, (_, i) => 0.1 + i / 40);
   const lossAgainst = (truth: string, noise = 0) => {

@@ -214,6 +214,60 @@ function residual(g: Gram, coef: Float64Array, target: Float64Array): number {
   return Math.max(r, 0);
 }
 
+/** `Σ c·monomial` of a polynomial kept as exponent-vector keys → coefficients; undefined when empty. */
+function polyTree(poly: ReadonlyMap<string, number>, names: readonly string[], ops: ReadonlySet<OpName>) {
+  let t: ExprNode | undefined;
+  for (const [key, c] of poly) {
+    if (c === 0) continue;
+    const p = key.split(',').map(Number);
+    const term = degreeOf(p) === 0 ? constant(c) : binary('*', constant(c), monomialTree(p, names, ops));
+    t = t === undefined ? term : binary('+', t, term);
+  }
+  return t;
+}
+
+/**
+ * Long division of P by a binomial Q = q₀ + q_k·v^k in one input v (`1 + x`, `1 + y²`): P = A·Q + R
+ * with R of degree < k in v, so that P/Q reads A + R/Q (`(4x + 3x² − x³ − xy)/(1 + x)` →
+ * `4x − x² − y + y/(1 + x)`, a model's own form more often than the expanded ratio). Undefined
+ * when Q is not such a binomial or nothing divides.
+ */
+function divide(P: ReadonlyMap<string, number>, Q: ReadonlyMap<string, number>, d: number) {
+  if (Q.size !== 2) return undefined;
+  const zero = new Array<number>(d).fill(0).join();
+  const q0 = Q.get(zero);
+  const lead = [...Q.entries()].find(([key]) => key !== zero);
+  if (q0 === undefined || lead === undefined) return undefined;
+  const e = lead[0].split(',').map(Number);
+  const v = e.findIndex((x) => x > 0);
+  const k = e[v] as number;
+  if (e.some((x, i) => i !== v && x !== 0)) return undefined;
+  const qk = lead[1];
+  const R = new Map(P);
+  const A = new Map<string, number>();
+  for (let guard = 0; guard < 50; guard++) {
+    let top: [number[], number] | undefined;
+    for (const [key, c] of R) {
+      const p = key.split(',').map(Number);
+      if (c !== 0 && (p[v] as number) >= k && (top === undefined || (p[v] as number) > (top[0][v] as number)))
+        top = [p, c];
+    }
+    if (top === undefined) break;
+    const [p, c] = top;
+    const t = c / qk;
+    const lower = p.slice();
+    lower[v] = (lower[v] as number) - k;
+    A.set(lower.join(), (A.get(lower.join()) ?? 0) + t);
+    R.delete(p.join());
+    R.set(lower.join(), (R.get(lower.join()) ?? 0) - t * q0);
+  }
+  if (A.size === 0) return undefined;
+  // cancellation leaves round-off where a coefficient should be 0
+  const scale = Math.max(...[...P.values()].map(Math.abs));
+  for (const m of [A, R]) for (const [key, c] of m) if (Math.abs(c) <= 1e-6 * scale) m.delete(key);
+  return { quotient: A, remainder: R };
+}
+
 /** Total degree of an exponent vector. */
 const degreeOf = (p: readonly number[]): number => p.reduce((a, b) => a + b, 0);
 
@@ -286,20 +340,26 @@ function rationalSeeds(
         return true;
       });
     for (const { coef } of front.slice(0, 8)) {
-      let num: ExprNode | undefined;
+      const P = new Map<string, number>();
       pTerms.forEach((p, j) => {
         const c = coef[j] as number;
-        if (c === 0) return;
-        const term = degreeOf(p) === 0 ? constant(c) : binary('*', constant(c), monomialTree(p, names, ops));
-        num = num === undefined ? term : binary('+', num, term);
+        if (c !== 0) P.set(p.join(), c);
       });
-      if (num === undefined) continue;
-      let den: ExprNode = norm === undefined ? constant(1) : monomialTree(norm, names, ops);
+      if (P.size === 0) continue;
+      const Q = new Map<string, number>([[(norm ?? new Array<number>(d).fill(0)).join(), 1]]);
       qIdx.forEach((k, j) => {
         const c = coef[pCols.length + j] as number;
-        if (c !== 0) den = binary('+', den, binary('*', constant(c), monomialTree(qTerms[k] as number[], names, ops)));
+        if (c !== 0) Q.set((qTerms[k] as number[]).join(), c);
       });
-      out.push(binary('/', num, den));
+      out.push(binary('/', polyTree(P, names, ops) ?? constant(0), polyTree(Q, names, ops) ?? constant(1)));
+      const divided = divide(P, Q, d);
+      if (divided !== undefined) {
+        const quotient = polyTree(divided.quotient, names, ops);
+        const rest = polyTree(divided.remainder, names, ops);
+        const ratio = rest === undefined ? undefined : binary('/', rest, polyTree(Q, names, ops) ?? constant(1));
+        const tree = quotient === undefined ? ratio : ratio === undefined ? quotient : binary('+', quotient, ratio);
+        if (tree !== undefined) out.push(tree);
+      }
     }
   }
   return out;

@@ -40,8 +40,8 @@ describe.concurrent('the command on bad input: one clear line, exit code 2, no s
     ['unreadable file', ['--model', good.model, '--data', bad('nope.csv')], /data: no file '.*nope\.csv'/],
     [
       'model not JSON',
-      ['--model', bad('not-json.json'), '--data', good.data],
-      /model: '.*not-json\.json' is not valid JSON/,
+      ['--model', bad('not-json.txt'), '--data', good.data],
+      /model: '.*not-json\.txt' is not valid JSON/,
     ],
     ['malformed CSV (quote)', ['--model', good.model, '--data', bad('unclosed-quote.csv')], /data: .*row 3/],
     ['malformed CSV (cell)', ['--model', good.model, '--data', bad('not-a-number.csv')], /data: .*row 3, column 'x'/],

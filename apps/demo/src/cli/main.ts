@@ -125,7 +125,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     writeFileSync(join(out, 'report.html'), html);
     writeFileSync(join(out, 'model.json'), `${JSON.stringify(result.model, null, 2)}\n`);
     if (mode === 'json') {
-      process.stdout.write(`${JSON.stringify({ type: 'done', out })}\n`);
+      const cpu = process.cpuUsage();
+      process.stdout.write(`${JSON.stringify({ type: 'done', out, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
     } else {
       process.stdout.write('\nFinal equations:\n');
       for (const [s, e] of Object.entries(result.report.equations)) process.stdout.write(`  d${s}/dt = ${e}\n`);

@@ -27,7 +27,8 @@ export type SearchFunction = (
 /**
  * Search evaluations granted per second of `--budget` (measured: about 19,000 per second for
  * 10,000 samples on one core of the 2-core reference machine). The budget becomes a fixed number
- * of evaluations so that a seeded serial run is the same twice; the wall-clock limit is a safety net.
+ * of evaluations so that a seeded serial run is the same twice; the wall-clock limit (20x + 60 s) is
+ * only a safety net.
  */
 export const EVALUATIONS_PER_SECOND = 15000;
 
@@ -397,7 +398,7 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
     binaryOperators: settings.binaryOperators,
     unaryOperators: settings.unaryOperators as NonNullable<SymbolicRegressionOptions['unaryOperators']>,
     ...(workers === 0
-      ? { maxEvals: Math.round(budget * EVALUATIONS_PER_SECOND), timeoutSeconds: 3 * budget }
+      ? { maxEvals: Math.round(budget * EVALUATIONS_PER_SECOND), timeoutSeconds: 20 * budget + 60 }
       : { workers, timeoutSeconds: budget }),
     ...(settings.binaryOperators.includes('^') ? { constraints: { '^': [-1, 1] as [number, number] } } : {}),
     ...(signal === undefined ? {} : { signal }),
@@ -422,7 +423,10 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
   }
   const front = mergeFronts(candidates, []);
   const minLoss = Math.min(...front.map((e) => e.loss));
-  const tol = Math.max(2 * minLoss, (settings.selectionTolerance * networkRms) ** 2);
+  // The scale: the RMS of what the known terms cannot explain (a network that learned a share of
+  // `gamma*c` is not held to a looser tolerance for it).
+  const unexplainedRms = Math.sqrt(lossOf(new Expr(constant(0))));
+  const tol = Math.max(2 * minLoss, (settings.selectionTolerance * unexplainedRms) ** 2);
   const chosen = front.find((e) => e.loss <= tol) ?? (front[front.length - 1] as HallOfFameEntry);
   const searched = chosen.expr;
   let expr = prune(searched, X, y, tol, lossOf);

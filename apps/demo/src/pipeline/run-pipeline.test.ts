@@ -83,6 +83,28 @@ describe('runPipeline (the discovery loop end to end, short budgets)', () => {
   });
 });
 
+describe('runPipeline reproducibility', () => {
+  it('gives the same report.json twice for a seed with a serial search (timings aside)', async () => {
+    const quick = {
+      ...settings,
+      hybridSteps: 20,
+      jointSteps: 10,
+      jointIterations: 10,
+      networkIterations: 0,
+      refitIterations: 10,
+      samples: 500,
+    };
+    const once = async () => {
+      const r = await runPipeline({ spec, csv, options: { seed: 7, budget: 0.5, workers: 0, settings: quick } });
+      return JSON.stringify(r.report).replace(/"seconds":[\d.e+-]+/g, '"seconds":0');
+    };
+    const a = await once();
+    const b = await once();
+    expect(a.length).toBeGreaterThan(1000);
+    expect(b === a).toBe(true);
+  });
+});
+
 describe('runPipeline input errors', () => {
   it('names the place of bad data and of a bad model in one line', async () => {
     const bad = (c: string, s = spec) => runPipeline({ spec: s, csv: c, options: { stages: ['mechanistic'] } });

@@ -247,6 +247,18 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
         ({ steps, stopReason, message } = out);
         loss = fullLoss(model, params);
         record(name, model, params);
+        if (name === 'mechanistic') {
+          // The physics fit's residual against the noise level: far above it, the physics misses something.
+          try {
+            const res = residuals(model, params, data);
+            const noise = noiseEstimate(data);
+            message += ` Residual RMS against the noise estimated from the data: ${data.channels
+              .map((ch) => `${ch} ${(res[ch] as number).toPrecision(3)} vs ${(noise[ch] as number).toPrecision(3)}`)
+              .join(', ')}.`;
+          } catch (e) {
+            if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+          }
+        }
       } else if (name === 'symbolic') {
         discoveries = await symbolicStage(model, params, spec, ctx, search, { budget, workers });
         for (const d of discoveries) {

@@ -83,7 +83,7 @@ export interface PipelineOptions {
   readonly seed?: number;
   /**
    * Seconds of symbolic regression per network (default 30). Turned into a fixed number of
-   * evaluations so that a seeded run is deterministic; the wall-clock limit is 3x this.
+   * evaluations so that a seeded serial run is deterministic; the wall-clock limit (20x + 60 s) is only a safety net.
    */
   readonly budget?: number;
   /** Search threads: 0 = serial on this thread (deterministic), a count, or 'auto' (default 0 in the pipeline). */

@@ -87,8 +87,8 @@ const api: WorkerApi = {
           workers: 0,
           settings: request.settings as Partial<StageSettings>,
           signal: myGate.signal,
-          // live plots redraw at most ~4 times a second: no need for more frequent predictions
-          predictionEvery: 200,
+          // the model's trajectories twice a second are enough for the live plot (each is a solve)
+          predictionEvery: 500,
           onEvent: async (event: PipelineEvent) => {
             batcher.push(event);
             if (event.type === 'step') await myGate.pass(() => batcher.flush());

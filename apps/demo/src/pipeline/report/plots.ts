@@ -61,7 +61,7 @@ function fitFigure(report: Report): Figure {
               x: { field: 't', type: 'quantitative' },
               y: { field: 'value', type: 'quantitative', title: null },
               color: { field: 'series', type: 'nominal', title: 'stage' },
-              strokeDash: { field: 'series', type: 'nominal', legend: null },
+              strokeDash: { field: 'series', type: 'nominal', title: 'stage' },
             },
           },
           {
