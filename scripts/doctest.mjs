@@ -1,13 +1,23 @@
 #!/usr/bin/env node
-// Executes every ```ts block found in the TSDoc @example sections of packages/*/src (tests
-// excluded). Examples of one package run together in one process: their imports are hoisted
-// and merged, each body runs in its own async function, and a failure names the file and line.
+// Executes the TypeScript examples of the repository:
+//
+// 1. every ```ts block in the TSDoc @example sections of packages/*/src (tests excluded).
+//    Examples of one package run together in one process: their imports are hoisted and merged,
+//    each body runs in its own async function, and a failure names the file and line;
+// 2. every ```ts block of the Markdown pages: the package READMEs and the docs site
+//    (apps/docs, without the generated API reference). See scripts/doctest-markdown.mjs.
+//
+//   node scripts/doctest.mjs                 # all of it
+//   node scripts/doctest.mjs core            # one package's TSDoc examples
+//   node scripts/doctest.mjs --md [files…]   # only Markdown (all pages, or the given ones)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { runMarkdown } from './doctest-markdown.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const only = process.argv[2];
+const mdOnly = process.argv[2] === '--md';
+const only = mdOnly ? undefined : process.argv[2];
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -86,7 +96,7 @@ process.exit(failed ? 1 : 0);
 
 let total = 0;
 let bad = 0;
-for (const dir of ['packages']) {
+for (const dir of mdOnly ? [] : ['packages']) {
   for (const pkg of readdirSync(join(root, dir))) {
     if (only && pkg !== only) continue;
     const src = join(root, dir, pkg, 'src');
@@ -110,5 +120,10 @@ for (const dir of ['packages']) {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
-console.log(`doctest: ${total} examples in all, ${bad} package(s) failing`);
-process.exit(bad ? 1 : 0);
+if (!mdOnly) console.log(`doctest: ${total} TSDoc examples in all, ${bad} package(s) failing`);
+let mdFailed = false;
+if (!only) {
+  const md = runMarkdown(root, mdOnly ? process.argv.slice(3) : []);
+  mdFailed = !md.ok;
+}
+process.exit(bad || mdFailed ? 1 : 0);

@@ -7,7 +7,7 @@ export interface ControllerState {
   readonly prevPrevInv: number;
   /** Whether the last step was rejected: the next accepted step may then not grow (HNW §II.4). */
   readonly rejected?: boolean;
-  /** Position in a scripted step sequence (see {@link replayController}). */
+  /** Position in a scripted step sequence (see `replayController`, internal). */
   readonly index?: number;
 }
 
