@@ -4,6 +4,7 @@ import type { Adjoint } from './adjoint.js';
 import { openHostSession, splitArgs } from './adjoint-util.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 import { constantStepSize, type StepSizeController } from './controllers.js';
+import { withVjp } from './implicit/host-field-vjp.js';
 import { checkOptions } from './options.js';
 import { layoutOf, packHost, packRow, type StateLayout, unpackHost, unpackRows } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -200,8 +201,9 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   };
   const hostField = (args: unknown): HostField => {
     // A field with host kernels (say an MLP's vectorField) runs without tensors where it can.
-    const session = openHostSession(userField, layout, args, splitArgs(args).tensors);
-    if (session !== undefined) return (t, y) => session.evaluate(t, y);
+    const argTensors = splitArgs(args).tensors;
+    const session = openHostSession(userField, layout, args, argTensors);
+    if (session !== undefined) return withVjp((t, y) => session.evaluate(t, y), session, argTensors);
     let checked = false;
     return (t, y) => {
       // Read the values inside the scope: the field may return tensors it does not own (say

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { allFiniteOf, deviceErrorNorm, errorNormOf } from './error-norm.js';
 import { combineInto } from './host-combine.js';
-import type { AbstractSolver, HostDense, HostField, RowField } from './solver.js';
+import type { AbstractSolver, HostDense, HostField, ImplicitStepStats, RowField, StepTolerances } from './solver.js';
 
 /** One step as the loop sees it, whatever the storage. */
 export interface EngineStep<V, D> {
@@ -10,6 +10,7 @@ export interface EngineStep<V, D> {
   readonly dense: D;
   readonly f1: V | undefined;
   readonly nfe: number;
+  readonly implicitStats?: ImplicitStepStats;
 }
 
 /**
@@ -19,7 +20,7 @@ export interface EngineStep<V, D> {
 export interface Engine<V, D> {
   readonly host: boolean;
   f(t: number, y: V): V;
-  step(t0: number, h: number, y0: V, f0: V | undefined, wantError: boolean): EngineStep<V, D>;
+  step(t0: number, h: number, y0: V, f0: V | undefined, wantError: boolean, tol?: StepTolerances): EngineStep<V, D>;
   completeDense(t1: number, out: EngineStep<V, D>): { dense: D; f1: V; nfe: number } | undefined;
   errorNorm(y0: V, y1: V, err: V, rtol: number, atol: number, batch: number): number;
   values(y: V): ArrayLike<number>;
@@ -42,7 +43,7 @@ export function tensorEngine(f: RowField, solver: AbstractSolver): Engine<tf.Ten
   return {
     host: false,
     f: (t, y) => tf.tidy(() => f(t, y)),
-    step: (t0, h, y0, f0, wantError) => solver.step({ f, t0, h, y0, f0, wantError }),
+    step: (t0, h, y0, f0, wantError, tol) => solver.step({ f, t0, h, y0, f0, wantError, ...(tol ? { tol } : {}) }),
     completeDense: (t1, out) => solver.completeDense(f, t1, out),
     errorNorm: (y0, y1, err, rtol, atol, batch) =>
       onHost
@@ -79,8 +80,8 @@ export function hostEngine(f: HostField, solver: AbstractSolver): Engine<HostVec
   return {
     host: true,
     f: (t, y) => f(t, y instanceof Float64Array ? y : Float64Array.from(y)),
-    step: (t0, h, y0, f0, wantError) =>
-      stepHost(f, t0, h, y0 as Float64Array, f0 as Float32Array | undefined, wantError),
+    step: (t0, h, y0, f0, wantError, tol) =>
+      stepHost(f, t0, h, y0 as Float64Array, f0 as Float32Array | undefined, wantError, tol),
     completeDense: (t1, out) => completeHost(f, t1, out as Parameters<typeof completeHost>[2]),
     errorNorm: errorNormOf,
     values: (y) => y,

@@ -5,7 +5,7 @@ import { allFiniteOf, initialStepSize } from './error-norm.js';
 import { nextAfter } from './next-after.js';
 import type { SaveAt } from './save-at.js';
 import type { DenseStep, SolveResult, SolveStats } from './solution.js';
-import type { AbstractSolver } from './solver.js';
+import type { AbstractSolver, ImplicitStepStats } from './solver.js';
 
 /** Where a saved row comes from: `y0`, the end of accepted step `step`, or its dense output at `theta`. */
 export type OutputSource =
@@ -56,6 +56,13 @@ export interface IntegrateOutput {
 }
 
 const MAX_NONFINITE_REJECTIONS = 40;
+
+/** Sums an implicit step's Jacobian, LU and Newton counts into the stats. */
+function addImplicitStats(stats: SolveStats, s: ImplicitStepStats): void {
+  stats.numJacobianEvals = (stats.numJacobianEvals ?? 0) + s.numJacobianEvals;
+  stats.numLuFactorisations = (stats.numLuFactorisations ?? 0) + s.numLuFactorisations;
+  stats.numNewtonIterations = (stats.numNewtonIterations ?? 0) + s.numNewtonIterations;
+}
 
 /**
  * The one integrate loop: steps from `t0` to `t1` under the controller, saves through dense
@@ -124,6 +131,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     }
     if (controller.dtmax !== undefined) h = Math.min(h, controller.dtmax);
     if (controller.dtmin !== undefined) h = Math.max(h, controller.dtmin);
+    const tol = { rtol: controller.rtol, atol: controller.atol, batch };
     let cstate = controller.initialState();
     let nonfiniteRejections = 0;
     let stepIdx = 0;
@@ -153,10 +161,11 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
       }
       const hh = tNext - t;
       const k1FromPrevious = fPrev !== undefined && stats.numAcceptedSteps > 0;
-      const out = engine.step(t, hh, y, fPrev, adaptive);
+      const out = engine.step(t, hh, y, fPrev, adaptive, tol);
       pending = out;
       stats.numSteps++;
       stats.numFnEvals += out.nfe;
+      if (out.implicitStats !== undefined) addImplicitStats(stats, out.implicitStats);
       let errNorm: number;
       if (adaptive && out.yError !== undefined) {
         errNorm = engine.errorNorm(y, out.y1, out.yError, controller.rtol, controller.atol, batch);

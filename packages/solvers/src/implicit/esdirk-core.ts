@@ -1,0 +1,137 @@
+import type { StepTolerances } from '../solver.js';
+import { luSolve } from './dense-lu.js';
+import type { EsdirkTableau } from './esdirk-tableau.js';
+import type { HostFieldWithVjp } from './host-field-vjp.js';
+import type { ResolvedImplicitOptions } from './implicit-options.js';
+import { UROUND32 } from './jacobian.js';
+import { type NewtonMatrix, scaledNorm } from './newton-matrix.js';
+
+/** A Newton correction this small (in error-norm units) that no longer contracts is at the rounding floor. */
+const STALL_NORM = 0.25;
+
+/** One ESDIRK step on host arrays: converged stage values, or why it failed. */
+export interface EsdirkAttempt {
+  readonly ok: boolean;
+  /** `'newton'`: no convergence with a fresh Jacobian; `'singular'`: `I − hγJ` is singular. */
+  readonly failure?: 'newton' | 'singular';
+  /** Stage values `Y_i` (`Y_0 = y0`). */
+  readonly Y: Float64Array[];
+  /** Stage derivatives `k_i` (`k_0 = f(t0, y0)`; implicit ones from `(Y_i − base_i)/(hγ)`). */
+  readonly k: Float64Array[];
+}
+
+/** Newton tolerances for a step: the controller's, or the solver's own with constant steps. */
+export function newtonTolerances(
+  tol: StepTolerances | undefined,
+  o: ResolvedImplicitOptions,
+): { rtol: number; atol: number } {
+  if (tol !== undefined && (tol.rtol > 0 || tol.atol > 0)) return { rtol: tol.rtol, atol: tol.atol };
+  return { rtol: o.rtol, atol: o.atol };
+}
+
+/**
+ * Solves the stages of one ESDIRK step by simplified Newton iterations with the solve's kept
+ * Jacobian and factorisation (`nm`): each stage `Y_i = base_i + hγ·f(t_i, Y_i)` iterates
+ * `(I − hγJ)·Δ = base_i + hγ·f(t_i, Y) − Y`, `Y += Δ`, stopping when Hairer's predicted error
+ * `η·‖Δ‖` (η = θ/(1 − θ), θ the contraction rate) is at most κ, and failing when θ ≥ 1 or the
+ * predicted error after the remaining iterations still exceeds κ (Hairer & Wanner, *Solving
+ * ODEs II*, §IV.8, eqs. (8.10)–(8.13)). On failure with a Jacobian from an earlier step, the
+ * Jacobian is refreshed and the step retried once; with a fresh one the step fails.
+ */
+export function esdirkAttempt(
+  tab: EsdirkTableau,
+  o: ResolvedImplicitOptions,
+  f: HostFieldWithVjp,
+  t0: number,
+  h: number,
+  y0: Float64Array,
+  k0: Float64Array,
+  tolerances: { rtol: number; atol: number },
+  nm: NewtonMatrix,
+): EsdirkAttempt {
+  const N = y0.length;
+  const { batch, D } = nm.blocks;
+  const s = tab.c.length;
+  const hg = h * tab.gamma;
+  const scale = new Float64Array(N);
+  for (let i = 0; i < N; i++) scale[i] = tolerances.atol + tolerances.rtol * Math.abs(y0[i] as number);
+  const retry = nm.lastY === y0;
+  nm.lastY = y0;
+  if (!nm.hasJacobian || nm.stale || (retry && !nm.freshAt(t0, y0))) nm.refresh(f, t0, y0, k0);
+  for (;;) {
+    const fresh = nm.freshAt(t0, y0);
+    let failure: 'newton' | 'singular' | undefined;
+    let thetaMax = 0;
+    const Y: Float64Array[] = [y0];
+    const k: Float64Array[] = [k0];
+    if (!nm.factor(1, hg)) failure = 'singular';
+    for (let i = 1; i < s && failure === undefined; i++) {
+      const a = tab.a[i] as readonly number[];
+      const ti = t0 + (tab.c[i] as number) * h;
+      const base = Float64Array.from(y0);
+      for (let j = 0; j < i; j++) {
+        const w = h * (a[j] as number);
+        if (w === 0) continue;
+        const kj = k[j] as Float64Array;
+        for (let q = 0; q < N; q++) base[q] = (base[q] as number) + w * (kj[q] as number);
+      }
+      const kPrev = k[i - 1] as Float64Array;
+      const y = new Float64Array(N);
+      for (let q = 0; q < N; q++) y[q] = (base[q] as number) + hg * (kPrev[q] as number);
+      let eta = Math.max(nm.eta, UROUND32) ** 0.8;
+      let prev = 0;
+      let converged = false;
+      const delta = new Float64Array(N);
+      for (let m = 0; m < o.maxNewtonIterations; m++) {
+        const fy = f(ti, y);
+        nm.nfe++;
+        nm.numNewtonIterations++;
+        for (let q = 0; q < N; q++) delta[q] = (base[q] as number) + hg * (fy[q] as number) - (y[q] as number);
+        for (let b = 0; b < batch; b++) luSolve(nm.lu, D, nm.piv, delta, b * D * D, b * D, b * D);
+        for (let q = 0; q < N; q++) y[q] = (y[q] as number) + (delta[q] as number);
+        const nd = scaledNorm(delta, scale, nm.blocks);
+        if (!Number.isFinite(nd)) break;
+        if (m > 0) {
+          const theta = nd / prev;
+          if (theta > thetaMax) thetaMax = theta;
+          // Stagnation within the tolerance: the field's float32 rounding sets a floor under
+          // ‖Δ‖ (a few hundredths of the error norm at rtol 1e-6); iterating on cannot go lower.
+          if (theta >= 0.5 && nd <= STALL_NORM && m >= 2) {
+            converged = true;
+            break;
+          }
+          if (theta >= 0.99) break;
+          eta = theta / (1 - theta);
+          const left = o.maxNewtonIterations - 1 - m;
+          if (nd > STALL_NORM && (theta ** left / (1 - theta)) * nd > o.kappa) break;
+        }
+        // a first correction is trusted only when it is already small (a predictor far off, on a
+        // nonlinear field, must show contraction before the stage is accepted)
+        if ((eta * nd <= o.kappa && (m > 0 || nd <= 1)) || nd === 0) {
+          converged = true;
+          nm.eta = eta;
+          break;
+        }
+        prev = nd;
+      }
+      if (!converged) {
+        failure = 'newton';
+        break;
+      }
+      const ki = new Float64Array(N);
+      for (let q = 0; q < N; q++) ki[q] = ((y[q] as number) - (base[q] as number)) / hg;
+      Y.push(y);
+      k.push(ki);
+    }
+    if (failure === undefined) {
+      nm.stale = thetaMax > o.jacobianRefresh;
+      return { ok: true, Y, k };
+    }
+    if (fresh) {
+      // the next attempt (a smaller step from the same state) keeps this Jacobian
+      nm.eta = 1;
+      return { ok: false, failure, Y, k };
+    }
+    nm.refresh(f, t0, y0, k0);
+  }
+}
