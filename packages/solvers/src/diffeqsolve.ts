@@ -4,7 +4,7 @@ import type { Adjoint } from './adjoint.js';
 import { openHostSession, splitArgs } from './adjoint-util.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 import { constantStepSize, type StepSizeController } from './controllers.js';
-import { withVjp } from './implicit/host-field-vjp.js';
+import { withTapeVjp, withVjp } from './implicit/host-field-vjp.js';
 import { checkOptions } from './options.js';
 import { layoutOf, packHost, packRow, type StateLayout, unpackHost, unpackRows } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -205,7 +205,7 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
     const session = openHostSession(userField, layout, args, argTensors);
     if (session !== undefined) return withVjp((t, y) => session.evaluate(t, y), session, argTensors);
     let checked = false;
-    return (t, y) => {
+    const plain: HostField = (t, y) => {
       // Read the values inside the scope: the field may return tensors it does not own (say
       // a leaf of args), which must not be disposed; everything made here is.
       let values = new Float32Array(0);
@@ -219,6 +219,7 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
       });
       return values;
     };
+    return withTapeVjp(plain, userField, layout, args);
   };
   return {
     vectorField: userField,

@@ -32,8 +32,8 @@ export interface Engine<V, D> {
   clone(y: V): V;
   dispose(v: V | undefined): void;
   disposeDense(d: D): void;
-  /** Stacks saved blocks into one `[nSaved, N]` tensor (the caller owns it). */
-  finish(blocks: V[]): tf.Tensor2D | undefined;
+  /** Stacks saved blocks (each `[m, N]`, flat on the host) into one `[nSaved, N]` tensor (the caller owns it). */
+  finish(blocks: V[], n?: number): tf.Tensor2D | undefined;
   denseToTensor(d: D): tf.Tensor2D;
 }
 
@@ -111,10 +111,11 @@ export function hostEngine(f: HostField, solver: AbstractSolver): Engine<HostVec
     clone: (y) => Float64Array.from(y),
     dispose: () => {},
     disposeDense: () => {},
-    finish: (blocks) => {
+    finish: (blocks, n) => {
       if (blocks.length === 0) return undefined;
       const total = blocks.reduce((a, b) => a + b.length, 0);
-      const N = (blocks[0] as HostVec).length;
+      // the first block may hold several saved rows (an interpolated step): use the state size
+      const N = n ?? (blocks[0] as HostVec).length;
       const all = new Float32Array(total);
       let off = 0;
       for (const b of blocks) {

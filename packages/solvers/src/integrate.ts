@@ -280,6 +280,6 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     sources.push(stats.numAcceptedSteps === 0 ? { kind: 'y0' } : { kind: 'end', step: stats.numAcceptedSteps - 1 });
   }
   if (y !== y0) engine.dispose(y);
-  const rows = engine.finish(blocks);
+  const rows = engine.finish(blocks, engine.values(y0).length);
   return { ts, rows, sources, steps, denseSteps, tEnd: t, stats, result };
 }

@@ -36,7 +36,11 @@ export function newtonTolerances(
  * `η·‖Δ‖` (η = θ/(1 − θ), θ the contraction rate) is at most κ, and failing when θ ≥ 1 or the
  * predicted error after the remaining iterations still exceeds κ (Hairer & Wanner, *Solving
  * ODEs II*, §IV.8, eqs. (8.10)–(8.13)). On failure with a Jacobian from an earlier step, the
- * Jacobian is refreshed and the step retried once; with a fresh one the step fails.
+ * Jacobian is refreshed and the step retried; when a fresh one fails too, the step is retried once
+ * with full Newton (the Jacobian at every iterate; with `fullNewtonFallback`) and then fails, so
+ * the controller shrinks it. (Without the full-Newton retry, kvaerno3 on Van der Pol μ = 1000 at
+ * rtol 1e-3 overshoots a landing after a string of failures; with it, every reference problem
+ * passes at a cost of more Jacobians.)
  */
 export function esdirkAttempt(
   tab: EsdirkTableau,
@@ -48,6 +52,7 @@ export function esdirkAttempt(
   k0: Float64Array,
   tolerances: { rtol: number; atol: number },
   nm: NewtonMatrix,
+  fullNewtonFallback: boolean,
 ): EsdirkAttempt {
   const N = y0.length;
   const { batch, D } = nm.blocks;
@@ -58,6 +63,8 @@ export function esdirkAttempt(
   const retry = nm.lastY === y0;
   nm.lastY = y0;
   if (!nm.hasJacobian || nm.stale || (retry && !nm.freshAt(t0, y0))) nm.refresh(f, t0, y0, k0);
+  // last resort once a fresh Jacobian at y0 failed: full Newton (the Jacobian at each iterate)
+  let full = false;
   for (;;) {
     const fresh = nm.freshAt(t0, y0);
     let failure: 'newton' | 'singular' | undefined;
@@ -75,9 +82,10 @@ export function esdirkAttempt(
         const kj = k[j] as Float64Array;
         for (let q = 0; q < N; q++) base[q] = (base[q] as number) + w * (kj[q] as number);
       }
-      const kPrev = k[i - 1] as Float64Array;
-      const y = new Float64Array(N);
-      for (let q = 0; q < N; q++) y[q] = (base[q] as number) + hg * (kPrev[q] as number);
+      // predictor: the previous stage value. Extrapolating with a stage derivative overshoots
+      // stiff components far off their slow manifold (Robertson's y2 by 5× at h = 0.05), where
+      // a Jacobian from the step's start no longer contracts.
+      const y = Float64Array.from(Y[i - 1] as Float64Array);
       let eta = Math.max(nm.eta, UROUND32) ** 0.8;
       let prev = 0;
       let converged = false;
@@ -86,6 +94,10 @@ export function esdirkAttempt(
         const fy = f(ti, y);
         nm.nfe++;
         nm.numNewtonIterations++;
+        if (full) {
+          nm.refresh(f, ti, y, fy);
+          if (!nm.factor(1, hg)) break;
+        }
         for (let q = 0; q < N; q++) delta[q] = (base[q] as number) + hg * (fy[q] as number) - (y[q] as number);
         for (let b = 0; b < batch; b++) luSolve(nm.lu, D, nm.piv, delta, b * D * D, b * D, b * D);
         for (let q = 0; q < N; q++) y[q] = (y[q] as number) + (delta[q] as number);
@@ -100,10 +112,11 @@ export function esdirkAttempt(
             converged = true;
             break;
           }
-          if (theta >= 0.99) break;
-          eta = theta / (1 - theta);
+          // full Newton may grow before it converges quadratically: only the iteration cap stops it
+          if (theta >= 0.99 && !full) break;
+          eta = theta < 0.99 ? theta / (1 - theta) : 100;
           const left = o.maxNewtonIterations - 1 - m;
-          if (nd > STALL_NORM && (theta ** left / (1 - theta)) * nd > o.kappa) break;
+          if (!full && nd > STALL_NORM && (theta ** left / (1 - theta)) * nd > o.kappa) break;
         }
         // a first correction is trusted only when it is already small (a predictor far off, on a
         // nonlinear field, must show contraction before the stage is accepted)
@@ -127,8 +140,13 @@ export function esdirkAttempt(
       nm.stale = thetaMax > o.jacobianRefresh;
       return { ok: true, Y, k };
     }
-    if (fresh) {
-      // the next attempt (a smaller step from the same state) keeps this Jacobian
+    if (fresh && !full && failure === 'newton' && fullNewtonFallback) {
+      full = true;
+      continue;
+    }
+    if (fresh || full) {
+      // the next attempt (a smaller step from the same state) starts from the Jacobian at y0
+      if (full) nm.refresh(f, t0, y0, k0);
       nm.eta = 1;
       return { ok: false, failure, Y, k };
     }

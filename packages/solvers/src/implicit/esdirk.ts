@@ -15,7 +15,7 @@ import type { HostFieldWithVjp } from './host-field-vjp.js';
 import { type ImplicitOptions, resolveImplicitOptions } from './implicit-options.js';
 import { evaluateJacobian } from './jacobian.js';
 import { NewtonMatrix } from './newton-matrix.js';
-import { applyBlocks, hostViewOf, inverseTransposed } from './taped-field.js';
+import { applyBlocks, hostViewOf, inverseTransposed, offTape } from './taped-field.js';
 
 /** A failed step's error estimate: finite and huge, so the controller rejects and shrinks the step. */
 const FAILED_ERROR = 1e30;
@@ -27,10 +27,11 @@ const FAILED_ERROR = 1e30;
  *
  * Gradients (tensor path, used under a gradient tape by every adjoint): Newton runs off the
  * tape; each stage then enters the tape once by the implicit function theorem,
- * `Y_i = Y*_i − (I − hγJ(Y*_i))⁻¹·(Y*_i − base_i − hγ f(t_i, Y*_i))` with `Y*_i` and the exact
- * Jacobian constants, whose derivative is exactly `dY_i = (I − hγJ)⁻¹·(d base_i + hγ ∂f/∂θ dθ)`
- * (a transposed linear solve per stage in the backward pass); Newton's iterations are never
- * differentiated.
+ * `Y_i = Y*_i − (I − hγJ(Y*_i))⁻¹·(Y*_i − base_i − hγ f(t_i, Y*_i))` with `Y*_i` and the
+ * Jacobian constants, whose derivative is `dY_i = (I − hγJ)⁻¹·(d base_i + hγ ∂f/∂θ dθ)` (a
+ * transposed linear solve per stage in the backward pass); Newton's iterations are never
+ * differentiated. The stage Jacobians come from the `jacobian` option (differences by default,
+ * accurate to ~1e-4 relative in float32, which bounds the gradient's relative error likewise).
  *
  * @example
  * ```ts
@@ -75,7 +76,7 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
       k0 = Float64Array.from(f(t0, y0));
       nm.nfe++;
     } else k0 = Float64Array.from(f0);
-    const run = esdirkAttempt(tab, o, f as HostFieldWithVjp, t0, h, y0, k0, newtonTolerances(tol, o), nm);
+    const run = esdirkAttempt(tab, o, f as HostFieldWithVjp, t0, h, y0, k0, newtonTolerances(tol, o), nm, true);
     const { nfe, ...implicitStats } = nm.takeStats();
     if (!run.ok) return failedHost(y0, k0, h, wantError, nfe, implicitStats);
     const { y1, yError } = combine(run.k, y0, h, wantError);
@@ -110,10 +111,11 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
     const y0h = Float64Array.from(y0.dataSync());
     let k0h: Float64Array;
     if (f0 === undefined) {
-      k0h = Float64Array.from(view(t0, y0h));
+      k0h = Float64Array.from(offTape(() => view(t0, y0h)));
       nm.nfe++;
     } else k0h = Float64Array.from(f0.dataSync());
-    const run = esdirkAttempt(tab, o, view, t0, h, y0h, k0h, newtonTolerances(tol, o), nm);
+    // Newton's iterations are constants to the tape: run them unrecorded
+    const run = offTape(() => esdirkAttempt(tab, o, view, t0, h, y0h, k0h, newtonTolerances(tol, o), nm, true));
     const { nfe: nfeNewton, ...implicitStats } = nm.takeStats();
     let nfe = nfeNewton;
     if (!run.ok) {
@@ -127,15 +129,26 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
         implicitStats,
       }));
     }
-    // exact Jacobians at the converged stage values (constants of the tape)
-    const invT: (tf.Tensor3D | undefined)[] = [undefined];
-    const J = new Float64Array(batch * blocks.D * blocks.D);
-    for (let i = 1; i < s; i++) {
-      const Yi = Float64Array.from(run.Y[i] as Float64Array, Math.fround);
-      const ti = t0 + (tab.c[i] as number) * h;
-      nfe += evaluateJacobian('vjp', true, view, ti, Yi, [], blocks, J);
-      invT.push(inverseTransposed(J, 1, h * tab.gamma, blocks));
-    }
+    // Jacobians at the converged stage values (constants of the tape), by differences off the
+    // tape: tfjs's per-call gradient overhead makes D VJPs per stage many times dearer
+    const stageJ = offTape(() => {
+      const out: Float64Array[] = [];
+      for (let i = 1; i < s; i++) {
+        const J = new Float64Array(batch * blocks.D * blocks.D);
+        const Yi = run.Y[i] as Float64Array;
+        const ti = t0 + (tab.c[i] as number) * h;
+        const fi = view(ti, Yi);
+        const option = o.jacobian === 'auto' ? 'fd' : o.jacobian;
+        nfe += 1 + evaluateJacobian(option, false, view, ti, Yi, fi, blocks, J);
+        out.push(J);
+      }
+      return out;
+    });
+    // (tensors made inside offTape's scope would not outlive it)
+    const invT: (tf.Tensor3D | undefined)[] = [
+      undefined,
+      ...stageJ.map((J) => inverseTransposed(J, 1, h * tab.gamma, blocks)),
+    ];
     try {
       return tf.tidy(() => {
         const k0 = f0 ?? f(t0, y0);

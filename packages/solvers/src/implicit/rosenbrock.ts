@@ -27,7 +27,7 @@ interface Linearisation {
  * A Rosenbrock solver from its tableau (Hairer & Wanner, *Solving ODEs II*, §IV.7): linearly
  * implicit, one LU factorisation of `I/(hγ) − J` and one field evaluation per stage, no Newton
  * iterations. The Jacobian is taken at each step's start (kept when a rejected step retries from
- * the same state), `∂f/∂t` by a forward difference in `t`. Cubic Hermite dense output through
+ * the same state), `∂f/∂t` by a central difference in `t` (two evaluations). Cubic Hermite dense output through
  * `f(t1, y1)`, which is also the next step's first stage.
  *
  * Gradients under a tape treat the Jacobian and `∂f/∂t` as constants of each step (the
@@ -65,13 +65,15 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
     const { nm } = lin;
     if (nm.freshAt(t0, y0)) return;
     nm.refresh(f, t0, y0, k0);
-    const t32 = Math.fround(t0);
-    const want = Math.sqrt(2 ** -24 * Math.max(1e-5, Math.abs(t0)));
-    let dt = Math.fround(t0 + want) - t32;
-    if (dt === 0) dt = want;
-    const fp = f(t32 + dt, y0);
-    nm.nfe++;
-    for (let q = 0; q < y0.length; q++) lin.ft[q] = ((fp[q] as number) - (k0[q] as number)) / dt;
+    // central difference (second order, so it does not cap the method's order), with steps
+    // that float32 time (what a tfjs field sees) resolves exactly
+    const want = Math.cbrt(2 ** -24) * Math.max(1, Math.abs(t0));
+    const up = Math.fround(t0 + want) - Math.fround(t0);
+    const down = Math.fround(t0) - Math.fround(t0 - want);
+    const fp = f(t0 + up, y0);
+    const fm = f(t0 - down, y0);
+    nm.nfe += 2;
+    for (let q = 0; q < y0.length; q++) lin.ft[q] = ((fp[q] as number) - (fm[q] as number)) / (up + down);
   };
 
   /** The stages on host arrays; `U` increments. Returns false when the matrix is singular. */
@@ -158,6 +160,7 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
     const lin: Linearisation = { nm: new NewtonMatrix(blocks, o.jacobian, true), ft: new Float64Array(N) };
     const y0h = Float64Array.from(y0.dataSync());
     const k0h = Float64Array.from((f0 ?? f(t0, y0)).dataSync());
+    // the Jacobian (exact VJP rows, each on its own tape) and ∂f/∂t are constants of the step
     linearise(lin, view, t0, y0h, k0h);
     const { nfe: nfeLin, ...implicitStats } = lin.nm.takeStats();
     let nfe = nfeLin;

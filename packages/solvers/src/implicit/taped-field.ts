@@ -66,3 +66,22 @@ export function inverseTransposed(
 export function applyBlocks(v: tf.Tensor2D, invT: tf.Tensor3D, { batch, D }: Blocks): tf.Tensor2D {
   return tf.reshape(tf.matMul(tf.reshape(v, [batch, 1, D]), invT), [1, batch * D]);
 }
+
+/**
+ * Runs `fn` without recording its tensor ops on an active gradient tape (inside the forward pass
+ * of a `customGrad` op, where tfjs does not record): for values that are constants to the tape,
+ * such as Newton iterates. `fn` must not take gradients itself, and tensors it makes do not
+ * outlive it (return host values).
+ */
+export function offTape<T>(fn: () => T): T {
+  let result: { value: T } | undefined;
+  const run = tf.customGrad(((x: tf.Tensor) => {
+    result = { value: fn() };
+    return { value: tf.zerosLike(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const dummy = tf.scalar(0);
+  const out = run(dummy);
+  tf.dispose([dummy, out]);
+  if (result === undefined) throw new Error('offTape: the function did not run.');
+  return result.value;
+}
