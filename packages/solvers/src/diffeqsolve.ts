@@ -100,6 +100,9 @@ export function diffeqsolve<Y extends Tree<tf.Tensor>, A = unknown>(options: Dif
       nonfinite:
         'the state became NaN or Infinity and shrinking the step did not help; check the vector field and args',
     };
+    if (out.result === 'max_steps_reached' && out.stiffness !== undefined && out.stiffness >= 1) {
+      why.max_steps_reached = `reached maxSteps = ${problem.maxSteps} before t1; the problem is stiff there (|h|·ρ(∂f/∂y) ≈ ${out.stiffness.toPrecision(2)} at the last step: the explicit solver's step is held by stability, not accuracy): use an implicit solver, e.g. solver: kvaerno5()`;
+    }
     throw new SolveError(
       `diffeqsolve: ${out.result} at t = ${out.tEnd}: ${why[out.result]}. The partial solution is on error.solution (pass throwOnFailure: false to get it returned).`,
       out.result,

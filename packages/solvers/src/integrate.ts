@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { StepSizeController } from './controllers.js';
 import type { Engine, EngineStep } from './engine.js';
 import { allFiniteOf, initialStepSize } from './error-norm.js';
+import { stiffnessRatio } from './implicit/stiffness.js';
 import { nextAfter } from './next-after.js';
 import type { SaveAt } from './save-at.js';
 import type { DenseStep, SolveResult, SolveStats } from './solution.js';
@@ -53,6 +54,8 @@ export interface IntegrateOutput {
   readonly tEnd: number;
   readonly stats: SolveStats;
   readonly result: SolveResult;
+  /** With `max_steps_reached` by an explicit solver on a host engine: `|h|·ρ(∂f/∂y)` at the end (≳ 1: stiff). */
+  readonly stiffness?: number;
 }
 
 const MAX_NONFINITE_REJECTIONS = 40;
@@ -279,7 +282,24 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     blocks.push(engine.clone(y));
     sources.push(stats.numAcceptedSteps === 0 ? { kind: 'y0' } : { kind: 'end', step: stats.numAcceptedSteps - 1 });
   }
+  let stiffness: number | undefined;
+  if (result === 'max_steps_reached' && solver.implicit !== true && engine.host && steps.length > 0) {
+    // why so many steps? a stability-limited explicit step size means a stiff problem
+    const last = steps[steps.length - 1] as AcceptedStep;
+    const fy = (tt: number, yy: Float64Array) => Float32Array.from(engine.values(engine.f(tt, yy as unknown as V)));
+    stiffness = stiffnessRatio(fy, t, Float64Array.from(engine.values(y)), last.h);
+  }
   if (y !== y0) engine.dispose(y);
   const rows = engine.finish(blocks, engine.values(y0).length);
-  return { ts, rows, sources, steps, denseSteps, tEnd: t, stats, result };
+  return {
+    ts,
+    rows,
+    sources,
+    steps,
+    denseSteps,
+    tEnd: t,
+    stats,
+    result,
+    ...(stiffness !== undefined ? { stiffness } : {}),
+  };
 }
