@@ -3,7 +3,7 @@
 // tfjs field), against SciPy's LSODA on this machine (fixtures/peers-stiff.json, made by
 // scripts/peers-stiff.py). (b) A small stiff neural ODE: the W2 hybrid model with the cat
 // equation's rates × 1000, trained 20 Adam steps with kvaerno5 and with tsit5 in the same run
-// (ms per step; tsit5's maxSteps failures counted). `--steps N` changes the 20.
+// (ms per step; failed solves counted by result code). `--steps N` changes the 20.
 import { readFileSync } from 'node:fs';
 import { compileField, disposeTree, valueAndGrad } from '@odekit/core';
 import {
@@ -103,7 +103,7 @@ for (const [name, make] of [
   let params = lvHybridParams(w.init);
   const optimizer = adam({ learningRate: 1e-2 });
   let state = optimizer.init(params);
-  let failures = 0;
+  const failures: Record<string, number> = {};
   let nfe = 0;
   const loss = (p: LvHybridParams) => {
     const args = lvHybridArgs(p);
@@ -122,8 +122,9 @@ for (const [name, make] of [
       });
     } catch (e) {
       if (!(e instanceof SolveError)) throw e;
-      // maxSteps: train on the partial solution's loss (what a user gets with throwOnFailure: false)
-      failures++;
+      // a failed solve (maxSteps, or a non-finite state): train on the partial solution's loss,
+      // what a user gets with throwOnFailure: false
+      failures[e.result] = (failures[e.result] ?? 0) + 1;
       sol = e.solution;
     }
     nfe += sol.stats.numFnEvals;
@@ -156,7 +157,7 @@ for (const [name, make] of [
     steps,
     msPerStepMedian: Number((sorted[Math.floor(sorted.length / 2)] as number).toFixed(1)),
     msPerStepMean: Number((times.reduce((a, b) => a + b, 0) / steps).toFixed(1)),
-    maxStepsFailures: failures,
+    failures,
     nfePerStep: Math.round(nfe / steps),
     finalLoss: Number(last.toPrecision(6)),
   });
