@@ -5,6 +5,7 @@ import { cotangentRows, makeFieldVjp, splitArgs } from './adjoint-util.js';
 import { BatchStagesUnsupported, batchedBackward } from './batched-backward.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
+import { solveImplicitCheckpointed } from './implicit/implicit-adjoint.js';
 import { type AcceptedStep, type IntegrateOutput, integrate } from './integrate.js';
 import { checkOptions } from './options.js';
 import { packHost, rowsToTree, unpackHost } from './packing.js';
@@ -92,6 +93,10 @@ export function recursiveCheckpointAdjoint(options: CheckpointOptions = {}): Adj
     name: 'recursive-checkpoint',
     solve: (problem: SolveProblem): AdjointOutput => {
       const tableau = problem.solver.tableau;
+      const implicitVjp = problem.solver.stepVjpHost;
+      if (tapeIsRecording() && backendOnHost() && implicitVjp !== undefined) {
+        return solveImplicitCheckpointed(problem, implicitVjp);
+      }
       if (!tapeIsRecording() || !backendOnHost() || tableau === undefined || problem.solver.stepHost === undefined) {
         return runPlain(problem);
       }

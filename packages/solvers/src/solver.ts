@@ -92,6 +92,11 @@ export interface AbstractSolver {
   readonly errorOrder: number | undefined;
   /** Set by implicit (stiff) solvers. */
   readonly implicit?: boolean;
+  /**
+   * Implicit solvers with a host backward pass: the checkpointed adjoint uses it (see
+   * `ImplicitStepVjp` in `implicit/implicit-adjoint.ts`).
+   */
+  readonly stepVjpHost?: import('./implicit/implicit-adjoint.js').ImplicitStepVjp;
   /** Makes one step. Must not dispose its inputs. */
   step(input: StepInput): StepOutput;
   /**
