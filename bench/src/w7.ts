@@ -3,7 +3,8 @@
 // tfjs field), against SciPy's LSODA on this machine (fixtures/peers-stiff.json, made by
 // scripts/peers-stiff.py). (b) A small stiff neural ODE: the W2 hybrid model with the cat
 // equation's rates × 1000, trained 20 Adam steps with kvaerno5 and with tsit5 in the same run
-// (ms per step; failed solves counted by result code). `--steps N` changes the 20.
+// (ms per step; failed solves counted by result code). `--steps N` changes the 20;
+// `--part solves|node` runs one part.
 import { readFileSync } from 'node:fs';
 import { compileField, disposeTree, valueAndGrad } from '@odekit/core';
 import {
@@ -32,8 +33,9 @@ const peers = JSON.parse(readFileSync(new URL('../fixtures/peers-stiff.json', im
   results: Record<string, { msMedian: number }>;
 };
 
+const part = flag('part', 'all');
 // (a) forward solves
-for (const id of ['ROBER', 'VDP1000']) {
+for (const id of part === 'node' ? [] : ['ROBER', 'VDP1000']) {
   const p = loadStiffProblems().find((q) => q.id === id);
   if (p === undefined) throw new Error(`W7: no problem ${id}`);
   const lsoda = peers.results[`${id}/LSODA`]?.msMedian ?? Number.NaN;
@@ -96,10 +98,12 @@ const field = compileField(lvHybridFieldFused);
 const data = tf.tensor2d(w.data);
 const y0 = tf.tensor1d(w.y0);
 const stiffScale = tf.tensor2d([1, 1000], [1, 2]);
-for (const [name, make] of [
-  ['kvaerno5', kvaerno5],
-  ['tsit5', tsit5],
-] as [string, () => AbstractSolver][]) {
+for (const [name, make] of (part === 'solves'
+  ? []
+  : [
+      ['kvaerno5', kvaerno5],
+      ['tsit5', tsit5],
+    ]) as [string, () => AbstractSolver][]) {
   let params = lvHybridParams(w.init);
   const optimizer = adam({ learningRate: 1e-2 });
   let state = optimizer.init(params);
