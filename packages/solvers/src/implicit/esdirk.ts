@@ -77,7 +77,7 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
       k0 = Float64Array.from(f(t0, y0));
       nm.nfe++;
     } else k0 = Float64Array.from(f0);
-    const run = esdirkAttempt(tab, o, f as HostFieldWithVjp, t0, h, y0, k0, newtonTolerances(tol, o), nm, true);
+    const run = esdirkAttempt(tab, o, f as HostFieldWithVjp, t0, h, y0, k0, newtonTolerances(tol, o), nm, !wantError);
     const { nfe, ...implicitStats } = nm.takeStats();
     if (!run.ok) return failedHost(y0, k0, h, wantError, nfe, implicitStats);
     const { y1, yError } = combine(run.k, y0, h, wantError);
@@ -115,7 +115,8 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
       k0h = Float64Array.from(offTape(() => view(t0, y0h)));
       nm.nfe++;
     } else k0h = Float64Array.from(f0.dataSync());
-    // Newton's iterations are constants to the tape: run them unrecorded
+    // Newton's iterations are constants to the tape: run them unrecorded (full Newton allowed at
+    // once: a taped step replays a step the host pass accepted, with a fresh Jacobian)
     const run = offTape(() => esdirkAttempt(tab, o, view, t0, h, y0h, k0h, newtonTolerances(tol, o), nm, true));
     const { nfe: nfeNewton, ...implicitStats } = nm.takeStats();
     let nfe = nfeNewton;
