@@ -50,7 +50,7 @@ for (const id of part === 'node' ? [] : ['ROBER', 'VDP1000']) {
       ['compileField', compiled],
       ['tfjs', plain],
     ] as const) {
-      let stats: Record<string, number | undefined> = {};
+      let stats: Record<string, number | string[] | undefined> = {};
       let relErr = 0;
       const solve = () => {
         const sol = diffeqsolve({

@@ -6,15 +6,24 @@
 // Every pointer is a byte offset into the module's memory, 16-byte aligned; the JavaScript side
 // rounds every buffer up to 16 bytes, so the vector loops below may run into the padding.
 
+import {
+  BINARY_ADD as ADD,
+  BINARY_DIV as DIV,
+  BINARY_MAX as MAX,
+  BINARY_MIN as MIN,
+  BINARY_MUL as MUL,
+  BINARY_SUB as SUB,
+  UNARY_ABS as ABS,
+  UNARY_NEG as NEG,
+  UNARY_RECIPROCAL as RECIPROCAL,
+  UNARY_RELU as RELU,
+  UNARY_SQRT as SQRT,
+  UNARY_SQUARE as SQUARE,
+  UNARY_TANH as TANH,
+} from '../src/host-wasm/op-codes';
 import { tanh4 } from './tanh';
 
-// Binary op codes (kept in step with src/wasm-kernels.ts).
-const ADD = 0;
-const SUB = 1;
-const MUL = 2;
-const DIV = 3;
-const MAX = 4;
-const MIN = 5;
+// The op codes come from src/host-wasm/op-codes.ts, the one source the TypeScript side reads too.
 
 /** y = a (op) b elementwise over n float32 values. */
 export function binary(op: i32, a: usize, b: usize, y: usize, n: i32): void {
@@ -33,15 +42,6 @@ export function binary(op: i32, a: usize, b: usize, y: usize, n: i32): void {
     for (let o: usize = 0; o < end; o += 16) v128.store(y + o, f32x4.min(v128.load(a + o), v128.load(b + o)));
   }
 }
-
-// Unary op codes.
-const NEG = 0;
-const RELU = 1;
-const SQUARE = 2;
-const SQRT = 3;
-const ABS = 4;
-const TANH = 5;
-const RECIPROCAL = 6;
 
 /** y = op(x) elementwise over n float32 values. */
 export function unary(op: i32, x: usize, y: usize, n: i32): void {

@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { withSavedTape as savedTape, tapeGradients } from './internal/tfjs-internals.js';
 import type { TensorTree } from './memory.js';
 import { type Tree, type TreeDef, treeFlatten, treeLeaves, treeMapWithPath, treeUnflatten } from './tree.js';
-
-interface EngineState {
-  activeTape: unknown;
-  gradientDepth: number;
-}
 
 /**
  * Runs `fn` with the engine's active gradient tape saved and restored around it.
@@ -24,13 +20,7 @@ interface EngineState {
  * ```
  */
 export function withSavedTape<R>(fn: () => R): R {
-  const state = (tf.engine() as unknown as { state: EngineState }).state;
-  const saved = state.activeTape;
-  try {
-    return fn();
-  } finally {
-    state.activeTape = saved;
-  }
+  return savedTape(fn);
 }
 
 function flattenTensors(tree: TensorTree, fn: string, arg: string): { leaves: tf.Tensor[]; treedef: TreeDef } {
@@ -76,30 +66,7 @@ export function engineGradients(
   xs: tf.Tensor[],
   dy?: tf.Tensor,
 ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] } {
-  const engine = tf.engine() as unknown as {
-    gradients(
-      f: () => tf.Tensor,
-      xs: tf.Tensor[],
-      dy?: tf.Tensor,
-      allowNoGradients?: boolean,
-    ): { value: tf.Tensor; grads: (tf.Tensor | undefined)[] };
-  };
-  return withSavedTape(() => {
-    try {
-      return engine.gradients(f, xs, dy, true);
-    } catch (error) {
-      // tfjs frees the tape's saved tensors only after a successful backward pass; when `f`
-      // throws, free those of the tape this call started (not an enclosing one) so an error
-      // does not leak tensors.
-      const state = (tf.engine() as unknown as { state: EngineState }).state;
-      if (state.gradientDepth === 0 && Array.isArray(state.activeTape)) {
-        for (const node of state.activeTape as { saved?: tf.Tensor[] }[]) {
-          for (const t of node.saved ?? []) t.dispose();
-        }
-      }
-      throw error;
-    }
-  });
+  return tapeGradients(f, xs, dy);
 }
 
 /** Fills the gradients of unused inputs with zeros (what JAX returns for them). */

@@ -41,12 +41,14 @@ export interface HostFieldKernels {
    * solver then uses the tensor field. `argTensors` are the tensor leaves of `args` in
    * `treeFlatten` order, the order of `argGrads` in {@link HostFieldSession.vjp}. `yFromLeaf`,
    * when given, builds the state the field takes (say `{ x: leaf }`) from its one leaf.
+   * `onFallback`, when given, is told why whenever `open` returns `undefined`.
    */
   open(
     args: unknown,
     yShape: readonly number[],
     argTensors: readonly tf.Tensor[],
     yFromLeaf?: (leaf: tf.Tensor) => unknown,
+    onFallback?: (reason: string) => void,
   ): HostFieldSession | undefined;
 }
 

@@ -9,8 +9,10 @@ export {
   withSavedTape,
 } from './autodiff.js';
 export { type BackendName, silenceTfjs, type UseBackendOptions, useBackend } from './backend.js';
-export { type CompileFieldOptions, compileField, isTracingField } from './compile-field.js';
+export { type CompileFieldOptions, compileField, isTracingField } from './compile-field/index.js';
 export { fastCpuKernelsInstalled, installFastCpuKernels, uninstallFastCpuKernels } from './fast-cpu-kernels.js';
+// Advanced tier: the host path's hooks, used by @odekit/solvers and @odekit/nn (also exported from
+// `@odekit/core/internal`, where odekit's own packages take them); kept here for compatibility.
 export {
   HOST_KERNELS,
   type HostFieldKernels,
@@ -18,8 +20,12 @@ export {
   hostKernelsOf,
   withHostKernels,
 } from './host-kernels.js';
+export { setHostWasmEnabled } from './host-wasm/module.js';
+export { hostCombine } from './host-wasm/stage-combine.js';
 export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';
 export { createRng, mulberry32, type Rng } from './random.js';
+export { paramsFromBinary, paramsToBinary } from './serialize/serialize-binary.js';
+export { PARAMS_FORMAT, paramsFromJSON, paramsToJSON } from './serialize/serialize-json.js';
 export {
   isPlainObject,
   type Tree,
@@ -42,4 +48,3 @@ export {
   treeSub,
   treeZerosLike,
 } from './tree-math.js';
-export { hostCombine, setHostWasmEnabled } from './wasm-kernels.js';

@@ -67,6 +67,8 @@ const MAKES_TENSORS: Record<string, (x: { a: tf.Tensor; b: tf.Tensor }) => Case>
   withSavedTape: (x) => () => withSavedTape(() => tf.grad((t: tf.Tensor) => tf.sum(tf.square(t)))(x.a)),
   tidyTree: (x) => () => tidyTree(() => ({ s: tf.add(tf.mul(x.a, 2), 1), list: [tf.neg(x.b)] })),
   cloneTree: (x) => () => cloneTree(x),
+  paramsFromJSON: (x) => () => core.paramsFromJSON(core.paramsToJSON(x), x),
+  paramsFromBinary: (x) => () => core.paramsFromBinary(core.paramsToBinary(x), x),
   createRng: () => () => {
     const r = createRng(0);
     const [child] = r.split(1);
@@ -101,6 +103,10 @@ const MAKES_NO_TENSORS = [
   'treeMap',
   'treeMapWithPath',
   'treeStructureEquals',
+  // serialisation to plain data (the tensors they read are the caller's)
+  'paramsToJSON',
+  'paramsToBinary',
+  'PARAMS_FORMAT',
 ];
 
 describe('leak tests for every exported core function that makes tensors', () => {

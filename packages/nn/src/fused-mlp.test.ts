@@ -6,7 +6,7 @@ import { disposeTree, hostKernelsOf, mulberry32, treeFlatten, valueAndGrad } fro
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { ActivationName } from './activations.js';
-import { canFuse, FUSED_ACTIVATION_CODES, fusedMlpSupported } from './fused-mlp.js';
+import { canFuse, FUSED_ACTIVATION_CODES, fusedMlpSupported } from './fused-mlp/index.js';
 import { type MlpParams, mlp } from './index.js';
 
 const FUSABLE = Object.keys(FUSED_ACTIVATION_CODES) as ActivationName[];
@@ -315,7 +315,7 @@ describe('fused MLP where synchronous compiles are refused (a browser main threa
       throw new RangeError('WebAssembly.Module(): buffer over 4 KB on the main thread; use WebAssembly.compile');
     };
     try {
-      const fresh = await import('./fused-mlp.js');
+      const fresh = await import('./fused-mlp/index.js');
       const freshMlp = await import('./mlp.js');
       expect(fresh.fusedMlpSupported()).toBe(false);
       const net = freshMlp.mlp({ inSize: 2, outSize: 2, widthSize: 8, depth: 1, activation: 'softplus', seed: 1 });

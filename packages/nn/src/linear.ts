@@ -1,3 +1,4 @@
+import { isTracingField } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { type UniformSource, uniformFanIn, uniformSource, zerosInit } from './init.js';
 
@@ -68,7 +69,13 @@ export function applyLinear(params: LinearParams, x: tf.Tensor): tf.Tensor {
   // One matMul with Wᵀ, then the bias. Not tf.fused.matMul: with transposeB and a bias it
   // computes wrong values on the wasm backend of tfjs 4.22 (tested in linear-wasm.test.ts).
   const affine = (x2: tf.Tensor2D) => {
-    if (tf.getBackend() === 'wasm') return bias === undefined ? wasmAffine(x2, w) : wasmAffineBias(x2, w, bias);
+    if (tf.getBackend() === 'wasm') {
+      // while compileField traces, the same untransposed kernels as plain ops (a custom
+      // gradient cannot be compiled; the compiled program differentiates them itself)
+      if (isTracingField())
+        return bias === undefined ? tf.matMul(x2, tf.transpose(w)) : tf.add(tf.matMul(x2, tf.transpose(w)), bias);
+      return bias === undefined ? wasmAffine(x2, w) : wasmAffineBias(x2, w, bias);
+    }
     const y = tf.matMul(x2, w, false, true);
     if (bias === undefined) return y;
     const out = tf.add(y, bias);

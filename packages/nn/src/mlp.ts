@@ -1,7 +1,7 @@
-import { isTracingField, withHostKernels } from '@odekit/core';
+import { isTracingField, withHostKernels } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type ActivationName, getActivation } from './activations.js';
-import { FUSED_ACTIVATION_CODES, fusedMlpApply, mlpHostKernels } from './fused-mlp.js';
+import { FUSED_ACTIVATION_CODES, fusedMlpApply, mlpHostKernels } from './fused-mlp/index.js';
 import { type UniformSource, uniformSource } from './init.js';
 import { applyLinear, type Layer, type LinearParams, linear } from './linear.js';
 

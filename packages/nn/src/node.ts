@@ -1,8 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { Tree } from '@odekit/core';
+import { paramsFromBinary, paramsFromJSON, paramsToBinary, paramsToJSON, type Tree } from '@odekit/core';
 import type * as tf from '@tensorflow/tfjs-core';
-import { paramsFromBinary, paramsToBinary } from './serialize-binary.js';
-import { paramsFromJSON, paramsToJSON } from './serialize-json.js';
 
 /** File format of {@link saveParams}: by default `.json` files are JSON, anything else binary. */
 export type ParamsFileFormat = 'json' | 'binary';

@@ -1,15 +1,17 @@
 import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Adjoint, type AdjointOutput, adjointOutput, runPlain } from './adjoint.js';
-import { cotangentRows, makeFieldVjp, splitArgs } from './adjoint-util.js';
 import type { StepSizeController } from './controllers.js';
+import { cotangentRows } from './cotangent-rows.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
+import { makeFieldVjp } from './field-vjp.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
 import { checkOptions } from './options.js';
 import { packHost, rowsToTree, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import { saveAt } from './save-at.js';
 import type { AbstractSolver, HostField } from './solver.js';
+import { splitArgs } from './split-args.js';
 
 /** Options of {@link backsolveAdjoint}. */
 export interface BacksolveOptions {

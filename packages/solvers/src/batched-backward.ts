@@ -1,7 +1,7 @@
 import { engineGradients, treeFlatten, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { cotangentRows, differentiable } from './adjoint-util.js';
 import type { CheckpointStore } from './checkpoint-store.js';
+import { cotangentRows } from './cotangent-rows.js';
 import { stageCombination } from './host-combine.js';
 import type { IntegrateOutput } from './integrate.js';
 import { unpackRows } from './packing.js';
@@ -9,6 +9,7 @@ import type { SolveProblem } from './problem.js';
 import { type StageVjps, stagesAt } from './rk-step-vjp.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostField } from './solver.js';
+import { differentiable } from './split-args.js';
 
 /**
  * Thrown (before anything is accumulated) when the field cannot be evaluated on a batch of

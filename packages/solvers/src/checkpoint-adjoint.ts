@@ -1,10 +1,11 @@
 import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Adjoint, type AdjointOutput, adjointOutput, runPlain } from './adjoint.js';
-import { cotangentRows, makeFieldVjp, splitArgs } from './adjoint-util.js';
 import { BatchStagesUnsupported, batchedBackward } from './batched-backward.js';
 import { CheckpointStore } from './checkpoint-store.js';
+import { cotangentRows } from './cotangent-rows.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
+import { makeFieldVjp } from './field-vjp.js';
 import { solveImplicitCheckpointed } from './implicit/implicit-adjoint.js';
 import { type AcceptedStep, type IntegrateOutput, integrate } from './integrate.js';
 import { checkOptions } from './options.js';
@@ -13,6 +14,7 @@ import type { SolveProblem } from './problem.js';
 import { type StageVjps, stagesAt, stepVjp } from './rk-step-vjp.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostDense, HostField } from './solver.js';
+import { splitArgs } from './split-args.js';
 
 /** Options of {@link recursiveCheckpointAdjoint}. */
 export interface CheckpointOptions {
@@ -93,11 +95,19 @@ export function recursiveCheckpointAdjoint(options: CheckpointOptions = {}): Adj
     name: 'recursive-checkpoint',
     solve: (problem: SolveProblem): AdjointOutput => {
       const tableau = problem.solver.tableau;
+      if (!tapeIsRecording()) return runPlain(problem);
       const implicitVjp = problem.solver.stepVjpHost;
-      if (tapeIsRecording() && backendOnHost() && implicitVjp !== undefined) {
+      if (backendOnHost() && implicitVjp !== undefined) {
         return solveImplicitCheckpointed(problem, implicitVjp);
       }
-      if (!tapeIsRecording() || !backendOnHost() || tableau === undefined || problem.solver.stepHost === undefined) {
+      if (!backendOnHost() || tableau === undefined || problem.solver.stepHost === undefined) {
+        problem.reportFallback(
+          `recursiveCheckpointAdjoint recorded the full tape (as directAdjoint does): ${
+            backendOnHost()
+              ? `solver '${problem.solver.name}' is not an explicit Runge–Kutta method`
+              : `backend '${tf.getBackend()}' is not cpu or wasm`
+          }`,
+        );
         return runPlain(problem);
       }
       return solveWithCheckpoints(problem, tableau, checkpoints, batchStages);

@@ -1,16 +1,17 @@
 import { assertFinite, type Tree, treeFlatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Adjoint } from './adjoint.js';
-import { openHostSession, splitArgs } from './adjoint-util.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 import { constantStepSize, type StepSizeController } from './controllers.js';
 import { withTapeVjp, withVjp } from './implicit/host-field-vjp.js';
+import { openHostSession } from './open-host-session.js';
 import { checkOptions } from './options.js';
 import { layoutOf, packHost, packRow, type StateLayout, unpackHost, unpackRows } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import { saveAt as makeSaveAt, type SaveAt, type SaveAtOptions } from './save-at.js';
 import { Solution, SolveError } from './solution.js';
 import type { AbstractSolver, HostField, RowField } from './solver.js';
+import { splitArgs } from './split-args.js';
 import type { OdeTerm, VectorField } from './term.js';
 
 /** Options of {@link diffeqsolve} (Diffrax's names in camelCase). */
@@ -83,10 +84,11 @@ export function diffeqsolve<Y extends Tree<tf.Tensor>, A = unknown>(options: Dif
   const problem = validate(options);
   const adjoint = options.adjoint ?? recursiveCheckpointAdjoint();
   const out = adjoint.solve(problem);
+  const stats = problem.fallbacks.length > 0 ? { ...out.stats, fallbacks: problem.fallbacks.slice() } : out.stats;
   const sol = new Solution<Y>({
     ts: out.ts,
     ys: out.ys as Y,
-    stats: out.stats,
+    stats,
     result: out.result,
     denseSteps: out.denseSteps,
     denseDetached: out.denseDetached ?? false,
@@ -107,7 +109,7 @@ export function diffeqsolve<Y extends Tree<tf.Tensor>, A = unknown>(options: Dif
       `diffeqsolve: ${out.result} at t = ${out.tEnd}: ${why[out.result]}. The partial solution is on error.solution (pass throwOnFailure: false to get it returned).`,
       out.result,
       sol,
-      out.stats,
+      stats,
     );
   }
   return sol;
@@ -190,6 +192,10 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
     throw new Error("diffeqsolve: 'progress' must be a function ({ t, fraction, numSteps }) => void.");
   }
   const userField = vf as unknown as VectorField<Tree<tf.Tensor>, unknown>;
+  const fallbacks: string[] = [];
+  const reportFallback = (reason: string): void => {
+    if (!fallbacks.includes(reason)) fallbacks.push(reason);
+  };
   const rowField = (args: unknown): RowField => {
     let checked = false;
     return (t, row) => {
@@ -205,7 +211,7 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   const hostField = (args: unknown): HostField => {
     // A field with host kernels (say an MLP's vectorField) runs without tensors where it can.
     const argTensors = splitArgs(args).tensors;
-    const session = openHostSession(userField, layout, args, argTensors);
+    const session = openHostSession(userField, layout, args, argTensors, reportFallback);
     if (session !== undefined) return withVjp((t, y) => session.evaluate(t, y), session, argTensors);
     let checked = false;
     const plain: HostField = (t, y) => {
@@ -239,6 +245,8 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
     args: o.args,
     rowField,
     hostField,
+    fallbacks,
+    reportFallback,
   };
 }
 

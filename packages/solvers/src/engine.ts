@@ -1,3 +1,4 @@
+import { tapeIsRecording } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { allFiniteOf, deviceErrorNorm, errorNormOf } from './error-norm.js';
 import { combineInto } from './host-combine.js';
@@ -137,10 +138,7 @@ export function hostEngine(f: HostField, solver: AbstractSolver): Engine<HostVec
 }
 
 /** Whether tensor ops made now would be recorded by a gradient tape. */
-export function tapeIsRecording(): boolean {
-  const state = (tf.engine() as unknown as { state: { gradientDepth: number; kernelDepth: number } }).state;
-  return state.gradientDepth > 0 && state.kernelDepth === 0;
-}
+export { tapeIsRecording };
 
 /** Whether the current backend keeps tensors in host memory, so reading them is cheap. */
 export function backendOnHost(): boolean {

@@ -1,4 +1,4 @@
-import { hostCombine } from '@odekit/core';
+import { hostCombine } from '@odekit/core/internal';
 
 /**
  * The host engine's one arithmetic kernel: `out[i] = w0·base[i] + Σ_j c_j·k_j[i]` in float64,

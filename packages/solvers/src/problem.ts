@@ -24,4 +24,12 @@ export interface SolveProblem {
   rowField(args: unknown): RowField;
   /** The same field on host arrays (tape-free; for the cpu and wasm backends). */
   hostField(args: unknown): HostField;
+  /**
+   * Why this solve did not take its fast path where it could have (a field with host kernels
+   * that did not open, an adjoint that recorded the full tape): each reason once, reported as
+   * `sol.stats.fallbacks`.
+   */
+  readonly fallbacks: string[];
+  /** Records a fallback reason (once). */
+  reportFallback(reason: string): void;
 }

@@ -20,6 +20,12 @@ export interface SolveStats {
   numLuFactorisations?: number;
   /** Implicit solvers only: Newton iterations over all stages and steps. */
   numNewtonIterations?: number;
+  /**
+   * Present when the solve left its fast path where it could have taken it: why, each reason
+   * once (a field with host kernels or from `compileField` that could not open, a checkpointed
+   * adjoint that recorded the full tape).
+   */
+  fallbacks?: string[];
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { TensorTree } from '@odekit/core';
-import { paramsFromJSON, paramsToJSON } from '@odekit/nn';
+import { paramsFromJSON, paramsToJSON } from '@odekit/core';
 import type { OptState } from './transform.js';
 
 /** The format name and version of checkpoints. */

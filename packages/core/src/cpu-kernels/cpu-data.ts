@@ -1,22 +1,10 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import { cpuFloat32Result, cpuFloat32Values } from '../internal/tfjs-internals.js';
 
-/** The slice of tfjs-backend-cpu's `MathBackendCPU` that odekit's fast kernels use. */
-interface CpuBackendLike {
-  data: { get(dataId: tf.TensorInfo['dataId']): { values?: tf.BackendValues } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: tf.BackendValues): tf.TensorInfo;
-}
-
-/** The float32 values of `t` on the cpu backend, or `undefined` when `t` is not float32. */
-export function float32Values(backend: unknown, t: tf.TensorInfo | undefined): Float32Array | undefined {
-  if (t === undefined || t.dtype !== 'float32') return undefined;
-  const values = (backend as CpuBackendLike).data.get(t.dataId).values;
-  return values instanceof Float32Array ? values : undefined;
-}
+/** The float32 values of `t` on the cpu backend (not a copy), or `undefined` when `t` is not float32. */
+export const float32Values = cpuFloat32Values;
 
 /** A new float32 tensor on the cpu backend that owns `values`. */
-export function float32Result(backend: unknown, shape: number[], values: Float32Array): tf.TensorInfo {
-  return (backend as CpuBackendLike).makeTensorInfo(shape, 'float32', values);
-}
+export const float32Result = cpuFloat32Result;
 
 /** Number of elements of `shape`. */
 export function sizeOf(shape: readonly number[]): number {

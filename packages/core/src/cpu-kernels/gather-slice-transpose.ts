@@ -1,12 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { cpuInt32Values } from '../internal/tfjs-internals.js';
 import { float32Result, float32Values, sizeOf } from './cpu-data.js';
 
-/** The values of an int32 tensor on the cpu backend, or `undefined`. */
-function int32Values(backend: unknown, t: tf.TensorInfo | undefined): Int32Array | undefined {
-  if (t === undefined || t.dtype !== 'int32') return undefined;
-  const values = (backend as { data: { get(id: unknown): { values?: unknown } } }).data.get(t.dataId).values;
-  return values instanceof Int32Array ? values : undefined;
-}
+const int32Values = cpuInt32Values;
 
 /** Copies `n` floats from `src[from]` to `dst[to]` (a loop for short runs, `set` for long ones). */
 function copyRun(dst: Float32Array, to: number, src: Float32Array, from: number, n: number): void {

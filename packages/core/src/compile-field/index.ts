@@ -1,0 +1,3 @@
+export { type CompileFieldOptions, compileField } from './compile-field.js';
+export { KERNEL_ATTRIBUTES, KERNELS, type KernelEntry } from './lowering/kernel-table.js';
+export { isTracingField } from './tracing.js';

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import type { HostFieldSession } from '../host-kernels.js';
+import { compileField, hostKernelsOf, treeFlatten } from '../index.js';
+import { checkValues, checkVjp } from './verify.js';
+
+const field = (_t: number, y: tf.Tensor, a: { w: tf.Tensor; b: tf.Tensor }) =>
+  tf.tanh(tf.add(tf.matMul(y, a.w), a.b)) as tf.Tensor;
+
+function openReal(): { session: HostFieldSession; args: { w: tf.Tensor; b: tf.Tensor }; argTensors: tf.Tensor[] } {
+  const args = { w: tf.tensor2d([0.5, -1, 2, 0.25], [2, 2]), b: tf.tensor1d([0.1, -0.2]) };
+  const argTensors = treeFlatten<tf.Tensor>(args).leaves;
+  const session = hostKernelsOf(compileField(field))?.open(args, [3, 2], argTensors);
+  if (session === undefined) throw new Error('the field should compile');
+  return { session, args, argTensors };
+}
+
+describe('the checks a compiled program passes when it opens', () => {
+  it("accept the program's own values and VJPs", () => {
+    const { session, args, argTensors } = openReal();
+    expect(checkVjp(session, field as never, args, [3, 2], argTensors, (l) => l)).toBe(true);
+    tf.dispose(argTensors);
+  });
+
+  it('reject a session whose VJP is off, for the state and for an args leaf, saying where', () => {
+    const { session, args, argTensors } = openReal();
+    const stateOff: HostFieldSession = {
+      evaluate: (t, y) => session.evaluate(t, y),
+      vjp: (t, y, ct, g, onValue) => session.vjp(t, y, ct, g, onValue).map((v, i) => (i === 4 ? v * 1.01 : v)),
+    };
+    expect(checkVjp(stateOff, field as never, args, [3, 2], argTensors, (l) => l)).toMatch(
+      /VJP disagrees with tfjs's gradient for the state .* at element 4/,
+    );
+    const argOff: HostFieldSession = {
+      evaluate: (t, y) => session.evaluate(t, y),
+      vjp: (t, y, ct, g, onValue) => {
+        const gy = session.vjp(t, y, ct, g, onValue);
+        (g[1] as Float64Array)[0] = ((g[1] as Float64Array)[0] as number) + 0.01;
+        return gy;
+      },
+    };
+    expect(checkVjp(argOff, field as never, args, [3, 2], argTensors, (l) => l)).toMatch(/for args leaf #1 /);
+    tf.dispose(argTensors);
+  });
+
+  it('reject values that differ from what tfjs computed', () => {
+    const { session, argTensors } = openReal();
+    const right = session.evaluate(0.7182818284590452, new Float32Array(6).fill(0));
+    expect(checkValues(session, [3, 2], right, 0.7182818284590452)).toMatch(/disagrees with tfjs/);
+    tf.dispose(argTensors);
+  });
+});
+
+describe('what a compiled field remembers across solves of one structure', () => {
+  it('traces once when the structure and its constants are known, twice when a constant changed', () => {
+    let scale = tf.scalar(2);
+    let calls = 0;
+    const f = compileField((_t: number, y: tf.Tensor) => {
+      calls++;
+      return tf.mul(scale, y) as tf.Tensor;
+    });
+    const open = () => hostKernelsOf(f)?.open({}, [3], []);
+    const y = [1, 2, 3];
+    expect(Array.from(open()?.evaluate(0, y) ?? [])).toEqual([2, 4, 6]);
+    expect(calls).toBe(3); // two traces and tfjs's gradient for the VJP check
+    expect(Array.from(open()?.evaluate(0, y) ?? [])).toEqual([2, 4, 6]);
+    expect(calls).toBe(4); // one trace
+    scale.dispose();
+    scale = tf.scalar(-1);
+    expect(Array.from(open()?.evaluate(0, y) ?? [])).toEqual([-1, -2, -3]);
+    expect(calls).toBe(6); // a changed constant: two traces again (the VJP verdict is kept)
+    scale.dispose();
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * `@odekit/core/internal`: what odekit's sibling packages (solvers, nn) share with core and
+ * nothing else should call. Not public API: names here may change in any release.
+ *
+ * - `tfjs-internals`: every touch of tfjs's private state (tape, kernel interception, backend
+ *   data, data identity, tensor ids), pinned by `tfjs-contract.test.ts`.
+ * - the host path's hooks: host field sessions, the stage-combination routine, the tracing flag.
+ *   They are also exported from `@odekit/core` for compatibility (its advanced tier); odekit's
+ *   own packages import them from here.
+ */
+
+export { isTracingField } from '../compile-field/tracing.js';
+export {
+  HOST_KERNELS,
+  type HostFieldKernels,
+  type HostFieldSession,
+  hostKernelsOf,
+  withHostKernels,
+} from '../host-kernels.js';
+export { setHostWasmEnabled } from '../host-wasm/module.js';
+export { hostCombine } from '../host-wasm/stage-combine.js';
+export {
+  backendReadSync,
+  cpuFloat32Result,
+  cpuFloat32Values,
+  cpuInt32Values,
+  dataIdentity,
+  gradientIsRecording,
+  isolatedGradients,
+  type KernelHooks,
+  type KernelParams,
+  madeAfter,
+  tapeGradients,
+  tapeIsRecording,
+  tensorId,
+  withKernelHooks,
+  withSavedTape,
+} from './tfjs-internals.js';

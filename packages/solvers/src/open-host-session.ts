@@ -1,0 +1,30 @@
+import { treeUnflatten } from '@odekit/core';
+import { type HostFieldSession, hostKernelsOf } from '@odekit/core/internal';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { StateLayout } from './packing.js';
+
+/**
+ * The host session of `field` for one solve, when it carries host kernels (an MLP's
+ * `vectorField`, a `compileField` field) that cover this single-leaf state; else `undefined`.
+ */
+export function openHostSession(
+  field: unknown,
+  layout: StateLayout,
+  args: unknown,
+  argTensors: readonly tf.Tensor[],
+  onFallback?: (reason: string) => void,
+): HostFieldSession | undefined {
+  const kernels = hostKernelsOf(field);
+  if (kernels === undefined) return undefined;
+  if (layout.shapes.length !== 1) {
+    onFallback?.(`the state has ${layout.shapes.length} leaves; host fields take a single-leaf state`);
+    return undefined;
+  }
+  return kernels.open(
+    args,
+    layout.shapes[0] as number[],
+    argTensors,
+    (leaf) => treeUnflatten(layout.treedef, [leaf]),
+    onFallback,
+  );
+}
