@@ -12,6 +12,8 @@ export interface EngineStep<V, D> {
   readonly f1: V | undefined;
   readonly nfe: number;
   readonly implicitStats?: ImplicitStepStats;
+  /** See {@link HostStepOutput.maxGrowth}. */
+  readonly maxGrowth?: number;
 }
 
 /**

@@ -246,6 +246,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
         break;
       }
       h = decision.dtNext;
+      if (decision.accept && out.maxGrowth !== undefined) h = Math.min(h, out.maxGrowth * Math.abs(hh));
       if (!(h > 1e-14 * Math.max(1, Math.abs(t)))) {
         result = nonfiniteRejections > 0 ? 'nonfinite' : 'dt_min_reached';
         break;

@@ -20,6 +20,12 @@ export interface HostStepOutput {
   readonly nfe: number;
   /** Implicit solvers: the Jacobian evaluations, LU factorisations and Newton iterations made. */
   readonly implicitStats?: ImplicitStepStats;
+  /**
+   * Implicit solvers: a cap on the next step's growth, `|h_next| ≤ maxGrowth·|h|`, applied after
+   * the controller when the step is accepted (say 1 when Newton converged slowly, so that the
+   * next, larger step does not fail Newton; Hairer & Wanner, *Solving ODEs II*, §IV.8).
+   */
+  readonly maxGrowth?: number;
 }
 
 /** What an implicit solver's step did besides evaluating the field (summed into the stats). */

@@ -6,6 +6,13 @@ import type { ResolvedImplicitOptions } from './implicit-options.js';
 import { UROUND32 } from './jacobian.js';
 import { type NewtonMatrix, scaledNorm } from './newton-matrix.js';
 
+/**
+ * A step whose Newton iterations contracted more slowly than this (θ) does not let the next step
+ * grow: a larger step would contract slower still and likely fail (the "slow convergence" rule
+ * of Hairer & Wanner, §IV.8; see `HostStepOutput.maxGrowth`).
+ */
+export const SLOW_NEWTON_THETA = 0.5;
+
 /** A Newton correction this small (in error-norm units) that no longer contracts is at the rounding floor. */
 const STALL_NORM = 0.25;
 
@@ -18,6 +25,8 @@ export interface EsdirkAttempt {
   readonly Y: Float64Array[];
   /** Stage derivatives `k_i` (`k_0 = f(t0, y0)`; implicit ones from `(Y_i − base_i)/(hγ)`). */
   readonly k: Float64Array[];
+  /** The largest Newton contraction rate θ over the step's stages (0 when each took one iteration). */
+  readonly thetaMax?: number;
 }
 
 /** Newton tolerances for a step: the controller's, or the solver's own with constant steps. */
@@ -140,7 +149,7 @@ export function esdirkAttempt(
     }
     if (failure === undefined) {
       nm.stale = thetaMax > o.jacobianRefresh;
-      return { ok: true, Y, k };
+      return { ok: true, Y, k, thetaMax: full ? 1 : thetaMax };
     }
     if (fresh && !full && failure === 'newton' && (fullNewtonNow || retry)) {
       full = true;

@@ -8,7 +8,7 @@ import type {
   StepOutput,
   StepTolerances,
 } from '../solver.js';
-import { esdirkAttempt, newtonTolerances } from './esdirk-core.js';
+import { esdirkAttempt, newtonTolerances, SLOW_NEWTON_THETA } from './esdirk-core.js';
 import type { EsdirkTableau } from './esdirk-tableau.js';
 import { esdirkStepVjp } from './esdirk-vjp.js';
 import { hermiteRows, hermiteWeights } from './hermite.js';
@@ -83,7 +83,8 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
     const { y1, yError } = combine(run.k, y0, h, wantError);
     const f1 = run.k[s - 1] as Float64Array;
     const dense = hermiteRows(y0, y1, k0, f1, h);
-    return { y1, yError, dense, f1: Float32Array.from(f1), nfe, implicitStats };
+    const slow = (run.thetaMax ?? 0) > SLOW_NEWTON_THETA;
+    return { y1, yError, dense, f1: Float32Array.from(f1), nfe, implicitStats, ...(slow ? { maxGrowth: 1 } : {}) };
   };
 
   const combine = (k: Float64Array[], y0: Float64Array, h: number, wantError: boolean) => {

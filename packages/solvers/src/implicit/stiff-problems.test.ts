@@ -23,13 +23,13 @@ const problems = loadStiffProblems();
 
 type Case = [problem: string, rtol: 1e-3 | 1e-6, maxNfeRatio: number, maxRelErr: number | 'bar'];
 const KVAERNO5: Case[] = [
-  ['ROBER', 1e-3, 2, 1e-2], // error bar not met (3.6e-3 vs 7.3e-4)
+  ['ROBER', 1e-3, 2, 1e-2], // error bar not met (2.8e-3 vs 7.3e-4)
   ['ROBER', 1e-6, 2, 'bar'],
   ['ROBER1E5', 1e-3, 2, 5e-2], // error bar not met (2.6e-2 vs 1.4e-2)
   ['ROBER1E5', 1e-6, 2, 3e-4], // error bar not met (1.1e-4 vs 1e-4)
-  ['VDP1000', 1e-3, 3, 0.05], // NFE (2.6×) and error (1.3e-2 vs 1e-3) bars not met
-  ['VDP1000', 1e-6, 2, 5e-4], // error bar not met (1.1e-4 vs 1e-4)
-  ['OREGO', 1e-3, 3, 'bar'], // NFE bar not met (2.4×)
+  ['VDP1000', 1e-3, 3, 0.05], // NFE (2.3×) and error (6.1e-3 vs 9.7e-4) bars not met
+  ['VDP1000', 1e-6, 2, 5e-4], // error bar not met (1.3e-4 vs 1e-4)
+  ['OREGO', 1e-3, 3, 'bar'], // NFE bar not met (2.2×)
   ['OREGO', 1e-6, 2, 'bar'],
 ];
 const RODAS4: Case[] = [
