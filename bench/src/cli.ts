@@ -1,4 +1,4 @@
-// `pnpm bench --workload W1|W2|W3|W4|W5|W6|SR|SR-suite|SR-eval|demo|discovery [--backend cpu|wasm]`: runs a workload of
+// `pnpm bench --workload W1|W2|W3|W4|W5|W6|W7|SR|SR-suite|SR-eval|demo|discovery [--backend cpu|wasm]`: runs a workload of
 // packages/testing/fixtures/workloads.json and prints one JSON line per case.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,6 +21,7 @@ const scripts: Record<string, string[][]> = {
     ),
     ...['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--field', 'compiled']),
   ],
+  W7: [['w7.ts']],
   SR: [['sr.ts']],
   demo: [['demo.ts']],
   discovery: [['discovery.ts']],

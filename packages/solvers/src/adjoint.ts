@@ -18,6 +18,8 @@ export interface AdjointOutput {
   readonly tEnd: number;
   /** The dense output was made off the gradient tape, so `evaluate` cannot carry gradients. */
   readonly denseDetached?: boolean;
+  /** See {@link IntegrateOutput.stiffness}. */
+  readonly stiffness?: number;
 }
 
 /**
@@ -90,8 +92,17 @@ function finishOutput(problem: SolveProblem, out: IntegrateOutput): AdjointOutpu
 
 /** An adjoint's result from the loop's bookkeeping and the saved values `ys`. */
 export function adjointOutput(out: IntegrateOutput, ys: Tree<tf.Tensor>, denseDetached: boolean): AdjointOutput {
-  const { ts, stats, result, denseSteps, tEnd } = out;
-  return { ts, ys, stats, result, denseSteps, tEnd, ...(denseDetached ? { denseDetached } : {}) };
+  const { ts, stats, result, denseSteps, tEnd, stiffness } = out;
+  return {
+    ts,
+    ys,
+    stats,
+    result,
+    denseSteps,
+    tEnd,
+    ...(denseDetached ? { denseDetached } : {}),
+    ...(stiffness !== undefined ? { stiffness } : {}),
+  };
 }
 
 /**

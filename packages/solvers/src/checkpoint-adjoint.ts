@@ -6,6 +6,7 @@ import { CheckpointStore } from './checkpoint-store.js';
 import { cotangentRows } from './cotangent-rows.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
 import { makeFieldVjp } from './field-vjp.js';
+import { solveImplicitCheckpointed } from './implicit/implicit-adjoint.js';
 import { type AcceptedStep, type IntegrateOutput, integrate } from './integrate.js';
 import { checkOptions } from './options.js';
 import { packHost, rowsToTree, unpackHost } from './packing.js';
@@ -95,6 +96,10 @@ export function recursiveCheckpointAdjoint(options: CheckpointOptions = {}): Adj
     solve: (problem: SolveProblem): AdjointOutput => {
       const tableau = problem.solver.tableau;
       if (!tapeIsRecording()) return runPlain(problem);
+      const implicitVjp = problem.solver.stepVjpHost;
+      if (backendOnHost() && implicitVjp !== undefined) {
+        return solveImplicitCheckpointed(problem, implicitVjp);
+      }
       if (!backendOnHost() || tableau === undefined || problem.solver.stepHost === undefined) {
         problem.reportFallback(
           `recursiveCheckpointAdjoint recorded the full tape (as directAdjoint does): ${

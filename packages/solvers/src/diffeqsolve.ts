@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Adjoint } from './adjoint.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 import { constantStepSize, type StepSizeController } from './controllers.js';
+import { withTapeVjp, withVjp } from './implicit/host-field-vjp.js';
 import { openHostSession } from './open-host-session.js';
 import { checkOptions } from './options.js';
 import { layoutOf, packHost, packRow, type StateLayout, unpackHost, unpackRows } from './packing.js';
@@ -101,6 +102,9 @@ export function diffeqsolve<Y extends Tree<tf.Tensor>, A = unknown>(options: Dif
       nonfinite:
         'the state became NaN or Infinity and shrinking the step did not help; check the vector field and args',
     };
+    if (out.result === 'max_steps_reached' && out.stiffness !== undefined && out.stiffness >= 1) {
+      why.max_steps_reached = `reached maxSteps = ${problem.maxSteps} before t1; the problem is stiff there (|h|·ρ(∂f/∂y) ≈ ${out.stiffness.toPrecision(2)} at the last step: the explicit solver's step is held by stability, not accuracy): use an implicit solver, e.g. solver: kvaerno5()`;
+    }
     throw new SolveError(
       `diffeqsolve: ${out.result} at t = ${out.tEnd}: ${why[out.result]}. The partial solution is on error.solution (pass throwOnFailure: false to get it returned).`,
       out.result,
@@ -206,10 +210,11 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   };
   const hostField = (args: unknown): HostField => {
     // A field with host kernels (say an MLP's vectorField) runs without tensors where it can.
-    const session = openHostSession(userField, layout, args, splitArgs(args).tensors, reportFallback);
-    if (session !== undefined) return (t, y) => session.evaluate(t, y);
+    const argTensors = splitArgs(args).tensors;
+    const session = openHostSession(userField, layout, args, argTensors, reportFallback);
+    if (session !== undefined) return withVjp((t, y) => session.evaluate(t, y), session, argTensors);
     let checked = false;
-    return (t, y) => {
+    const plain: HostField = (t, y) => {
       // Read the values inside the scope: the field may return tensors it does not own (say
       // a leaf of args), which must not be disposed; everything made here is.
       let values = new Float32Array(0);
@@ -223,6 +228,7 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
       });
       return values;
     };
+    return withTapeVjp(plain, userField, layout, args);
   };
   return {
     vectorField: userField,

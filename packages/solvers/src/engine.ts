@@ -2,7 +2,7 @@ import { tapeIsRecording } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { allFiniteOf, deviceErrorNorm, errorNormOf } from './error-norm.js';
 import { combineInto } from './host-combine.js';
-import type { AbstractSolver, HostDense, HostField, RowField } from './solver.js';
+import type { AbstractSolver, HostDense, HostField, ImplicitStepStats, RowField, StepTolerances } from './solver.js';
 
 /** One step as the loop sees it, whatever the storage. */
 export interface EngineStep<V, D> {
@@ -11,6 +11,9 @@ export interface EngineStep<V, D> {
   readonly dense: D;
   readonly f1: V | undefined;
   readonly nfe: number;
+  readonly implicitStats?: ImplicitStepStats;
+  /** See {@link HostStepOutput.maxGrowth}. */
+  readonly maxGrowth?: number;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface EngineStep<V, D> {
 export interface Engine<V, D> {
   readonly host: boolean;
   f(t: number, y: V): V;
-  step(t0: number, h: number, y0: V, f0: V | undefined, wantError: boolean): EngineStep<V, D>;
+  step(t0: number, h: number, y0: V, f0: V | undefined, wantError: boolean, tol?: StepTolerances): EngineStep<V, D>;
   completeDense(t1: number, out: EngineStep<V, D>): { dense: D; f1: V; nfe: number } | undefined;
   errorNorm(y0: V, y1: V, err: V, rtol: number, atol: number, batch: number): number;
   values(y: V): ArrayLike<number>;
@@ -32,8 +35,8 @@ export interface Engine<V, D> {
   clone(y: V): V;
   dispose(v: V | undefined): void;
   disposeDense(d: D): void;
-  /** Stacks saved blocks into one `[nSaved, N]` tensor (the caller owns it). */
-  finish(blocks: V[]): tf.Tensor2D | undefined;
+  /** Stacks saved blocks (each `[m, N]`, flat on the host) into one `[nSaved, N]` tensor (the caller owns it). */
+  finish(blocks: V[], n?: number): tf.Tensor2D | undefined;
   denseToTensor(d: D): tf.Tensor2D;
 }
 
@@ -43,7 +46,7 @@ export function tensorEngine(f: RowField, solver: AbstractSolver): Engine<tf.Ten
   return {
     host: false,
     f: (t, y) => tf.tidy(() => f(t, y)),
-    step: (t0, h, y0, f0, wantError) => solver.step({ f, t0, h, y0, f0, wantError }),
+    step: (t0, h, y0, f0, wantError, tol) => solver.step({ f, t0, h, y0, f0, wantError, ...(tol ? { tol } : {}) }),
     completeDense: (t1, out) => solver.completeDense(f, t1, out),
     errorNorm: (y0, y1, err, rtol, atol, batch) =>
       onHost
@@ -80,8 +83,8 @@ export function hostEngine(f: HostField, solver: AbstractSolver): Engine<HostVec
   return {
     host: true,
     f: (t, y) => f(t, y instanceof Float64Array ? y : Float64Array.from(y)),
-    step: (t0, h, y0, f0, wantError) =>
-      stepHost(f, t0, h, y0 as Float64Array, f0 as Float32Array | undefined, wantError),
+    step: (t0, h, y0, f0, wantError, tol) =>
+      stepHost(f, t0, h, y0 as Float64Array, f0 as Float32Array | undefined, wantError, tol),
     completeDense: (t1, out) => completeHost(f, t1, out as Parameters<typeof completeHost>[2]),
     errorNorm: errorNormOf,
     values: (y) => y,
@@ -111,10 +114,11 @@ export function hostEngine(f: HostField, solver: AbstractSolver): Engine<HostVec
     clone: (y) => Float64Array.from(y),
     dispose: () => {},
     disposeDense: () => {},
-    finish: (blocks) => {
+    finish: (blocks, n) => {
       if (blocks.length === 0) return undefined;
       const total = blocks.reduce((a, b) => a + b.length, 0);
-      const N = (blocks[0] as HostVec).length;
+      // the first block may hold several saved rows (an interpolated step): use the state size
+      const N = n ?? (blocks[0] as HostVec).length;
       const all = new Float32Array(total);
       let off = 0;
       for (const b of blocks) {

@@ -10,6 +10,15 @@ export {
   type StepSizeController,
 } from './controllers.js';
 export { type DiffeqsolveOptions, diffeqsolve } from './diffeqsolve.js';
+export { luFactor, luSolve, luSolveTransposed } from './implicit/dense-lu.js';
+export { esdirk } from './implicit/esdirk.js';
+export { defineEsdirkTableau, type EsdirkTableau } from './implicit/esdirk-tableau.js';
+export { IMPLICIT_EULER, KVAERNO3, KVAERNO5 } from './implicit/esdirk-tableaus.js';
+export type { ImplicitOptions } from './implicit/implicit-options.js';
+export { implicitEuler, kvaerno3, kvaerno5, rodas4 } from './implicit/implicit-solvers.js';
+export type { JacobianOption } from './implicit/jacobian.js';
+export { rosenbrock } from './implicit/rosenbrock.js';
+export { defineRosenbrockTableau, RODAS4, type RosenbrockTableau } from './implicit/rosenbrock-tableau.js';
 export type { SolveProblem } from './problem.js';
 export { explicitRungeKutta } from './runge-kutta/explicit.js';
 export { bosh3, dopri5, dopri8, euler, heun, midpoint, ralston, rk4, tsit5 } from './runge-kutta/solvers.js';
@@ -17,5 +26,5 @@ export { type ButcherTableau, defineTableau, type TableauSpec } from './runge-ku
 export { BOSH3, DOPRI5, DOPRI8, EULER, HEUN, MIDPOINT, RALSTON, RK4, TSIT5 } from './runge-kutta/tableaus.js';
 export { type SaveAt, type SaveAtOptions, saveAt } from './save-at.js';
 export { type DenseStep, Solution, SolveError, type SolveResult, type SolveStats } from './solution.js';
-export type { AbstractSolver, RowField, StepInput, StepOutput } from './solver.js';
+export type { AbstractSolver, ImplicitStepStats, RowField, StepInput, StepOutput, StepTolerances } from './solver.js';
 export { type OdeTerm, odeTerm, type VectorField } from './term.js';

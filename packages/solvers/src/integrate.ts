@@ -2,10 +2,11 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { StepSizeController } from './controllers.js';
 import type { Engine, EngineStep } from './engine.js';
 import { allFiniteOf, initialStepSize } from './error-norm.js';
+import { stiffnessRatio } from './implicit/stiffness.js';
 import { nextAfter } from './next-after.js';
 import type { SaveAt } from './save-at.js';
 import type { DenseStep, SolveResult, SolveStats } from './solution.js';
-import type { AbstractSolver } from './solver.js';
+import type { AbstractSolver, ImplicitStepStats } from './solver.js';
 
 /** Where a saved row comes from: `y0`, the end of accepted step `step`, or its dense output at `theta`. */
 export type OutputSource =
@@ -53,9 +54,18 @@ export interface IntegrateOutput {
   readonly tEnd: number;
   readonly stats: SolveStats;
   readonly result: SolveResult;
+  /** With `max_steps_reached` by an explicit solver on a host engine: `|h|·ρ(∂f/∂y)` at the end (≳ 1: stiff). */
+  readonly stiffness?: number;
 }
 
 const MAX_NONFINITE_REJECTIONS = 40;
+
+/** Sums an implicit step's Jacobian, LU and Newton counts into the stats. */
+function addImplicitStats(stats: SolveStats, s: ImplicitStepStats): void {
+  stats.numJacobianEvals = (stats.numJacobianEvals ?? 0) + s.numJacobianEvals;
+  stats.numLuFactorisations = (stats.numLuFactorisations ?? 0) + s.numLuFactorisations;
+  stats.numNewtonIterations = (stats.numNewtonIterations ?? 0) + s.numNewtonIterations;
+}
 
 /**
  * The one integrate loop: steps from `t0` to `t1` under the controller, saves through dense
@@ -124,6 +134,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     }
     if (controller.dtmax !== undefined) h = Math.min(h, controller.dtmax);
     if (controller.dtmin !== undefined) h = Math.max(h, controller.dtmin);
+    const tol = { rtol: controller.rtol, atol: controller.atol, batch };
     let cstate = controller.initialState();
     let nonfiniteRejections = 0;
     let stepIdx = 0;
@@ -153,10 +164,11 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
       }
       const hh = tNext - t;
       const k1FromPrevious = fPrev !== undefined && stats.numAcceptedSteps > 0;
-      const out = engine.step(t, hh, y, fPrev, adaptive);
+      const out = engine.step(t, hh, y, fPrev, adaptive, tol);
       pending = out;
       stats.numSteps++;
       stats.numFnEvals += out.nfe;
+      if (out.implicitStats !== undefined) addImplicitStats(stats, out.implicitStats);
       let errNorm: number;
       if (adaptive && out.yError !== undefined) {
         errNorm = engine.errorNorm(y, out.y1, out.yError, controller.rtol, controller.atol, batch);
@@ -234,6 +246,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
         break;
       }
       h = decision.dtNext;
+      if (decision.accept && out.maxGrowth !== undefined) h = Math.min(h, out.maxGrowth * Math.abs(hh));
       if (!(h > 1e-14 * Math.max(1, Math.abs(t)))) {
         result = nonfiniteRejections > 0 ? 'nonfinite' : 'dt_min_reached';
         break;
@@ -270,7 +283,24 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     blocks.push(engine.clone(y));
     sources.push(stats.numAcceptedSteps === 0 ? { kind: 'y0' } : { kind: 'end', step: stats.numAcceptedSteps - 1 });
   }
+  let stiffness: number | undefined;
+  if (result === 'max_steps_reached' && solver.implicit !== true && engine.host && steps.length > 0) {
+    // why so many steps? a stability-limited explicit step size means a stiff problem
+    const last = steps[steps.length - 1] as AcceptedStep;
+    const fy = (tt: number, yy: Float64Array) => Float32Array.from(engine.values(engine.f(tt, yy as unknown as V)));
+    stiffness = stiffnessRatio(fy, t, Float64Array.from(engine.values(y)), last.h);
+  }
   if (y !== y0) engine.dispose(y);
-  const rows = engine.finish(blocks);
-  return { ts, rows, sources, steps, denseSteps, tEnd: t, stats, result };
+  const rows = engine.finish(blocks, engine.values(y0).length);
+  return {
+    ts,
+    rows,
+    sources,
+    steps,
+    denseSteps,
+    tEnd: t,
+    stats,
+    result,
+    ...(stiffness !== undefined ? { stiffness } : {}),
+  };
 }

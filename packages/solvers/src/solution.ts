@@ -14,6 +14,12 @@ export interface SolveStats {
   numAcceptedSteps: number;
   numRejectedSteps: number;
   numFnEvals: number;
+  /** Implicit solvers only: Jacobian evaluations (each also counts its field evaluations in `numFnEvals`). */
+  numJacobianEvals?: number;
+  /** Implicit solvers only: LU factorisations of the Newton (or Rosenbrock) matrix. */
+  numLuFactorisations?: number;
+  /** Implicit solvers only: Newton iterations over all stages and steps. */
+  numNewtonIterations?: number;
   /**
    * Present when the solve left its fast path where it could have taken it: why, each reason
    * once (a field with host kernels or from `compileField` that could not open, a checkpointed

@@ -18,6 +18,32 @@ export interface HostStepOutput {
   readonly dense: HostDense;
   readonly f1: Float32Array | undefined;
   readonly nfe: number;
+  /** Implicit solvers: the Jacobian evaluations, LU factorisations and Newton iterations made. */
+  readonly implicitStats?: ImplicitStepStats;
+  /**
+   * Implicit solvers: a cap on the next step's growth, `|h_next| ≤ maxGrowth·|h|`, applied after
+   * the controller when the step is accepted (say 1 when Newton converged slowly, so that the
+   * next, larger step does not fail Newton; Hairer & Wanner, *Solving ODEs II*, §IV.8).
+   */
+  readonly maxGrowth?: number;
+}
+
+/** What an implicit solver's step did besides evaluating the field (summed into the stats). */
+export interface ImplicitStepStats {
+  readonly numJacobianEvals: number;
+  readonly numLuFactorisations: number;
+  readonly numNewtonIterations: number;
+}
+
+/**
+ * The step-size controller's tolerances and the batch size, passed to each step: implicit
+ * solvers scale their Newton convergence test with them and solve per sample.
+ */
+export interface StepTolerances {
+  readonly rtol: number;
+  readonly atol: number;
+  /** Samples in the packed state (leading batch axis); the state is sample-major. */
+  readonly batch: number;
 }
 
 /** Dense rows on host memory: `[y0; k_1; …]`. */
@@ -37,6 +63,8 @@ export interface StepInput {
   readonly f0: tf.Tensor2D | undefined;
   /** Whether an error estimate is wanted (adaptive step size). */
   readonly wantError: boolean;
+  /** The controller's tolerances and the batch size (implicit solvers use them). */
+  readonly tol?: StepTolerances;
 }
 
 /** What one solver step returns; every tensor is owned by the caller. */
@@ -51,6 +79,8 @@ export interface StepOutput {
   readonly f1: tf.Tensor2D | undefined;
   /** Vector-field evaluations made. */
   readonly nfe: number;
+  /** Implicit solvers: the Jacobian evaluations, LU factorisations and Newton iterations made. */
+  readonly implicitStats?: ImplicitStepStats;
 }
 
 /**
@@ -66,6 +96,13 @@ export interface AbstractSolver {
   readonly tableau?: ButcherTableau;
   /** Order of the local error estimate; undefined when the method has none. */
   readonly errorOrder: number | undefined;
+  /** Set by implicit (stiff) solvers. */
+  readonly implicit?: boolean;
+  /**
+   * Implicit solvers with a host backward pass: the checkpointed adjoint uses it (see
+   * `ImplicitStepVjp` in `implicit/implicit-adjoint.ts`).
+   */
+  readonly stepVjpHost?: import('./implicit/implicit-adjoint.js').ImplicitStepVjp;
   /** Makes one step. Must not dispose its inputs. */
   step(input: StepInput): StepOutput;
   /**
@@ -91,6 +128,7 @@ export interface AbstractSolver {
     y0: Float64Array,
     f0: Float32Array | undefined,
     wantError: boolean,
+    tol?: StepTolerances,
   ): HostStepOutput;
   /** Host counterpart of `completeDense`. */
   completeDenseHost?(

@@ -4,6 +4,7 @@ export { installMatchers } from './matchers.js';
 export { expectNoLeak } from './no-leak.js';
 export { loadReferenceProblems, type ReferenceProblem } from './reference-problems.js';
 export { evaluateRhs, evaluateRhsTensor, parseRhs, type RhsFunction, type RhsNode } from './rhs-parser.js';
+export { loadStiffProblems, type ScipyStiffFigures, type StiffProblem } from './stiff-problems.js';
 export {
   type LvHybridArgs,
   type LvHybridParams,

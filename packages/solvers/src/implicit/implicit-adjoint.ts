@@ -1,0 +1,122 @@
+import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { type AdjointOutput, adjointOutput } from '../adjoint.js';
+import { cotangentRows, type FieldVjp, makeFieldVjp, splitArgs } from '../adjoint-util.js';
+import { hostEngine } from '../engine.js';
+import { type IntegrateOutput, integrate } from '../integrate.js';
+import { packHost, rowsToTree, unpackHost } from '../packing.js';
+import type { SolveProblem } from '../problem.js';
+import type { HostDense, HostField, StepTolerances } from '../solver.js';
+
+/**
+ * The backward pass of one implicit step on host arrays: given the cotangents of the step's end
+ * state `y1` and of its dense rows `f0 = f(t0, y0)` and `f1 = f(t1, y1)`, returns the cotangent
+ * of `y0` and adds the args' cotangents through `fvjp`.
+ */
+export type ImplicitStepVjp = (
+  f: HostField,
+  fvjp: FieldVjp,
+  argGrads: Float64Array[],
+  t0: number,
+  h: number,
+  y0: Float64Array,
+  tol: StepTolerances,
+  cotangents: { y1: Float64Array; f0: Float64Array; f1: Float64Array },
+) => Float64Array;
+
+/**
+ * The checkpointed adjoint for implicit solvers with a host backward pass (`stepVjpHost`): the
+ * forward solve records no tape and keeps each accepted step's start state; the backward pass
+ * visits the steps in reverse, recomputes each step's stages and differentiates them by the
+ * implicit function theorem (a transposed LU solve per stage, field VJPs by the field's host
+ * kernels or one taped evaluation each).
+ */
+export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: ImplicitStepVjp): AdjointOutput {
+  const { layout } = problem;
+  const N = layout.size;
+  const y0Leaves = treeFlatten<tf.Tensor>(problem.y0).leaves;
+  const { tensors: argTensors, argsWith } = splitArgs(problem.args);
+  const tol: StepTolerances = { rtol: problem.controller.rtol, atol: problem.controller.atol, batch: layout.batch };
+  let meta: IntegrateOutput | undefined;
+  const run = customGrad((inputs: { y0: tf.Tensor[]; args: tf.Tensor[] }, save) => {
+    const fHost = problem.hostField(argsWith(inputs.args));
+    const y0 = Float64Array.from(packHost(layout, treeUnflatten(layout.treedef, inputs.y0)));
+    const starts: Float64Array[] = [];
+    const out = integrate({
+      engine: hostEngine(fHost, problem.solver),
+      solver: problem.solver,
+      controller: problem.controller,
+      t0: problem.t0,
+      t1: problem.t1,
+      dt0: problem.dt0,
+      y0,
+      batch: layout.batch,
+      saveat: problem.saveat,
+      maxSteps: problem.maxSteps,
+      progress: problem.progress,
+      onAccept: (_step, _y1, dense) => {
+        starts.push(Float64Array.from((dense as HostDense).y0));
+      },
+    });
+    meta = out;
+    for (const d of out.denseSteps) tf.keep(d.rows);
+    const ys = rowsToTree(layout, out.rows, out.ts.length);
+    out.rows?.dispose();
+    save(inputs.args);
+    return {
+      value: ys,
+      gradFunc: (dy: Tree<tf.Tensor>, savedArgs: tf.Tensor[]) =>
+        withSavedTape(() => {
+          const args = argsWith(savedArgs);
+          const f = problem.hostField(args);
+          const ctT = tf.tidy(() => cotangentRows(layout, dy, out.ts.length));
+          const ct = Float64Array.from(ctT.dataSync());
+          ctT.dispose();
+          const argGrads = savedArgs.map((a) => new Float64Array(a.size));
+          const fvjp = makeFieldVjp(problem, savedArgs, args, { deferArgGrads: true });
+          const nSteps = out.steps.length;
+          const yBar = Array.from({ length: nSteps }, () => new Float64Array(N));
+          const f0Bar = Array.from({ length: nSteps }, () => new Float64Array(N));
+          const f1Bar = Array.from({ length: nSteps }, () => new Float64Array(N));
+          const lambda0 = new Float64Array(N);
+          const add = (target: Float64Array, row: number, w: number) => {
+            if (w === 0) return;
+            for (let i = 0; i < N; i++) target[i] = (target[i] as number) + w * (ct[row * N + i] as number);
+          };
+          out.sources.forEach((s, row) => {
+            if (s.kind === 'y0') add(lambda0, row, 1);
+            else if (s.kind === 'end') add(yBar[s.step] as Float64Array, row, 1);
+            else {
+              // Hermite: y(θ) = y0 + h·(h10 f0 + h11 f1) + h01·(y1 − y0)
+              const st = out.steps[s.step] as { h: number };
+              const w = problem.solver.denseWeights(s.theta, st.h, false);
+              const h01 = (w[3] as number) / st.h;
+              const y0Row = s.step === 0 ? lambda0 : (yBar[s.step - 1] as Float64Array);
+              add(y0Row, row, 1 - h01);
+              add(yBar[s.step] as Float64Array, row, h01);
+              add(f0Bar[s.step] as Float64Array, row, w[1] as number);
+              add(f1Bar[s.step] as Float64Array, row, w[2] as number);
+            }
+          });
+          for (let k = nSteps - 1; k >= 0; k--) {
+            const st = out.steps[k] as { t0: number; h: number };
+            const g = stepVjp(f, fvjp, argGrads, st.t0, st.h, starts[k] as Float64Array, tol, {
+              y1: yBar[k] as Float64Array,
+              f0: f0Bar[k] as Float64Array,
+              f1: f1Bar[k] as Float64Array,
+            });
+            const into = k === 0 ? lambda0 : (yBar[k - 1] as Float64Array);
+            for (let i = 0; i < N; i++) into[i] = (into[i] as number) + (g[i] as number);
+          }
+          fvjp.flush?.(argGrads);
+          const gY0 = treeFlatten<tf.Tensor>(unpackHost(layout, lambda0)).leaves;
+          const gArgs = argGrads.map((gr, j) =>
+            tf.tensor(Float32Array.from(gr), (savedArgs[j] as tf.Tensor).shape, 'float32'),
+          );
+          return { y0: gY0, args: gArgs };
+        }),
+    };
+  });
+  const ys = run({ y0: y0Leaves, args: argTensors });
+  return adjointOutput(meta as IntegrateOutput, ys, true);
+}

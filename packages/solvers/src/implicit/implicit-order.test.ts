@@ -1,0 +1,73 @@
+import { empiricalOrder } from '@odekit/testing';
+import { describe, expect, it } from 'vitest';
+import type { AbstractSolver, HostField } from '../solver.js';
+import { implicitEuler, kvaerno3, kvaerno5, rodas4 } from './implicit-solvers.js';
+
+/**
+ * A nonlinear, non-autonomous problem with a known solution, in float64 (so the method's own
+ * order shows, not float32's floor): u' = −u², v' = u·v, w' = cos t, from (1, 1, 0):
+ * u = 1/(1 + t), v = 1 + t, w = sin t.
+ */
+const field: HostField = (t, y) =>
+  Float64Array.from([
+    -((y[0] as number) ** 2),
+    (y[1] as number) * (y[0] as number),
+    Math.cos(t) * (1 + 0 * (y[2] as number)),
+  ]) as unknown as Float32Array;
+const exact = (t: number) => [1 / (1 + t), 1 + t, Math.sin(t)];
+
+function solveFixed(solver: AbstractSolver, n: number): number {
+  const stepHost = solver.stepHost;
+  if (stepHost === undefined) throw new Error('no host step');
+  const T = 1;
+  const h = T / n;
+  let y: Float64Array = Float64Array.from([1, 1, 0]);
+  for (let i = 0; i < n; i++) {
+    y = stepHost(field, i * h, h, y, undefined, false, { rtol: 0, atol: 0, batch: 1 }).y1;
+  }
+  const ex = exact(T);
+  return Math.max(...ex.map((v, i) => Math.abs((y[i] as number) - v)));
+}
+
+// tight Newton tolerances (the solver's own, used with constant steps)
+const tight = { rtol: 1e-13, atol: 1e-13, kappa: 1e-3, maxNewtonIterations: 30 };
+const cases: [string, AbstractSolver, number, number[]][] = [
+  ['implicitEuler', implicitEuler(tight), 1, [40, 80, 160, 320]],
+  ['kvaerno3', kvaerno3(tight), 3, [10, 20, 40, 80]],
+  ['kvaerno5', kvaerno5(tight), 5, [4, 8, 16, 32]],
+  // a Rosenbrock method needs the exact Jacobian for its order: the user option gives it
+  [
+    'rodas4',
+    rodas4({
+      ...tight,
+      jacobian: (_t: number, y: Float64Array) => [
+        -2 * (y[0] as number),
+        0,
+        0,
+        y[1] as number,
+        y[0] as number,
+        0,
+        0,
+        0,
+        0,
+      ],
+    }),
+    4,
+    [8, 16, 32, 64],
+  ],
+];
+
+describe('empirical order on a nonstiff problem (constant steps, tight Newton tolerances)', () => {
+  for (const [name, solver, order, ns] of cases) {
+    it(`${name} converges with order ${order} ± 0.3`, () => {
+      const errs = ns.map((n) => solveFixed(solver, n));
+      const p = empiricalOrder(
+        ns.map((n) => 1 / n),
+        errs,
+      );
+      expect(Math.abs(p - order), `order ${p}, errors ${errs.map((e) => e.toExponential(2)).join(' ')}`).toBeLessThan(
+        0.3,
+      );
+    });
+  }
+});

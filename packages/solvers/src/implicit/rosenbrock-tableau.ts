@@ -1,0 +1,105 @@
+/**
+ * A Rosenbrock method in Hairer–Wanner's transformed form (no matrix–vector products with the
+ * Jacobian): with `W = I/(h·γ) − J`, stage `i` solves
+ * `W·U_i = f(t0 + α_i h, y0 + Σ_{j<i} a_ij U_j) + Σ_{j<i} (c_ij / h)·U_j + h·d_i·∂f/∂t`,
+ * and the step returns `y1 = y0 + Σ m_i U_i` and the error estimate `Σ mError_i U_i`.
+ * Hairer & Wanner, *Solving ODEs II* (2nd ed. 1996), §IV.7, eq. (7.25).
+ */
+export interface RosenbrockTableau {
+  readonly name: string;
+  /** The diagonal γ. */
+  readonly gamma: number;
+  /** `a[i]` has `i` entries. */
+  readonly a: readonly (readonly number[])[];
+  /** `c[i]` has `i` entries. */
+  readonly c: readonly (readonly number[])[];
+  /** Time nodes α_i. */
+  readonly alpha: readonly number[];
+  /** Time-derivative weights d_i. */
+  readonly d: readonly number[];
+  readonly m: readonly number[];
+  /** `m − m̂` of the embedded method. */
+  readonly mError: readonly number[];
+  readonly order: number;
+  readonly errorOrder: number;
+  readonly source: string;
+}
+
+/**
+ * Builds a frozen Rosenbrock tableau and validates it: shapes, finite values, `α_0 = 0`,
+ * `d_0 = γ`, and the stiffly accurate structure (the last stage's input is `y0 + Σ_{j<s−1} m_j U_j`).
+ *
+ * @throws Error naming the tableau and the failed condition.
+ * @example
+ * ```ts
+ * import { RODAS4 } from '@odekit/solvers';
+ * if (RODAS4.a.length !== 6 || RODAS4.gamma !== 0.25) throw new Error('bad');
+ * ```
+ */
+export function defineRosenbrockTableau(spec: Omit<RosenbrockTableau, 'gamma'> & { gamma: number }): RosenbrockTableau {
+  const s = spec.m.length;
+  const fail = (what: string): never => {
+    throw new Error(`Rosenbrock tableau '${spec.name}': ${what}`);
+  };
+  if (spec.a.length !== s || spec.c.length !== s || spec.alpha.length !== s || spec.d.length !== s) {
+    fail(`a, c, alpha and d must have ${s} stages`);
+  }
+  if (spec.mError.length !== s) fail(`mError must have ${s} entries`);
+  spec.a.forEach((row, i) => {
+    if (row.length !== i || (spec.c[i] as readonly number[]).length !== i)
+      fail(`rows ${i} of a and c must have ${i} entries`);
+  });
+  const all = [spec.gamma, ...spec.a.flat(), ...spec.c.flat(), ...spec.alpha, ...spec.d, ...spec.m, ...spec.mError];
+  if (!all.every(Number.isFinite)) fail('a coefficient is not finite');
+  if (spec.alpha[0] !== 0 || spec.d[0] !== spec.gamma) fail('α_0 must be 0 and d_0 must be γ');
+  const last = spec.a[s - 1] as readonly number[];
+  if (!last.every((v, j) => Math.abs(v - (spec.m[j] as number)) < 1e-12) || spec.m[s - 1] !== 1) {
+    fail('the method must be stiffly accurate (last row of a = m without its last entry, m_last = 1)');
+  }
+  return Object.freeze({
+    ...spec,
+    a: Object.freeze(spec.a.map((r) => Object.freeze([...r]))),
+    c: Object.freeze(spec.c.map((r) => Object.freeze([...r]))),
+    alpha: Object.freeze([...spec.alpha]),
+    d: Object.freeze([...spec.d]),
+    m: Object.freeze([...spec.m]),
+    mError: Object.freeze([...spec.mError]),
+  });
+}
+
+/**
+ * RODAS4 (Hairer & Wanner's `RODAS` code, order 4(3), six stages, L-stable, stiffly accurate),
+ * transformed coefficients. Hairer & Wanner, *Solving ODEs II* (2nd ed. 1996), §IV.7, Table 7.4
+ * ("RODAS"), and the Fortran code `rodas.f` (coefficients to 16 digits, as also in Diffrax's
+ * `Rodas4`).
+ */
+export const RODAS4: RosenbrockTableau = (() => {
+  const m = [1.221224509226641, 6.019134481288629, 12.53708332932087, -0.687886036105895, 1, 1];
+  return defineRosenbrockTableau({
+    name: 'rodas4',
+    gamma: 0.25,
+    a: [
+      [],
+      [1.544],
+      [0.9466785280815826, 0.2557011698983284],
+      [3.314825187068521, 2.896124015972201, 0.9986419139977817],
+      m.slice(0, 4),
+      m.slice(0, 5),
+    ],
+    c: [
+      [],
+      [-5.6688],
+      [-2.430093356833875, -0.2063599157091915],
+      [-0.1073529058151375, -9.594562251023355, -20.47028614809616],
+      [7.496443313967647, -10.24680431464352, -33.99990352819905, 11.7089089320616],
+      [8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054],
+    ],
+    alpha: [0, 0.386, 0.21, 0.63, 1, 1],
+    d: [0.25, -0.1043, 0.1035, -0.0362, 0, 0],
+    m,
+    mError: [0, 0, 0, 0, 0, 1],
+    order: 4,
+    errorOrder: 4,
+    source: 'Hairer & Wanner, Solving ODEs II (1996), §IV.7 and rodas.f, doi:10.1007/978-3-642-05221-7',
+  });
+})();
