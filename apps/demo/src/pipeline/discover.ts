@@ -61,8 +61,8 @@ export interface Discovery {
   /** The search's choice before pruning and rounding. */
   readonly searched: Expression;
   /**
-   * The choice and up to three more complex front entries within 10x the tolerance (pruned,
-   * rounded), by complexity: the refit judges them on the data itself.
+   * The choice and up to three front entries of the nearest complexities within 10x the tolerance
+   * (pruned, rounded): the refit judges them on the data itself.
    */
   readonly alternatives: readonly Expression[];
   readonly front: readonly HallOfFameEntry[];
@@ -439,9 +439,11 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
   // Against the network, with the known terms' share fitted back in.
   const errorRms = Math.sqrt(lossOf(expr));
   const alternatives = [expr];
-  for (const e of front) {
+  const near = front
+    .filter((e) => e !== chosen && e.loss <= 10 * tol)
+    .sort((a, b) => Math.abs(a.complexity - chosen.complexity) - Math.abs(b.complexity - chosen.complexity));
+  for (const e of near) {
     if (alternatives.length >= 4) break;
-    if (e.complexity <= chosen.complexity || e.loss > 10 * tol) continue;
     const p = prune(e.expr, X, y, Math.max(tol, 1.01 * e.loss), lossOf);
     const r = roundSignificant(p, 4, networkRms);
     if (!alternatives.some((a) => a.toString() === r.toString())) alternatives.push(r);

@@ -9,7 +9,7 @@ import type { PipelineEvent } from '../pipeline/types.js';
 export class RunGate {
   private paused: boolean;
   private credits = 0;
-  private wake: (() => void) | null = null;
+  private wakers: (() => void)[] = [];
   private readonly controller = new AbortController();
 
   /** @param startPaused Hold the run at its first step (Step pressed on an idle page). */
@@ -58,16 +58,16 @@ export class RunGate {
       if (!held) onHold?.();
       held = true;
       await new Promise<void>((resolve) => {
-        this.wake = resolve;
+        this.wakers.push(resolve);
       });
     }
     if (this.paused && this.credits > 0) this.credits--;
   }
 
   private release(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const wake of wakers) wake();
   }
 }
 
