@@ -18,7 +18,7 @@ export interface AdjointOutput {
   readonly tEnd: number;
   /** The dense output was made off the gradient tape, so `evaluate` cannot carry gradients. */
   readonly denseDetached?: boolean;
-  /** See {@link IntegrateOutput.stiffness}. */
+  /** See `IntegrateOutput.stiffness` (the integrate loop's estimate of stiffness at the last step). */
   readonly stiffness?: number;
 }
 
