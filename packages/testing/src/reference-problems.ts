@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs-core';
-import { evaluateRhs, evaluateRhsTensor, parseRhs, type RhsNode } from './rhs-parser.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { rhsFields } from './rhs-fields.js';
+import type { RhsNode } from './rhs-parser.js';
 
 /** One reference initial value problem (see `fixtures/README.md`). */
 export interface ReferenceProblem {
@@ -39,24 +40,5 @@ export function loadReferenceProblems(): ReferenceProblem[] {
   const raw = JSON.parse(readFileSync(new URL('../fixtures/ode-problems.json', import.meta.url), 'utf8')) as {
     problems: Omit<ReferenceProblem, 'ast' | 'vectorField' | 'vectorField64'>[];
   };
-  return raw.problems.map((p) => {
-    const ast = p.rhs.map(parseRhs);
-    const dim = p.y0.length;
-    const vectorField = (t: number, y: tf.Tensor): tf.Tensor =>
-      tf.tidy(() => {
-        const parts = tf.unstack(y, y.rank - 1);
-        const env: Record<string, tf.Tensor | number> = { t };
-        parts.forEach((c, i) => {
-          env[`y${i}`] = c;
-        });
-        const comps = ast.map((node) => tf.broadcastTo(evaluateRhsTensor(node, env), y.shape.slice(0, -1)));
-        return tf.stack(comps, y.rank - 1);
-      });
-    const vectorField64 = (t: number, y: readonly number[]): number[] => {
-      const env: Record<string, number> = { t };
-      for (let i = 0; i < dim; i++) env[`y${i}`] = y[i] as number;
-      return ast.map((node) => evaluateRhs(node, env));
-    };
-    return { ...p, ast, vectorField, vectorField64 };
-  });
+  return raw.problems.map((p) => ({ ...p, ...rhsFields(p.rhs) }));
 }
