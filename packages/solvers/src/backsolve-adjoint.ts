@@ -5,9 +5,10 @@ import type { StepSizeController } from './controllers.js';
 import { cotangentRows } from './cotangent-rows.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
 import { makeFieldVjp } from './field-vjp.js';
+import { hostForward } from './host-forward.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
 import { checkOptions } from './options.js';
-import { packHost, rowsToTree, unpackHost } from './packing.js';
+import { packHost, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import { saveAt } from './save-at.js';
 import type { AbstractSolver, HostField } from './solver.js';
@@ -80,7 +81,6 @@ function solveBacksolve(
   }
   const N = layout.size;
   const { tensors: argTensors, argsWith } = splitArgs(problem.args);
-  const { saveat } = problem;
   let meta: IntegrateOutput | undefined;
   const run = customGrad((inputs: { y0: tf.Tensor[]; args: tf.Tensor[] }, save) => {
     const args = argsWith(inputs.args);
@@ -88,26 +88,10 @@ function solveBacksolve(
     // The backward pass starts from the state where the forward pass stopped: y(t1) when it
     // succeeded, the last accepted state of a failed (partial) solve.
     let yEnd = Float64Array.from(y0);
-    const out = integrate({
-      engine: hostEngine(problem.hostField(args), problem.solver),
-      solver: problem.solver,
-      controller: problem.controller,
-      t0: problem.t0,
-      t1: problem.t1,
-      dt0: problem.dt0,
-      y0,
-      batch: layout.batch,
-      saveat,
-      maxSteps: problem.maxSteps,
-      progress: problem.progress,
-      onAccept: (_step, y1) => {
-        yEnd = Float64Array.from(y1 as Float64Array);
-      },
+    const { out, ys } = hostForward(problem, problem.hostField(args), y0, (_step, y1) => {
+      yEnd = Float64Array.from(y1 as Float64Array);
     });
     meta = out;
-    for (const d of out.denseSteps) tf.keep(d.rows);
-    const ys = rowsToTree(layout, out.rows, out.ts.length);
-    out.rows?.dispose();
     // args may be intermediates of the loss, disposed after the forward: keep copies
     save(inputs.args);
     return {

@@ -6,10 +6,11 @@ import { CheckpointStore } from './checkpoint-store.js';
 import { cotangentRows } from './cotangent-rows.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
 import { makeFieldVjp } from './field-vjp.js';
+import { hostForward } from './host-forward.js';
 import { solveImplicitCheckpointed } from './implicit/implicit-adjoint.js';
-import { type AcceptedStep, type IntegrateOutput, integrate } from './integrate.js';
+import type { AcceptedStep, IntegrateOutput } from './integrate.js';
 import { checkOptions } from './options.js';
-import { packHost, rowsToTree, unpackHost } from './packing.js';
+import { packHost, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import { type StageVjps, stagesAt, stepVjp } from './rk-step-vjp.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
@@ -134,27 +135,11 @@ function solveWithCheckpoints(
     // every step kept: each accepted step stores its start state with its stages (one tensor);
     // thinned: states only, at a stride
     if (maxCheckpoints !== undefined) store.put(0, y0);
-    const out = integrate({
-      engine: hostEngine(fHost, problem.solver),
-      solver: problem.solver,
-      controller: problem.controller,
-      t0: problem.t0,
-      t1: problem.t1,
-      dt0: problem.dt0,
-      y0,
-      batch: layout.batch,
-      saveat: problem.saveat,
-      maxSteps: problem.maxSteps,
-      progress: problem.progress,
-      onAccept: (step, y1, dense) => {
-        if (maxCheckpoints === undefined) store.putWithStages(step, dense as HostDense);
-        else store.put(step + 1, y1 as Float64Array);
-      },
+    const { out, ys } = hostForward(problem, fHost, y0, (step, y1, dense) => {
+      if (maxCheckpoints === undefined) store.putWithStages(step, dense as HostDense);
+      else store.put(step + 1, y1 as Float64Array);
     });
     meta = out;
-    for (const d of out.denseSteps) tf.keep(d.rows);
-    const ys = rowsToTree(layout, out.rows, out.ts.length);
-    out.rows?.dispose();
     // The engine keeps saved tensors for the backward pass and frees them when it ends. The
     // args are saved too: they may be intermediates of the loss, disposed after the forward.
     const checkpointTensors = store.tensors();

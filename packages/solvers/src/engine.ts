@@ -70,7 +70,7 @@ export function tensorEngine(f: RowField, solver: AbstractSolver): Engine<tf.Ten
   };
 }
 
-type HostVec = Float64Array | Float32Array;
+export type HostVec = Float64Array | Float32Array;
 
 /** Host arrays: only the vector field runs tensor ops; nothing is recorded for gradients. */
 export function hostEngine(f: HostField, solver: AbstractSolver): Engine<HostVec, HostDense> {

@@ -1,12 +1,14 @@
 import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AdjointOutput, adjointOutput } from '../adjoint.js';
-import { cotangentRows, type FieldVjp, makeFieldVjp, splitArgs } from '../adjoint-util.js';
-import { hostEngine } from '../engine.js';
-import { type IntegrateOutput, integrate } from '../integrate.js';
-import { packHost, rowsToTree, unpackHost } from '../packing.js';
+import { cotangentRows } from '../cotangent-rows.js';
+import { type FieldVjp, makeFieldVjp } from '../field-vjp.js';
+import { hostForward } from '../host-forward.js';
+import type { IntegrateOutput } from '../integrate.js';
+import { packHost, unpackHost } from '../packing.js';
 import type { SolveProblem } from '../problem.js';
 import type { HostDense, HostField, StepTolerances } from '../solver.js';
+import { splitArgs } from '../split-args.js';
 
 /**
  * The backward pass of one implicit step on host arrays: given the cotangents of the step's end
@@ -42,26 +44,10 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
     const fHost = problem.hostField(argsWith(inputs.args));
     const y0 = Float64Array.from(packHost(layout, treeUnflatten(layout.treedef, inputs.y0)));
     const starts: Float64Array[] = [];
-    const out = integrate({
-      engine: hostEngine(fHost, problem.solver),
-      solver: problem.solver,
-      controller: problem.controller,
-      t0: problem.t0,
-      t1: problem.t1,
-      dt0: problem.dt0,
-      y0,
-      batch: layout.batch,
-      saveat: problem.saveat,
-      maxSteps: problem.maxSteps,
-      progress: problem.progress,
-      onAccept: (_step, _y1, dense) => {
-        starts.push(Float64Array.from((dense as HostDense).y0));
-      },
+    const { out, ys } = hostForward(problem, fHost, y0, (_step, _y1, dense) => {
+      starts.push(Float64Array.from((dense as HostDense).y0));
     });
     meta = out;
-    for (const d of out.denseSteps) tf.keep(d.rows);
-    const ys = rowsToTree(layout, out.rows, out.ts.length);
-    out.rows?.dispose();
     save(inputs.args);
     return {
       value: ys,
