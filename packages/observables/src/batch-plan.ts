@@ -12,20 +12,23 @@ export interface PointSelection {
 }
 
 /**
- * The host-side plan of one batched solve: the union of save times and, for every kept point
- * (trajectory-major), where its state sits in the solve's saved `[nSaved, batch, dim]` output.
+ * The host-side plan of one batched solve: each trajectory's save times (the solve saves every
+ * trajectory at its own times only, `saveAt({ sampleTs })`), so its saved states are the kept
+ * points in order (trajectory-major), and the union of the times.
  */
 export interface BatchPlan {
   readonly t0: number;
   readonly t1: number;
   /** Sorted, distinct save times (every kept point's time). */
   readonly saveTs: readonly number[];
+  /** Per trajectory, its kept points' times (the solve's per-sample save times). */
+  readonly sampleTs: readonly (readonly number[])[];
   readonly batch: number;
   /** Per point: trajectory index, time, row in the trajectory's own times (-1 with `times`). */
   readonly pointTrajectory: Int32Array;
   readonly pointTime: Float64Array;
   readonly pointRow: Int32Array;
-  /** Per point: `saveIndex * batch + trajectory`, the row of the flattened saved states. */
+  /** Per point: `saveIndex * batch + trajectory`, its row in states saved at the union `saveTs` (`[saveTs, batch]` flattened). */
   readonly gather: Int32Array;
   /** Trajectory `i`'s points are `offsets[i] .. offsets[i + 1] - 1`. */
   readonly offsets: Int32Array;
@@ -96,6 +99,7 @@ export function planBatch(dataset: Dataset, t0: number, selection: PointSelectio
     t0,
     t1: saveTs[saveTs.length - 1] ?? t0,
     saveTs,
+    sampleTs: Array.from({ length: batch }, (_, i) => pointTimes.slice(offsets[i], offsets[i + 1])),
     batch,
     pointTrajectory: Int32Array.from(trajIdx),
     pointTime: Float64Array.from(pointTimes),

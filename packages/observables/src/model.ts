@@ -15,7 +15,6 @@ import { type BatchPlan, firstTime, type PointSelection, planBatch } from './bat
 import type { Dataset } from './dataset.js';
 import { channelScales } from './dataset-helpers.js';
 import { ObservablesError } from './errors.js';
-import { gatherRows } from './gather-rows.js';
 import { channelFactors, elementLoss, type LossOptions, lossKind, observedArrays } from './loss.js';
 
 /**
@@ -193,14 +192,15 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
         ...(settings.dt0 === undefined ? {} : { dt0: settings.dt0 }),
         y0,
         args: { params, c },
-        saveat: saveAt({ ts: plan.saveTs }),
+        // each trajectory saved at its own times only (not all at the union of every grid)
+        saveat: saveAt({ sampleTs: plan.sampleTs }),
         stepsizeController: settings.stepsizeController ?? pidController({ rtol: DEFAULT_RTOL, atol: DEFAULT_ATOL }),
         adjoint: settings.adjoint ?? recursiveCheckpointAdjoint(),
         maxSteps: settings.maxSteps ?? 16384,
       });
       stats = sol.stats;
-      const flat = tf.reshape(sol.ys as tf.Tensor, [-1, dim]);
-      const states = gatherRows(flat as tf.Tensor2D, plan.gather);
+      // [points, dim], trajectory by trajectory: the plan's point order
+      const states = tf.reshape(sol.ys as tf.Tensor, [-1, dim]) as tf.Tensor2D;
       const cPoints = tf.gather(c, tf.tensor1d(plan.pointTrajectory, 'int32')) as tf.Tensor2D;
       const obs = core.observe(states, params, cPoints);
       channels = Object.keys(obs);

@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { replayController } from './controllers.js';
 import { backendOnHost, hostEngine, tapeIsRecording, tensorEngine } from './engine.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
-import { packHost, packRow, rowsToTree } from './packing.js';
+import { packHost, packRow, rowsToTree, savedLayout } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import type { DenseStep, SolveResult, SolveStats } from './solution.js';
 
@@ -20,6 +20,8 @@ export interface AdjointOutput {
   readonly denseDetached?: boolean;
   /** See `IntegrateOutput.stiffness` (the integrate loop's estimate of stiffness at the last step). */
   readonly stiffness?: number;
+  /** See `IntegrateOutput.sampleOffsets`. */
+  readonly sampleOffsets?: Int32Array;
 }
 
 /**
@@ -85,14 +87,14 @@ function loopOptions(problem: SolveProblem) {
 }
 
 function finishOutput(problem: SolveProblem, out: IntegrateOutput): AdjointOutput {
-  const ys = rowsToTree(problem.layout, out.rows, out.ts.length);
+  const ys = rowsToTree(savedLayout(problem.layout, out.sampleOffsets !== undefined), out.rows, out.ts.length);
   out.rows?.dispose();
   return adjointOutput(out, ys, false);
 }
 
 /** An adjoint's result from the loop's bookkeeping and the saved values `ys`. */
 export function adjointOutput(out: IntegrateOutput, ys: Tree<tf.Tensor>, denseDetached: boolean): AdjointOutput {
-  const { ts, stats, result, denseSteps, tEnd, stiffness } = out;
+  const { ts, stats, result, denseSteps, tEnd, stiffness, sampleOffsets } = out;
   return {
     ts,
     ys,
@@ -102,6 +104,7 @@ export function adjointOutput(out: IntegrateOutput, ys: Tree<tf.Tensor>, denseDe
     tEnd,
     ...(denseDetached ? { denseDetached } : {}),
     ...(stiffness !== undefined ? { stiffness } : {}),
+    ...(sampleOffsets !== undefined ? { sampleOffsets } : {}),
   };
 }
 

@@ -2,11 +2,11 @@ import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from
 import * as tf from '@tensorflow/tfjs-core';
 import { type Adjoint, type AdjointOutput, adjointOutput, runPlain } from './adjoint.js';
 import type { StepSizeController } from './controllers.js';
-import { cotangentRows } from './cotangent-rows.js';
+import { rowSpan, savedCotangents } from './cotangent-rows.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
 import { makeFieldVjp } from './field-vjp.js';
 import { hostForward } from './host-forward.js';
-import { type IntegrateOutput, integrate } from './integrate.js';
+import { type IntegrateOutput, integrate, type OutputSource } from './integrate.js';
 import { checkOptions } from './options.js';
 import { packHost, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -99,9 +99,7 @@ function solveBacksolve(
       gradFunc: (dy: Tree<tf.Tensor>, savedArgs: tf.Tensor[]) =>
         withSavedTape(() => {
           const args = argsWith(savedArgs);
-          const ctTensor = tf.tidy(() => cotangentRows(layout, dy, out.ts.length));
-          const ct = (ctTensor.dataSync() as Float32Array).slice();
-          ctTensor.dispose();
+          const ct = savedCotangents(layout, dy, out);
           const P = savedArgs.reduce((a, t) => a + t.size, 0);
           const fvjp = makeFieldVjp(problem, savedArgs, args);
           // augmented state z = [y, a, g]; its field runs one taped evaluation of f
@@ -121,15 +119,22 @@ function solveBacksolve(
           };
           // start where the forward pass stopped (t1, or tEnd of a failed solve) with a = 0;
           // each saved row adds its cotangent when the backward solve reaches its time
-          const last = out.ts.length - 1;
+          // rows in time order (per-sample saves come sample by sample: sort them)
+          const order = Array.from(out.ts.keys());
+          if (out.sampleOffsets !== undefined) {
+            const dir = problem.t1 >= problem.t0 ? 1 : -1;
+            order.sort((a, b) => ((out.ts[a] as number) - (out.ts[b] as number)) * dir || a - b);
+          }
           const z = new Float64Array(2 * N + P);
           z.set(yEnd, 0);
           let tCur = out.tEnd;
           const addCt = (row: number) => {
-            for (let i = 0; i < N; i++) z[N + i] = (z[N + i] as number) + (ct[row * N + i] as number);
+            const { at, col, n } = rowSpan(out.sources[row] as OutputSource, row, N, layout.width);
+            for (let i = 0; i < n; i++) z[N + col + i] = (z[N + col + i] as number) + (ct[at + i] as number);
           };
           const engine = hostEngine(aug, backSolver);
-          for (let row = last; row >= -1; row--) {
+          for (let q = order.length - 1; q >= -1; q--) {
+            const row = q >= 0 ? (order[q] as number) : -1;
             const tNext = row >= 0 ? (out.ts[row] as number) : problem.t0;
             if (tNext !== tCur) {
               const seg = integrate({

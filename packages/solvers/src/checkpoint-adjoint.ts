@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Adjoint, type AdjointOutput, adjointOutput, runPlain } from './adjoint.js';
 import { BatchStagesUnsupported, batchedBackward } from './batched-backward.js';
 import { CheckpointStore } from './checkpoint-store.js';
-import { cotangentRows } from './cotangent-rows.js';
+import { type RowSpan, rowSpan, savedCotangents } from './cotangent-rows.js';
 import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
 import { makeFieldVjp } from './field-vjp.js';
 import { hostForward } from './host-forward.js';
@@ -12,7 +12,7 @@ import type { AcceptedStep, IntegrateOutput } from './integrate.js';
 import { checkOptions } from './options.js';
 import { packHost, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
-import { type StageVjps, stagesAt, stepVjp } from './rk-step-vjp.js';
+import { type InterpCotangent, type StageVjps, stagesAt, stepVjp } from './rk-step-vjp.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostDense, HostField } from './solver.js';
 import { splitArgs } from './split-args.js';
@@ -174,29 +174,28 @@ function backward(
   const N = layout.size;
   const fHost: HostField = problem.hostField(args);
   const nSteps = out.steps.length;
-  const ctTensor = tf.tidy(() => cotangentRows(layout, dy, out.ts.length));
-  const ct = (ctTensor.dataSync() as Float32Array).slice();
-  ctTensor.dispose();
+  const ct = savedCotangents(layout, dy, out);
   // cotangents per source
   const lambda = new Float64Array(N);
-  const endCt = new Map<number, number[]>();
-  const interpCt = new Map<number, { theta: number; row: number }[]>();
-  const y0Rows: number[] = [];
+  const endCt = new Map<number, RowSpan[]>();
+  const interpCt = new Map<number, InterpCotangent[]>();
+  const y0Rows: RowSpan[] = [];
   out.sources.forEach((s, row) => {
-    if (s.kind === 'y0') y0Rows.push(row);
+    const span = rowSpan(s, row, N, layout.width);
+    if (s.kind === 'y0') y0Rows.push(span);
     else if (s.kind === 'end') {
       const rows = endCt.get(s.step);
-      if (rows === undefined) endCt.set(s.step, [row]);
-      else rows.push(row);
+      if (rows === undefined) endCt.set(s.step, [span]);
+      else rows.push(span);
     } else {
       // appended in place: a step may hold hundreds of saved times
       const rows = interpCt.get(s.step);
-      if (rows === undefined) interpCt.set(s.step, [{ theta: s.theta, row }]);
-      else rows.push({ theta: s.theta, row });
+      if (rows === undefined) interpCt.set(s.step, [{ theta: s.theta, ...span }]);
+      else rows.push({ theta: s.theta, ...span });
     }
   });
-  const addRow = (target: Float64Array, row: number, scale = 1) => {
-    for (let i = 0; i < N; i++) target[i] = (target[i] as number) + scale * (ct[row * N + i] as number);
+  const addRow = (target: Float64Array, { at, col, n }: RowSpan) => {
+    for (let i = 0; i < n; i++) target[col + i] = (target[col + i] as number) + (ct[at + i] as number);
   };
   const argGrads = argTensors.map((a) => new Float64Array(a.size));
   const fvjp = makeFieldVjp(problem, argTensors, args, { deferArgGrads: true });
@@ -218,7 +217,7 @@ function backward(
   // to the previous step (visited next), which takes one VJP for both.
   let deferred: Float64Array | undefined;
   const vjpStep = (k: number, y: Float64Array, stages: Float32Array[] | undefined, vjps = perCall) => {
-    for (const row of endCt.get(k) ?? []) addRow(lambda, row);
+    for (const span of endCt.get(k) ?? []) addRow(lambda, span);
     const st = out.steps[k] as AcceptedStep;
     const kv = stages ?? stagesAt(tab, fHost, st.t0, st.h, y);
     const fsal = tab.fsal ? { intoLast: deferred, deferFirst: k > 0 && st.k1FromPrevious === true } : undefined;
@@ -264,7 +263,7 @@ function backward(
   }
   if (deferred !== undefined)
     throw new Error('recursiveCheckpointAdjoint: internal error, a deferred FSAL cotangent was left.');
-  for (const row of y0Rows) addRow(lambda, row);
+  for (const span of y0Rows) addRow(lambda, span);
   fvjp.flush?.(argGrads);
   const gY0 = unpackHost(layout, lambda);
   const gArgs = argGrads.map((g, j) => tf.tensor(Float32Array.from(g), (argTensors[j] as tf.Tensor).shape, 'float32'));

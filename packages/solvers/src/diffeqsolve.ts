@@ -92,6 +92,7 @@ export function diffeqsolve<Y extends Tree<tf.Tensor>, A = unknown>(options: Dif
     result: out.result,
     denseSteps: out.denseSteps,
     denseDetached: out.denseDetached ?? false,
+    sampleOffsets: out.sampleOffsets,
     layout: problem.layout,
     solver: problem.solver,
   });
@@ -188,6 +189,7 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   ) {
     throw new Error('diffeqsolve: saveat.ts runs against the direction of integration; order it from t0 towards t1.');
   }
+  if (saveat.sampleTs !== undefined) checkSampleTs(saveat.sampleTs, layout.batch, t0, t1, lo, hi, tol);
   if (o.progress !== undefined && typeof o.progress !== 'function') {
     throw new Error("diffeqsolve: 'progress' must be a function ({ t, fraction, numSteps }) => void.");
   }
@@ -248,6 +250,40 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
     fallbacks,
     reportFallback,
   };
+}
+
+/** One list per sample, each inside [t0, t1] and in the direction of integration. */
+function checkSampleTs(
+  sampleTs: readonly (readonly number[])[],
+  batch: number,
+  t0: number,
+  t1: number,
+  lo: number,
+  hi: number,
+  tol: number,
+): void {
+  if (sampleTs.length !== batch) {
+    throw new Error(
+      `diffeqsolve: saveat.sampleTs has ${sampleTs.length} lists but y0 has ${batch} sample${batch === 1 ? '' : 's'} (its leading batch axis); pass one list of times per sample.`,
+    );
+  }
+  sampleTs.forEach((list, b) => {
+    list.forEach((t, i) => {
+      if (t < lo - tol || t > hi + tol) {
+        throw new Error(
+          `diffeqsolve: saveat.sampleTs[${b}][${i}] = ${t} is outside [${lo}, ${hi}]; save only inside the solved interval.`,
+        );
+      }
+    });
+    if (
+      list.length > 1 &&
+      Math.sign((list[list.length - 1] as number) - (list[0] as number)) * Math.sign(t1 - t0) < 0
+    ) {
+      throw new Error(
+        `diffeqsolve: saveat.sampleTs[${b}] runs against the direction of integration; order it from t0 towards t1.`,
+      );
+    }
+  });
 }
 
 function checkOutput(layout: StateLayout, dy: Tree<tf.Tensor>): void {

@@ -31,6 +31,13 @@ export interface Engine<V, D> {
   axpy(y: V, a: number, v: V): V;
   /** Rows `[m, N]` = weights `[m, R]` · dense rows `[R, N]`. */
   interp(dense: D, weights: Float32Array, m: number): V;
+  /**
+   * Per-sample rows `[m, W]`: row j = weights `[m, R]` row j · the dense rows' columns of sample
+   * `samples[j]` (columns `samples[j]·W .. + W`).
+   */
+  interpSamples(dense: D, weights: Float32Array, samples: Int32Array, W: number): V;
+  /** Rows `[m, W]`: the columns of sample `samples[j]` of the state `y`. */
+  pickSamples(y: V, samples: Int32Array, W: number): V;
   denseRows(dense: D): number;
   clone(y: V): V;
   dispose(v: V | undefined): void;
@@ -55,6 +62,17 @@ export function tensorEngine(f: RowField, solver: AbstractSolver): Engine<tf.Ten
     values: (y) => y.dataSync(),
     axpy: (y, a, v) => tf.tidy(() => tf.add(y, tf.mul(v, a))),
     interp: (dense, w, m) => tf.tidy(() => tf.matMul(tf.tensor2d(w, [m, dense.shape[0]]), dense)),
+    interpSamples: (dense, w, samples, W) =>
+      tf.tidy(() => {
+        const [R, N] = dense.shape;
+        const m = samples.length;
+        // [R, N] → [B, R, W], the samples' blocks [m, R, W], weighted per row: [m, 1, R]·[m, R, W]
+        const bySample = tf.transpose(tf.reshape(dense, [R, N / W, W]), [1, 0, 2]);
+        const picked = tf.gather(bySample, tf.tensor1d(samples, 'int32'));
+        return tf.reshape(tf.matMul(tf.tensor3d(w, [m, 1, R]), picked), [m, W]);
+      }),
+    pickSamples: (y, samples, W) =>
+      tf.tidy(() => tf.gather(tf.reshape(y, [y.size / W, W]), tf.tensor1d(samples, 'int32')) as tf.Tensor2D),
     denseRows: (d) => d.shape[0],
     clone: (y) => tf.clone(y),
     dispose: (v) => v?.dispose(),
@@ -108,6 +126,34 @@ export function hostEngine(f: HostField, solver: AbstractSolver): Engine<HostVec
         }
         combineInto(out.subarray(j * N, (j + 1) * N), N, w[j * r] as number, dense.y0, cs, ks);
       }
+      return out;
+    },
+    interpSamples: (dense, w, samples, W) => {
+      // the sums of combineInto (w0·y0, then each nonzero term left to right), on W columns
+      const r = dense.k.length + 1;
+      const m = samples.length;
+      const out = new Float64Array(m * W);
+      const y0 = dense.y0;
+      for (let j = 0; j < m; j++) {
+        const src = (samples[j] as number) * W;
+        const dst = j * W;
+        const w0 = w[j * r] as number;
+        if (w0 === 1) for (let i = 0; i < W; i++) out[dst + i] = y0[src + i] as number;
+        else for (let i = 0; i < W; i++) out[dst + i] = w0 * (y0[src + i] as number);
+        for (let q = 1; q < r; q++) {
+          const c = w[j * r + q] as number;
+          if (c === 0) continue;
+          const k = dense.k[q - 1] as Float32Array;
+          for (let i = 0; i < W; i++) out[dst + i] = (out[dst + i] as number) + c * (k[src + i] as number);
+        }
+      }
+      return out;
+    },
+    pickSamples: (y, samples, W) => {
+      const out = new Float64Array(samples.length * W);
+      samples.forEach((b, j) => {
+        out.set(y.subarray(b * W, (b + 1) * W), j * W);
+      });
       return out;
     },
     denseRows: (d) => d.k.length + 1,

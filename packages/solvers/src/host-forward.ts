@@ -2,7 +2,7 @@ import type { Tree } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type HostVec, hostEngine } from './engine.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
-import { rowsToTree } from './packing.js';
+import { rowsToTree, savedLayout } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import type { HostDense, HostField } from './solver.js';
 
@@ -34,7 +34,7 @@ export function hostForward(
     ...(onAccept === undefined ? {} : { onAccept }),
   });
   for (const d of out.denseSteps) tf.keep(d.rows);
-  const ys = rowsToTree(layout, out.rows, out.ts.length);
+  const ys = rowsToTree(savedLayout(layout, out.sampleOffsets !== undefined), out.rows, out.ts.length);
   out.rows?.dispose();
   return { out, ys };
 }

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { StepSizeController } from './controllers.js';
 import type { Engine, EngineStep } from './engine.js';
 import { allFiniteOf, initialStepSize } from './error-norm.js';
@@ -9,10 +9,11 @@ import type { DenseStep, SolveResult, SolveStats } from './solution.js';
 import type { AbstractSolver, ImplicitStepStats } from './solver.js';
 
 /** Where a saved row comes from: `y0`, the end of accepted step `step`, or its dense output at `theta`. */
+/** With `saveAt({ sampleTs })`, `sample` is the batch sample whose values the row holds (a row `[W]`, not `[N]`). */
 export type OutputSource =
-  | { readonly kind: 'y0' }
+  | { readonly kind: 'y0'; readonly sample?: number }
   | { readonly kind: 'end'; readonly step: number }
-  | { readonly kind: 'interp'; readonly step: number; readonly theta: number };
+  | { readonly kind: 'interp'; readonly step: number; readonly theta: number; readonly sample?: number };
 
 /** One accepted step, as the adjoints replay it. */
 export interface AcceptedStep {
@@ -45,8 +46,13 @@ export interface IntegrateInput<V, D> {
 /** What the loop returns; the caller owns `rows` and every dense step's rows. */
 export interface IntegrateOutput {
   readonly ts: number[];
-  /** Saved rows `[nSaved, N]`, or undefined when nothing was saved. */
+  /**
+   * Saved rows `[nSaved, N]`, or undefined when nothing was saved. With `saveAt({ sampleTs })`:
+   * rows `[nSaved, W]` (W the per-sample width), sample by sample, each sample's in time order.
+   */
   readonly rows: tf.Tensor2D | undefined;
+  /** With `saveAt({ sampleTs })`: sample `b`'s saved rows are `sampleOffsets[b] .. sampleOffsets[b + 1] - 1`. */
+  readonly sampleOffsets?: Int32Array;
   readonly sources: OutputSource[];
   readonly steps: AcceptedStep[];
   readonly denseSteps: DenseStep[];
@@ -105,6 +111,25 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
       blocks.push(engine.clone(y0));
       sources.push({ kind: 'y0' });
       tsIdx++;
+    }
+
+    // per-sample save times: each sample's next time, and where every saved row goes
+    const sampleTs = saveat.sampleTs;
+    const sIdx = new Int32Array(sampleTs?.length ?? 0);
+    const W = sampleTs === undefined ? 0 : engine.values(y0).length / batch;
+    if (sampleTs !== undefined) {
+      const picked: number[] = [];
+      sampleTs.forEach((list, b) => {
+        let i = 0;
+        while (i < list.length && Math.abs((list[i] as number) - t0) <= eps) {
+          picked.push(b);
+          ts.push(list[i] as number);
+          sources.push({ kind: 'y0', sample: b });
+          i++;
+        }
+        sIdx[b] = i;
+      });
+      if (picked.length > 0) blocks.push(engine.pickSamples(y0, Int32Array.from(picked), W));
     }
 
     let h: number;
@@ -182,7 +207,19 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
         const stepStart = tsIdx;
         while (tsIdx < saveTs.length && ((saveTs[tsIdx] as number) - tNext) * dir <= eps) tsIdx++;
         const nInStep = tsIdx - stepStart;
-        if (saveat.dense || nInStep > 0) {
+        // per-sample save times in this step: sample, time
+        const inStep: number[] = [];
+        if (sampleTs !== undefined) {
+          sampleTs.forEach((list, b) => {
+            let i = sIdx[b] as number;
+            while (i < list.length && ((list[i] as number) - tNext) * dir <= eps) {
+              inStep.push(b, list[i] as number);
+              i++;
+            }
+            sIdx[b] = i;
+          });
+        }
+        if (saveat.dense || nInStep > 0 || inStep.length > 0) {
           const done = engine.completeDense(tNext, out);
           pendingDone = done;
           if (done) {
@@ -205,6 +242,22 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
             sources.push({ kind: 'interp', step: stats.numAcceptedSteps, theta });
           }
           blocks.push(engine.interp(rows, w, nInStep));
+        }
+        if (inStep.length > 0) {
+          const m = inStep.length / 2;
+          const r = engine.denseRows(rows);
+          const w = new Float32Array(m * r);
+          const samples = new Int32Array(m);
+          for (let j = 0; j < m; j++) {
+            const b = inStep[2 * j] as number;
+            const tj = inStep[2 * j + 1] as number;
+            const theta = Math.min(1, Math.max(0, (tj - t) / hh));
+            w.set(solver.denseWeights(theta, hh, false).subarray(0, r), j * r);
+            samples[j] = b;
+            ts.push(tj);
+            sources.push({ kind: 'interp', step: stats.numAcceptedSteps, theta, sample: b });
+          }
+          blocks.push(engine.interpSamples(rows, w, samples, W));
         }
         if (saveat.steps) {
           ts.push(tNext);
@@ -291,6 +344,10 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     stiffness = stiffnessRatio(fy, t, Float64Array.from(engine.values(y)), last.h);
   }
   if (y !== y0) engine.dispose(y);
+  if (saveat.sampleTs !== undefined) {
+    const W = engine.values(y0).length / batch;
+    return { ...bySample(ts, sources, engine.finish(blocks, W), batch), steps, denseSteps, tEnd: t, stats, result };
+  }
   const rows = engine.finish(blocks, engine.values(y0).length);
   return {
     ts,
@@ -302,5 +359,43 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     stats,
     result,
     ...(stiffness !== undefined ? { stiffness } : {}),
+  };
+}
+
+/**
+ * Per-sample saves come out in time order (step by step); puts them sample by sample (each
+ * sample's in time order), the order `saveAt({ sampleTs })` promises.
+ */
+function bySample(
+  ts: number[],
+  sources: OutputSource[],
+  rows: tf.Tensor2D | undefined,
+  batch: number,
+): { ts: number[]; sources: OutputSource[]; rows: tf.Tensor2D | undefined; sampleOffsets: Int32Array } {
+  const sampleOffsets = new Int32Array(batch + 1);
+  const sampleOf = (s: OutputSource) => (s.kind === 'end' ? 0 : (s.sample as number));
+  for (const s of sources) sampleOffsets[sampleOf(s) + 1] = (sampleOffsets[sampleOf(s) + 1] as number) + 1;
+  for (let b = 0; b < batch; b++)
+    sampleOffsets[b + 1] = (sampleOffsets[b + 1] as number) + (sampleOffsets[b] as number);
+  const next = sampleOffsets.slice(0, batch);
+  // perm[final row] = row in time order
+  const perm = new Int32Array(sources.length);
+  let identity = true;
+  sources.forEach((s, j) => {
+    const b = sampleOf(s);
+    const at = next[b] as number;
+    next[b] = at + 1;
+    perm[at] = j;
+    if (at !== j) identity = false;
+  });
+  if (identity) return { ts, sources, rows, sampleOffsets };
+  const sorted =
+    rows === undefined ? undefined : tf.tidy(() => tf.gather(rows, tf.tensor1d(perm, 'int32')) as tf.Tensor2D);
+  rows?.dispose();
+  return {
+    ts: Array.from(perm, (j) => ts[j] as number),
+    sources: Array.from(perm, (j) => sources[j] as OutputSource),
+    rows: sorted,
+    sampleOffsets,
   };
 }

@@ -43,6 +43,23 @@ export function layoutOf(y: Tree<tf.Tensor>, name: string): StateLayout {
   return { treedef, shapes, batch, sampleSizes, width, size: width * batch };
 }
 
+/**
+ * The layout of one sample's row `[W]` (leaves `[...leafShape.slice(1)]`): that of the saved rows
+ * of a solve with `saveAt({ sampleTs })`, whose leaves are `[P, ...sampleShape]`.
+ */
+export function sampleLayout(layout: StateLayout): StateLayout {
+  // an unbatched state (batch 1 without a leading axis of 1 on every leaf) is one whole sample
+  const batched = layout.shapes.every((s) => s.length >= 2 && s[0] === layout.batch);
+  return {
+    treedef: layout.treedef,
+    shapes: batched ? layout.shapes.map((s) => s.slice(1)) : layout.shapes,
+    batch: 1,
+    sampleSizes: layout.sampleSizes,
+    width: layout.width,
+    size: layout.width,
+  };
+}
+
 /** Packs the leaves of a state into one row `[1, N]`. */
 export function packRow(layout: StateLayout, tree: Tree<tf.Tensor>): tf.Tensor2D {
   const leaves = treeFlatten<tf.Tensor>(tree).leaves;
@@ -63,6 +80,11 @@ export function unpackRows(layout: StateLayout, rows: tf.Tensor, m: number | nul
     layout.treedef,
     parts.map((p, i) => tf.reshape(p, [...lead, ...(layout.shapes[i] as number[])])),
   );
+}
+
+/** The layout of a solve's saved rows: the state's, or one sample's with `saveAt({ sampleTs })`. */
+export function savedLayout(layout: StateLayout, perSample: boolean): StateLayout {
+  return perSample ? sampleLayout(layout) : layout;
 }
 
 /** Unpacks saved rows to the state's tree (leaves `[nSaved, ...shape]`), or empty leaves when none. */

@@ -42,6 +42,17 @@ export interface FsalShare {
 }
 
 /**
+ * The cotangent of one saved dense output of a step at `theta`: values `ct[at .. at + n - 1]`
+ * for state entries `col .. col + n - 1` (the whole state, or one sample's entries).
+ */
+export interface InterpCotangent {
+  readonly theta: number;
+  readonly at: number;
+  readonly col: number;
+  readonly n: number;
+}
+
+/**
  * Reverse mode through one explicit RK step y1 = y0 + h Σ b_i k_i, k_i = f(t0 + c_i h, Y_i),
  * Y_i = y0 + h Σ_{j<i} a_ij k_j, plus its dense outputs y0 + h Σ P_i(θ) k_i. Updates `lambda`
  * (cotangent of y1 in, of y0 out) and `argGrads` in place. With `fsal` (FSAL tableaus only),
@@ -54,7 +65,7 @@ export function stepVjp(
   tab: ButcherTableau,
   step: { t0: number; h: number },
   state: { y: Float64Array; k: readonly Float32Array[] },
-  interps: { theta: number; row: number }[],
+  interps: readonly InterpCotangent[],
   ct: Float32Array,
   lambda: Float64Array,
   vjps: StageVjps,
@@ -73,14 +84,14 @@ export function stepVjp(
   if (interps.length > 0) {
     lamY1 = Float64Array.from(lambda);
     const ws = new Float64Array(s);
-    for (const { theta, row } of interps) {
+    for (const { theta, at, col, n } of interps) {
       for (let q = 0; q < s; q++) ws[q] = h * polyEval(tab.dense[q] as readonly number[], theta);
       // one pass over the row, skipping zero cotangents (a batched solve saved for one sample's
       // data has nonzero cotangents in that sample's columns only)
-      const base = row * N;
-      for (let i = 0; i < N; i++) {
-        const c = ct[base + i] as number;
+      for (let j = 0; j < n; j++) {
+        const c = ct[at + j] as number;
         if (c === 0) continue;
+        const i = col + j;
         lamY0[i] = (lamY0[i] as number) + c;
         for (let q = 0; q < s; q++) {
           const uq = u[q] as Float64Array;
@@ -93,7 +104,7 @@ export function stepVjp(
         if (w !== 0) {
           const y1 = stageCombination(N, state.y, tab.b, k, h);
           const cf = new Float64Array(N);
-          for (let i = 0; i < N; i++) cf[i] = w * (ct[row * N + i] as number);
+          for (let j = 0; j < n; j++) cf[col + j] = w * (ct[at + j] as number);
           const v = vjps.f1(t0 + h, y1, cf);
           for (let i = 0; i < N; i++) lamY1[i] = (lamY1[i] as number) + (v[i] as number);
         }

@@ -61,10 +61,19 @@ export interface DenseStep {
  * ```
  */
 export class Solution<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> {
-  /** Saved times (float64). */
+  /** Saved times (float64); with `saveAt({ sampleTs })` sample by sample, each sample's in order. */
   readonly ts: number[];
-  /** Saved states: each leaf `[nSaved, ...leafShape]`. */
+  /**
+   * Saved states: each leaf `[nSaved, ...leafShape]`; with `saveAt({ sampleTs })` each leaf is
+   * `[nSaved, ...sampleShape]` (the leaf's shape without its batch axis), sample by sample.
+   */
   readonly ys: Y;
+  /**
+   * With `saveAt({ sampleTs })`: sample `b`'s saved values are rows `sampleOffsets[b] ..
+   * sampleOffsets[b + 1] - 1` of every leaf (fewer than asked for when the solve stopped early);
+   * otherwise undefined.
+   */
+  readonly sampleOffsets: Int32Array | undefined;
   readonly stats: SolveStats;
   readonly result: SolveResult;
   /** @internal */
@@ -87,8 +96,10 @@ export class Solution<Y extends Tree<tf.Tensor> = Tree<tf.Tensor>> {
     layout: StateLayout;
     solver: AbstractSolver;
     denseDetached?: boolean;
+    sampleOffsets?: Int32Array | undefined;
   }) {
     this.ts = init.ts;
+    this.sampleOffsets = init.sampleOffsets;
     this.ys = init.ys;
     this.stats = init.stats;
     this.result = init.result;

@@ -1,10 +1,10 @@
 import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AdjointOutput, adjointOutput } from '../adjoint.js';
-import { cotangentRows } from '../cotangent-rows.js';
+import { rowSpan, savedCotangents } from '../cotangent-rows.js';
 import { type FieldVjp, makeFieldVjp } from '../field-vjp.js';
 import { hostForward } from '../host-forward.js';
-import type { IntegrateOutput } from '../integrate.js';
+import type { IntegrateOutput, OutputSource } from '../integrate.js';
 import { packHost, unpackHost } from '../packing.js';
 import type { SolveProblem } from '../problem.js';
 import type { HostDense, HostField, StepTolerances } from '../solver.js';
@@ -55,9 +55,7 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
         withSavedTape(() => {
           const args = argsWith(savedArgs);
           const f = problem.hostField(args);
-          const ctT = tf.tidy(() => cotangentRows(layout, dy, out.ts.length));
-          const ct = Float64Array.from(ctT.dataSync());
-          ctT.dispose();
+          const ct = Float64Array.from(savedCotangents(layout, dy, out));
           const argGrads = savedArgs.map((a) => new Float64Array(a.size));
           const fvjp = makeFieldVjp(problem, savedArgs, args, { deferArgGrads: true });
           const nSteps = out.steps.length;
@@ -67,7 +65,8 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
           const lambda0 = new Float64Array(N);
           const add = (target: Float64Array, row: number, w: number) => {
             if (w === 0) return;
-            for (let i = 0; i < N; i++) target[i] = (target[i] as number) + w * (ct[row * N + i] as number);
+            const { at, col, n } = rowSpan(out.sources[row] as OutputSource, row, N, layout.width);
+            for (let i = 0; i < n; i++) target[col + i] = (target[col + i] as number) + w * (ct[at + i] as number);
           };
           out.sources.forEach((s, row) => {
             if (s.kind === 'y0') add(lambda0, row, 1);
