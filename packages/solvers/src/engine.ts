@@ -42,8 +42,11 @@ export interface Engine<V, D> {
   clone(y: V): V;
   dispose(v: V | undefined): void;
   disposeDense(d: D): void;
-  /** Stacks saved blocks (each `[m, N]`, flat on the host) into one `[nSaved, N]` tensor (the caller owns it). */
-  finish(blocks: V[], n?: number): tf.Tensor2D | undefined;
+  /**
+   * Stacks saved blocks (each `[m, N]`, flat on the host) into one `[nSaved, N]` tensor (the
+   * caller owns it); with `order`, row `i` of the result is stacked row `order[i]`.
+   */
+  finish(blocks: V[], n?: number, order?: Int32Array): tf.Tensor2D | undefined;
   denseToTensor(d: D): tf.Tensor2D;
 }
 
@@ -77,11 +80,13 @@ export function tensorEngine(f: RowField, solver: AbstractSolver): Engine<tf.Ten
     clone: (y) => tf.clone(y),
     dispose: (v) => v?.dispose(),
     disposeDense: (d) => d.dispose(),
-    finish: (blocks) => {
+    finish: (blocks, _n, order) => {
       if (blocks.length === 0) return undefined;
-      if (blocks.length === 1) return blocks[0];
-      const out = tf.concat(blocks, 0) as tf.Tensor2D;
-      for (const b of blocks) b.dispose();
+      const all = blocks.length === 1 ? (blocks[0] as tf.Tensor2D) : (tf.concat(blocks, 0) as tf.Tensor2D);
+      if (blocks.length > 1) for (const b of blocks) b.dispose();
+      if (order === undefined) return all;
+      const out = tf.tidy(() => tf.gather(all, tf.tensor1d(order, 'int32')) as tf.Tensor2D);
+      all.dispose();
       return out;
     },
     denseToTensor: (d) => d,
@@ -160,16 +165,23 @@ export function hostEngine(f: HostField, solver: AbstractSolver): Engine<HostVec
     clone: (y) => Float64Array.from(y),
     dispose: () => {},
     disposeDense: () => {},
-    finish: (blocks, n) => {
+    finish: (blocks, n, order) => {
       if (blocks.length === 0) return undefined;
       const total = blocks.reduce((a, b) => a + b.length, 0);
       // the first block may hold several saved rows (an interpolated step): use the state size
       const N = n ?? (blocks[0] as HostVec).length;
-      const all = new Float32Array(total);
+      let all = new Float32Array(total);
       let off = 0;
       for (const b of blocks) {
         all.set(b, off);
         off += b.length;
+      }
+      if (order !== undefined) {
+        const sorted = new Float32Array(total);
+        order.forEach((from, i) => {
+          sorted.set(all.subarray(from * N, (from + 1) * N), i * N);
+        });
+        all = sorted;
       }
       return tf.tensor2d(all, [total / N, N]);
     },

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { StepSizeController } from './controllers.js';
 import type { Engine, EngineStep } from './engine.js';
 import { allFiniteOf, initialStepSize } from './error-norm.js';
@@ -237,7 +237,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
           for (let j = 0; j < nInStep; j++) {
             const tj = saveTs[stepStart + j] as number;
             const theta = Math.min(1, Math.max(0, (tj - t) / hh));
-            w.set(solver.denseWeights(theta, hh, false).subarray(0, r), j * r);
+            weightsInto(solver, w, j * r, r, theta, hh);
             ts.push(tj);
             sources.push({ kind: 'interp', step: stats.numAcceptedSteps, theta });
           }
@@ -252,7 +252,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
             const b = inStep[2 * j] as number;
             const tj = inStep[2 * j + 1] as number;
             const theta = Math.min(1, Math.max(0, (tj - t) / hh));
-            w.set(solver.denseWeights(theta, hh, false).subarray(0, r), j * r);
+            weightsInto(solver, w, j * r, r, theta, hh);
             samples[j] = b;
             ts.push(tj);
             sources.push({ kind: 'interp', step: stats.numAcceptedSteps, theta, sample: b });
@@ -346,7 +346,9 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
   if (y !== y0) engine.dispose(y);
   if (saveat.sampleTs !== undefined) {
     const W = engine.values(y0).length / batch;
-    return { ...bySample(ts, sources, engine.finish(blocks, W), batch), steps, denseSteps, tEnd: t, stats, result };
+    const order = bySample(ts, sources, batch);
+    const rows = engine.finish(blocks, W, order.perm);
+    return { ...order, rows, steps, denseSteps, tEnd: t, stats, result };
   }
   const rows = engine.finish(blocks, engine.values(y0).length);
   return {
@@ -362,23 +364,29 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
   };
 }
 
+/** Writes the `r` dense-output weights at `theta` into `w` from `at` (no allocation where the solver allows). */
+function weightsInto(solver: AbstractSolver, w: Float32Array, at: number, r: number, theta: number, h: number): void {
+  if (solver.denseWeightsInto !== undefined) solver.denseWeightsInto(w, at, r, theta, h);
+  else w.set(solver.denseWeights(theta, h, false).subarray(0, r), at);
+}
+
 /**
- * Per-sample saves come out in time order (step by step); puts them sample by sample (each
- * sample's in time order), the order `saveAt({ sampleTs })` promises.
+ * Per-sample saves come out in time order (step by step); the order `saveAt({ sampleTs })`
+ * promises is sample by sample (each sample's in time order). Returns the saves' times and
+ * sources in that order and `perm` (`perm[final row]` = row in time order), or no `perm` when
+ * the orders agree.
  */
 function bySample(
   ts: number[],
   sources: OutputSource[],
-  rows: tf.Tensor2D | undefined,
   batch: number,
-): { ts: number[]; sources: OutputSource[]; rows: tf.Tensor2D | undefined; sampleOffsets: Int32Array } {
+): { ts: number[]; sources: OutputSource[]; sampleOffsets: Int32Array; perm?: Int32Array } {
   const sampleOffsets = new Int32Array(batch + 1);
   const sampleOf = (s: OutputSource) => (s.kind === 'end' ? 0 : (s.sample as number));
   for (const s of sources) sampleOffsets[sampleOf(s) + 1] = (sampleOffsets[sampleOf(s) + 1] as number) + 1;
   for (let b = 0; b < batch; b++)
     sampleOffsets[b + 1] = (sampleOffsets[b + 1] as number) + (sampleOffsets[b] as number);
   const next = sampleOffsets.slice(0, batch);
-  // perm[final row] = row in time order
   const perm = new Int32Array(sources.length);
   let identity = true;
   sources.forEach((s, j) => {
@@ -388,14 +396,11 @@ function bySample(
     perm[at] = j;
     if (at !== j) identity = false;
   });
-  if (identity) return { ts, sources, rows, sampleOffsets };
-  const sorted =
-    rows === undefined ? undefined : tf.tidy(() => tf.gather(rows, tf.tensor1d(perm, 'int32')) as tf.Tensor2D);
-  rows?.dispose();
+  if (identity) return { ts, sources, sampleOffsets };
   return {
     ts: Array.from(perm, (j) => ts[j] as number),
     sources: Array.from(perm, (j) => sources[j] as OutputSource),
-    rows: sorted,
     sampleOffsets,
+    perm,
   };
 }

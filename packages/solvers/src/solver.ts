@@ -141,4 +141,9 @@ export interface AbstractSolver {
    * `derivative`, `dy/dt(t0 + θh) = w · dense`).
    */
   denseWeights(theta: number, h: number, derivative: boolean): Float32Array;
+  /**
+   * Optional: the first `r` values of `denseWeights(theta, h, false)` written into `out` from
+   * `at`, without allocating (the integrate loop asks for one row per saved time).
+   */
+  denseWeightsInto?(out: Float32Array, at: number, r: number, theta: number, h: number): void;
 }

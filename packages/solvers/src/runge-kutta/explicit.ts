@@ -120,6 +120,13 @@ export function explicitRungeKutta(tableau: ButcherTableau): AbstractSolver {
     return w;
   };
 
+  const denseWeightsInto = (out: Float32Array, at: number, r: number, theta: number, h: number): void => {
+    // the values of denseWeights(theta, h, false), written in place
+    if (r > 0) out[at] = 1;
+    const m = Math.min(r - 1, dense.length);
+    for (let i = 0; i < m; i++) out[at + i + 1] = h * polyEval(dense[i] as readonly number[], theta);
+  };
+
   return Object.freeze({
     name: tableau.name,
     order: tableau.order,
@@ -130,5 +137,6 @@ export function explicitRungeKutta(tableau: ButcherTableau): AbstractSolver {
     stepHost,
     completeDenseHost,
     denseWeights,
+    denseWeightsInto,
   });
 }
