@@ -190,8 +190,9 @@ function backward(
     } else {
       // appended in place: a step may hold hundreds of saved times
       const rows = interpCt.get(s.step);
-      if (rows === undefined) interpCt.set(s.step, [{ theta: s.theta, ...span }]);
-      else rows.push({ theta: s.theta, ...span });
+      const ic: InterpCotangent = { theta: s.theta, at: span.at, col: span.col, n: span.n };
+      if (rows === undefined) interpCt.set(s.step, [ic]);
+      else rows.push(ic);
     }
   });
   const addRow = (target: Float64Array, { at, col, n }: RowSpan) => {

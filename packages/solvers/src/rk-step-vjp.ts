@@ -1,5 +1,5 @@
 import { stageCombination } from './host-combine.js';
-import { polyEval } from './runge-kutta/poly.js';
+import { polyEval, polyTable, polyTableEval } from './runge-kutta/poly.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostField } from './solver.js';
 
@@ -84,8 +84,9 @@ export function stepVjp(
   if (interps.length > 0) {
     lamY1 = Float64Array.from(lambda);
     const ws = new Float64Array(s);
+    const table = polyTable(tab.dense.slice(0, s));
     for (const { theta, at, col, n } of interps) {
-      for (let q = 0; q < s; q++) ws[q] = h * polyEval(tab.dense[q] as readonly number[], theta);
+      polyTableEval(table, theta, h, ws, 0);
       // one pass over the row, skipping zero cotangents (a batched solve saved for one sample's
       // data has nonzero cotangents in that sample's columns only)
       for (let j = 0; j < n; j++) {

@@ -9,7 +9,7 @@ import type {
   StepInput,
   StepOutput,
 } from '../solver.js';
-import { polyDeriv, polyEval } from './poly.js';
+import { polyDeriv, polyEval, polyTable, polyTableEval } from './poly.js';
 import type { ButcherTableau } from './tableau.js';
 
 /**
@@ -120,11 +120,12 @@ export function explicitRungeKutta(tableau: ButcherTableau): AbstractSolver {
     return w;
   };
 
+  const denseTable = polyTable(dense);
   const denseWeightsInto = (out: Float32Array, at: number, r: number, theta: number, h: number): void => {
     // the values of denseWeights(theta, h, false), written in place
-    if (r > 0) out[at] = 1;
-    const m = Math.min(r - 1, dense.length);
-    for (let i = 0; i < m; i++) out[at + i + 1] = h * polyEval(dense[i] as readonly number[], theta);
+    if (r <= 0) return;
+    out[at] = 1;
+    polyTableEval(denseTable, theta, h, out, at + 1, Math.min(r - 1, dense.length));
   };
 
   return Object.freeze({

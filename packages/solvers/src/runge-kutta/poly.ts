@@ -45,3 +45,43 @@ export function polyEval(p: Poly, theta: number): number {
 export function polyDeriv(p: Poly): number[] {
   return p.slice(1).map((v, j) => v * (j + 1));
 }
+
+/** Polynomials stored flat, zero-padded to one length, to evaluate them all at one θ without allocating. */
+export interface PolyTable {
+  readonly count: number;
+  readonly length: number;
+  readonly coef: Float64Array;
+}
+
+/** The {@link PolyTable} of `polys`. */
+export function polyTable(polys: readonly Poly[]): PolyTable {
+  const length = Math.max(1, ...polys.map((p) => p.length));
+  const coef = new Float64Array(polys.length * length);
+  polys.forEach((p, i) => {
+    p.forEach((v, j) => {
+      coef[i * length + j] = v;
+    });
+  });
+  return { count: polys.length, length, coef };
+}
+
+/**
+ * `out[at + i] = scale · p_i(θ)` for the first `count` polynomials, by Horner's rule: the same
+ * values as `scale * polyEval(p_i, θ)` (the zero padding adds exact zeros before the first term).
+ */
+export function polyTableEval(
+  table: PolyTable,
+  theta: number,
+  scale: number,
+  out: Float64Array | Float32Array,
+  at: number,
+  count = table.count,
+): void {
+  const { length, coef } = table;
+  for (let i = 0; i < count; i++) {
+    const base = i * length;
+    let v = 0;
+    for (let j = length - 1; j >= 0; j--) v = v * theta + (coef[base + j] as number);
+    out[at + i] = scale * v;
+  }
+}
