@@ -5,6 +5,7 @@ import {
   diffeqsolve,
   pidController,
   recursiveCheckpointAdjoint,
+  type SaveAt,
   type SolveStats,
   type StepSizeController,
   saveAt,
@@ -15,7 +16,14 @@ import { type BatchPlan, firstTime, type PointSelection, planBatch } from './bat
 import type { Dataset } from './dataset.js';
 import { channelScales } from './dataset-helpers.js';
 import { ObservablesError } from './errors.js';
-import { channelFactors, elementLoss, type LossOptions, lossKind, observedArrays } from './loss.js';
+import {
+  channelFactors,
+  elementLoss,
+  type LossOptions,
+  lossKind,
+  type ObservedArrays,
+  observedArrays,
+} from './loss.js';
 
 /**
  * Default relative tolerance of a model's solves: tight enough that losses are smooth for line
@@ -152,6 +160,9 @@ function conditionTensor(dataset: Dataset, conditions: readonly string[], who: s
 export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedModel<P> {
   const { who, settings } = core;
   const plans = new WeakMap<Dataset, Map<string, BatchPlan>>();
+  // per plan (so per dataset and selection): its saveAt and observed values, made once
+  const planSaveAt = new WeakMap<BatchPlan, SaveAt>();
+  const planObserved = new WeakMap<BatchPlan, ObservedArrays>();
   const planOf = (dataset: Dataset, sel: PointSelection, what: string): BatchPlan => {
     if (typeof dataset !== 'object' || dataset === null || !Array.isArray(dataset.trajectories)) {
       throw new ObservablesError(`${what}: 'dataset' must be a Dataset (createDataset or datasetFromCsv).`);
@@ -169,6 +180,15 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
       byKey.set(key, plan);
     }
     return plan;
+  };
+
+  const saveAtOf = (plan: BatchPlan): SaveAt => {
+    let s = planSaveAt.get(plan);
+    if (s === undefined) {
+      s = saveAt({ sampleTs: plan.sampleTs });
+      planSaveAt.set(plan, s);
+    }
+    return s;
   };
 
   const predict = (params: P, dataset: Dataset, options: PointSelection = {}, what = `${who}.predict`): Prediction => {
@@ -193,7 +213,7 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
         y0,
         args: { params, c },
         // each trajectory saved at its own times only (not all at the union of every grid)
-        saveat: saveAt({ sampleTs: plan.sampleTs }),
+        saveat: saveAtOf(plan),
         stepsizeController: settings.stepsizeController ?? pidController({ rtol: DEFAULT_RTOL, atol: DEFAULT_ATOL }),
         adjoint: settings.adjoint ?? recursiveCheckpointAdjoint(),
         maxSteps: settings.maxSteps ?? 16384,
@@ -229,7 +249,12 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
       ...(options.points === undefined ? {} : { points: options.points }),
     };
     const pred = predict(params, dataset, sel, what);
-    const { values, mask, count } = observedArrays(dataset, pred.plan);
+    let observed = planObserved.get(pred.plan);
+    if (observed === undefined) {
+      observed = observedArrays(dataset, pred.plan);
+      planObserved.set(pred.plan, observed);
+    }
+    const { values, mask, count } = observed;
     return { kind, delta, factors, pred, values, mask, count };
   };
 

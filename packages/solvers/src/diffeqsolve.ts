@@ -8,7 +8,7 @@ import { openHostSession } from './open-host-session.js';
 import { checkOptions } from './options.js';
 import { layoutOf, packHost, packRow, type StateLayout, unpackHost, unpackRows } from './packing.js';
 import type { SolveProblem } from './problem.js';
-import { saveAt as makeSaveAt, type SaveAt, type SaveAtOptions } from './save-at.js';
+import { isBuiltSaveAt, saveAt as makeSaveAt, type SaveAt, type SaveAtOptions } from './save-at.js';
 import { Solution, SolveError } from './solution.js';
 import type { AbstractSolver, HostField, RowField } from './solver.js';
 import { splitArgs } from './split-args.js';
@@ -169,7 +169,13 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   // A plain object (not built by saveAt) is checked and completed the same way.
   let saveat: SaveAt;
   try {
-    saveat = o.saveat === undefined ? makeSaveAt() : makeSaveAt(o.saveat as SaveAtOptions);
+    // one built by saveAt() is checked and frozen already (a batched solve may save thousands of times)
+    saveat =
+      o.saveat === undefined
+        ? makeSaveAt()
+        : isBuiltSaveAt(o.saveat)
+          ? o.saveat
+          : makeSaveAt(o.saveat as SaveAtOptions);
   } catch (e) {
     throw new Error(`diffeqsolve: 'saveat' is invalid: ${(e as Error).message}`);
   }

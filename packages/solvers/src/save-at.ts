@@ -17,6 +17,14 @@ export interface SaveAt {
   readonly dense: boolean;
 }
 
+/** Marks the objects {@link saveAt} built (checked and frozen), so a solve takes them as they are. */
+const BUILT: unique symbol = Symbol('odekit.saveAt');
+
+/** Whether `x` was built by {@link saveAt} (then it needs no second check). */
+export function isBuiltSaveAt(x: unknown): x is SaveAt {
+  return typeof x === 'object' && x !== null && (x as { [BUILT]?: true })[BUILT] === true;
+}
+
 /** Options of {@link saveAt}. */
 export interface SaveAtOptions {
   t0?: boolean;
@@ -79,14 +87,16 @@ export function saveAt(options: SaveAtOptions = {}): SaveAt {
       return Object.freeze(times);
     });
   }
-  const s: SaveAt = Object.freeze({
+  const s: SaveAt = {
     t0: options.t0 ?? false,
     t1: options.t1 ?? !anyGiven,
     ts: Object.freeze(ts),
     steps: options.steps ?? false,
     dense: options.dense ?? false,
     ...(sampleTs === undefined ? {} : { sampleTs: Object.freeze(sampleTs) }),
-  });
+  };
+  Object.defineProperty(s, BUILT, { value: true, enumerable: false });
+  Object.freeze(s);
   if (!s.t0 && !s.t1 && s.ts.length === 0 && !s.steps && !s.dense && s.sampleTs === undefined) {
     throw new Error('saveAt: nothing to save; set at least one of t0, t1, ts, steps or dense (or sampleTs).');
   }
