@@ -13,6 +13,7 @@ import { checkOptions } from './options.js';
 import { packHost, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import { type InterpCotangent, type StageVjps, stagesAt, stepVjp } from './rk-step-vjp.js';
+import { polyTable } from './runge-kutta/poly.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostDense, HostField } from './solver.js';
 import { splitArgs } from './split-args.js';
@@ -217,12 +218,13 @@ function backward(
   // FSAL: a step whose first stage is the previous step's last one defers that stage's cotangent
   // to the previous step (visited next), which takes one VJP for both.
   let deferred: Float64Array | undefined;
+  const denseTable = polyTable(tab.dense.slice(0, tab.c.length));
   const vjpStep = (k: number, y: Float64Array, stages: Float32Array[] | undefined, vjps = perCall) => {
     for (const span of endCt.get(k) ?? []) addRow(lambda, span);
     const st = out.steps[k] as AcceptedStep;
     const kv = stages ?? stagesAt(tab, fHost, st.t0, st.h, y);
     const fsal = tab.fsal ? { intoLast: deferred, deferFirst: k > 0 && st.k1FromPrevious === true } : undefined;
-    deferred = stepVjp(tab, st, { y, k: kv }, interpCt.get(k) ?? [], ct, lambda, vjps, N, fsal);
+    deferred = stepVjp(tab, st, { y, k: kv }, interpCt.get(k) ?? [], ct, lambda, vjps, N, fsal, denseTable);
   };
   let batched = false;
   const nPoints = nSteps * (tab.c.length + 1);

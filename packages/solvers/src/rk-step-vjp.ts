@@ -1,5 +1,5 @@
 import { stageCombination } from './host-combine.js';
-import { polyEval, polyTable, polyTableEval } from './runge-kutta/poly.js';
+import { type PolyTable, polyEval, polyTable, polyTableEval } from './runge-kutta/poly.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 import type { HostField } from './solver.js';
 
@@ -56,7 +56,9 @@ export interface InterpCotangent {
  * Reverse mode through one explicit RK step y1 = y0 + h Σ b_i k_i, k_i = f(t0 + c_i h, Y_i),
  * Y_i = y0 + h Σ_{j<i} a_ij k_j, plus its dense outputs y0 + h Σ P_i(θ) k_i. Updates `lambda`
  * (cotangent of y1 in, of y0 out) and `argGrads` in place. With `fsal` (FSAL tableaus only),
- * returns the deferred first-stage cotangent (see {@link FsalShare}).
+ * returns the deferred first-stage cotangent (see {@link FsalShare}). `denseTable` is the
+ * tableau's dense-output polynomials (its first `s`) as a {@link PolyTable}, made once by callers
+ * that visit many steps.
  *
  * A deferred cotangent added to the last stage flows as a cotangent of `y1` would: the last
  * stage's input is `y1` (its row of `a` is `b`) and `b` of the last stage is 0.
@@ -71,6 +73,7 @@ export function stepVjp(
   vjps: StageVjps,
   N: number,
   fsal?: FsalShare,
+  denseTable: PolyTable = polyTable(tab.dense.slice(0, tab.c.length)),
 ): Float64Array | undefined {
   const s = tab.c.length;
   const { t0, h } = step;
@@ -84,9 +87,8 @@ export function stepVjp(
   if (interps.length > 0) {
     lamY1 = Float64Array.from(lambda);
     const ws = new Float64Array(s);
-    const table = polyTable(tab.dense.slice(0, s));
     for (const { theta, at, col, n } of interps) {
-      polyTableEval(table, theta, h, ws, 0);
+      polyTableEval(denseTable, theta, h, ws, 0);
       // one pass over the row, skipping zero cotangents (a batched solve saved for one sample's
       // data has nonzero cotangents in that sample's columns only)
       for (let j = 0; j < n; j++) {
