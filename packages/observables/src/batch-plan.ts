@@ -17,11 +17,14 @@ export interface PointSelection {
  * points in order (trajectory-major), and the union of the times.
  */
 export interface BatchPlan {
+  /** Where the solve starts (0 with per-trajectory starts: each trajectory's times are then shifted by its start). */
   readonly t0: number;
   readonly t1: number;
+  /** With per-trajectory starts (`starts: 'own'`): each trajectory's first time, which its solve time 0 stands for. */
+  readonly starts?: Float64Array;
   /** Sorted, distinct save times (every kept point's time). */
   readonly saveTs: readonly number[];
-  /** Per trajectory, its kept points' times (the solve's per-sample save times). */
+  /** Per trajectory, its kept points' times in solve time (the solve's per-sample save times). */
   readonly sampleTs: readonly (readonly number[])[];
   readonly batch: number;
   /** Per point: trajectory index, time, row in the trajectory's own times (-1 with `times`). */
@@ -34,9 +37,19 @@ export interface BatchPlan {
   readonly offsets: Int32Array;
 }
 
-/** Builds the {@link BatchPlan} of `dataset` from `t0` (checked: no point before `t0`). */
-export function planBatch(dataset: Dataset, t0: number, selection: PointSelection = {}, who = 'predict'): BatchPlan {
+/**
+ * Builds the {@link BatchPlan} of `dataset` from `t0` (checked: no point before `t0`), or with
+ * `t0 = 'own'` each trajectory from its own first time (solve times shifted to start at 0).
+ */
+export function planBatch(
+  dataset: Dataset,
+  start: number | 'own',
+  selection: PointSelection = {},
+  who = 'predict',
+): BatchPlan {
   const { length, points, times } = selection;
+  const own = start === 'own';
+  const t0 = own ? 0 : start;
   if (length !== undefined && !(typeof length === 'number' && length > 0 && length <= 1)) {
     throw new ObservablesError(`${who}: 'length' must be a fraction in (0, 1], got ${String(length)}.`);
   }
@@ -48,7 +61,12 @@ export function planBatch(dataset: Dataset, t0: number, selection: PointSelectio
       throw new ObservablesError(`${who}: 'times' must be a non-empty array of increasing numbers.`);
     }
     times.forEach((t, k) => {
-      if (typeof t !== 'number' || !Number.isFinite(t) || t < t0 || (k > 0 && t <= (times[k - 1] as number))) {
+      if (
+        typeof t !== 'number' ||
+        !Number.isFinite(t) ||
+        (!own && t < t0) ||
+        (k > 0 && t <= (times[k - 1] as number))
+      ) {
         throw new ObservablesError(
           `${who}: 'times[${k}]' = ${String(t)}; times must be finite, increasing and not before t0 = ${t0}.`,
         );
@@ -56,6 +74,7 @@ export function planBatch(dataset: Dataset, t0: number, selection: PointSelectio
     });
   }
   const batch = dataset.trajectories.length;
+  const starts = own ? Float64Array.from(dataset.trajectories, (tr) => tr.times[0] as number) : undefined;
   const trajIdx: number[] = [];
   const pointTimes: number[] = [];
   const rows: number[] = [];
@@ -64,6 +83,11 @@ export function planBatch(dataset: Dataset, t0: number, selection: PointSelectio
     offsets[i] = trajIdx.length;
     if (times !== undefined) {
       for (const t of times) {
+        if (starts !== undefined && t < (starts[i] as number)) {
+          throw new ObservablesError(
+            `${who}: 'times' has ${t}, before trajectory ${i} ('${tr.id}') starts (t = ${starts[i]}); with per-trajectory starts ask only for times after every start.`,
+          );
+        }
         trajIdx.push(i);
         pointTimes.push(t);
         rows.push(-1);
@@ -72,13 +96,14 @@ export function planBatch(dataset: Dataset, t0: number, selection: PointSelectio
     }
     const n = tr.times.length;
     const first = tr.times[0] as number;
-    if (first < t0) {
+    if (!own && first < t0) {
       throw new ObservablesError(
         `${who}: trajectory ${i} ('${tr.id}') starts at t = ${first}, before the model's t0 = ${t0}; pass an earlier t0.`,
       );
     }
     const last = tr.times[n - 1] as number;
-    const tMax = length === undefined ? last : t0 + length * (last - t0);
+    const from = own ? first : t0;
+    const tMax = length === undefined ? last : from + length * (last - from);
     const keep = Math.min(points ?? n, n);
     for (let k = 0; k < keep; k++) {
       const t = tr.times[k] as number;
@@ -89,17 +114,21 @@ export function planBatch(dataset: Dataset, t0: number, selection: PointSelectio
     }
   });
   offsets[batch] = trajIdx.length;
-  const saveTs = [...new Set(pointTimes)].sort((a, b) => a - b);
+  // solve times: shifted by each trajectory's start with per-trajectory starts
+  const solveTimes =
+    starts === undefined ? pointTimes : pointTimes.map((t, p) => t - (starts[trajIdx[p] as number] as number));
+  const saveTs = [...new Set(solveTimes)].sort((a, b) => a - b);
   const where = new Map(saveTs.map((t, u) => [t, u]));
   const gather = new Int32Array(trajIdx.length);
   trajIdx.forEach((b, p) => {
-    gather[p] = (where.get(pointTimes[p] as number) as number) * batch + b;
+    gather[p] = (where.get(solveTimes[p] as number) as number) * batch + b;
   });
   return {
     t0,
     t1: saveTs[saveTs.length - 1] ?? t0,
     saveTs,
-    sampleTs: Array.from({ length: batch }, (_, i) => pointTimes.slice(offsets[i], offsets[i + 1])),
+    sampleTs: Array.from({ length: batch }, (_, i) => solveTimes.slice(offsets[i], offsets[i + 1])),
+    ...(starts === undefined ? {} : { starts }),
     batch,
     pointTrajectory: Int32Array.from(trajIdx),
     pointTime: Float64Array.from(pointTimes),

@@ -135,6 +135,11 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
   const observations = parsed.observations.map((o) => ({ channel: o.channel, ...compiled(o.node) }));
   const initExprs = parsed.initial.map((i) => (i.kind === 'expr' ? compiled(i.node) : undefined));
   const fieldVars = new Set(equations.flatMap((e) => [...e.vars]));
+  if (options.starts === 'own' && fieldVars.has('t') && !states.includes('t') && !conditions.includes('t')) {
+    throw new ObservablesError(
+      `${who}: starts: 'own' solves every trajectory in its own time since its start, but the equations use t; drop starts: 'own' (or write the equations without t).`,
+    );
+  }
   const obsVars = new Set(observations.flatMap((e) => [...e.vars]));
   const initVars = new Set(initExprs.flatMap((e) => (e === undefined ? [] : [...e.vars])));
 

@@ -53,6 +53,13 @@ export interface SolveSettings {
   readonly dt0?: number;
   /** Start time of every trajectory (default: the dataset's first time). */
   readonly t0?: number;
+  /**
+   * Where trajectories start: `'shared'` (default) every one at `t0`; `'own'` each at its own
+   * first time (its first row: `init: 'data'` takes that row). Still one batched solve: each
+   * trajectory's times are shifted to start at 0, so the vector field must not depend on `t`
+   * (it gets the time since the trajectory's start). Not combined with `t0`.
+   */
+  readonly starts?: 'shared' | 'own';
 }
 
 /** What a model's vector field and observation functions get besides the state. */
@@ -159,6 +166,15 @@ function conditionTensor(dataset: Dataset, conditions: readonly string[], who: s
 /** Builds the {@link ObservedModel} methods around a {@link ModelCore}. @internal */
 export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedModel<P> {
   const { who, settings } = core;
+  if (settings.starts !== undefined && settings.starts !== 'shared' && settings.starts !== 'own') {
+    throw new ObservablesError(`${who}: 'starts' must be 'shared' or 'own', got ${JSON.stringify(settings.starts)}.`);
+  }
+  const ownStarts = settings.starts === 'own';
+  if (ownStarts && settings.t0 !== undefined) {
+    throw new ObservablesError(
+      `${who}: 't0' = ${settings.t0} and starts: 'own' contradict each other (each trajectory starts at its first time); drop one.`,
+    );
+  }
   const plans = new WeakMap<Dataset, Map<string, BatchPlan>>();
   // per plan (so per dataset and selection): its saveAt and observed values, made once
   const planSaveAt = new WeakMap<BatchPlan, SaveAt>();
@@ -175,7 +191,7 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
     }
     let plan = byKey.get(key);
     if (plan === undefined) {
-      plan = planBatch(dataset, settings.t0 ?? firstTime(dataset), sel, what);
+      plan = planBatch(dataset, ownStarts ? 'own' : (settings.t0 ?? firstTime(dataset)), sel, what);
       if (byKey.size > 64) byKey.clear();
       byKey.set(key, plan);
     }

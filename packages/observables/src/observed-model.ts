@@ -62,6 +62,7 @@ const KEYS = new Set([
   'maxSteps',
   'dt0',
   't0',
+  'starts',
 ]);
 
 /** Each trajectory's observation at t0 of the channel of each state's name, `[batch, dim]`. */
@@ -80,10 +81,12 @@ export function initialFromData(
           `${who}: the initial value of '${s}' comes from the data, but the dataset has no channel '${s}'; fit it instead.`,
         );
       }
-      const v = tr.times[0] === plan.t0 ? (col[0] as number) : Number.NaN;
+      // with per-trajectory starts each starts at its first row
+      const start = plan.starts?.[b] ?? plan.t0;
+      const v = tr.times[0] === start ? (col[0] as number) : Number.NaN;
       if (Number.isNaN(v)) {
         throw new ObservablesError(
-          `${who}: trajectory ${b} ('${tr.id}') has no '${s}' value at t0 = ${plan.t0}, which the initial state takes from the data; fit the initial value instead.`,
+          `${who}: trajectory ${b} ('${tr.id}') has no '${s}' value at t0 = ${start}, which the initial state takes from the data; fit the initial value instead${plan.starts === undefined ? ", or start each trajectory at its first row (starts: 'own')" : ''}.`,
         );
       }
       out[b * states.length + j] = v;
