@@ -41,7 +41,8 @@ export interface HostFieldKernels {
    * solver then uses the tensor field. `argTensors` are the tensor leaves of `args` in
    * `treeFlatten` order, the order of `argGrads` in {@link HostFieldSession.vjp}. `yFromLeaf`,
    * when given, builds the state the field takes (say `{ x: leaf }`) from its one leaf.
-   * `onFallback`, when given, is told why whenever `open` returns `undefined`.
+   * `onFallback`, when given, is told why whenever `open` returns `undefined`. `span`, when
+   * given, is the solve's `[t0, t1]` (a compiled field checks its trace at both ends).
    */
   open(
     args: unknown,
@@ -49,6 +50,7 @@ export interface HostFieldKernels {
     argTensors: readonly tf.Tensor[],
     yFromLeaf?: (leaf: tf.Tensor) => unknown,
     onFallback?: (reason: string) => void,
+    span?: readonly [number, number],
   ): HostFieldSession | undefined;
 }
 

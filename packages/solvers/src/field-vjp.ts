@@ -38,7 +38,7 @@ export function makeFieldVjp(
   // keeps a zero gradient (tfjs refuses non-float gradients).
   const diff = differentiable(argTensors);
   // A field with host kernels (say an MLP's vectorField) takes its VJPs without tensors or tape.
-  const session = openHostSession(problem.vectorField, layout, args, argTensors);
+  const session = openHostSession(problem.vectorField, layout, args, argTensors, [problem.t0, problem.t1]);
   if (session !== undefined && options.deferArgGrads === true && session.vjpDeferred && session.flushArgGrads) {
     // the caller sums every VJP into the same arrays: the session keeps the sums until flush
     const deferred = session.vjpDeferred.bind(session);
