@@ -21,7 +21,7 @@ import {
   UNARY_SQUARE as SQUARE,
   UNARY_TANH as TANH,
 } from '../src/host-wasm/op-codes';
-import { tanh4 } from './tanh';
+import { tanh4 } from '@odekit/assembly/tanh';
 
 // The op codes come from src/host-wasm/op-codes.ts, the one source the TypeScript side reads too.
 

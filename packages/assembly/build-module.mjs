@@ -1,4 +1,4 @@
-// Shared by the packages' scripts/build-wasm.mjs: compiles an AssemblyScript entry file to a
+// Shared by the packages' scripts/build-wasm.mjs (@odekit/assembly/build-module): compiles an AssemblyScript entry file to a
 // WebAssembly module (-O3, 128-bit SIMD, stub runtime) and renders it as a TypeScript source
 // holding the bytes as base64; `--check` only compares with the committed file (exit 1 if stale).
 import { readFileSync, writeFileSync } from 'node:fs';
