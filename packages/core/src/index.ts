@@ -21,7 +21,6 @@ export {
   withHostKernels,
 } from './host-kernels.js';
 export { setHostWasmEnabled } from './host-wasm/module.js';
-export { hostCombine } from './host-wasm/stage-combine.js';
 export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';
 export { createRng, mulberry32, type Rng } from './random.js';
 export { paramsFromBinary, paramsToBinary } from './serialize/serialize-binary.js';

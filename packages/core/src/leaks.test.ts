@@ -95,7 +95,6 @@ const MAKES_NO_TENSORS = [
   'compileField',
   'isTracingField',
   'setHostWasmEnabled',
-  'hostCombine',
   'TreeDef',
   'treeFlatten',
   'treeUnflatten',

@@ -4,7 +4,8 @@
  *
  * - `tfjs-internals`: every touch of tfjs's private state (tape, kernel interception, backend
  *   data, data identity, tensor ids), pinned by `tfjs-contract.test.ts`.
- * - the host path's hooks: host field sessions, the stage-combination routine, the tracing flag.
+ * - the host path's hooks: host field sessions, the stage combiner (whose cache @odekit/solvers
+ *   keeps), the tracing flag.
  *   They are also exported from `@odekit/core` for compatibility (its advanced tier); odekit's
  *   own packages import them from here.
  */
@@ -18,7 +19,7 @@ export {
   withHostKernels,
 } from '../host-kernels.js';
 export { setHostWasmEnabled } from '../host-wasm/module.js';
-export { hostCombine } from '../host-wasm/stage-combine.js';
+export { StageCombiner, stageCombinerFor } from '../host-wasm/stage-combine.js';
 export {
   backendReadSync,
   cpuFloat32Result,
