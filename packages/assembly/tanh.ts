@@ -4,7 +4,7 @@
 // Eigen/src/Core/MathFunctionsImpl.h, Eigen 3.3, MPL-2.0; the same coefficients as
 // packages/core/src/cpu-kernels/tanh.ts). Evaluated in float32 as a plain quotient: the
 // JavaScript kernel's x + x·r(x²) form needs float64 near saturation, where float32 cancels.
-// Used by core's host-kernels module and nn's fused-MLP module (both import
+// Used by core's host-ops module and nn's fused-MLP module (both import
 // '@odekit/assembly/tanh').
 const A1: f32 = 4.89352455891786e-3;
 const A3: f32 = 6.37261928875436e-4;

@@ -88,9 +88,12 @@ const MAKES_NO_TENSORS = [
   'installFastCpuKernels',
   'uninstallFastCpuKernels',
   'fastCpuKernelsInstalled',
+  'HOST_IMPLEMENTATION',
   'HOST_KERNELS',
   'hostKernelsOf',
   'withHostKernels',
+  'hostImplementationOf',
+  'withHostImplementation',
   // compileField returns a function; its sessions' tracing is leak-tested in compile-field.test.ts
   'compileField',
   'isTracingField',

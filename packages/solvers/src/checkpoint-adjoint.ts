@@ -226,7 +226,7 @@ function backward(
   };
   let batched = false;
   const nPoints = nSteps * (tab.c.length + 1);
-  // per-stage VJPs by a field's host kernels beat batching them through tensors
+  // per-stage VJPs by a field's host implementation beat batching them through tensors
   const autoOk = fvjp.host !== true && layout.width <= 16 && N <= 256 && nPoints * N <= 4_194_304;
   if (batchStages === true || (batchStages === 'auto' && autoOk)) {
     try {

@@ -63,7 +63,7 @@ describe('diffeqsolve compiles a plain tfjs field by default', () => {
     expect(calls.n).toBe(6);
   });
 
-  it('uses host kernels a field already carries (compileField) whatever `compile` says', () => {
+  it('uses the host implementation a field already carries (compileField) whatever `compile` says', () => {
     const { f, calls } = counted(smooth);
     const reasons: string[] = [];
     const compiled = compileField(f, { onFallback: (r) => reasons.push(r) });

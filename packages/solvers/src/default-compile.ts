@@ -1,4 +1,4 @@
-import { compileField, hostKernelsOf } from '@odekit/core';
+import { compileField, hostImplementationOf } from '@odekit/core';
 
 /**
  * What `diffeqsolve`'s `compile` option takes: `true` (the default) compiles a plain tfjs field
@@ -53,14 +53,14 @@ export function compileChoice(option: unknown): CompileChoice {
 const compiledFields = new WeakMap<object, unknown>();
 
 /**
- * The field a solve runs on host arrays: `field` itself when it carries host kernels already (a
+ * The field a solve runs on host arrays: `field` itself when it carries a host implementation already (a
  * `compileField` field, an MLP's `vectorField`) or when compiling is off, else its compiled
  * twin. The twin is made once per field function and kept as long as the function lives, so what `compileField` learns about the field's
  * structures (its trace-once memos) carries over to later solves of the same function; a field
  * written inline in each call is compiled afresh each time (as `jit` of a new lambda is in JAX).
  */
 export function fieldForHost<F extends (t: number, y: never, args: never) => unknown>(field: F, enabled: boolean): F {
-  if (!enabled || hostKernelsOf(field) !== undefined) return field;
+  if (!enabled || hostImplementationOf(field) !== undefined) return field;
   const known = compiledFields.get(field) as F | undefined;
   if (known !== undefined) return known;
   const made = compileField(field);

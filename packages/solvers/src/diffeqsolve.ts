@@ -39,7 +39,7 @@ export interface DiffeqsolveOptions<Y extends Tree<tf.Tensor>, A> {
    * backends: `true` by default, `false` to run the field as written (tfjs ops), or
    * `{ strict, onFallback }`. A field that cannot be compiled (it reads tensor values, its ops
    * change between `t0` and `t1`, ...) falls back to the tensor field with the reason in
-   * `sol.stats.fallbacks`. Fields that carry host kernels (`compileField`, an MLP's
+   * `sol.stats.fallbacks`. Fields that carry a host implementation (`compileField`, an MLP's
    * `vectorField`) use them either way.
    */
   compile?: CompileOption;
@@ -204,7 +204,7 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   }
   const compile = compileChoice(o.compile);
   const userField = vf as unknown as VectorField<Tree<tf.Tensor>, unknown>;
-  // the same field, compiled for host arrays unless it carries host kernels or compile is off
+  // the same field, compiled for host arrays unless it carries a host implementation or compile is off
   const field = fieldForHost(userField, compile.enabled);
   const fallbacks: string[] = [];
   const reportFallback = (reason: string): void => {
@@ -226,7 +226,7 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
     };
   };
   const hostField = (args: unknown): HostField => {
-    // A field with host kernels (say an MLP's vectorField) runs without tensors where it can.
+    // A field with a host implementation (say an MLP's vectorField) runs without tensors where it can.
     const argTensors = splitArgs(args).tensors;
     const session = openHostSession(field, layout, args, argTensors, span, (reason) => {
       if (compile.strict) {

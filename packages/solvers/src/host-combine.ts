@@ -28,7 +28,7 @@ export function wasmCombine(
 }
 
 /**
- * The host engine's one arithmetic kernel: `out[i] = w0·base[i] + Σ_j c_j·k_j[i]` in float64,
+ * The host loop's one arithmetic routine: `out[i] = w0·base[i] + Σ_j c_j·k_j[i]` in float64,
  * the terms added left to right in the order given (so forward steps, dense output and the
  * backward pass's recomputed stages all round alike). Zero coefficients are skipped by the
  * callers. Terms are taken four (then two, then one) per pass over `out`: large batches are

@@ -1,5 +1,5 @@
 import { treeUnflatten } from '@odekit/core';
-import { type HostFieldSession, hostKernelsOf } from '@odekit/core/internal';
+import { type HostFieldSession, hostImplementationOf } from '@odekit/core/internal';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { StateLayout } from './packing.js';
 
@@ -16,7 +16,7 @@ export function openHostSession(
   span: readonly [number, number],
   onFallback?: (reason: string) => void,
 ): HostFieldSession | undefined {
-  const kernels = hostKernelsOf(field);
+  const kernels = hostImplementationOf(field);
   if (kernels === undefined) return undefined;
   if (layout.shapes.length !== 1) {
     onFallback?.(`the state has ${layout.shapes.length} leaves; host fields take a single-leaf state`);

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { withHostKernels } from '../host-kernels.js';
+import { withHostImplementation } from '../host-implementation.js';
 import { openProgram, type StructureMemos } from './session.js';
 import type { Field } from './tracing.js';
 
@@ -45,9 +45,9 @@ const OPTION_KEYS = new Set(['strict', 'onFallback']);
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { compileField, hostKernelsOf } from '@odekit/core';
+ * import { compileField, hostImplementationOf } from '@odekit/core';
  * const f = compileField((_t: number, y: tf.Tensor, a: { k: tf.Tensor }) => tf.mul(tf.neg(a.k), y));
- * if (hostKernelsOf(f) === undefined) throw new Error('bad');
+ * if (hostImplementationOf(f) === undefined) throw new Error('bad');
  * ```
  */
 export function compileField<F extends (t: number, y: never, args: never) => unknown>(
@@ -65,7 +65,7 @@ export function compileField<F extends (t: number, y: never, args: never) => unk
   const wrapped = ((t: number, y: never, args: never) => f(t, y, args)) as unknown as F;
   // what this compiled field learnt about each structure it opened (see openProgram)
   const memos: StructureMemos = new Map();
-  return withHostKernels(wrapped, {
+  return withHostImplementation(wrapped, {
     open(args, yShape, argTensors, yFromLeaf, report, span) {
       const result = openProgram(
         f as unknown as Field,

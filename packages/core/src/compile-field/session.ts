@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HostFieldSession } from '../host-kernels.js';
+import type { HostFieldSession } from '../host-implementation.js';
 import { Unsupported } from './lowering/attrs.js';
 import { Program } from './program.js';
 import { type ConstKind, compareTraces, structureKey } from './trace-comparison.js';

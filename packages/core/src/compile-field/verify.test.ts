@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import type { HostFieldSession } from '../host-kernels.js';
-import { compileField, hostKernelsOf, treeFlatten } from '../index.js';
+import type { HostFieldSession } from '../host-implementation.js';
+import { compileField, hostImplementationOf, treeFlatten } from '../index.js';
 import { checkValues, checkVjp } from './verify.js';
 
 const field = (_t: number, y: tf.Tensor, a: { w: tf.Tensor; b: tf.Tensor }) =>
@@ -10,7 +10,7 @@ const field = (_t: number, y: tf.Tensor, a: { w: tf.Tensor; b: tf.Tensor }) =>
 function openReal(): { session: HostFieldSession; args: { w: tf.Tensor; b: tf.Tensor }; argTensors: tf.Tensor[] } {
   const args = { w: tf.tensor2d([0.5, -1, 2, 0.25], [2, 2]), b: tf.tensor1d([0.1, -0.2]) };
   const argTensors = treeFlatten<tf.Tensor>(args).leaves;
-  const session = hostKernelsOf(compileField(field))?.open(args, [3, 2], argTensors);
+  const session = hostImplementationOf(compileField(field))?.open(args, [3, 2], argTensors);
   if (session === undefined) throw new Error('the field should compile');
   return { session, args, argTensors };
 }
@@ -59,7 +59,7 @@ describe('what a compiled field remembers across solves of one structure', () =>
       calls++;
       return tf.mul(scale, y) as tf.Tensor;
     });
-    const open = () => hostKernelsOf(f)?.open({}, [3], []);
+    const open = () => hostImplementationOf(f)?.open({}, [3], []);
     const y = [1, 2, 3];
     expect(Array.from(open()?.evaluate(0, y) ?? [])).toEqual([2, 4, 6]);
     expect(calls).toBe(3); // two traces and tfjs's gradient for the VJP check
@@ -78,7 +78,7 @@ describe('what a compiled field remembers across solves of one structure', () =>
       calls++;
       return tf.mul(y, t) as tf.Tensor;
     });
-    const open = (span: [number, number]) => hostKernelsOf(f)?.open({}, [2], [], undefined, undefined, span);
+    const open = (span: [number, number]) => hostImplementationOf(f)?.open({}, [2], [], undefined, undefined, span);
     expect(Array.from(open([0, 10])?.evaluate(3, [1, 2]) ?? [])).toEqual([3, 6]);
     expect(calls).toBe(3); // at 0 and at 10, and the VJP check
     open([0, 10]);
@@ -94,7 +94,7 @@ describe('what a compiled field remembers across solves of one structure', () =>
 describe("what the trace at the interval's ends catches", () => {
   const openWith = (f: (t: number, y: tf.Tensor) => tf.Tensor, span: [number, number]) => {
     const reasons: string[] = [];
-    const session = hostKernelsOf(compileField(f))?.open({}, [2], [], undefined, (r) => reasons.push(r), span);
+    const session = hostImplementationOf(compileField(f))?.open({}, [2], [], undefined, (r) => reasons.push(r), span);
     return { session, reasons };
   };
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HostFieldSession } from '../host-kernels.js';
+import type { HostFieldSession } from '../host-implementation.js';
 import { sizeOfShape } from '../host-ops/shapes.js';
 import { isolatedGradients } from '../internal/tfjs-internals.js';
 import { treeFlatten } from '../tree.js';

@@ -1,5 +1,5 @@
 import { Arena, f32View, f64View } from './arena.js';
-import { type HostWasmKernels, hostWasmModule } from './module.js';
+import { type HostOpsModule, hostWasmModule } from './module.js';
 
 /** A ring of equal-sized buffers in an arena, keeping the arrays last copied in by identity. */
 interface Ring<A extends Float32Array | Float64Array> {
@@ -46,14 +46,14 @@ function resident<A extends Float32Array | Float64Array>(r: Ring<A>, a: A): numb
 
 /**
  * `out[0..n) = w0·base + Σ_j cs[j]·ks[j]` in float64, the terms added left to right, in the
- * host-kernels WebAssembly module, laid out for states of `n` values: an arena whose memory keeps
+ * host-ops WebAssembly module, laid out for states of `n` values: an arena whose memory keeps
  * recently used stage arrays (float32, keyed by identity: a solver never changes a stage after
  * making it) and states (float64), so a step's many combinations of the same stages copy each in
  * once. Bit-identical to the solvers' JavaScript loop. Make one with {@link stageCombinerFor};
  * the caller keeps it (@odekit/solvers keeps one per state size, see its `host-combine.ts`).
  */
 export class StageCombiner {
-  readonly k: HostWasmKernels;
+  readonly k: HostOpsModule;
   private readonly out: number;
   private readonly cs: number;
   private readonly ks: number;
@@ -66,7 +66,7 @@ export class StageCombiner {
   /** The layout for states of `n` values; see {@link stageCombinerFor} for when it is worth it. */
   constructor(readonly n: number) {
     const arena = new Arena();
-    this.k = arena.k as HostWasmKernels;
+    this.k = arena.k as HostOpsModule;
     this.out = arena.reserve(8 * n, (buffer, ptr) => {
       this.outView = f64View(buffer, ptr, n);
     });
