@@ -4,11 +4,11 @@ import { type Adjoint, type AdjointOutput, adjointOutput, runPlain } from './adj
 import { BatchStagesUnsupported, batchedBackward } from './batched-backward.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { cotangentRows } from './cotangent-rows.js';
-import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
 import { makeFieldVjp } from './field-vjp.js';
 import { hostForward } from './host-forward.js';
 import { solveImplicitCheckpointed } from './implicit/implicit-adjoint.js';
 import type { AcceptedStep, IntegrateOutput } from './integrate.js';
+import { backendOnHost, hostEngine, tapeIsRecording } from './loop-storage.js';
 import { checkOptions } from './options.js';
 import { packHost, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';

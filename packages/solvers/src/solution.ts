@@ -1,6 +1,6 @@
 import { disposeTree, type Tree } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { tapeIsRecording } from './engine.js';
+import { tapeIsRecording } from './loop-storage.js';
 import type { StateLayout } from './packing.js';
 import { unpackRows } from './packing.js';
 import type { AbstractSolver } from './solver.js';
