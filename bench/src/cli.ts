@@ -20,6 +20,7 @@ const scripts: Record<string, string[][]> = {
       ['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--adjoint', adjoint]),
     ),
     ...['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--field', 'compiled']),
+    ...['10', '100', '1000'].map((T) => ['w5-one.ts', '--T', T, '--field', 'tensor']),
   ],
   W7: [['w7.ts']],
   SR: [['sr.ts']],

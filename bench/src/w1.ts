@@ -14,18 +14,22 @@ const y0 = tf.tensor1d(w.y0);
 // The default controller is Diffrax's integral one (pcoeff 0, icoeff 1). The `-pi` cases use the
 // PI controller of Hairer's DOPRI5 code (β = 0.04 ⇒ pcoeff 0.2, icoeff 0.65; Hairer, Nørsett &
 // Wanner, Solving ODEs I, §II.4), which needs fewer steps on this problem.
-// The `compileField` cases run the same field traced once per solve, then on host arrays.
+// The plain cases are diffeqsolve's default: the field compiled for host arrays (strict here, so
+// a fallback would fail the run); `compile:false` runs the same field as tfjs ops (the opt-out);
+// `compileField` compiles it explicitly (the same path as the default).
 const compiled = compileField(f, { strict: true });
 const controllers = [
-  ['', {}, f],
-  ['-pi', { pcoeff: 0.2, icoeff: 0.65 }, f],
-  [' compileField', {}, compiled],
+  ['', {}, f, { strict: true }],
+  [' compile:false', {}, f, false],
+  ['-pi', { pcoeff: 0.2, icoeff: 0.65 }, f, { strict: true }],
+  [' compileField', {}, compiled, true],
 ] as const;
-for (const [suffix, pid, term] of controllers)
+for (const [suffix, pid, term, compile] of controllers)
   for (const solver of [dopri5(), tsit5()]) {
     const solve = () =>
       diffeqsolve({
         term,
+        compile,
         solver,
         t0: w.t0,
         t1: w.t1,

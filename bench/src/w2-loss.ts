@@ -16,13 +16,15 @@ import { tf } from './common.js';
 const compiled = compileField(lvHybridFieldFused);
 
 /**
- * The W2 workload and its loss with the given `batchStages`; `onStats` sees each solve's stats;
- * `field: 'compiled'` solves with {@link compiled} instead of the tfjs-op field.
+ * The W2 workload and its loss with the given `batchStages`; `onStats` sees each solve's stats.
+ * `field`: `'default'` solves the tfjs-op field as diffeqsolve does by default (compiled for host
+ * arrays, strictly: a fallback fails the run), `'tensor'` with `compile: false` (tfjs ops, the
+ * opt-out), `'compiled'` with {@link compiled} (an explicit `compileField`).
  */
 export function w2Loss(
   batchStages: boolean | 'auto',
   onStats?: (stats: SolveStats) => void,
-  field: 'tensor' | 'compiled' = 'tensor',
+  field: 'default' | 'tensor' | 'compiled' = 'default',
 ) {
   const w = loadWorkloads().W2;
   const y0 = tf.tensor1d(w.y0);
@@ -30,6 +32,7 @@ export function w2Loss(
   const loss = (p: LvHybridParams) => {
     const sol = diffeqsolve({
       term: field === 'compiled' ? compiled : lvHybridFieldFused,
+      compile: field === 'tensor' ? false : { strict: true },
       solver: dopri5(),
       t0: 0,
       t1: w.ts[w.ts.length - 1] as number,

@@ -10,10 +10,14 @@ import { w2Loss } from './w2-loss.js';
 const backend = await setup();
 const w = loadWorkloads().W2;
 const params = lvHybridParams(w.init);
-// The default adjoint batches the stage Jacobians (`batchStages: 'auto'`: the field ignores t and
-// maps over the leading axis); `-per-stage-vjp` forces one VJP per stage for comparison.
-const makeLoss = (batchStages: boolean | 'auto', field: 'tensor' | 'compiled'): ((p: LvHybridParams) => tf.Tensor) =>
-  w2Loss(batchStages, undefined, field).loss;
+// `train-step` is diffeqsolve's default (the field compiled for host arrays); `compile:false` runs
+// the field as tfjs ops (the opt-out), whose VJPs the default adjoint batches over the stages
+// (`batchStages: 'auto'`: the field ignores t and maps over the leading axis); `-per-stage-vjp`
+// forces one tfjs VJP per stage for comparison.
+const makeLoss = (
+  batchStages: boolean | 'auto',
+  field: 'default' | 'tensor' | 'compiled',
+): ((p: LvHybridParams) => tf.Tensor) => w2Loss(batchStages, undefined, field).loss;
 const optimizer = adam({ learningRate: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-8 });
 const state0 = optimizer.init(params);
 let lossValue = Number.NaN;
@@ -28,7 +32,8 @@ const step = (vg: ReturnType<typeof valueAndGrad<LvHybridParams, []>>) => {
   disposeTree([out.value, out.next, out.state as never]);
 };
 for (const [name, batchStages, field] of [
-  ['train-step', 'auto', 'tensor'],
+  ['train-step', 'auto', 'default'],
+  ['train-step compile:false', 'auto', 'tensor'],
   ['train-step-per-stage-vjp', false, 'tensor'],
   ['train-step-compileField', 'auto', 'compiled'],
 ] as const) {

@@ -9,8 +9,11 @@ const backend = await setup();
 const w = loadWorkloads().W2;
 const params = lvHybridParams(w.init);
 let nfe = 0;
+// `grad` is diffeqsolve's default (the field compiled for host arrays); `compile:false` and
+// `-per-stage-vjp` run the field as tfjs ops (the opt-out; batched or per-stage VJPs).
 for (const [name, batchStages, field] of [
-  ['grad', 'auto', 'tensor'],
+  ['grad', 'auto', 'default'],
+  ['grad compile:false', 'auto', 'tensor'],
   ['grad-per-stage-vjp', false, 'tensor'],
   ['grad-compileField', 'auto', 'compiled'],
 ] as const) {

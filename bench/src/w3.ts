@@ -57,7 +57,7 @@ const field =
   flag('field', 'vector-field') === 'apply'
     ? (_t: number, y: tf.Tensor, p: Params) => net.apply(p, y)
     : net.vectorField;
-// With host kernels the adjoint takes per-stage VJPs anyway; for `--field apply`, `--batch-stages
+// With a host implementation the adjoint takes per-stage VJPs anyway; for `--field apply`, `--batch-stages
 // true` batches them through tensors, measured slower here (its D + 2 = 4 stacked copies of every
 // stage point cost more than the per-op overhead it saves), so off by default.
 const adjoint = recursiveCheckpointAdjoint({

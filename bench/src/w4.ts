@@ -1,6 +1,7 @@
 // W4: batch scaling of the W2 model's forward solve, B = 1, 16, 256, 4096 (dopri5 1e-3/1e-6),
-// with the tfjs-op field (case `B=…`) and with the same field through compileField
-// (case `B=… compileField`: traced once per solve, then run on host arrays).
+// with the tfjs-op field as diffeqsolve runs it by default (case `B=…`: compiled for host arrays,
+// traced once per solve), with `compile: false` (case `B=… compile:false`: tfjs ops, the opt-out)
+// and through an explicit compileField (case `B=… compileField`).
 import { compileField } from '@odekit/core';
 import { diffeqsolve, dopri5, dopri8, pidController, saveAt } from '@odekit/solvers';
 import { loadWorkloads, lvHybridArgs, lvHybridFieldFused, lvHybridParams } from '@odekit/testing';
@@ -11,14 +12,16 @@ const all = loadWorkloads();
 const params = lvHybridArgs(lvHybridParams(all.W2.init));
 const compiled = compileField(lvHybridFieldFused, { strict: true });
 const cases = all.W4.batches.flatMap((B) => [
-  { B, name: `B=${B}`, term: lvHybridFieldFused },
-  { B, name: `B=${B} compileField`, term: compiled },
+  { B, name: `B=${B}`, term: lvHybridFieldFused, compile: { strict: true } },
+  { B, name: `B=${B} compile:false`, term: lvHybridFieldFused, compile: false },
+  { B, name: `B=${B} compileField`, term: compiled, compile: true },
 ]);
-for (const { B, name, term } of cases) {
+for (const { B, name, term, compile } of cases) {
   const y0 = tf.tensor2d(all.W4.y0_rows.slice(0, B));
   const solve = () =>
     diffeqsolve({
       term,
+      compile,
       solver: dopri5(),
       t0: 0,
       t1: all.W2.ts[all.W2.ts.length - 1] as number,
@@ -33,6 +36,7 @@ for (const { B, name, term } of cases) {
   // reference: the same batch with dopri8 at rtol = atol = 1e-8 (float32's floor)
   const ref = diffeqsolve({
     term: lvHybridFieldFused,
+    compile: false,
     solver: dopri8(),
     t0: 0,
     t1: all.W2.ts[all.W2.ts.length - 1] as number,

@@ -43,14 +43,22 @@ const field = (t: number, y: tf.Tensor, p: LvHybridArgs) => {
   if (engineState.numBytes > peakBytes) peakBytes = engineState.numBytes;
   return lvHybridFieldFused(t, y, p);
 };
-// `--field compiled`: the same field through compileField (traced once per solve and backward pass)
-const compiled = flag('field', 'tensor') === 'compiled';
+// `--field default` (the default): diffeqsolve's default, the field compiled for host arrays
+// (strictly: a fallback fails the run); `--field tensor`: `compile: false`, tfjs ops (the
+// opt-out); `--field compiled`: an explicit compileField (traced once per solve and backward pass)
+const fieldKind = flag('field', 'default') as string;
+if (!['default', 'tensor', 'compiled'].includes(fieldKind)) {
+  throw new Error(`W5: --field must be default, tensor or compiled, got ${fieldKind}.`);
+}
+const compiled = fieldKind === 'compiled';
 const term = compiled ? compileField(field, { strict: true }) : field;
+const compile = fieldKind === 'tensor' ? false : { strict: true };
 const gradAt = (horizon: number) => {
   const ts = Array.from({ length: 101 }, (_, i) => (horizon * i) / 100);
   const loss = (p: LvHybridParams) => {
     const sol = diffeqsolve({
       term,
+      compile,
       solver: dopri5(),
       t0: 0,
       t1: horizon,
@@ -78,7 +86,11 @@ const seconds = (performance.now() - t0) / 1000;
 const maxRss = process.resourceUsage().maxRSS * 1024;
 emit({
   workload: 'W5',
-  case: compiled ? `${adjointName} compileField` : adjointName,
+  case: compiled
+    ? `${adjointName} compileField`
+    : fieldKind === 'tensor'
+      ? `${adjointName} compile:false`
+      : adjointName,
   backend,
   T,
   steps,

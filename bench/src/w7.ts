@@ -55,6 +55,7 @@ for (const id of part === 'node' ? [] : ['ROBER', 'VDP1000']) {
       const solve = () => {
         const sol = diffeqsolve({
           term: field,
+          compile: fieldName !== 'tfjs', // the plain case runs the tfjs ops (the opt-out)
           solver: make(),
           t0: p.t0,
           t1: p.t1,

@@ -14,14 +14,17 @@ export { fastCpuKernelsInstalled, installFastCpuKernels, uninstallFastCpuKernels
 // Advanced tier: the host path's hooks, used by @odekit/solvers and @odekit/nn (also exported from
 // `@odekit/core/internal`, where odekit's own packages take them); kept here for compatibility.
 export {
+  HOST_IMPLEMENTATION,
   HOST_KERNELS,
   type HostFieldKernels,
   type HostFieldSession,
+  type HostImplementation,
+  hostImplementationOf,
   hostKernelsOf,
+  withHostImplementation,
   withHostKernels,
-} from './host-kernels.js';
+} from './host-implementation.js';
 export { setHostWasmEnabled } from './host-wasm/module.js';
-export { hostCombine } from './host-wasm/stage-combine.js';
 export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';
 export { createRng, mulberry32, type Rng } from './random.js';
 export { paramsFromBinary, paramsToBinary } from './serialize/serialize-binary.js';

@@ -6,7 +6,7 @@
 // 4-float vectors, so the elementwise loops below run over whole vectors and may write the
 // padding.
 
-import { tanh4 } from '../../core/assembly/tanh';
+import { tanh4 } from '@odekit/assembly/tanh';
 
 /** y[r, o] = Σ_i x[r, i]·w[o, i] (+ b[o] when b ≠ 0) for x [rows, nIn], w [nOut, nIn]. */
 export function affine(x: usize, w: usize, b: usize, y: usize, rows: i32, nIn: i32, nOut: i32): void {

@@ -3,8 +3,8 @@
 // the committed file is stale (the test suite runs the same comparison).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '@odekit/assembly/build-module';
 import asc from 'assemblyscript/asc';
-import { main } from '../../../scripts/wasm-module.mjs';
 
 await main(asc, {
   root: join(dirname(fileURLToPath(import.meta.url)), '..'),

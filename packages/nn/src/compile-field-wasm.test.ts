@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-wasm';
-import { compileField, disposeTree, hostKernelsOf, treeFlatten } from '@odekit/core';
+import { compileField, disposeTree, hostImplementationOf, treeFlatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyLinear, type LinearParams, linear, mlp } from './index.js';
@@ -16,7 +16,7 @@ function checkCompiles(f: (t: number, y: tf.Tensor, p: never) => tf.Tensor, para
   const reasons: string[] = [];
   const compiled = compileField(f, { onFallback: (r) => reasons.push(r) });
   const argTensors = treeFlatten<tf.Tensor>(params as never).leaves;
-  const session = hostKernelsOf(compiled)?.open(params, yShape, argTensors);
+  const session = hostImplementationOf(compiled)?.open(params, yShape, argTensors);
   expect(reasons).toEqual([]);
   expect(session).toBeDefined();
   const n = yShape.reduce((a, b) => a * b, 1);

@@ -1,4 +1,4 @@
-import { compileField, type HostFieldSession, hostKernelsOf, treeFlatten } from '@odekit/core';
+import { compileField, type HostFieldSession, hostImplementationOf, treeFlatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mlp } from './index.js';
@@ -14,7 +14,7 @@ describe('an MLP inside a compiled field', () => {
     const field = (_t: number, y: tf.Tensor, p: typeof net.params) => tf.add(tf.neg(y), net.apply(p, y));
     const compiled = compileField(field, { strict: true });
     const argTensors = treeFlatten<tf.Tensor>(net.params).leaves;
-    const session = hostKernelsOf(compiled)?.open(net.params, [5, 2], argTensors) as HostFieldSession;
+    const session = hostImplementationOf(compiled)?.open(net.params, [5, 2], argTensors) as HostFieldSession;
     expect(session).toBeDefined();
     const y = tf.tensor2d([0.1, -0.4, 0.7, 0.2, -1.1, 0.5, 0.3, 0.9, -0.2, -0.6], [5, 2]);
     const want = tf.tidy(() => field(0, y, net.params).dataSync());

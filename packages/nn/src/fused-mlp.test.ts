@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { disposeTree, hostKernelsOf, mulberry32, treeFlatten, valueAndGrad } from '@odekit/core';
+import { disposeTree, hostImplementationOf, mulberry32, treeFlatten, valueAndGrad } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { ActivationName } from './activations.js';
@@ -186,10 +186,10 @@ describe('fused MLP kernels', () => {
   });
 });
 
-describe("an MLP's vector field on host arrays (its host kernels)", () => {
+describe("an MLP's vector field on host arrays (its host implementation)", () => {
   const open = (net: ReturnType<typeof mlp>, params: MlpParams, rows: number) => {
-    const kernels = hostKernelsOf(net.vectorField);
-    if (kernels === undefined) throw new Error('no host kernels');
+    const kernels = hostImplementationOf(net.vectorField);
+    if (kernels === undefined) throw new Error('no host implementation');
     const session = kernels.open(params, [rows, 2], treeFlatten<tf.Tensor>(params).leaves);
     if (session === undefined) throw new Error('open declined');
     return session;
@@ -299,7 +299,7 @@ describe("an MLP's vector field on host arrays (its host kernels)", () => {
 
   it('decline what the kernels cannot take: outSize ≠ state width, a wrong tree, the tensor field stays usable', () => {
     const wide = mlp({ inSize: 2, outSize: 3, widthSize: 4, depth: 1, activation: 'tanh', seed: 0 });
-    const kernels = hostKernelsOf(wide.vectorField);
+    const kernels = hostImplementationOf(wide.vectorField);
     expect(kernels?.open(wide.params, [4, 2], [])).toBeUndefined();
     expect(kernels?.open({ notLayers: [] }, [4, 2], [])).toBeUndefined();
     expect(kernels?.open(wide.params, [4, 5], [])).toBeUndefined();

@@ -1,4 +1,4 @@
-import { isTracingField, withHostKernels } from '@odekit/core/internal';
+import { isTracingField, withHostImplementation } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type ActivationName, getActivation } from './activations.js';
 import { FUSED_ACTIVATION_CODES, fusedMlpApply, mlpHostKernels } from './fused-mlp/index.js';
@@ -13,7 +13,7 @@ export interface MlpLayer extends Layer<MlpParams> {
   /**
    * `(t, y, params) => apply(params, y)`, the neural ODE `dy/dt = MLP(y)` (Diffrax's
    * `ODETerm(lambda t, y, args: mlp(y))`) for `diffeqsolve` with `args: params`. When the MLP
-   * is fused (see {@link MlpOptions.fused}), it carries host kernels: on the cpu and wasm
+   * is fused (see {@link MlpOptions.fused}), it carries a host implementation: on the cpu and wasm
    * backends the solvers then evaluate it and take its vector–Jacobian products by direct calls
    * into the WebAssembly kernels, without tensors or the tape. Needs `inSize === outSize`.
    */
@@ -140,6 +140,6 @@ export function mlp(options: MlpOptions): MlpLayer {
     });
   };
   const field = (_t: number, y: tf.Tensor, params: MlpParams) => apply(params, y);
-  const vectorField = kinds === undefined ? field : withHostKernels(field, mlpHostKernels(kinds));
+  const vectorField = kinds === undefined ? field : withHostImplementation(field, mlpHostKernels(kinds));
   return { params: { layers }, apply, inSize, outSize, vectorField };
 }

@@ -1,4 +1,4 @@
-import type { TensorTree } from '@odekit/core';
+import { hostImplementationOf, type TensorTree } from '@odekit/core';
 import {
   type AbstractSolver,
   type Adjoint,
@@ -233,6 +233,8 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
         stepsizeController: settings.stepsizeController ?? pidController({ rtol: DEFAULT_RTOL, atol: DEFAULT_ATOL }),
         adjoint: settings.adjoint ?? recursiveCheckpointAdjoint(),
         maxSteps: settings.maxSteps ?? 16384,
+        // the model's own `compile` decides: a field it did not compile runs as written
+        compile: hostImplementationOf(core.field) !== undefined,
       });
       stats = sol.stats;
       // [points, dim], trajectory by trajectory: the plan's point order

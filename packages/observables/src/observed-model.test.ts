@@ -71,6 +71,26 @@ describe('observedModel', () => {
     disposeTree([pred.observations, pred.states, params]);
   });
 
+  it('compile: false runs the field as written, in the solve too (it is not compiled there either)', () => {
+    const params = { physics: tf.tensor1d([1.2, 1.0, 1.5, 0.8]) };
+    const callsWith = (compile: boolean) => {
+      let calls = 0;
+      const field = (t: number, y: tf.Tensor2D, a: { params: Lv; c: tf.Tensor2D }) => {
+        calls++;
+        return lvField(t, y, a);
+      };
+      const model = observedModel<Lv>({ states: ['r', 'k'], conditions: ['L'], init: 'data', field, compile });
+      const pred = model.predict(params, ds);
+      disposeTree([pred.observations, pred.states]);
+      return calls;
+    };
+    const compiled = callsWith(true);
+    const plain = callsWith(false);
+    expect(compiled).toBeLessThanOrEqual(4); // traces (and the VJP check) only
+    expect(plain).toBeGreaterThan(30); // one call per evaluation
+    disposeTree(params);
+  });
+
   it('missing values never reach the gradient: loss and gradient equal those of the data without them', async () => {
     const model = observedModel<Lv>({ states: ['r', 'k'], conditions: ['L'], init: 'data', field: lvField });
     const params = { physics: tf.tensor1d([1.2, 1.0, 1.5, 0.8]) };

@@ -1,8 +1,8 @@
 import type { Tree } from '@odekit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { replayController } from './controllers.js';
-import { backendOnHost, hostEngine, tapeIsRecording, tensorEngine } from './engine.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
+import { backendOnHost, hostEngine, tapeIsRecording, tensorEngine } from './loop-storage.js';
 import { packHost, packRow, rowsToTree, savedLayout } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import type { DenseStep, SolveResult, SolveStats } from './solution.js';

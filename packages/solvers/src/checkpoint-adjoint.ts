@@ -4,11 +4,11 @@ import { type Adjoint, type AdjointOutput, adjointOutput, runPlain } from './adj
 import { BatchStagesUnsupported, batchedBackward } from './batched-backward.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { type RowSpan, rowSpan, savedCotangents } from './cotangent-rows.js';
-import { backendOnHost, hostEngine, tapeIsRecording } from './engine.js';
 import { makeFieldVjp } from './field-vjp.js';
 import { hostForward } from './host-forward.js';
 import { solveImplicitCheckpointed } from './implicit/implicit-adjoint.js';
 import type { AcceptedStep, IntegrateOutput } from './integrate.js';
+import { backendOnHost, hostEngine, tapeIsRecording } from './loop-storage.js';
 import { checkOptions } from './options.js';
 import { packHost, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -228,7 +228,7 @@ function backward(
   };
   let batched = false;
   const nPoints = nSteps * (tab.c.length + 1);
-  // per-stage VJPs by a field's host kernels beat batching them through tensors
+  // per-stage VJPs by a field's host implementation beat batching them through tensors
   const autoOk = fvjp.host !== true && layout.width <= 16 && N <= 256 && nPoints * N <= 4_194_304;
   if (batchStages === true || (batchStages === 'auto' && autoOk)) {
     try {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Adjoint } from './adjoint.js';
 import { recursiveCheckpointAdjoint } from './checkpoint-adjoint.js';
 import { constantStepSize, type StepSizeController } from './controllers.js';
+import { type CompileOption, compileChoice, fieldForHost } from './default-compile.js';
 import { withTapeVjp, withVjp } from './implicit/host-field-vjp.js';
 import { openHostSession } from './open-host-session.js';
 import { checkOptions } from './options.js';
@@ -33,6 +34,15 @@ export interface DiffeqsolveOptions<Y extends Tree<tf.Tensor>, A> {
   maxSteps?: number;
   throwOnFailure?: boolean;
   progress?: (p: { t: number; fraction: number; numSteps: number }) => void;
+  /**
+   * Whether a plain tfjs field is compiled for host arrays (`compileField`) on the cpu and wasm
+   * backends: `true` by default, `false` to run the field as written (tfjs ops), or
+   * `{ strict, onFallback }`. A field that cannot be compiled (it reads tensor values, its ops
+   * change between `t0` and `t1`, ...) falls back to the tensor field with the reason in
+   * `sol.stats.fallbacks`. Fields that carry a host implementation (`compileField`, an MLP's
+   * `vectorField`) use them either way.
+   */
+  compile?: CompileOption;
 }
 
 const KEYS = [
@@ -49,6 +59,7 @@ const KEYS = [
   'maxSteps',
   'throwOnFailure',
   'progress',
+  'compile',
 ] as const;
 
 /**
@@ -199,11 +210,17 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   if (o.progress !== undefined && typeof o.progress !== 'function') {
     throw new Error("diffeqsolve: 'progress' must be a function ({ t, fraction, numSteps }) => void.");
   }
+  const compile = compileChoice(o.compile);
   const userField = vf as unknown as VectorField<Tree<tf.Tensor>, unknown>;
+  // the same field, compiled for host arrays unless it carries a host implementation or compile is off
+  const field = fieldForHost(userField, compile.enabled);
   const fallbacks: string[] = [];
   const reportFallback = (reason: string): void => {
-    if (!fallbacks.includes(reason)) fallbacks.push(reason);
+    if (fallbacks.includes(reason)) return;
+    fallbacks.push(reason);
+    compile.onFallback?.(reason);
   };
+  const span: [number, number] = [t0, t1];
   const rowField = (args: unknown): RowField => {
     let checked = false;
     return (t, row) => {
@@ -217,9 +234,16 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
     };
   };
   const hostField = (args: unknown): HostField => {
-    // A field with host kernels (say an MLP's vectorField) runs without tensors where it can.
+    // A field with a host implementation (say an MLP's vectorField) runs without tensors where it can.
     const argTensors = splitArgs(args).tensors;
-    const session = openHostSession(userField, layout, args, argTensors, reportFallback);
+    const session = openHostSession(field, layout, args, argTensors, span, (reason) => {
+      if (compile.strict) {
+        throw new Error(
+          `diffeqsolve: the field cannot run compiled (compile.strict): ${reason}; pass compile: true to fall back to the tensor field.`,
+        );
+      }
+      reportFallback(reason);
+    });
     if (session !== undefined) return withVjp((t, y) => session.evaluate(t, y), session, argTensors);
     let checked = false;
     const plain: HostField = (t, y) => {
@@ -239,7 +263,7 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
     return withTapeVjp(plain, userField, layout, args);
   };
   return {
-    vectorField: userField,
+    vectorField: field,
     solver,
     controller,
     t0,

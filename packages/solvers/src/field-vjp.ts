@@ -17,7 +17,7 @@ export type FieldVjp = ((
   argGrads: Float64Array[],
   onValue?: (f: Float32Array) => void,
 ) => Float32Array) & {
-  /** Set when the field's host kernels take the VJPs (no tensors, no tape). */
+  /** Set when the field's host implementation takes the VJPs (no tensors, no tape). */
   readonly host?: boolean;
   /**
    * With `deferArgGrads`: adds the args gradients the calls so far kept back into `argGrads`;
@@ -37,8 +37,8 @@ export function makeFieldVjp(
   // Only float tensors are differentiated: an int32 leaf (say gather indices) is a constant and
   // keeps a zero gradient (tfjs refuses non-float gradients).
   const diff = differentiable(argTensors);
-  // A field with host kernels (say an MLP's vectorField) takes its VJPs without tensors or tape.
-  const session = openHostSession(problem.vectorField, layout, args, argTensors);
+  // A field with a host implementation (say an MLP's vectorField) takes its VJPs without tensors or tape.
+  const session = openHostSession(problem.vectorField, layout, args, argTensors, [problem.t0, problem.t1]);
   if (session !== undefined && options.deferArgGrads === true && session.vjpDeferred && session.flushArgGrads) {
     // the caller sums every VJP into the same arrays: the session keeps the sums until flush
     const deferred = session.vjpDeferred.bind(session);

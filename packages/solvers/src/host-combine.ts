@@ -1,7 +1,34 @@
-import { hostCombine } from '@odekit/core/internal';
+import { type StageCombiner, stageCombinerFor } from '@odekit/core/internal';
+
+// The stage-combination cache: one combiner (core's WebAssembly layout with its rings of stage and
+// state arrays, keyed by identity) for the last state size, renewed when the size changes; it
+// lives as long as the process. `null`: that size is not worth it, or there is no module.
+const cache: { n: number; combiner: StageCombiner | null } = { n: -1, combiner: null };
 
 /**
- * The host engine's one arithmetic kernel: `out[i] = w0·base[i] + Σ_j c_j·k_j[i]` in float64,
+ * `combineInto` in core's WebAssembly module, for large states; `false` (nothing done) where the
+ * module is unavailable or the case is not covered.
+ */
+export function wasmCombine(
+  out: Float64Array,
+  n: number,
+  w0: number,
+  base: ArrayLike<number> | undefined,
+  cs: readonly number[],
+  ks: readonly Float32Array[],
+): boolean {
+  if (cache.n !== n) {
+    cache.n = n;
+    cache.combiner = stageCombinerFor(n);
+  }
+  const combiner = cache.combiner;
+  if (combiner === null || !combiner.covers(cs.length, base)) return false;
+  combiner.combine(out, w0, base, cs, ks);
+  return true;
+}
+
+/**
+ * The host loop's one arithmetic routine: `out[i] = w0·base[i] + Σ_j c_j·k_j[i]` in float64,
  * the terms added left to right in the order given (so forward steps, dense output and the
  * backward pass's recomputed stages all round alike). Zero coefficients are skipped by the
  * callers. Terms are taken four (then two, then one) per pass over `out`: large batches are
@@ -16,7 +43,7 @@ export function combineInto(
   ks: readonly Float32Array[],
 ): Float64Array {
   // large states: the same sums in odekit's WebAssembly kernels
-  if (hostCombine(out, n, w0, base, cs, ks)) return out;
+  if (wasmCombine(out, n, w0, base, cs, ks)) return out;
   if (base === undefined) out.fill(0, 0, n);
   else if (w0 === 1) for (let i = 0; i < n; i++) out[i] = base[i] as number;
   else for (let i = 0; i < n; i++) out[i] = w0 * (base[i] as number);

@@ -1,7 +1,7 @@
 import type { Tree } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type HostVec, hostEngine } from './engine.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
+import { type HostVec, hostEngine } from './loop-storage.js';
 import { rowsToTree, savedLayout } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import type { HostDense, HostField } from './solver.js';

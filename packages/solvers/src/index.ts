@@ -9,6 +9,7 @@ export {
   pidController,
   type StepSizeController,
 } from './controllers.js';
+export type { CompileOption } from './default-compile.js';
 export { type DiffeqsolveOptions, diffeqsolve } from './diffeqsolve.js';
 export { luFactor, luSolve, luSolveTransposed } from './implicit/dense-lu.js';
 export { esdirk } from './implicit/esdirk.js';

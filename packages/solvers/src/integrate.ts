@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { StepSizeController } from './controllers.js';
-import type { Engine, EngineStep } from './engine.js';
 import { allFiniteOf, initialStepSize } from './error-norm.js';
 import { stiffnessRatio } from './implicit/stiffness.js';
+import type { Engine, EngineStep } from './loop-storage.js';
 import { nextAfter } from './next-after.js';
 import type { SaveAt } from './save-at.js';
 import type { DenseStep, SolveResult, SolveStats } from './solution.js';

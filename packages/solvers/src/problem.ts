@@ -25,7 +25,7 @@ export interface SolveProblem {
   /** The same field on host arrays (tape-free; for the cpu and wasm backends). */
   hostField(args: unknown): HostField;
   /**
-   * Why this solve did not take its fast path where it could have (a field with host kernels
+   * Why this solve did not take its fast path where it could have (a field with a host implementation
    * that did not open, an adjoint that recorded the full tape): each reason once, reported as
    * `sol.stats.fallbacks`.
    */

@@ -1,6 +1,6 @@
 import { disposeTree, type Tree } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { tapeIsRecording } from './engine.js';
+import { tapeIsRecording } from './loop-storage.js';
 import type { StateLayout } from './packing.js';
 import { unpackRows } from './packing.js';
 import type { AbstractSolver } from './solver.js';
@@ -22,7 +22,7 @@ export interface SolveStats {
   numNewtonIterations?: number;
   /**
    * Present when the solve left its fast path where it could have taken it: why, each reason
-   * once (a field with host kernels or from `compileField` that could not open, a checkpointed
+   * once (a field with a host implementation or from `compileField` that could not open, a checkpointed
    * adjoint that recorded the full tape).
    */
   fallbacks?: string[];

@@ -2,11 +2,11 @@
 // one iteration per request. Plain data in and out (structured-clone safe), no Node imports, so the
 // protocol is tested without threads.
 import type { Rng } from '@odekit/core';
-import { type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { passesScreen } from './hof-offer.js';
 import { migrate } from './migration.js';
 import { binary, call, constant, type ExprNode, unary, variable } from './node.js';
+import { type Member, makeMember } from './search-context.js';
 import type { SymbolicRegressionOptions } from './search-options.js';
 import { type SearchSetup, setupSearch } from './search-setup.js';
 
@@ -92,10 +92,10 @@ export class IslandGroup {
    * offerToHallOfFame, the serial search's version).
    */
   report(finished: boolean, holderLosses?: readonly number[]): IslandReport {
-    const { objective, engine } = this.setup;
+    const { objective, context } = this.setup;
     const wire = (m: Member): WireMember => {
       const base = { tree: m.tree, loss: m.loss, cost: m.cost, complexity: m.complexity };
-      if (!engine.batched || holderLosses === undefined) return { ...base, fullLoss: m.loss };
+      if (!context.batched || holderLosses === undefined) return { ...base, fullLoss: m.loss };
       return passesScreen(m.loss, holderLosses[m.complexity])
         ? { ...base, fullLoss: objective.fullLoss(m.tree) }
         : base;
@@ -111,21 +111,21 @@ export class IslandGroup {
   /** One iteration of every island (evolve, simplify and optimise, migrate), as the serial search does per island. */
   step(msg: IslandStep): IslandReport {
     const s = this.setup;
-    const { engine } = s;
+    const { context } = s;
     const curMaxSize = s.sizeAt(msg.iteration);
-    const toMembers = (ms: readonly WireMember[]) => ms.map((m) => makeMember(engine, thawTree(m.tree), m.loss));
+    const toMembers = (ms: readonly WireMember[]) => ms.map((m) => makeMember(context, thawTree(m.tree), m.loss));
     const migrants = s.migration && s.populations > 1 ? toMembers(msg.migrants) : [];
     const hofMigrants = s.hofMigration ? toMembers(msg.hofMigrants) : [];
     let finished = true;
     for (const [k, p] of this.init.islands.entries()) {
       const pop = this.pops[k] as Member[];
       const rng = s.rngs[p] as Rng;
-      finished = evolvePopulation(pop, engine, s.ncyclesPerIteration, curMaxSize, rng) && finished;
-      optimizeAndSimplify(pop, engine, curMaxSize, rng);
+      finished = evolvePopulation(pop, context, s.ncyclesPerIteration, curMaxSize, rng) && finished;
+      optimizeAndSimplify(pop, context, curMaxSize, rng);
       s.updateFrequencies(pop);
-      migrate(pop, migrants, s.fractionReplaced, engine, rng);
-      migrate(pop, hofMigrants, s.fractionReplacedHof, engine, rng);
-      if (!finished || engine.shouldStop()) return this.report(false, msg.holderLosses);
+      migrate(pop, migrants, s.fractionReplaced, context, rng);
+      migrate(pop, hofMigrants, s.fractionReplacedHof, context, rng);
+      if (!finished || context.shouldStop()) return this.report(false, msg.holderLosses);
     }
     return this.report(finished, msg.holderLosses);
   }

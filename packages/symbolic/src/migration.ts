@@ -1,13 +1,19 @@
 import type { Rng } from '@odekit/core';
-import { type Engine, type Member, makeMember } from './engine.js';
+import { type Member, makeMember, type SearchContext } from './search-context.js';
 
 /** Replaces each member with probability `fraction` by a copy of a random member of `pool`. */
-export function migrate(pop: Member[], pool: readonly Member[], fraction: number, engine: Engine, rng: Rng): void {
+export function migrate(
+  pop: Member[],
+  pool: readonly Member[],
+  fraction: number,
+  context: SearchContext,
+  rng: Rng,
+): void {
   if (pool.length === 0 || fraction <= 0) return;
   for (let i = 0; i < pop.length; i++) {
     if (rng.nextFloat() < fraction) {
       const m = pool[Math.floor(rng.nextFloat() * pool.length)] as Member;
-      pop[i] = makeMember(engine, m.tree, m.loss);
+      pop[i] = makeMember(context, m.tree, m.loss);
     }
   }
 }

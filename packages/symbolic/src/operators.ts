@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Names of the binary operators known to the expression engine. */
+/** Names of the binary operators known to the expression context. */
 export type BinaryOpName = '+' | '-' | '*' | '/' | '^';
-/** Names of the unary operators known to the expression engine. */
+/** Names of the unary operators known to the expression context. */
 export type UnaryOpName = 'neg' | 'exp' | 'log' | 'sqrt' | 'sin' | 'cos' | 'tanh' | 'abs' | 'square' | 'cube' | 'inv';
 /** Any operator name. */
 export type OpName = BinaryOpName | UnaryOpName;

@@ -180,7 +180,7 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
         break;
       }
       done = iter + 1;
-      polishFront(hof, setup.engine, lossFloor, polished, setup.rngs[0] as Rng);
+      polishFront(hof, setup.context, lossFloor, polished, setup.rngs[0] as Rng);
       onProgress?.({
         iteration: done,
         iterations,
@@ -198,7 +198,7 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
     signal?.removeEventListener('abort', stop);
     await Promise.all(threads.map((t) => t.terminate()));
   }
-  if (!signal?.aborted) polishFront(hof, setup.engine, lossFloor, polished, setup.rngs[0] as Rng);
+  if (!signal?.aborted) polishFront(hof, setup.context, lossFloor, polished, setup.rngs[0] as Rng);
   return searchResult(
     hof,
     lossFloor,

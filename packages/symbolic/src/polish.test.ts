@@ -21,7 +21,7 @@ describe('polishFront', () => {
     const done = new WeakSet<ExprNode>();
     // with a wrong rows' view the refit could not reach round-off: check the test can fail
     expect(hof.members()[0]?.loss).toBeGreaterThan(1e-4 * setup.objective.baseline);
-    polishFront(hof, setup.engine, setup.lossFloor, done, setup.rngs[0] as never);
+    polishFront(hof, setup.context, setup.lossFloor, done, setup.rngs[0] as never);
     const entry = hof.members().find((c) => c.complexity === complexity);
     expect(entry?.loss).toBeLessThan(1e-12 * setup.objective.baseline);
     const [p, c] = constantsOf(entry?.tree as ExprNode);
@@ -29,7 +29,7 @@ describe('polishFront', () => {
     expect(c).toBeCloseTo(0.5, 6);
     // already refit: a second call spends no evaluations
     const before = setup.objective.evaluations;
-    polishFront(hof, setup.engine, setup.lossFloor, done, setup.rngs[0] as never);
+    polishFront(hof, setup.context, setup.lossFloor, done, setup.rngs[0] as never);
     expect(setup.objective.evaluations).toBe(before);
   });
 });

@@ -1,8 +1,8 @@
 import type { Rng } from '@odekit/core';
 import { optimizeConstants } from './constant-optimizer.js';
-import type { Engine } from './engine.js';
 import type { HallOfFame } from './hall-of-fame.js';
 import type { ExprNode } from './node.js';
+import type { SearchContext } from './search-context.js';
 
 /** Rows the refit runs on (spread over the data); the kept loss is always the full data's. */
 const POLISH_ROWS = 1000;
@@ -17,13 +17,13 @@ const POLISH_ROWS = 1000;
  */
 export function polishFront(
   hof: HallOfFame,
-  engine: Engine,
+  context: SearchContext,
   lossFloor: number,
   done: WeakSet<ExprNode>,
   rng: Rng,
   iterations = 100,
 ): void {
-  const { objective } = engine;
+  const { objective } = context;
   for (const c of hof.front(lossFloor)) {
     if (done.has(c.tree)) continue;
     done.add(c.tree);

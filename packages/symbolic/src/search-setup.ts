@@ -1,9 +1,9 @@
 import { createRng, type Rng } from '@odekit/core';
 import { makeDataset } from './dataset.js';
-import { type Engine, type Member, makeMember } from './engine.js';
 import { recordComplexities } from './migration.js';
 import { Objective } from './objective.js';
 import type { OpName } from './operators.js';
+import { type Member, makeMember, type SearchContext } from './search-context.js';
 import {
   checkOperators,
   checkRange,
@@ -14,9 +14,9 @@ import { makeSeeds, type Seed } from './seeds.js';
 import { tournamentCdf } from './selection.js';
 import { randomTree, satisfiesRules, type TreeRules } from './tree-rules.js';
 
-/** The validated settings, engine and islands' random streams of one search (serial or in a worker). */
+/** The validated settings, context and islands' random streams of one search (serial or in a worker). */
 export interface SearchSetup {
-  readonly engine: Engine;
+  readonly context: SearchContext;
   readonly objective: Objective;
   readonly populations: number;
   readonly populationSize: number;
@@ -47,7 +47,7 @@ export interface SearchSetup {
 }
 
 /**
- * Validates `options` and builds the search state; `shouldStop` is the engine's stop test.
+ * Validates `options` and builds the search state; `shouldStop` is the context's stop test.
  *
  * @throws Error naming the option for malformed data, unknown operators or out-of-range values.
  */
@@ -131,7 +131,7 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
     constraints,
     nestedConstraints,
   };
-  const engine: Engine = {
+  const context: SearchContext = {
     rules,
     objective,
     operators: new Set<OpName>([...ops.binary, ...ops.unary]),
@@ -173,7 +173,7 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
     return seeds;
   };
   return {
-    engine,
+    context,
     objective,
     populations,
     populationSize,
@@ -204,14 +204,14 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
       ).filter((s): s is Seed => s !== undefined);
       return Array.from({ length: populationSize }, (_, j) => {
         const s = picked[j];
-        if (s !== undefined) return makeMember(engine, s.tree, s.loss);
+        if (s !== undefined) return makeMember(context, s.tree, s.loss);
         let t = randomTree(3, rules, rng);
         for (let k = 0; k < 10 && !satisfiesRules(t, rules, sizeAt(0)); k++) t = randomTree(k < 5 ? 1 : 0, rules, rng);
-        return makeMember(engine, t, objective.loss(t, false));
+        return makeMember(context, t, objective.loss(t, false));
       });
     },
     updateFrequencies(pop: readonly Member[]): void {
-      recordComplexities(pop, counts, engine.frequency, maxSize);
+      recordComplexities(pop, counts, context.frequency, maxSize);
     },
   };
 }

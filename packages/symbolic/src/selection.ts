@@ -1,17 +1,17 @@
 import type { Rng } from '@odekit/core';
-import type { Engine, Member } from './engine.js';
 import type { MutationName } from './mutations.js';
 import type { ExprNode } from './node.js';
+import type { Member, SearchContext } from './search-context.js';
 import { preorder } from './tree-edit.js';
 
 /** Normalised frequency of a complexity (a tiny floor for unseen ones). */
-export const freqOf = (engine: Engine, c: number): number => engine.frequency[c] ?? 1e-6;
+export const freqOf = (context: SearchContext, c: number): number => context.frequency[c] ?? 1e-6;
 
 /** Tournament selection (SymbolicRegression.jl's `best_of_sample`) with adaptive parsimony. */
-export function tournament(pop: readonly Member[], engine: Engine, rng: Rng): Member {
-  const n = Math.min(engine.tournamentN, pop.length);
-  const idx = engine.scratch.length === pop.length ? engine.scratch : pop.map((_, i) => i);
-  if (idx !== engine.scratch) engine.scratch.splice(0, engine.scratch.length, ...idx);
+export function tournament(pop: readonly Member[], context: SearchContext, rng: Rng): Member {
+  const n = Math.min(context.tournamentN, pop.length);
+  const idx = context.scratch.length === pop.length ? context.scratch : pop.map((_, i) => i);
+  if (idx !== context.scratch) context.scratch.splice(0, context.scratch.length, ...idx);
   const sample: { m: Member; adj: number }[] = [];
   for (let i = 0; i < n; i++) {
     const j = i + (rng.nextUint32() % (idx.length - i));
@@ -19,13 +19,13 @@ export function tournament(pop: readonly Member[], engine: Engine, rng: Rng): Me
     idx[j] = idx[i] as number;
     idx[i] = pick;
     const m = pop[pick] as Member;
-    const adj = engine.useFrequencyInTournament
-      ? m.cost * Math.exp(engine.adaptiveParsimonyScaling * freqOf(engine, m.complexity))
+    const adj = context.useFrequencyInTournament
+      ? m.cost * Math.exp(context.adaptiveParsimonyScaling * freqOf(context, m.complexity))
       : m.cost;
     sample.push({ m, adj });
   }
   sample.sort((a, b) => a.adj - b.adj);
-  const cdf = engine.tournamentCdf;
+  const cdf = context.tournamentCdf;
   const u = rng.nextFloat() * (cdf[n - 1] as number);
   for (let k = 0; k < n; k++) if (u < (cdf[k] as number)) return (sample[k] as { m: Member }).m;
   return (sample[n - 1] as { m: Member }).m;
@@ -59,12 +59,12 @@ const MUTATIONS: readonly MutationName[] = Object.freeze([
 /** Draws a mutation by weight, zeroing those that cannot apply (SymbolicRegression.jl's `condition_mutation_weights!`). */
 export function chooseMutation(
   tree: ExprNode,
-  engine: Engine,
+  context: SearchContext,
   complexity: number,
   curMaxSize: number,
   rng: Rng,
 ): MutationName {
-  const w = engine.weights;
+  const w = context.weights;
   let hasConst = false;
   let hasBinary = false;
   let canRotate = false;

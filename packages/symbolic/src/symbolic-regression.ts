@@ -1,6 +1,5 @@
 import type { Rng } from '@odekit/core';
 import { nodeComplexity } from './complexity.js';
-import { type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { offerToHallOfFame } from './hof-offer.js';
@@ -8,6 +7,7 @@ import { migrate } from './migration.js';
 import type { ExprNode } from './node.js';
 import { mseOf, SCREEN_ROWS } from './objective.js';
 import { polishFront } from './polish.js';
+import { type Member, makeMember } from './search-context.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { type SearchSetup, setupSearch } from './search-setup.js';
 import { tidyTree } from './tidy.js';
@@ -70,8 +70,8 @@ export function searchResult(
 
 /** The `ResultFinish` of a search setup: tidy on the full data when `tidy`, and `noiseVariance`. */
 export function finishOf(setup: SearchSetup): ResultFinish {
-  const { objective, engine, lossFloor } = setup;
-  const complexity = (t: ExprNode) => nodeComplexity(t, engine.rules.complexity);
+  const { objective, context, lossFloor } = setup;
+  const complexity = (t: ExprNode) => nodeComplexity(t, context.rules.complexity);
   return {
     noiseVariance: setup.noiseVariance,
     ...(setup.tidy
@@ -88,7 +88,7 @@ export function finishOf(setup: SearchSetup): ResultFinish {
               lossOf,
               tolerance: setup.tidyTolerance,
               floor: lossFloor,
-              operators: engine.operators,
+              operators: context.operators,
               complexity,
             });
             const r =
@@ -143,7 +143,7 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
     else return false;
     return true;
   });
-  const { engine, objective, populations, iterations, ncyclesPerIteration, maxSize, topn, lossFloor, rngs, sizeAt } =
+  const { context, objective, populations, iterations, ncyclesPerIteration, maxSize, topn, lossFloor, rngs, sizeAt } =
     setup;
   const { migration, hofMigration, fractionReplaced, fractionReplacedHof } = setup;
   const updateFrequencies = (pop: readonly Member[]): void => setup.updateFrequencies(pop);
@@ -160,30 +160,30 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
     for (let p = 0; p < populations; p++) {
       const pop = pops[p] as Member[];
       const rng = rngs[p] as Rng;
-      const finished = evolvePopulation(pop, engine, ncyclesPerIteration, curMaxSize, rng);
-      optimizeAndSimplify(pop, engine, curMaxSize, rng);
-      offerToHallOfFame(hof, pop, objective, engine.batched);
+      const finished = evolvePopulation(pop, context, ncyclesPerIteration, curMaxSize, rng);
+      optimizeAndSimplify(pop, context, curMaxSize, rng);
+      offerToHallOfFame(hof, pop, objective, context.batched);
       updateFrequencies(pop);
       if (migration && populations > 1) {
         const pool = pops.flatMap((q) => [...q].sort((a, b) => a.cost - b.cost).slice(0, topn));
-        migrate(pop, pool, fractionReplaced, engine, rng);
+        migrate(pop, pool, fractionReplaced, context, rng);
       }
       if (hofMigration) {
-        const pool = hof.front(lossFloor).map((c) => makeMember(engine, c.tree, c.loss));
-        migrate(pop, pool, fractionReplacedHof, engine, rng);
+        const pool = hof.front(lossFloor).map((c) => makeMember(context, c.tree, c.loss));
+        migrate(pop, pool, fractionReplacedHof, context, rng);
       }
       if (earlyStopReached(hof, earlyStop)) {
         stopReason = 'earlyStop';
         break outer;
       }
-      if (!finished || engine.shouldStop()) break outer;
+      if (!finished || context.shouldStop()) break outer;
       if (now() - lastYield > 20) {
         await yieldToEventLoop();
         lastYield = now();
       }
     }
     done = iter + 1;
-    polishFront(hof, engine, lossFloor, polished, rngs[0] as Rng);
+    polishFront(hof, context, lossFloor, polished, rngs[0] as Rng);
     onProgress?.({
       iteration: done,
       iterations,
@@ -193,7 +193,7 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
     });
   }
   // the last iteration may have been cut short: refit what reached the front since the last refit
-  if (!signal?.aborted) polishFront(hof, engine, lossFloor, polished, rngs[0] as Rng);
+  if (!signal?.aborted) polishFront(hof, context, lossFloor, polished, rngs[0] as Rng);
   return searchResult(
     hof,
     lossFloor,

@@ -1,4 +1,4 @@
-import { disposeTree, hostKernelsOf, mulberry32, valueAndGrad } from '@odekit/core';
+import { disposeTree, hostImplementationOf, mulberry32, valueAndGrad } from '@odekit/core';
 import { type MlpParams, mlp } from '@odekit/nn';
 import { diffeqsolve, pidController, recursiveCheckpointAdjoint, saveAt, tsit5 } from '@odekit/solvers';
 import { expectNoLeak } from '@odekit/testing';
@@ -30,12 +30,12 @@ function predict(field: (t: number, y: tf.Tensor, p: MlpParams) => tf.Tensor, p:
 const u = mulberry32(1);
 const y0Values = Array.from({ length: 8 }, () => [-0.6 + 1.6 * u(), -0.6 + 1.6 * u()]);
 
-describe("an MLP's own vector field (host kernels)", () => {
-  it('carries host kernels when fused, and none with fused: false', () => {
+describe("an MLP's own vector field (host implementation)", () => {
+  it('carries a host implementation when fused, and none with fused: false', () => {
     const a = net(true);
     const b = net(false);
-    expect(hostKernelsOf(a.vectorField)).toBeDefined();
-    expect(hostKernelsOf(b.vectorField)).toBeUndefined();
+    expect(hostImplementationOf(a.vectorField)).toBeDefined();
+    expect(hostImplementationOf(b.vectorField)).toBeUndefined();
     disposeTree([a.params, b.params]);
   });
 

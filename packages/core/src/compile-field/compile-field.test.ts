@@ -5,12 +5,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOST_KERNELS_WASM_BASE64 } from '../host-kernels-wasm.js';
+import { HOST_OPS_WASM_BASE64 } from '../host-wasm/host-ops-wasm.js';
 import { hostWasmModule } from '../host-wasm/module.js';
 import {
   compileField,
   type HostFieldSession,
-  hostKernelsOf,
+  hostImplementationOf,
   mulberry32,
   setHostWasmEnabled,
   treeFlatten,
@@ -36,7 +36,7 @@ function uniform(shape: number[], lo = -1, hi = 1): tf.Tensor {
 function open(f: Field, args: Record<string, tf.Tensor>, yShape: number[], onFallback?: (r: string) => void) {
   const cf = compileField(f, onFallback ? { onFallback } : {});
   const argTensors = treeFlatten<tf.Tensor>(args).leaves;
-  return { session: hostKernelsOf(cf)?.open(args, yShape, argTensors), argTensors };
+  return { session: hostImplementationOf(cf)?.open(args, yShape, argTensors), argTensors };
 }
 
 /** The tensor field's value and VJP (for y and every args leaf) at (t, y) with cotangent ct. */
@@ -101,8 +101,8 @@ function checkField(f: Field, args: Record<string, tf.Tensor>, yShape: number[],
   }
 }
 
-describe('the host-kernels WebAssembly module', () => {
-  it('is what assembly/host-kernels.ts compiles to', () => {
+describe('the host-ops WebAssembly module', () => {
+  it('is what assembly/host-ops.ts compiles to', () => {
     const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
     expect(() =>
       execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { cwd: root, stdio: 'pipe' }),
@@ -114,7 +114,7 @@ describe('the host-kernels WebAssembly module', () => {
   });
 
   it('stays under the 4 KiB a browser main thread compiles synchronously', () => {
-    expect(atob(HOST_KERNELS_WASM_BASE64).length).toBeLessThan(4096);
+    expect(atob(HOST_OPS_WASM_BASE64).length).toBeLessThan(4096);
   });
 
   it('computes tanh within 8 float32 ulp of Math.tanh, saturation included (2 ulp in JavaScript)', () => {
@@ -345,7 +345,7 @@ describe('compileField: when it falls back', () => {
       expect(reasons.join()).toMatch(why);
       // the engine is as it was
       for (const m of ['runKernelFunc', 'readSync', 'read']) expect(Object.hasOwn(eng, m)).toBe(false);
-      expect(() => hostKernelsOf(compileField(f, { strict: true }))?.open(args, [3, 2], [args.k])).toThrow(why);
+      expect(() => hostImplementationOf(compileField(f, { strict: true }))?.open(args, [3, 2], [args.k])).toThrow(why);
     });
   }
 

@@ -1,5 +1,5 @@
 import { Arena, f32View, f64View, i32View } from '../host-wasm/arena.js';
-import type { HostWasmKernels } from '../host-wasm/module.js';
+import type { HostOpsModule } from '../host-wasm/module.js';
 
 /** A value of the program: float32 values, float64 cotangent, laid out in the arena. */
 export interface Slot {
@@ -32,7 +32,7 @@ const EMPTY64 = new Float64Array(0);
 export class ProgramBuilder {
   readonly arena = new Arena();
   /** The WebAssembly kernels, or `null`: JavaScript loops then. */
-  readonly wasm: HostWasmKernels | null = this.arena.k;
+  readonly wasm: HostOpsModule | null = this.arena.k;
   readonly steps: Step[] = [];
   readonly staticSlots: Slot[] = [];
   readonly dynamicSlots: Slot[] = [];

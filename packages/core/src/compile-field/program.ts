@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { HostFieldSession } from '../host-kernels.js';
+import type { HostFieldSession } from '../host-implementation.js';
 import { sizeOfShape } from '../host-ops/shapes.js';
 import { lowerOp, Unsupported } from './lowering/kernel-table.js';
 import { ProgramBuilder, type Slot, type Step } from './program-builder.js';

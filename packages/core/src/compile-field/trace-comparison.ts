@@ -1,14 +1,13 @@
 import { type RawConst, type RawOp, sameRef, type Trace } from './trace-types.js';
-import { TRACE_T } from './tracing.js';
 
 /** How a constant of a trace behaves across the two traces: fixed, or the trace's time. */
 export type ConstKind = 'const' | 't';
 
 /**
- * How each constant of trace A behaves: 'const' (the same in both traces) or 't' (holds the
- * trace's time); a string says why the traces differ.
+ * How each constant of trace A (taken at time `ta`) behaves against trace B (at `tb`): 'const'
+ * (the same in both traces) or 't' (holds the trace's time); a string says why the traces differ.
  */
-export function compareTraces(a: Trace, b: Trace): ConstKind[] | string {
+export function compareTraces(a: Trace, b: Trace, times: readonly [number, number]): ConstKind[] | string {
   if (a.ops.length !== b.ops.length || a.consts.length !== b.consts.length || !sameRef(a.out, b.out)) {
     return 'its ops change with t';
   }
@@ -24,8 +23,8 @@ export function compareTraces(a: Trace, b: Trace): ConstKind[] | string {
       return 'its ops change with t';
     }
   }
-  const ta = Math.fround(TRACE_T[0]);
-  const tb = Math.fround(TRACE_T[1]);
+  const ta = Math.fround(times[0]);
+  const tb = Math.fround(times[1]);
   const kinds: ConstKind[] = [];
   for (const [i, c] of a.consts.entries()) {
     const d = b.consts[i] as RawConst;

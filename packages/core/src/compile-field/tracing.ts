@@ -7,7 +7,10 @@ import type { RawConst, RawOp, Trace, ValueRef } from './trace-types.js';
 /** A vector field as the compiler sees it. */
 export type Field = (t: number, y: unknown, args: unknown) => unknown;
 
-/** The two times a field is traced at (the second also checks the program). */
+/**
+ * The two times a field is traced at when no solve interval is given (or its ends are the same
+ * float32 number); otherwise it is traced at the interval's ends (see `traceTimes`).
+ */
 export const TRACE_T: readonly [number, number] = [0.3141592653589793, 0.7182818284590452];
 
 // How many traces are running: a process-wide fact, like tfjs's own engine state, which ops with

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HostFieldSession } from '../host-kernels.js';
+import type { HostFieldSession } from '../host-implementation.js';
 import { sizeOfShape } from '../host-ops/shapes.js';
 import { isolatedGradients } from '../internal/tfjs-internals.js';
 import { treeFlatten } from '../tree.js';
-import { type Field, TRACE_T, traceState } from './tracing.js';
+import { type Field, traceState } from './tracing.js';
 
 /** `true` when `got` matches `want` elementwise (NaN matches NaN); otherwise where it does not. */
 function firstMismatch(
@@ -39,7 +39,7 @@ export function checkValues(
 
 /**
  * `true` when the session's VJP (its state part and the args part for every float32 args leaf)
- * equals tfjs's gradient of `f` at {@link TRACE_T}[1] and the trace state for a fixed cotangent;
+ * equals tfjs's gradient of `f` at time `t` and the trace state for a fixed cotangent;
  * otherwise why not. tfjs's gradient is taken on a tape of its own, so an enclosing gradient is
  * not disturbed.
  */
@@ -50,8 +50,8 @@ export function checkVjp(
   yShape: readonly number[],
   argTensors: readonly tf.Tensor[],
   yFromLeaf: (leaf: tf.Tensor) => unknown,
+  t: number,
 ): true | string {
-  const t = TRACE_T[1];
   const y = traceState(sizeOfShape(yShape));
   const ct = Float32Array.from(y, (v, i) => (i % 3) - 1 + 0.5 * v);
   const floats = argTensors.map((a, j) => [a, j] as const).filter(([a]) => a.dtype === 'float32');

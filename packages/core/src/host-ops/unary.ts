@@ -4,9 +4,9 @@ import { fastTanh } from '../cpu-kernels/tanh.js';
  * Host implementations of the tfjs kernels that {@link compileField} replays: float32 values in,
  * float32 values out (each op rounds like the tfjs op), float64 cotangents.
  *
- * Unary and binary kernels work on dense arrays of the output's size; broadcasting and every
+ * Unary and binary host ops work on dense arrays of the output's size; broadcasting and every
  * layout change (slice, transpose, tile, gather) goes through precomputed index maps, so each
- * kernel here is one plain loop.
+ * op here is one plain loop.
  */
 
 /** `x → y` elementwise, and its derivative `ctx += ct · dy/dx` (given x and y). */

@@ -1,4 +1,4 @@
-import { type HostWasmKernels, hostWasmModule } from './module.js';
+import { type HostOpsModule, hostWasmModule } from './module.js';
 
 const ALIGN = 16;
 const roundUp = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
@@ -8,13 +8,13 @@ const roundUp = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
  * arrays): reserve them first, then {@link Arena.commit} sizes the memory once and makes the views.
  */
 export class Arena {
-  readonly k: HostWasmKernels | null;
-  private top = ALIGN; // pointer 0 means "none" to the kernels
+  readonly k: HostOpsModule | null;
+  private top = ALIGN; // pointer 0 means "none" to the module's functions
   private readonly pending: { bytes: number; make: (buffer: ArrayBuffer | undefined, ptr: number) => void }[] = [];
 
   constructor(useWasm = true) {
     const m = useWasm ? hostWasmModule() : null;
-    this.k = m === null ? null : (new WebAssembly.Instance(m, {}).exports as unknown as HostWasmKernels);
+    this.k = m === null ? null : (new WebAssembly.Instance(m, {}).exports as unknown as HostOpsModule);
   }
 
   /** Reserves `bytes`; `make` is called at commit with the memory and the buffer's pointer. */

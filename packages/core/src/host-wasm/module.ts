@@ -1,8 +1,8 @@
-import { HOST_KERNELS_WASM_BASE64 } from '../host-kernels-wasm.js';
+import { HOST_OPS_WASM_BASE64 } from './host-ops-wasm.js';
 import * as op from './op-codes.js';
 
-/** The exports of assembly/host-kernels.ts (pointers are byte offsets into `memory`). */
-export interface HostWasmKernels {
+/** The exports of assembly/host-ops.ts (pointers are byte offsets into `memory`). */
+export interface HostOpsModule {
   memory: WebAssembly.Memory;
   binary(op: number, a: number, b: number, y: number, n: number): void;
   unary(op: number, x: number, y: number, n: number): void;
@@ -79,7 +79,7 @@ export function hostWasmModule(): WebAssembly.Module | null {
   if (state.disabled) return null;
   if (state.compiled !== undefined) return state.compiled;
   try {
-    const text = atob(HOST_KERNELS_WASM_BASE64);
+    const text = atob(HOST_OPS_WASM_BASE64);
     const bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
     state.compiled = new WebAssembly.Module(bytes);

@@ -46,7 +46,7 @@ describe('the op codes shared by TypeScript and AssemblyScript', () => {
     expect(Object.values(codes).length).toBe(unary.length + binary.length);
   });
 
-  it('select in the compiled module the kernel the TypeScript side names (module vs JavaScript loop)', () => {
+  it('select in the compiled module the op the TypeScript side names (module vs JavaScript loop)', () => {
     for (const [name, code] of Object.entries(WASM_UNARY)) {
       const want = new Float32Array(N);
       (UNARY[name] as (typeof UNARY)[string]).fwd(Float32Array.from(xs), want, N, 0, 0);

@@ -1,6 +1,6 @@
-// The op codes of the host-kernels module's `binary` and `unary` exports: the one source for both
+// The op codes of the host-ops module's `binary` and `unary` exports: the one source for both
 // sides. This file is TypeScript and AssemblyScript at once (plain integer constants):
-// assembly/host-kernels.ts imports it, and so does module.ts here. Change a code here, then run
+// assembly/host-ops.ts imports it, and so does module.ts here. Change a code here, then run
 // `pnpm --filter @odekit/core build:wasm` (the staleness test fails until you do).
 
 /** `binary` op code: a + b. */

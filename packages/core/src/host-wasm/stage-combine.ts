@@ -1,5 +1,5 @@
 import { Arena, f32View, f64View } from './arena.js';
-import { type HostWasmKernels, hostWasmModule } from './module.js';
+import { type HostOpsModule, hostWasmModule } from './module.js';
 
 /** A ring of equal-sized buffers in an arena, keeping the arrays last copied in by identity. */
 interface Ring<A extends Float32Array | Float64Array> {
@@ -45,13 +45,15 @@ function resident<A extends Float32Array | Float64Array>(r: Ring<A>, a: A): numb
 }
 
 /**
- * The solvers' stage combinations in WebAssembly, laid out for states of `n` values: an arena
- * whose memory keeps recently used stage arrays (float32, keyed by identity: a solver never
- * changes a stage after making it) and states (float64), so a step's many combinations of the
- * same stages copy each in once.
+ * `out[0..n) = w0·base + Σ_j cs[j]·ks[j]` in float64, the terms added left to right, in the
+ * host-ops WebAssembly module, laid out for states of `n` values: an arena whose memory keeps
+ * recently used stage arrays (float32, keyed by identity: a solver never changes a stage after
+ * making it) and states (float64), so a step's many combinations of the same stages copy each in
+ * once. Bit-identical to the solvers' JavaScript loop. Make one with {@link stageCombinerFor};
+ * the caller keeps it (@odekit/solvers keeps one per state size, see its `host-combine.ts`).
  */
-class CombineScratch {
-  readonly k: HostWasmKernels;
+export class StageCombiner {
+  readonly k: HostOpsModule;
   private readonly out: number;
   private readonly cs: number;
   private readonly ks: number;
@@ -61,9 +63,10 @@ class CombineScratch {
   private readonly stages: Ring<Float32Array>;
   private readonly states: Ring<Float64Array>;
 
+  /** The layout for states of `n` values; see {@link stageCombinerFor} for when it is worth it. */
   constructor(readonly n: number) {
     const arena = new Arena();
-    this.k = arena.k as HostWasmKernels;
+    this.k = arena.k as HostOpsModule;
     this.out = arena.reserve(8 * n, (buffer, ptr) => {
       this.outView = f64View(buffer, ptr, n);
     });
@@ -78,15 +81,24 @@ class CombineScratch {
     arena.commit();
   }
 
+  /**
+   * Whether this combiner takes the case: `m` terms and a float64 `base` (or none), with the
+   * WebAssembly module still enabled (`setHostWasmEnabled`). The stage arrays `ks` must not
+   * change once passed to {@link StageCombiner.combine} (they are cached by identity).
+   */
+  covers(m: number, base: ArrayLike<number> | undefined): boolean {
+    return m < F32_SLOTS && (base === undefined || base instanceof Float64Array) && hostWasmModule() !== null;
+  }
+
   combine(
     out: Float64Array,
     w0: number,
-    base: Float64Array | undefined,
+    base: ArrayLike<number> | undefined,
     cs: readonly number[],
     ks: readonly Float32Array[],
   ): void {
     const m = cs.length;
-    const bp = base === undefined ? 0 : resident(this.states, base);
+    const bp = base === undefined ? 0 : resident(this.states, base as Float64Array);
     for (let j = 0; j < m; j++) {
       this.csView[j] = cs[j] as number;
       this.ksView[j] = resident(this.stages, ks[j] as Float32Array);
@@ -102,41 +114,26 @@ const F64_SLOTS = 8;
 /** Below this size the JavaScript loop is as fast; above the largest, the rings would be too big. */
 const MIN_COMBINE = 256;
 const MAX_COMBINE = 1 << 16;
-// The stage-combination cache: one scratch for the last state size (renewed when it changes);
-// it lives as long as the process.
-const combine: { scratch: CombineScratch | undefined } = { scratch: undefined };
 
 /**
- * `out[0..n) = w0·base + Σ_j cs[j]·ks[j]` in float64, the terms added left to right, in the
- * WebAssembly module: the solvers' one arithmetic kernel for large states (bit-identical to their
- * JavaScript loop). Returns `false`, having done nothing, where the module is unavailable or the
- * case is not covered (small or huge `n`, `base` not a Float64Array): the caller loops then.
- * The stage arrays `ks` must not change once passed here (they are cached by identity).
+ * A {@link StageCombiner} for states of `n` values, or `null` where the module is unavailable or
+ * the size is not worth it (below 256 values the JavaScript loop is as fast; above 65,536 the
+ * rings would be too big). No state is kept here: the caller owns the combiner it gets.
  *
  * @example
  * ```ts
- * import { hostCombine } from '@odekit/core';
+ * import { stageCombinerFor } from '@odekit/core/internal';
+ * const c = stageCombinerFor(512);
  * const out = new Float64Array(512);
  * const k = new Float32Array(512).fill(2);
- * if (hostCombine(out, 512, 1, new Float64Array(512).fill(1), [0.5], [k]) && out[0] !== 2) throw new Error('bad');
+ * const base = new Float64Array(512).fill(1);
+ * if (c !== null && c.covers(1, base)) {
+ *   c.combine(out, 1, base, [0.5], [k]);
+ *   if (out[0] !== 2) throw new Error('bad');
+ * }
  * ```
  */
-export function hostCombine(
-  out: Float64Array,
-  n: number,
-  w0: number,
-  base: ArrayLike<number> | undefined,
-  cs: readonly number[],
-  ks: readonly Float32Array[],
-): boolean {
-  if (n < MIN_COMBINE || n > MAX_COMBINE || cs.length >= F32_SLOTS || hostWasmModule() === null) return false;
-  if (base !== undefined && !(base instanceof Float64Array)) return false;
-  // a new layout (and instance) when the state size changes
-  let scratch = combine.scratch;
-  if (scratch?.n !== n) {
-    scratch = new CombineScratch(n);
-    combine.scratch = scratch;
-  }
-  scratch.combine(out, w0, base, cs, ks);
-  return true;
+export function stageCombinerFor(n: number): StageCombiner | null {
+  if (n < MIN_COMBINE || n > MAX_COMBINE || hostWasmModule() === null) return null;
+  return new StageCombiner(n);
 }

@@ -4,21 +4,26 @@
  *
  * - `tfjs-internals`: every touch of tfjs's private state (tape, kernel interception, backend
  *   data, data identity, tensor ids), pinned by `tfjs-contract.test.ts`.
- * - the host path's hooks: host field sessions, the stage-combination routine, the tracing flag.
+ * - the host path's hooks: host field sessions, the stage combiner (whose cache @odekit/solvers
+ *   keeps), the tracing flag.
  *   They are also exported from `@odekit/core` for compatibility (its advanced tier); odekit's
  *   own packages import them from here.
  */
 
 export { isTracingField } from '../compile-field/tracing.js';
 export {
+  HOST_IMPLEMENTATION,
   HOST_KERNELS,
   type HostFieldKernels,
   type HostFieldSession,
+  type HostImplementation,
+  hostImplementationOf,
   hostKernelsOf,
+  withHostImplementation,
   withHostKernels,
-} from '../host-kernels.js';
+} from '../host-implementation.js';
 export { setHostWasmEnabled } from '../host-wasm/module.js';
-export { hostCombine } from '../host-wasm/stage-combine.js';
+export { StageCombiner, stageCombinerFor } from '../host-wasm/stage-combine.js';
 export {
   backendReadSync,
   cpuFloat32Result,

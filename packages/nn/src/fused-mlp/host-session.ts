@@ -1,4 +1,9 @@
-import { dataIdentity, gradientIsRecording, type HostFieldKernels, type HostFieldSession } from '@odekit/core/internal';
+import {
+  dataIdentity,
+  gradientIsRecording,
+  type HostFieldSession,
+  type HostImplementation,
+} from '@odekit/core/internal';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LinearParams } from '../linear.js';
 import type { Slot } from './layout.js';
@@ -16,13 +21,13 @@ function addInto(acc: Float64Array | undefined, f32: Float32Array, at: number): 
 }
 
 /**
- * Host kernels (see `withHostKernels` in @odekit/core) for the vector field
+ * A host implementation (see `withHostImplementation` in @odekit/core) for the vector field
  * `(t, y, params) => apply(params, y)` of an MLP with these activation codes: solvers on the
  * cpu and wasm backends then evaluate it, and take its vector–Jacobian products, by direct calls
  * into the fused kernels, with no tensors or tape. Covers a single state tensor `[..., n]` with
  * `n` the MLP's input and output size and `params` a tree `{ layers }` the kernels can take.
  */
-export function mlpHostKernels(kinds: readonly number[], rt: FusedMlpRuntime = fusedMlpRuntime): HostFieldKernels {
+export function mlpHostKernels(kinds: readonly number[], rt: FusedMlpRuntime = fusedMlpRuntime): HostImplementation {
   return {
     open(args, yShape, argTensors): HostFieldSession | undefined {
       const layers = (args as { layers?: unknown } | null | undefined)?.layers;

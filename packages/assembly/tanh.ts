@@ -2,9 +2,10 @@
 
 // tanh as Eigen's float32 rational x·p(x²)/q(x²) on [−9, 9] (`generic_fast_tanh_float` in
 // Eigen/src/Core/MathFunctionsImpl.h, Eigen 3.3, MPL-2.0; the same coefficients as
-// src/cpu-kernels/tanh.ts). Evaluated in float32 as a plain quotient: the JavaScript kernel's
-// x + x·r(x²) form needs float64 near saturation, where float32 cancels. Shared with
-// @odekit/nn's fused-MLP module (packages/nn/assembly/fused-mlp.ts imports it).
+// packages/core/src/cpu-kernels/tanh.ts). Evaluated in float32 as a plain quotient: the
+// JavaScript kernel's x + x·r(x²) form needs float64 near saturation, where float32 cancels.
+// Used by core's host-ops module and nn's fused-MLP module (both import
+// '@odekit/assembly/tanh').
 const A1: f32 = 4.89352455891786e-3;
 const A3: f32 = 6.37261928875436e-4;
 const A5: f32 = 1.48572235717979e-5;

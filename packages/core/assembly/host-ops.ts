@@ -1,6 +1,6 @@
-// odekit's host-array kernels, compiled by AssemblyScript to one small WebAssembly module with
-// 128-bit SIMD (`pnpm --filter @odekit/core build:wasm` writes src/host-kernels-wasm.ts). They
-// serve compileField's programs (float32 values, float64 cotangents) and the solvers' stage
+// odekit's host ops (src/host-ops/ in SIMD), compiled by AssemblyScript to one small WebAssembly
+// module with 128-bit SIMD (`pnpm --filter @odekit/core build:wasm` writes
+// src/host-wasm/host-ops-wasm.ts). They serve compileField's programs (float32 values, float64 cotangents) and the solvers' stage
 // combinations (float64 states from float32 stages).
 //
 // Every pointer is a byte offset into the module's memory, 16-byte aligned; the JavaScript side
@@ -21,7 +21,7 @@ import {
   UNARY_SQUARE as SQUARE,
   UNARY_TANH as TANH,
 } from '../src/host-wasm/op-codes';
-import { tanh4 } from './tanh';
+import { tanh4 } from '@odekit/assembly/tanh';
 
 // The op codes come from src/host-wasm/op-codes.ts, the one source the TypeScript side reads too.
 

@@ -15,7 +15,7 @@ export interface Member {
 }
 
 /** Settings and shared state of one search (one per `symbolicRegression` call). */
-export interface Engine {
+export interface SearchContext {
   readonly rules: TreeRules;
   readonly objective: Objective;
   readonly operators: ReadonlySet<OpName>;
@@ -47,9 +47,9 @@ export interface Engine {
 }
 
 /** Builds a member, computing complexity and cost (normalised loss + parsimony·complexity). */
-export function makeMember(engine: Engine, tree: ExprNode, loss: number, birth?: number): Member {
-  const complexity = nodeComplexity(tree, engine.rules.complexity);
-  const base = engine.objective.baseline > 0 ? engine.objective.baseline : 1;
-  const cost = loss / base + engine.parsimony * complexity;
-  return { tree, loss, cost, complexity, birth: birth ?? engine.birth++ };
+export function makeMember(context: SearchContext, tree: ExprNode, loss: number, birth?: number): Member {
+  const complexity = nodeComplexity(tree, context.rules.complexity);
+  const base = context.objective.baseline > 0 ? context.objective.baseline : 1;
+  const cost = loss / base + context.parsimony * complexity;
+  return { tree, loss, cost, complexity, birth: birth ?? context.birth++ };
 }

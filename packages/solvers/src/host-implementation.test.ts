@@ -1,4 +1,4 @@
-import { type HostFieldSession, valueAndGrad, withHostKernels } from '@odekit/core';
+import { type HostFieldSession, valueAndGrad, withHostImplementation } from '@odekit/core';
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -8,10 +8,10 @@ import { backsolveAdjoint, diffeqsolve, pidController, recursiveCheckpointAdjoin
 type Args = { k: tf.Tensor1D; M: tf.Tensor2D };
 const tensorField = (_t: number, y: tf.Tensor, p: Args) => tf.mul(tf.matMul(y as tf.Tensor2D, p.M, false, true), p.k);
 
-/** The same field with host kernels that count their calls; `decline` makes `open` refuse. */
+/** The same field with a host implementation that counts its calls; `decline` makes `open` refuse. */
 function hostField(decline = false) {
   const calls = { open: 0, evaluate: 0, vjp: 0 };
-  const f = withHostKernels((t: number, y: tf.Tensor, p: Args) => tensorField(t, y, p), {
+  const f = withHostImplementation((t: number, y: tf.Tensor, p: Args) => tensorField(t, y, p), {
     open(args, yShape, argTensors): HostFieldSession | undefined {
       calls.open++;
       if (decline) return undefined;
@@ -90,7 +90,7 @@ function lossWith(field: (t: number, y: tf.Tensor, p: Args) => tf.Tensor, adjoin
   };
 }
 
-describe('vector fields with host kernels', () => {
+describe('vector fields with a host implementation', () => {
   const makeArgs = (): Args => ({ k: tf.tensor1d([0.9, -1.2]), M: tf.tensor2d([0.1, 1, -1, -0.2], [2, 2]) });
 
   it.each([
