@@ -12,8 +12,8 @@ import { splitArgs } from '../split-args.js';
 
 /**
  * The backward pass of one implicit step on host arrays: given the cotangents of the step's end
- * state `y1` and of its dense rows `f0 = f(t0, y0)` and `f1 = f(t1, y1)`, returns the cotangent
- * of `y0` and adds the args' cotangents through `fvjp`.
+ * state `y1` and of its dense rows, the stage derivatives `k_j` (`k[j]`, absent when zero),
+ * returns the cotangent of `y0` and adds the args' cotangents through `fvjp`.
  */
 export type ImplicitStepVjp = (
   f: HostField,
@@ -23,7 +23,7 @@ export type ImplicitStepVjp = (
   h: number,
   y0: Float64Array,
   tol: StepTolerances,
-  cotangents: { y1: Float64Array; f0: Float64Array; f1: Float64Array },
+  cotangents: { y1: Float64Array; k: (Float64Array | undefined)[] },
 ) => Float64Array;
 
 /**
@@ -62,8 +62,8 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
           const fvjp = makeFieldVjp(problem, savedArgs, args, { deferArgGrads: true });
           const nSteps = out.steps.length;
           const yBar = Array.from({ length: nSteps }, () => new Float64Array(N));
-          const f0Bar = Array.from({ length: nSteps }, () => new Float64Array(N));
-          const f1Bar = Array.from({ length: nSteps }, () => new Float64Array(N));
+          // cotangents of each step's dense rows k_j (made when a saved time interpolates in it)
+          const kBar: (Float64Array | undefined)[][] = Array.from({ length: nSteps }, () => []);
           const lambda0 = new Float64Array(N);
           const add = (target: Float64Array, row: number, w: number) => {
             if (w === 0) return;
@@ -73,23 +73,24 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
             if (s.kind === 'y0') add(lambda0, row, 1);
             else if (s.kind === 'end') add(yBar[s.step] as Float64Array, row, 1);
             else {
-              // Hermite: y(θ) = y0 + h·(h10 f0 + h11 f1) + h01·(y1 − y0)
+              // dense rows [y0; k_0; …]: y(θ) = w_0·y0 + Σ_j w_{j+1}·k_j
               const st = out.steps[s.step] as { h: number };
               const w = problem.solver.denseWeights(s.theta, st.h, false);
-              const h01 = (w[3] as number) / st.h;
               const y0Row = s.step === 0 ? lambda0 : (yBar[s.step - 1] as Float64Array);
-              add(y0Row, row, 1 - h01);
-              add(yBar[s.step] as Float64Array, row, h01);
-              add(f0Bar[s.step] as Float64Array, row, w[1] as number);
-              add(f1Bar[s.step] as Float64Array, row, w[2] as number);
+              add(y0Row, row, w[0] as number);
+              const kb = kBar[s.step] as (Float64Array | undefined)[];
+              for (let j = 1; j < w.length; j++) {
+                if (w[j] === 0) continue;
+                kb[j - 1] ??= new Float64Array(N);
+                add(kb[j - 1] as Float64Array, row, w[j] as number);
+              }
             }
           });
           for (let k = nSteps - 1; k >= 0; k--) {
             const st = out.steps[k] as { t0: number; h: number };
             const g = stepVjp(f, fvjp, argGrads, st.t0, st.h, starts[k] as Float64Array, tol, {
               y1: yBar[k] as Float64Array,
-              f0: f0Bar[k] as Float64Array,
-              f1: f1Bar[k] as Float64Array,
+              k: kBar[k] as (Float64Array | undefined)[],
             });
             const into = k === 0 ? lambda0 : (yBar[k - 1] as Float64Array);
             for (let i = 0; i < N; i++) into[i] = (into[i] as number) + (g[i] as number);

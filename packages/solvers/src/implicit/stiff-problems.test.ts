@@ -11,32 +11,38 @@ import { kvaerno5, rodas4 } from './implicit-solvers.js';
 /**
  * The stiff reference problems (fixtures/stiff-problems.json, made by
  * packages/testing/scripts/make-stiff-problems.py with SciPy 1.17.1) on the host path: float64
- * state and linear algebra, the field compiled to float32 host kernels.
+ * state and linear algebra, the field compiled to float32 host kernels; errors at the fixture's
+ * save times, which fall inside steps (dense output), as SciPy's figures are.
  *
- * The issue's bars are error ≤ max(10 × SciPy Radau's, 1e-4) relative and NFE (Jacobian
- * evaluations included) ≤ 2 × Radau's. Each case asserts the issue's bar where it holds and
- * otherwise the measured figure with a margin (marked `bar not met` — see the package README):
- * at rtol 1e-3 SciPy's Radau is far more accurate than asked (its error is 1e-4 – 1e-1 of the
- * tolerance), which an error-per-step controller at that rtol does not reproduce.
+ * The issue's bars are error ≤ max(10 × SciPy Radau's, 1e-4) relative (max over save times and
+ * components of |err| / max_t |y_i|) and NFE (Jacobian evaluations included) ≤ 2 × Radau's. Each
+ * case asserts the issue's bar (`'bar'`, and NFE ≤ 2×) where it holds and otherwise the measured
+ * figure with a margin, marked `bar not met` with the measured value (see the package README).
+ * Per problem and tolerance, at least one of kvaerno5 and rodas4 meets both bars except Van der
+ * Pol: at rtol 1e-3 neither meets the error bar, at 1e-6 kvaerno5 misses the error bar by 30 %
+ * and rodas4 the NFE bar by 10 %.
  */
 const problems = loadStiffProblems();
 
 type Case = [problem: string, rtol: 1e-3 | 1e-6, maxNfeRatio: number, maxRelErr: number | 'bar'];
 const KVAERNO5: Case[] = [
-  ['ROBER', 1e-3, 2, 1e-2], // error bar not met (2.8e-3 vs 7.3e-4)
+  ['ROBER', 1e-3, 2, 3e-3], // error bar not met (1.8e-3 vs 7.3e-4); rodas4 meets it
   ['ROBER', 1e-6, 2, 'bar'],
-  ['ROBER1E5', 1e-3, 2, 5e-2], // error bar not met (2.6e-2 vs 1.4e-2)
-  ['ROBER1E5', 1e-6, 2, 3e-4], // error bar not met (1.1e-4 vs 1e-4)
-  ['VDP1000', 1e-3, 3, 0.05], // NFE (2.3×) and error (6.1e-3 vs 9.7e-4) bars not met
-  ['VDP1000', 1e-6, 2, 5e-4], // error bar not met (1.3e-4 vs 1e-4)
-  ['OREGO', 1e-3, 3, 'bar'], // NFE bar not met (2.2×)
+  ['ROBER1E5', 1e-3, 2, 'bar'],
+  ['ROBER1E5', 1e-6, 2, 'bar'],
+  ['VDP1000', 1e-3, 2.5, 0.05], // NFE (2.14×) and error (2.0e-2 vs 9.7e-4) bars not met
+  ['VDP1000', 1e-6, 2, 3e-4], // error bar not met (1.3e-4 vs 1e-4)
+  ['OREGO', 1e-3, 2, 'bar'],
   ['OREGO', 1e-6, 2, 'bar'],
 ];
 const RODAS4: Case[] = [
-  ['ROBER', 1e-3, 2, 0.15], // error bar not met (7e-2)
+  ['ROBER', 1e-3, 2, 'bar'],
   ['ROBER', 1e-6, 2, 'bar'],
-  ['ROBER1E5', 1e-6, 2, 5e-3], // error bar not met (1.8e-3)
-  ['OREGO', 1e-3, 2, 0.06], // error bar not met (3e-2)
+  ['ROBER1E5', 1e-3, 2, 'bar'],
+  ['ROBER1E5', 1e-6, 2, 'bar'],
+  ['VDP1000', 1e-3, 2, 1e-2], // error bar not met (4.7e-3 vs 9.7e-4)
+  ['VDP1000', 1e-6, 2.5, 'bar'], // NFE bar not met (2.2×)
+  ['OREGO', 1e-3, 2, 0.06], // error bar not met (3.0e-2 vs 4.7e-3); kvaerno5 meets it
   ['OREGO', 1e-6, 2, 'bar'],
 ];
 
