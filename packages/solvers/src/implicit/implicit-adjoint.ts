@@ -9,6 +9,7 @@ import { packHost, unpackHost } from '../packing.js';
 import type { SolveProblem } from '../problem.js';
 import type { HostDense, HostField, StepTolerances } from '../solver.js';
 import { splitArgs } from '../split-args.js';
+import { withoutTapeVjp } from './host-field-vjp.js';
 
 /**
  * The backward pass of one implicit step on host arrays: given the cotangents of the step's end
@@ -41,7 +42,8 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
   const tol: StepTolerances = { rtol: problem.controller.rtol, atol: problem.controller.atol, batch: layout.batch };
   let meta: IntegrateOutput | undefined;
   const run = customGrad((inputs: { y0: tf.Tensor[]; args: tf.Tensor[] }, save) => {
-    const fHost = problem.hostField(argsWith(inputs.args));
+    // (a taped VJP records nothing in this customGrad forward: Jacobians by differences here)
+    const fHost = withoutTapeVjp(problem.hostField(argsWith(inputs.args)));
     const y0 = Float64Array.from(packHost(layout, treeUnflatten(layout.treedef, inputs.y0)));
     const starts: Float64Array[] = [];
     const { out, ys } = hostForward(problem, fHost, y0, (_step, _y1, dense) => {

@@ -12,10 +12,11 @@ import type {
 import { luSolve } from './dense-lu.js';
 import { failedHost } from './esdirk.js';
 import { hermiteRows, hermiteWeights } from './hermite.js';
-import type { HostFieldWithVjp } from './host-field-vjp.js';
+import { type HostFieldWithVjp, withoutTapeVjp } from './host-field-vjp.js';
 import { type ImplicitOptions, resolveImplicitOptions } from './implicit-options.js';
 import { NewtonMatrix } from './newton-matrix.js';
 import type { RosenbrockTableau } from './rosenbrock-tableau.js';
+import { type RosenbrockReplay, rosenbrockStepVjp } from './rosenbrock-vjp.js';
 
 /**
  * Weights of the rows `[y0; y1 − y0; K2; K3]` of rodas.f's dense output,
@@ -266,11 +267,25 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
     }
   };
 
+  /** The stages recomputed at `(t0, y0)` with a fresh linearisation (the backward pass). */
+  const replay: RosenbrockReplay = (f, t0, h, y0, batch) => {
+    const lin: Linearisation = {
+      nm: new NewtonMatrix({ batch, D: y0.length / batch }, o.jacobian, true),
+      ft: new Float64Array(y0.length),
+    };
+    const k0 = Float64Array.from(f(t0, y0));
+    // the Jacobian as the checkpointed forward pass took it (no taped VJPs there)
+    linearise(lin, withoutTapeVjp(f), t0, y0, k0);
+    return { U: stages(lin, f, t0, h, y0, k0), J: lin.nm.J };
+  };
+  const stepVjpHost = rosenbrockStepVjp(tab, replay);
+
   return Object.freeze({
     name: tab.name,
     order: tab.order,
     errorOrder: tab.errorOrder,
     implicit: true,
+    ...(stepVjpHost === undefined ? {} : { stepVjpHost }),
     step,
     stepHost,
     completeDense: (_f: RowField, _t1: number, _out: StepOutput) => undefined,
