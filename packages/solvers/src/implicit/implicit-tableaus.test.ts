@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AbstractSolver, HostField } from '../solver.js';
-import { esdirk } from './esdirk.js';
+import { esdirk, stageDenseWeights } from './esdirk.js';
 import { defineEsdirkTableau, type EsdirkTableau } from './esdirk-tableau.js';
 import { IMPLICIT_EULER, KVAERNO3, KVAERNO5 } from './esdirk-tableaus.js';
 import { implicitEuler, kvaerno3, kvaerno5, rodas4 } from './implicit-solvers.js';
@@ -164,6 +164,33 @@ describe('dense output (continuous extensions from the stages)', () => {
       });
     });
   }
+  // stiff limit: exact stage values Y_i = φ(t0 + c_i h) must give φ(t0 + θh) for φ of degree ≤ q
+  for (const [tab, q] of [
+    [KVAERNO3, 2],
+    [KVAERNO5, 3],
+  ] as [EsdirkTableau, number][]) {
+    it(`${tab.name}: stiff order ${q} (the interpolant of exact stage values reproduces polynomials of degree ${q})`, () => {
+      const s = tab.c.length;
+      // y(θ) = y0 + Σ_j b_j(θ)·h·k_j with h·k_j = (Y_j − y0 − Σ_{l<j} a_jl·h·k_l)/γ, k_0 = φ'(t0)
+      for (let deg = 1; deg <= q; deg++) {
+        const phi = (c: number) => c ** deg; // h = 1, t0 = 0
+        const hk: number[] = [deg === 1 ? 1 : 0];
+        for (let j = 1; j < s; j++) {
+          const a = tab.a[j] as readonly number[];
+          let base = phi(0);
+          for (let l = 0; l < j; l++) base += (a[l] as number) * (hk[l] as number);
+          hk.push((phi(tab.c[j] as number) - base) / tab.gamma);
+        }
+        for (let theta = 0.1; theta < 1; theta += 0.2) {
+          const w = stageDenseWeights(tab, theta, 1, false);
+          let y = phi(0);
+          for (let j = 0; j < s; j++) y += (w[j + 1] as number) * (hk[j] as number);
+          expect(Math.abs(y - phi(theta)), `degree ${deg}, θ = ${theta.toFixed(1)}`).toBeLessThan(1e-6);
+        }
+      }
+    });
+  }
+
   // y' = λy from y0 = 1 with λh = −1e6: the dense output must stay bounded inside the step
   // (cubic Hermite through f(y0) = λ·y0 reaches ~1e5 there).
   const worstInside = (solver: AbstractSolver): number => {
