@@ -10,6 +10,7 @@ import type { SolveProblem } from '../problem.js';
 import type { HostDense, HostField, StepTolerances } from '../solver.js';
 import { splitArgs } from '../split-args.js';
 import { withoutTapeVjp } from './host-field-vjp.js';
+import { replayStep, StartStates } from './start-states.js';
 
 /**
  * The backward pass of one implicit step on host arrays: given the cotangents of the step's end
@@ -29,12 +30,17 @@ export type ImplicitStepVjp = (
 
 /**
  * The checkpointed adjoint for implicit solvers with a host backward pass (`stepVjpHost`): the
- * forward solve records no tape and keeps each accepted step's start state; the backward pass
+ * forward solve records no tape and keeps each accepted step's start state (or, with
+ * `checkpoints`, at most that many, recomputing the others segment by segment); the backward pass
  * visits the steps in reverse, recomputes each step's stages and differentiates them by the
  * implicit function theorem (a transposed LU solve per stage, field VJPs by the field's host
  * kernels or one taped evaluation each).
  */
-export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: ImplicitStepVjp): AdjointOutput {
+export function solveImplicitCheckpointed(
+  problem: SolveProblem,
+  stepVjp: ImplicitStepVjp,
+  checkpoints?: number,
+): AdjointOutput {
   const { layout } = problem;
   const N = layout.size;
   const y0Leaves = treeFlatten<tf.Tensor>(problem.y0).leaves;
@@ -45,9 +51,9 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
     // (a taped VJP records nothing in this customGrad forward: Jacobians by differences here)
     const fHost = withoutTapeVjp(problem.hostField(argsWith(inputs.args)));
     const y0 = Float64Array.from(packHost(layout, treeUnflatten(layout.treedef, inputs.y0)));
-    const starts: Float64Array[] = [];
+    const starts = new StartStates(checkpoints);
     const { out, ys } = hostForward(problem, fHost, y0, (_step, _y1, dense) => {
-      starts.push(Float64Array.from((dense as HostDense).y0));
+      starts.push((dense as HostDense).y0);
     });
     meta = out;
     save(inputs.args);
@@ -61,25 +67,34 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
           const ct = Float64Array.from(ctT.dataSync());
           ctT.dispose();
           const argGrads = savedArgs.map((a) => new Float64Array(a.size));
+          const lambda0 = new Float64Array(N);
           const fvjp = makeFieldVjp(problem, savedArgs, args, { deferArgGrads: true });
           const nSteps = out.steps.length;
-          const yBar = Array.from({ length: nSteps }, () => new Float64Array(N));
+          // cotangents of each step's end state, made when needed and dropped once the step is done
+          const yBar: (Float64Array | undefined)[] = new Array(nSteps);
+          const yBarOf = (k: number): Float64Array => {
+            if (k < 0) return lambda0;
+            let v = yBar[k];
+            if (v === undefined) {
+              v = new Float64Array(N);
+              yBar[k] = v;
+            }
+            return v;
+          };
           // cotangents of each step's dense rows k_j (made when a saved time interpolates in it)
           const kBar: (Float64Array | undefined)[][] = Array.from({ length: nSteps }, () => []);
-          const lambda0 = new Float64Array(N);
           const add = (target: Float64Array, row: number, w: number) => {
             if (w === 0) return;
             for (let i = 0; i < N; i++) target[i] = (target[i] as number) + w * (ct[row * N + i] as number);
           };
           out.sources.forEach((s, row) => {
             if (s.kind === 'y0') add(lambda0, row, 1);
-            else if (s.kind === 'end') add(yBar[s.step] as Float64Array, row, 1);
+            else if (s.kind === 'end') add(yBarOf(s.step), row, 1);
             else {
               // dense rows [y0; k_0; …]: y(θ) = w_0·y0 + Σ_j w_{j+1}·k_j
               const st = out.steps[s.step] as { h: number };
               const w = problem.solver.denseWeights(s.theta, st.h, false);
-              const y0Row = s.step === 0 ? lambda0 : (yBar[s.step - 1] as Float64Array);
-              add(y0Row, row, w[0] as number);
+              add(yBarOf(s.step - 1), row, w[0] as number);
               const kb = kBar[s.step] as (Float64Array | undefined)[];
               for (let j = 1; j < w.length; j++) {
                 if (w[j] === 0) continue;
@@ -88,15 +103,21 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
               }
             }
           });
-          for (let k = nSteps - 1; k >= 0; k--) {
+          const stepHost = problem.solver.stepHost;
+          if (stepHost === undefined) throw new Error(`${problem.solver.name}: no host step to replay.`);
+          // replays take Jacobians as the forward pass did (no taped VJPs)
+          const replay = replayStep(stepHost, withoutTapeVjp(f), tol, problem.solver.name);
+          starts.backward(out.steps, replay, (k, start) => {
             const st = out.steps[k] as { t0: number; h: number };
-            const g = stepVjp(f, fvjp, argGrads, st.t0, st.h, starts[k] as Float64Array, tol, {
-              y1: yBar[k] as Float64Array,
+            const g = stepVjp(f, fvjp, argGrads, st.t0, st.h, start, tol, {
+              y1: yBarOf(k),
               k: kBar[k] as (Float64Array | undefined)[],
             });
-            const into = k === 0 ? lambda0 : (yBar[k - 1] as Float64Array);
+            yBar[k] = undefined;
+            kBar[k] = [];
+            const into = yBarOf(k - 1);
             for (let i = 0; i < N; i++) into[i] = (into[i] as number) + (g[i] as number);
-          }
+          });
           fvjp.flush?.(argGrads);
           const gY0 = treeFlatten<tf.Tensor>(unpackHost(layout, lambda0)).leaves;
           const gArgs = argGrads.map((gr, j) =>
