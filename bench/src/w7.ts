@@ -4,7 +4,8 @@
 // scripts/peers-stiff.py). (b) A small stiff neural ODE: the W2 hybrid model with the cat
 // equation's rates × 1000, trained 20 Adam steps with kvaerno5 and with tsit5 in the same run
 // (ms per step; failed solves counted by result code). `--steps N` changes the 20;
-// `--part solves|node` runs one part.
+// `--part solves|node` runs one part; `--part accuracy` runs the accuracy and cost comparison with
+// SciPy Radau on the four stiff reference problems (w7-accuracy.ts).
 import { readFileSync } from 'node:fs';
 import { compileField, disposeTree, valueAndGrad } from '@odekit/core';
 import {
@@ -34,8 +35,9 @@ const peers = JSON.parse(readFileSync(new URL('../fixtures/peers-stiff.json', im
 };
 
 const part = flag('part', 'all');
+if (part === 'accuracy') await import('./w7-accuracy.js');
 // (a) forward solves
-for (const id of part === 'node' ? [] : ['ROBER', 'VDP1000']) {
+for (const id of part === 'node' || part === 'accuracy' ? [] : ['ROBER', 'VDP1000']) {
   const p = loadStiffProblems().find((q) => q.id === id);
   if (p === undefined) throw new Error(`W7: no problem ${id}`);
   const lsoda = peers.results[`${id}/LSODA`]?.msMedian ?? Number.NaN;
@@ -106,7 +108,7 @@ const field = compileField(lvHybridFieldFused);
 const data = tf.tensor2d(w.data);
 const y0 = tf.tensor1d(w.y0);
 const stiffScale = tf.tensor2d([1, 1, 1, 1000, 1, 1, 1, 1000], [4, 2]);
-for (const [name, make] of (part === 'solves'
+for (const [name, make] of (part === 'solves' || part === 'accuracy'
   ? []
   : [
       ['kvaerno5', kvaerno5],

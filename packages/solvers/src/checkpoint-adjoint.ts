@@ -100,7 +100,7 @@ export function recursiveCheckpointAdjoint(options: CheckpointOptions = {}): Adj
       if (!tapeIsRecording()) return runPlain(problem);
       const implicitVjp = problem.solver.stepVjpHost;
       if (backendOnHost() && implicitVjp !== undefined) {
-        return solveImplicitCheckpointed(problem, implicitVjp);
+        return solveImplicitCheckpointed(problem, implicitVjp, checkpoints);
       }
       if (!backendOnHost() || tableau === undefined || problem.solver.stepHost === undefined) {
         problem.reportFallback(

@@ -177,3 +177,25 @@ describe('progress', () => {
     });
   }
 });
+
+describe("pidController({ predictive: true }) (Gustafsson's rule, Hairer & Wanner IV.8)", () => {
+  it('after an accepted step, a rising error caps the next step below the integral rule', () => {
+    const plain = pidController({ rtol: 1e-6, atol: 1e-6 });
+    const pred = pidController({ rtol: 1e-6, atol: 1e-6, predictive: true });
+    const q = 4;
+    // first step: no history, both rules agree
+    const a1 = plain.adapt(1, 0.1, q, plain.initialState());
+    const b1 = pred.adapt(1, 0.1, q, pred.initialState());
+    expect(b1.dtNext).toBeCloseTo(a1.dtNext, 12);
+    // second step, same size, error up from 0.1 to 0.5: h·0.9·(h/h_prev)·(0.1/0.25)^(1/4)
+    const a2 = plain.adapt(1, 0.5, q, a1.state);
+    const b2 = pred.adapt(1, 0.5, q, b1.state);
+    expect(a2.dtNext).toBeCloseTo(0.9 * 0.5 ** -0.25, 12);
+    expect(b2.dtNext).toBeCloseTo(0.9 * (0.1 / 0.25) ** 0.25, 12);
+    expect(b2.dtNext).toBeLessThan(a2.dtNext);
+    // a falling error: the integral rule is the smaller one and is kept
+    const b3 = pred.adapt(1, 0.05, q, b2.state);
+    expect(b3.dtNext).toBeCloseTo(Math.min(10, 0.9 * 0.05 ** -0.25), 12);
+    expect(() => pidController({ predictive: 'yes' as unknown as boolean })).toThrow(/predictive/);
+  });
+});

@@ -13,8 +13,15 @@ import { type NewtonMatrix, scaledNorm } from './newton-matrix.js';
  */
 export const SLOW_NEWTON_THETA = 0.5;
 
-/** A Newton correction this small (in error-norm units) that no longer contracts is at the rounding floor. */
-const STALL_NORM = 0.25;
+/**
+ * A Newton correction this small (in error-norm units) that no longer contracts is at the field's
+ * float32 rounding floor: about `u32/rtol` error units (a few hundredths at rtol 1e-6), capped at
+ * 0.25. Tied to rtol: at rtol 1e-3 a flat 0.25 accepted stages Newton had not solved, and kvaerno5
+ * then left Robertson's slow manifold (y2 < 0) with an error estimate that did not see it.
+ */
+function stallNorm(rtol: number): number {
+  return Math.min(0.25, (8 * UROUND32) / Math.max(rtol, 1e-12));
+}
 
 /** One ESDIRK step on host arrays: converged stage values, or why it failed. */
 export interface EsdirkAttempt {
@@ -49,6 +56,7 @@ export function newtonTolerances(
  * controller shrinks it. If the shrunk retry from the same state fails again, it is retried once
  * with full Newton (the Jacobian at every iterate) before failing; with `fullNewtonNow` (constant steps, which
  * cannot shrink) it is tried at once.
+ * `k0IsField`: `k0` is `f(t0, y0)` (not a first-same-as-last stage derivative).
  * (Without the full-Newton retry kvaerno3 on Van der Pol μ = 1000 at rtol 1e-3 overshoots a
  * landing after a string of failures; offering it at the first failure costs 4× the evaluations
  * on a 40-component Brusselator.)
@@ -64,6 +72,7 @@ export function esdirkAttempt(
   tolerances: { rtol: number; atol: number },
   nm: NewtonMatrix,
   fullNewtonNow: boolean,
+  k0IsField: boolean,
 ): EsdirkAttempt {
   const N = y0.length;
   const { batch, D } = nm.blocks;
@@ -71,9 +80,23 @@ export function esdirkAttempt(
   const hg = h * tab.gamma;
   const scale = new Float64Array(N);
   for (let i = 0; i < N; i++) scale[i] = tolerances.atol + tolerances.rtol * Math.abs(y0[i] as number);
+  const stall = stallNorm(tolerances.rtol);
   const retry = nm.lastY === y0;
   nm.lastY = y0;
-  if (!nm.hasJacobian || nm.stale || (retry && !nm.freshAt(t0, y0))) nm.refresh(f, t0, y0, k0);
+  // Differences need f(t0, y0) itself: a first-same-as-last k_0 = (Y − base)/(hγ) of the previous
+  // step differs from it on stiff components by the Newton residual / (hγ), which divided by a
+  // difference step of √u·|y| gave Jacobian entries off by 1e5 (Robertson, rtol 1e-3).
+  let f0: ArrayLike<number> | undefined = k0IsField ? k0 : undefined;
+  const refreshAtStart = () => {
+    let fy = f0;
+    if (fy === undefined) {
+      fy = f(t0, y0);
+      f0 = fy;
+      nm.nfe++;
+    }
+    nm.refresh(f, t0, y0, fy);
+  };
+  if (!nm.hasJacobian || nm.stale || (retry && !nm.freshAt(t0, y0))) refreshAtStart();
   // last resort once a fresh Jacobian at y0 failed: full Newton (the Jacobian at each iterate)
   let full = false;
   for (;;) {
@@ -119,7 +142,7 @@ export function esdirkAttempt(
           if (theta > thetaMax) thetaMax = theta;
           // Stagnation within the tolerance: the field's float32 rounding sets a floor under
           // ‖Δ‖ (a few hundredths of the error norm at rtol 1e-6); iterating on cannot go lower.
-          if (theta >= 0.5 && nd <= STALL_NORM && m >= 2) {
+          if (theta >= 0.5 && nd <= stall && m >= 2) {
             converged = true;
             break;
           }
@@ -127,7 +150,7 @@ export function esdirkAttempt(
           if (theta >= 0.99 && !full) break;
           eta = theta < 0.99 ? theta / (1 - theta) : 100;
           const left = o.maxNewtonIterations - 1 - m;
-          if (!full && nd > STALL_NORM && (theta ** left / (1 - theta)) * nd > o.kappa) break;
+          if (!full && nd > stall && (theta ** left / (1 - theta)) * nd > o.kappa) break;
         }
         // a first correction is trusted only when it is already small (a predictor far off, on a
         // nonlinear field, must show contraction before the stage is accepted)
@@ -157,10 +180,10 @@ export function esdirkAttempt(
     }
     if (fresh || full) {
       // the next attempt (a smaller step from the same state) starts from the Jacobian at y0
-      if (full) nm.refresh(f, t0, y0, k0);
+      if (full) refreshAtStart();
       nm.eta = 1;
       return { ok: false, failure, Y, k };
     }
-    nm.refresh(f, t0, y0, k0);
+    refreshAtStart();
   }
 }

@@ -20,6 +20,12 @@ export interface EsdirkTableau {
   readonly errorOrder: number;
   /** `b` equals the last row of `a` (so `y1` is the last stage value and `f(t1, y1)` is its `k`). */
   readonly stifflyAccurate: boolean;
+  /**
+   * Dense output `y(t0 + θh) = y0 + h·Σ_j b_j(θ)·k_j` with `b_j(θ) = Σ_m dense[j][m−1]·θ^m`
+   * (`b(1) = b`). Given by the tableau or, without one, cubic Hermite interpolation through
+   * `(y0, k_0)` and `(y1, k_{s−1})` written in the stages.
+   */
+  readonly dense: readonly (readonly number[])[];
   readonly source: string;
 }
 
@@ -47,6 +53,7 @@ export function defineEsdirkTableau(spec: {
   bError: number[];
   order: number;
   errorOrder: number;
+  dense?: number[][];
   source: string;
 }): EsdirkTableau {
   const s = spec.c.length;
@@ -74,6 +81,26 @@ export function defineEsdirkTableau(spec: {
   if (Math.abs(se) > TOL) fail(`Σ bError = ${se}, not 0`);
   const last = spec.a[s - 1] as number[];
   const stifflyAccurate = spec.b.every((v, j) => v === last[j]);
+  // cubic Hermite: h10(θ)·k_0 + h11(θ)·k_{s−1} + h01(θ)·Σ b_j k_j
+  const dense =
+    spec.dense ??
+    spec.b.map((bj, j) => [
+      j === 0 ? 1 : 0,
+      (j === 0 ? -2 : j === s - 1 ? -1 : 0) + 3 * bj,
+      (j === 0 || j === s - 1 ? 1 : 0) - 2 * bj,
+    ]);
+  if (dense.length !== s) fail(`dense must have ${s} rows (one polynomial per stage)`);
+  dense.forEach((row, j) => {
+    const end = row.reduce((x, y) => x + y, 0);
+    if (!row.every(Number.isFinite)) fail(`dense row ${j} is not finite`);
+    if (Math.abs(end - (spec.b[j] as number)) > TOL) fail(`dense row ${j} sums to ${end}, not b[${j}] (b(1) = b)`);
+  });
+  const M = Math.max(...dense.map((r) => r.length));
+  for (let m = 0; m < M; m++) {
+    const sum = dense.reduce((acc, row) => acc + (row[m] ?? 0), 0);
+    if (Math.abs(sum - (m === 0 ? 1 : 0)) > TOL)
+      fail(`Σ_j b_j(θ) must be θ (the θ^${m + 1} coefficients sum to ${sum})`);
+  }
   return Object.freeze({
     name: spec.name,
     c: Object.freeze([...spec.c]),
@@ -84,6 +111,7 @@ export function defineEsdirkTableau(spec: {
     order: spec.order,
     errorOrder: spec.errorOrder,
     stifflyAccurate,
+    dense: Object.freeze(dense.map((r) => Object.freeze([...r]))),
     source: spec.source,
   });
 }

@@ -23,7 +23,7 @@ export function esdirkStepVjp(tab: EsdirkTableau, o: ResolvedImplicitOptions): I
     const DD = D * D;
     const nm = new NewtonMatrix(blocks, o.jacobian, false);
     const k0 = Float64Array.from(f(t0, y0));
-    const run = esdirkAttempt(tab, o, f as HostFieldWithVjp, t0, h, y0, k0, newtonTolerances(tol, o), nm, true);
+    const run = esdirkAttempt(tab, o, f as HostFieldWithVjp, t0, h, y0, k0, newtonTolerances(tol, o), nm, true, true);
     if (!run.ok) throw new Error(`${tab.name}: the backward pass could not re-solve an accepted step at t = ${t0}.`);
     const hg = h * tab.gamma;
     const yBar = new Float64Array(N);
@@ -33,8 +33,9 @@ export function esdirkStepVjp(tab: EsdirkTableau, o: ResolvedImplicitOptions): I
       if (w === 0) return;
       for (let q = 0; q < N; q++) into[q] = (into[q] as number) + w * (x[q] as number);
     };
-    axpy(kBar[0] as Float64Array, 1, cot.f0);
-    axpy(kBar[s - 1] as Float64Array, 1, cot.f1);
+    cot.k.forEach((kc, j) => {
+      if (kc !== undefined) axpy(kBar[j] as Float64Array, 1, kc);
+    });
     if (tab.stifflyAccurate) axpy(YBar[s - 1] as Float64Array, 1, cot.y1);
     else {
       axpy(yBar, 1, cot.y1);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {
   AbstractSolver,
+  HostDense,
   HostField,
   HostStepOutput,
   RowField,
@@ -11,7 +12,7 @@ import type {
 import { esdirkAttempt, newtonTolerances, SLOW_NEWTON_THETA } from './esdirk-core.js';
 import type { EsdirkTableau } from './esdirk-tableau.js';
 import { esdirkStepVjp } from './esdirk-vjp.js';
-import { hermiteRows, hermiteWeights } from './hermite.js';
+import { hermiteRows } from './hermite.js';
 import type { HostFieldWithVjp } from './host-field-vjp.js';
 import { type ImplicitOptions, resolveImplicitOptions } from './implicit-options.js';
 import { evaluateJacobian } from './jacobian.js';
@@ -23,8 +24,8 @@ const FAILED_ERROR = 1e30;
 
 /**
  * An ESDIRK solver from its tableau: simplified Newton per stage with the Jacobian and LU
- * factorisation kept across stages and steps of a solve (see `esdirkAttempt`), cubic Hermite
- * dense output, first-same-as-last for stiffly accurate tableaus.
+ * factorisation kept across stages and steps of a solve (see `esdirkAttempt`), dense output
+ * from the stages (`EsdirkTableau.dense`), first-same-as-last for stiffly accurate tableaus.
  *
  * Gradients (tensor path, used under a gradient tape by every adjoint): Newton runs off the
  * tape; each stage then enters the tape once by the implicit function theorem,
@@ -77,12 +78,24 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
       k0 = Float64Array.from(f(t0, y0));
       nm.nfe++;
     } else k0 = Float64Array.from(f0);
-    const run = esdirkAttempt(tab, o, f as HostFieldWithVjp, t0, h, y0, k0, newtonTolerances(tol, o), nm, !wantError);
+    const run = esdirkAttempt(
+      tab,
+      o,
+      f as HostFieldWithVjp,
+      t0,
+      h,
+      y0,
+      k0,
+      newtonTolerances(tol, o),
+      nm,
+      !wantError,
+      f0 === undefined,
+    );
     const { nfe, ...implicitStats } = nm.takeStats();
-    if (!run.ok) return failedHost(y0, k0, h, wantError, nfe, implicitStats);
+    if (!run.ok) return { ...failedHost(y0, k0, h, wantError, nfe, implicitStats), dense: constantRows(y0, k0) };
     const { y1, yError } = combine(run.k, y0, h, wantError);
     const f1 = run.k[s - 1] as Float64Array;
-    const dense = hermiteRows(y0, y1, k0, f1, h);
+    const dense: HostDense = { y0, k: run.k.map((k) => Float32Array.from(k)) };
     const slow = (run.thetaMax ?? 0) > SLOW_NEWTON_THETA;
     return { y1, yError, dense, f1: Float32Array.from(f1), nfe, implicitStats, ...(slow ? { maxGrowth: 1 } : {}) };
   };
@@ -118,7 +131,9 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
     } else k0h = Float64Array.from(f0.dataSync());
     // Newton's iterations are constants to the tape: run them unrecorded (full Newton allowed at
     // once: a taped step replays a step the host pass accepted, with a fresh Jacobian)
-    const run = offTape(() => esdirkAttempt(tab, o, view, t0, h, y0h, k0h, newtonTolerances(tol, o), nm, true));
+    const run = offTape(() =>
+      esdirkAttempt(tab, o, view, t0, h, y0h, k0h, newtonTolerances(tol, o), nm, true, f0 === undefined),
+    );
     const { nfe: nfeNewton, ...implicitStats } = nm.takeStats();
     let nfe = nfeNewton;
     if (!run.ok) {
@@ -126,7 +141,7 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
       return tf.tidy(() => ({
         y1: tf.tensor2d(Float32Array.from(failed.y1), [1, N]),
         yError: failed.yError && tf.tensor2d(Float32Array.from(failed.yError), [1, N]),
-        dense: tf.concat([y0, tf.zeros([3, N])], 0) as tf.Tensor2D,
+        dense: tf.concat([y0, tf.zeros([s, N])], 0) as tf.Tensor2D,
         f1: undefined,
         nfe,
         implicitStats,
@@ -189,7 +204,7 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
           yError = tf.matMul(tf.tensor2d(we, [1, s + 1]), rows);
         }
         const f1 = ks[s - 1] as tf.Tensor2D;
-        const dense = tf.concat([y0, k0, f1, tf.div(tf.sub(y1, y0), h)], 0) as tf.Tensor2D;
+        const dense = tf.concat([y0, ...ks], 0) as tf.Tensor2D;
         return { y1, yError, dense, f1: tab.stifflyAccurate ? f1 : undefined, nfe, implicitStats };
       });
     } finally {
@@ -209,8 +224,35 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
     stepHost,
     completeDense: (_f: RowField, _t1: number, _out: StepOutput) => undefined,
     completeDenseHost: (_f: HostField, _t1: number, _out: HostStepOutput) => undefined,
-    denseWeights: hermiteWeights,
+    denseWeights: (theta: number, h: number, derivative: boolean) => stageDenseWeights(tab, theta, h, derivative),
   });
+}
+
+/** A failed step's dense rows `[y0; k_0 …]` (interpolating to `y0 + θh·k_0`; never saved from). */
+function constantRows(y0: Float64Array, k0: ArrayLike<number>): HostDense {
+  return { y0, k: [Float32Array.from(k0)] };
+}
+
+/**
+ * Weights of the dense rows `[y0; k_0; …; k_{s−1}]`: `y(t0 + θh) = y0 + h·Σ_j b_j(θ)·k_j` with
+ * the tableau's polynomials `b_j` (`dy/dt = Σ_j b_j'(θ)·k_j`).
+ */
+export function stageDenseWeights(tab: EsdirkTableau, theta: number, h: number, derivative: boolean): Float32Array {
+  const s = tab.c.length;
+  const w = new Float32Array(s + 1);
+  w[0] = derivative ? 0 : 1;
+  for (let j = 0; j < s; j++) {
+    const row = tab.dense[j] as readonly number[];
+    let acc = 0;
+    let p = 1;
+    for (let m = 0; m < row.length; m++) {
+      // θ^(m+1), or its derivative (m+1)·θ^m
+      acc += (row[m] as number) * (derivative ? (m + 1) * p : p * theta);
+      p *= theta;
+    }
+    w[j + 1] = derivative ? acc : h * acc;
+  }
+  return w;
 }
 
 /** A failed step: the state unchanged, a huge finite error (adaptive) or NaN (constant steps, ends the solve). */

@@ -9,7 +9,20 @@ import type { HostField } from '../solver.js';
  */
 export type HostFieldWithVjp = HostField & {
   readonly vjp?: (t: number, y: Float64Array, ct: Float64Array) => Float32Array;
+  /** The VJP records a tape (no host kernels): it gives nothing inside a `customGrad` forward. */
+  readonly tapeVjp?: boolean;
 };
+
+/**
+ * `f` without a taped VJP: inside a `customGrad` forward function tfjs records no tape (the
+ * forward runs as a kernel), so a taped VJP there returns zeros — a Jacobian of zeros made
+ * rodas4 take 180× the steps under the checkpointed adjoint. Jacobians then come from
+ * differences. Host-kernel VJPs are kept.
+ */
+export function withoutTapeVjp(f: HostField): HostFieldWithVjp {
+  if ((f as HostFieldWithVjp).tapeVjp !== true) return f;
+  return (t: number, y: Float64Array) => f(t, y);
+}
 
 /** Attaches the session's state VJP to `f` (the args part is discarded). */
 export function withVjp(f: HostField, session: HostFieldSession, argTensors: readonly tf.Tensor[]): HostFieldWithVjp {
@@ -47,5 +60,5 @@ export function withTapeVjp(
     ]);
     return out;
   };
-  return Object.assign(f, { vjp });
+  return Object.assign(f, { vjp, tapeVjp: true });
 }

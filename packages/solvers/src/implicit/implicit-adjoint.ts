@@ -9,11 +9,13 @@ import { packHost, unpackHost } from '../packing.js';
 import type { SolveProblem } from '../problem.js';
 import type { HostDense, HostField, StepTolerances } from '../solver.js';
 import { splitArgs } from '../split-args.js';
+import { withoutTapeVjp } from './host-field-vjp.js';
+import { replayStep, StartStates } from './start-states.js';
 
 /**
  * The backward pass of one implicit step on host arrays: given the cotangents of the step's end
- * state `y1` and of its dense rows `f0 = f(t0, y0)` and `f1 = f(t1, y1)`, returns the cotangent
- * of `y0` and adds the args' cotangents through `fvjp`.
+ * state `y1` and of its dense rows, the stage derivatives `k_j` (`k[j]`, absent when zero),
+ * returns the cotangent of `y0` and adds the args' cotangents through `fvjp`.
  */
 export type ImplicitStepVjp = (
   f: HostField,
@@ -23,17 +25,22 @@ export type ImplicitStepVjp = (
   h: number,
   y0: Float64Array,
   tol: StepTolerances,
-  cotangents: { y1: Float64Array; f0: Float64Array; f1: Float64Array },
+  cotangents: { y1: Float64Array; k: (Float64Array | undefined)[] },
 ) => Float64Array;
 
 /**
  * The checkpointed adjoint for implicit solvers with a host backward pass (`stepVjpHost`): the
- * forward solve records no tape and keeps each accepted step's start state; the backward pass
+ * forward solve records no tape and keeps each accepted step's start state (or, with
+ * `checkpoints`, at most that many, recomputing the others segment by segment); the backward pass
  * visits the steps in reverse, recomputes each step's stages and differentiates them by the
  * implicit function theorem (a transposed LU solve per stage, field VJPs by the field's host
  * kernels or one taped evaluation each).
  */
-export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: ImplicitStepVjp): AdjointOutput {
+export function solveImplicitCheckpointed(
+  problem: SolveProblem,
+  stepVjp: ImplicitStepVjp,
+  checkpoints?: number,
+): AdjointOutput {
   const { layout } = problem;
   const N = layout.size;
   const y0Leaves = treeFlatten<tf.Tensor>(problem.y0).leaves;
@@ -41,11 +48,12 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
   const tol: StepTolerances = { rtol: problem.controller.rtol, atol: problem.controller.atol, batch: layout.batch };
   let meta: IntegrateOutput | undefined;
   const run = customGrad((inputs: { y0: tf.Tensor[]; args: tf.Tensor[] }, save) => {
-    const fHost = problem.hostField(argsWith(inputs.args));
+    // (a taped VJP records nothing in this customGrad forward: Jacobians by differences here)
+    const fHost = withoutTapeVjp(problem.hostField(argsWith(inputs.args)));
     const y0 = Float64Array.from(packHost(layout, treeUnflatten(layout.treedef, inputs.y0)));
-    const starts: Float64Array[] = [];
+    const starts = new StartStates(checkpoints);
     const { out, ys } = hostForward(problem, fHost, y0, (_step, _y1, dense) => {
-      starts.push(Float64Array.from((dense as HostDense).y0));
+      starts.push((dense as HostDense).y0);
     });
     meta = out;
     save(inputs.args);
@@ -57,12 +65,22 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
           const f = problem.hostField(args);
           const ct = Float64Array.from(savedCotangents(layout, dy, out));
           const argGrads = savedArgs.map((a) => new Float64Array(a.size));
+          const lambda0 = new Float64Array(N);
           const fvjp = makeFieldVjp(problem, savedArgs, args, { deferArgGrads: true });
           const nSteps = out.steps.length;
-          const yBar = Array.from({ length: nSteps }, () => new Float64Array(N));
-          const f0Bar = Array.from({ length: nSteps }, () => new Float64Array(N));
-          const f1Bar = Array.from({ length: nSteps }, () => new Float64Array(N));
-          const lambda0 = new Float64Array(N);
+          // cotangents of each step's end state, made when needed and dropped once the step is done
+          const yBar: (Float64Array | undefined)[] = new Array(nSteps);
+          const yBarOf = (k: number): Float64Array => {
+            if (k < 0) return lambda0;
+            let v = yBar[k];
+            if (v === undefined) {
+              v = new Float64Array(N);
+              yBar[k] = v;
+            }
+            return v;
+          };
+          // cotangents of each step's dense rows k_j (made when a saved time interpolates in it)
+          const kBar: (Float64Array | undefined)[][] = Array.from({ length: nSteps }, () => []);
           const add = (target: Float64Array, row: number, w: number) => {
             if (w === 0) return;
             const { at, col, n } = rowSpan(out.sources[row] as OutputSource, row, N, layout.width);
@@ -70,29 +88,35 @@ export function solveImplicitCheckpointed(problem: SolveProblem, stepVjp: Implic
           };
           out.sources.forEach((s, row) => {
             if (s.kind === 'y0') add(lambda0, row, 1);
-            else if (s.kind === 'end') add(yBar[s.step] as Float64Array, row, 1);
+            else if (s.kind === 'end') add(yBarOf(s.step), row, 1);
             else {
-              // Hermite: y(θ) = y0 + h·(h10 f0 + h11 f1) + h01·(y1 − y0)
+              // dense rows [y0; k_0; …]: y(θ) = w_0·y0 + Σ_j w_{j+1}·k_j
               const st = out.steps[s.step] as { h: number };
               const w = problem.solver.denseWeights(s.theta, st.h, false);
-              const h01 = (w[3] as number) / st.h;
-              const y0Row = s.step === 0 ? lambda0 : (yBar[s.step - 1] as Float64Array);
-              add(y0Row, row, 1 - h01);
-              add(yBar[s.step] as Float64Array, row, h01);
-              add(f0Bar[s.step] as Float64Array, row, w[1] as number);
-              add(f1Bar[s.step] as Float64Array, row, w[2] as number);
+              add(yBarOf(s.step - 1), row, w[0] as number);
+              const kb = kBar[s.step] as (Float64Array | undefined)[];
+              for (let j = 1; j < w.length; j++) {
+                if (w[j] === 0) continue;
+                kb[j - 1] ??= new Float64Array(N);
+                add(kb[j - 1] as Float64Array, row, w[j] as number);
+              }
             }
           });
-          for (let k = nSteps - 1; k >= 0; k--) {
+          const stepHost = problem.solver.stepHost;
+          if (stepHost === undefined) throw new Error(`${problem.solver.name}: no host step to replay.`);
+          // replays take Jacobians as the forward pass did (no taped VJPs)
+          const replay = replayStep(stepHost, withoutTapeVjp(f), tol, problem.solver.name);
+          starts.backward(out.steps, replay, (k, start) => {
             const st = out.steps[k] as { t0: number; h: number };
-            const g = stepVjp(f, fvjp, argGrads, st.t0, st.h, starts[k] as Float64Array, tol, {
-              y1: yBar[k] as Float64Array,
-              f0: f0Bar[k] as Float64Array,
-              f1: f1Bar[k] as Float64Array,
+            const g = stepVjp(f, fvjp, argGrads, st.t0, st.h, start, tol, {
+              y1: yBarOf(k),
+              k: kBar[k] as (Float64Array | undefined)[],
             });
-            const into = k === 0 ? lambda0 : (yBar[k - 1] as Float64Array);
+            yBar[k] = undefined;
+            kBar[k] = [];
+            const into = yBarOf(k - 1);
             for (let i = 0; i < N; i++) into[i] = (into[i] as number) + (g[i] as number);
-          }
+          });
           fvjp.flush?.(argGrads);
           const gY0 = treeFlatten<tf.Tensor>(unpackHost(layout, lambda0)).leaves;
           const gArgs = argGrads.map((gr, j) =>

@@ -7,7 +7,7 @@ import { RODAS4 } from './rosenbrock-tableau.js';
 
 /**
  * Kværnø's ESDIRK 5(4) (BIT 44 (2004) 489–502): L-stable, stiffly accurate, 7 stages (6
- * implicit), Hermite dense output. The stiff solver to try first; on the host path (cpu, wasm)
+ * implicit), order-3 dense output from the stages. The stiff solver to try first; on the host path (cpu, wasm)
  * the state and the linear algebra are float64 while the field runs in float32, so tolerances
  * down to rtol ≈ 1e-6 are meaningful (1e-4 on other backends, whose state is float32).
  *

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AbstractSolver, HostField } from '../solver.js';
-import { esdirk } from './esdirk.js';
+import { esdirk, stageDenseWeights } from './esdirk.js';
 import { defineEsdirkTableau, type EsdirkTableau } from './esdirk-tableau.js';
 import { IMPLICIT_EULER, KVAERNO3, KVAERNO5 } from './esdirk-tableaus.js';
 import { implicitEuler, kvaerno3, kvaerno5, rodas4 } from './implicit-solvers.js';
@@ -123,5 +123,110 @@ describe('stability functions from real steps (float64 field, exact Jacobian)', 
     });
     const r = stepLinear((o) => esdirk(trap, o), [-1e12], [1])[0] as number;
     expect(Math.abs(r + 1)).toBeLessThan(1e-3);
+  });
+});
+
+/** `Σ_j b_j(θ)·Φ_j(τ) − θ^ρ/γ(τ)` for the trees of order ≤ `order` (continuous order conditions). */
+function continuousDefect(tab: EsdirkTableau, theta: number, order: number): number {
+  const s = tab.c.length;
+  const A = (i: number, j: number) => (tab.a[i] as readonly number[])[j] ?? 0;
+  const b = tab.dense.map((row) => row.reduce((acc, v, m) => acc + v * theta ** (m + 1), 0));
+  const c = tab.c as number[];
+  const Ac = c.map((_, i) => c.reduce((acc, cj, j) => acc + A(i, j) * cj, 0));
+  const trees: [number[], number, number][] = [
+    [c.map(() => 1), 1, 1],
+    [c, 2, 2],
+    [c.map((v) => v * v), 3, 3],
+    [Ac, 3, 6],
+  ];
+  let worst = 0;
+  for (const [phi, rho, gam] of trees) {
+    if (rho > order) continue;
+    let q = 0;
+    for (let j = 0; j < s; j++) q += (b[j] as number) * (phi[j] as number);
+    worst = Math.max(worst, Math.abs(q - theta ** rho / gam));
+  }
+  return worst;
+}
+
+describe('dense output (continuous extensions from the stages)', () => {
+  for (const [tab, order] of [
+    [IMPLICIT_EULER, 1],
+    [KVAERNO3, 2],
+    [KVAERNO5, 3],
+  ] as [EsdirkTableau, number][]) {
+    it(`${tab.name}: continuous order ${order} for every θ, b(1) = b`, () => {
+      for (let theta = 0.1; theta <= 1.0001; theta += 0.1) {
+        expect(continuousDefect(tab, theta, order)).toBeLessThan(1e-12);
+      }
+      tab.dense.forEach((row, j) => {
+        expect(Math.abs(row.reduce((x, y) => x + y, 0) - (tab.b[j] as number))).toBeLessThan(1e-12);
+      });
+    });
+  }
+  // stiff limit: exact stage values Y_i = φ(t0 + c_i h) must give φ(t0 + θh) for φ of degree ≤ q
+  for (const [tab, q] of [
+    [KVAERNO3, 2],
+    [KVAERNO5, 3],
+  ] as [EsdirkTableau, number][]) {
+    it(`${tab.name}: stiff order ${q} (the interpolant of exact stage values reproduces polynomials of degree ${q})`, () => {
+      const s = tab.c.length;
+      // y(θ) = y0 + Σ_j b_j(θ)·h·k_j with h·k_j = (Y_j − y0 − Σ_{l<j} a_jl·h·k_l)/γ, k_0 = φ'(t0)
+      for (let deg = 1; deg <= q; deg++) {
+        const phi = (c: number) => c ** deg; // h = 1, t0 = 0
+        const hk: number[] = [deg === 1 ? 1 : 0];
+        for (let j = 1; j < s; j++) {
+          const a = tab.a[j] as readonly number[];
+          let base = phi(0);
+          for (let l = 0; l < j; l++) base += (a[l] as number) * (hk[l] as number);
+          hk.push((phi(tab.c[j] as number) - base) / tab.gamma);
+        }
+        for (let theta = 0.1; theta < 1; theta += 0.2) {
+          const w = stageDenseWeights(tab, theta, 1, false);
+          let y = phi(0);
+          for (let j = 0; j < s; j++) y += (w[j + 1] as number) * (hk[j] as number);
+          expect(Math.abs(y - phi(theta)), `degree ${deg}, θ = ${theta.toFixed(1)}`).toBeLessThan(1e-6);
+        }
+      }
+    });
+  }
+
+  // y' = λy from y0 = 1 with λh = −1e6: the dense output must stay bounded inside the step
+  // (cubic Hermite through f(y0) = λ·y0 reaches ~1e5 there).
+  const worstInside = (solver: AbstractSolver): number => {
+    const f: HostField = (_t, y) => Float64Array.from(y, (v) => -1e6 * v) as unknown as Float32Array;
+    const stepHost = solver.stepHost;
+    if (stepHost === undefined) throw new Error('no host step');
+    const out = stepHost(f, 0, 1, Float64Array.from([1]), undefined, true, { rtol: 1e-10, atol: 1e-12, batch: 1 });
+    let worst = 0;
+    for (let theta = 0.05; theta < 1; theta += 0.05) {
+      const w = solver.denseWeights(theta, 1, false);
+      let y = (w[0] as number) * (out.dense.y0[0] as number);
+      out.dense.k.forEach((k, q) => {
+        y += (w[q + 1] as number) * (k[0] as number);
+      });
+      worst = Math.max(worst, Math.abs(y));
+    }
+    return worst;
+  };
+  const options = { jacobian: () => [-1e6], kappa: 1e-6, maxNewtonIterations: 50 };
+  for (const [name, make] of makers) {
+    it(`${name}: dense output inside a very stiff step stays bounded (|y(θ)| ≤ 2)`, () => {
+      expect(worstInside(make(options))).toBeLessThanOrEqual(2);
+    });
+  }
+  it('the check can fail: kvaerno5 with the cubic Hermite fallback (no dense table) exceeds 1e4', () => {
+    const hermite = defineEsdirkTableau({
+      name: 'kvaerno5-hermite',
+      c: [...KVAERNO5.c],
+      a: KVAERNO5.a.map((r) => [...r]),
+      b: [...KVAERNO5.b],
+      bError: [...KVAERNO5.bError],
+      order: 5,
+      errorOrder: 5,
+      source: 'test',
+    });
+    expect(continuousDefect(hermite, 0.5, 3)).toBeLessThan(1e-12);
+    expect(worstInside(esdirk(hermite, options))).toBeGreaterThan(1e4);
   });
 });

@@ -20,6 +20,14 @@ export interface RosenbrockTableau {
   readonly m: readonly number[];
   /** `m − m̂` of the embedded method. */
   readonly mError: readonly number[];
+  /**
+   * Dense output (Hairer & Wanner's `rodas.f`): `y(t0 + θh) = (1 − θ)·y0 + θ·y1 +
+   * θ(1 − θ)·(K2 + θ·K3)` with `K2 = Σ dense[0][j]·U_j`, `K3 = Σ dense[1][j]·U_j`; an order-3
+   * interpolant built from the stages, which (unlike Hermite interpolation through `f(t0, y0)`
+   * and `f(t1, y1)`) does not amplify stiff components' errors by the stiffness. Without it the
+   * solver uses cubic Hermite interpolation.
+   */
+  readonly dense?: readonly [readonly number[], readonly number[]];
   readonly order: number;
   readonly errorOrder: number;
   readonly source: string;
@@ -45,11 +53,24 @@ export function defineRosenbrockTableau(spec: Omit<RosenbrockTableau, 'gamma'> &
     fail(`a, c, alpha and d must have ${s} stages`);
   }
   if (spec.mError.length !== s) fail(`mError must have ${s} entries`);
+  const dense = spec.dense;
+  if (dense !== undefined && (dense.length !== 2 || dense[0].length !== s || dense[1].length !== s)) {
+    fail(`dense must be two rows of ${s} entries`);
+  }
   spec.a.forEach((row, i) => {
     if (row.length !== i || (spec.c[i] as readonly number[]).length !== i)
       fail(`rows ${i} of a and c must have ${i} entries`);
   });
-  const all = [spec.gamma, ...spec.a.flat(), ...spec.c.flat(), ...spec.alpha, ...spec.d, ...spec.m, ...spec.mError];
+  const all = [
+    spec.gamma,
+    ...spec.a.flat(),
+    ...spec.c.flat(),
+    ...spec.alpha,
+    ...spec.d,
+    ...spec.m,
+    ...spec.mError,
+    ...(dense?.flat() ?? []),
+  ];
   if (!all.every(Number.isFinite)) fail('a coefficient is not finite');
   if (spec.alpha[0] !== 0 || spec.d[0] !== spec.gamma) fail('α_0 must be 0 and d_0 must be γ');
   const last = spec.a[s - 1] as readonly number[];
@@ -64,6 +85,9 @@ export function defineRosenbrockTableau(spec: Omit<RosenbrockTableau, 'gamma'> &
     d: Object.freeze([...spec.d]),
     m: Object.freeze([...spec.m]),
     mError: Object.freeze([...spec.mError]),
+    ...(dense === undefined
+      ? {}
+      : { dense: Object.freeze([Object.freeze([...dense[0]]), Object.freeze([...dense[1]])] as const) }),
   });
 }
 
@@ -98,6 +122,11 @@ export const RODAS4: RosenbrockTableau = (() => {
     d: [0.25, -0.1043, 0.1035, -0.0362, 0, 0],
     m,
     mError: [0, 0, 0, 0, 0, 1],
+    // rodas.f's D21…D35 (the sixth stage does not enter)
+    dense: [
+      [10.12623508344586, -7.487995877610167, -34.80091861555747, -7.992771707568823, 1.025137723295662, 0],
+      [-0.6762803392801253, 6.087714651680015, 16.43084320892478, 24.76722511418386, -6.594389125716872, 0],
+    ],
     order: 4,
     errorOrder: 4,
     source: 'Hairer & Wanner, Solving ODEs II (1996), §IV.7 and rodas.f, doi:10.1007/978-3-642-05221-7',

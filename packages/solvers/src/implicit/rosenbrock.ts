@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {
   AbstractSolver,
+  HostDense,
   HostField,
   HostStepOutput,
   RowField,
@@ -11,10 +12,22 @@ import type {
 import { luSolve } from './dense-lu.js';
 import { failedHost } from './esdirk.js';
 import { hermiteRows, hermiteWeights } from './hermite.js';
-import type { HostFieldWithVjp } from './host-field-vjp.js';
+import { type HostFieldWithVjp, withoutTapeVjp } from './host-field-vjp.js';
 import { type ImplicitOptions, resolveImplicitOptions } from './implicit-options.js';
 import { NewtonMatrix } from './newton-matrix.js';
 import type { RosenbrockTableau } from './rosenbrock-tableau.js';
+import { type RosenbrockReplay, rosenbrockStepVjp } from './rosenbrock-vjp.js';
+
+/**
+ * Weights of the rows `[y0; y1 − y0; K2; K3]` of rodas.f's dense output,
+ * `y(t0 + θh) = y0 + θ(y1 − y0) + θ(1 − θ)·K2 + θ²(1 − θ)·K3` (Hairer & Wanner's `CONTRO`).
+ */
+function rodasDenseWeights(theta: number, h: number, derivative: boolean): Float32Array {
+  const t = theta;
+  if (derivative) return Float32Array.from([0, 1 / h, (1 - 2 * t) / h, (2 * t - 3 * t * t) / h]);
+  return Float32Array.from([1, t, t * (1 - t), t * t * (1 - t)]);
+}
+
 import { applyBlocks, hostViewOf, inverseTransposed } from './taped-field.js';
 
 /** What a Rosenbrock step needs at `(t0, y0)`: the Jacobian (in `nm`) and `∂f/∂t`. */
@@ -27,8 +40,9 @@ interface Linearisation {
  * A Rosenbrock solver from its tableau (Hairer & Wanner, *Solving ODEs II*, §IV.7): linearly
  * implicit, one LU factorisation of `I/(hγ) − J` and one field evaluation per stage, no Newton
  * iterations. The Jacobian is taken at each step's start (kept when a rejected step retries from
- * the same state), `∂f/∂t` by a central difference in `t` (two evaluations). Cubic Hermite dense output through
- * `f(t1, y1)`, which is also the next step's first stage.
+ * the same state), `∂f/∂t` by a central difference in `t` (two evaluations). Dense output from the
+ * stages when the tableau has one (RODAS4: rodas.f's order-3 formula), else cubic Hermite through
+ * `f(t1, y1)`; `f(t1, y1)` is also the next step's first stage.
  *
  * Gradients under a tape treat the Jacobian and `∂f/∂t` as constants of each step (the
  * derivative of the method with the Jacobian frozen, a W-method view), so they are exact only to
@@ -112,6 +126,36 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
     return U;
   };
 
+  const dense = tab.dense;
+  /** The dense rows: `[y0; y1 − y0; K2; K3]` (rodas.f's dense output), or the Hermite rows. */
+  const denseRowsHost = (
+    y0: Float64Array,
+    y1: Float64Array,
+    k0: ArrayLike<number>,
+    f1: ArrayLike<number>,
+    U: Float64Array[],
+    h: number,
+  ): HostDense => {
+    if (dense === undefined) return hermiteRows(y0, y1, k0, f1, h);
+    const N = y0.length;
+    const dy = new Float32Array(N);
+    const K2 = new Float32Array(N);
+    const K3 = new Float32Array(N);
+    for (let q = 0; q < N; q++) {
+      dy[q] = (y1[q] as number) - (y0[q] as number);
+      let a2 = 0;
+      let a3 = 0;
+      for (let j = 0; j < s; j++) {
+        const u = (U[j] as Float64Array)[q] as number;
+        a2 += (dense[0][j] as number) * u;
+        a3 += (dense[1][j] as number) * u;
+      }
+      K2[q] = a2;
+      K3[q] = a3;
+    }
+    return { y0, k: [dy, K2, K3] };
+  };
+
   const stepHost = (
     f: HostField,
     t0: number,
@@ -149,7 +193,7 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
     const f1 = f(t0 + h, y1);
     nm.nfe++;
     const { nfe, ...implicitStats } = nm.takeStats();
-    return { y1, yError, dense: hermiteRows(y0, y1, k0, f1, h), f1: Float32Array.from(f1), nfe, implicitStats };
+    return { y1, yError, dense: denseRowsHost(y0, y1, k0, f1, U, h), f1: Float32Array.from(f1), nfe, implicitStats };
   };
 
   const step = ({ f, t0, h, y0, f0, wantError, tol }: StepInput): StepOutput => {
@@ -209,23 +253,43 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
         }
         const f1 = f(t0 + h, y1);
         nfe++;
-        const dense = tf.concat([y0, k0, f1, tf.div(tf.sub(y1, y0), h)], 0) as tf.Tensor2D;
-        return { y1, yError, dense, f1, nfe, implicitStats: stats };
+        let rows: tf.Tensor[];
+        if (dense === undefined) rows = [y0, k0, f1, tf.div(tf.sub(y1, y0), h)];
+        else {
+          const Us = tf.concat(U, 0);
+          rows = [y0, tf.sub(y1, y0), tf.matMul(tf.tensor2d([...dense[0], ...dense[1]], [2, s]), Us)];
+        }
+        const denseRows = tf.concat(rows, 0) as tf.Tensor2D;
+        return { y1, yError, dense: denseRows, f1, nfe, implicitStats: stats };
       });
     } finally {
       invT.dispose();
     }
   };
 
+  /** The stages recomputed at `(t0, y0)` with a fresh linearisation (the backward pass). */
+  const replay: RosenbrockReplay = (f, t0, h, y0, batch) => {
+    const lin: Linearisation = {
+      nm: new NewtonMatrix({ batch, D: y0.length / batch }, o.jacobian, true),
+      ft: new Float64Array(y0.length),
+    };
+    const k0 = Float64Array.from(f(t0, y0));
+    // the Jacobian as the checkpointed forward pass took it (no taped VJPs there)
+    linearise(lin, withoutTapeVjp(f), t0, y0, k0);
+    return { U: stages(lin, f, t0, h, y0, k0), J: lin.nm.J };
+  };
+  const stepVjpHost = rosenbrockStepVjp(tab, replay);
+
   return Object.freeze({
     name: tab.name,
     order: tab.order,
     errorOrder: tab.errorOrder,
     implicit: true,
+    ...(stepVjpHost === undefined ? {} : { stepVjpHost }),
     step,
     stepHost,
     completeDense: (_f: RowField, _t1: number, _out: StepOutput) => undefined,
     completeDenseHost: (_f: HostField, _t1: number, _out: HostStepOutput) => undefined,
-    denseWeights: hermiteWeights,
+    denseWeights: dense === undefined ? hermiteWeights : rodasDenseWeights,
   });
 }

@@ -1,0 +1,103 @@
+// W7 --part accuracy: the implicit solvers on the stiff reference set (Robertson to 40 and to 1e5,
+// Van der Pol μ = 1000, the Oregonator) at rtol 1e-3 / atol 1e-6 and rtol 1e-6 / atol 1e-10,
+// against SciPy Radau's figures in the fixture: max relative error at the save times (dense
+// output) and evaluations (Jacobian columns included), with the issue's bars
+// (error ≤ max(10 × Radau's, 1e-4), NFE ≤ 2 × Radau's). One JSON line per case.
+// Flags: `--solvers kvaerno5,rodas4,kvaerno3`, `--field compileField|float64` (float64: the
+// fixture's right-hand side in plain float64 JS as host kernels), `--predictive true`,
+// `--pcoeff 0.3 --icoeff 0.4` (the controller), `--only ROBER,OREGO`.
+import { compileField, withHostKernels } from '@odekit/core';
+import { type AbstractSolver, diffeqsolve, kvaerno3, kvaerno5, pidController, rodas4, saveAt } from '@odekit/solvers';
+import { loadStiffProblems, type StiffProblem } from '@odekit/testing';
+import { emit, flag, setup, tf } from './common.js';
+
+const backend = await setup();
+const only = flag('only', '') ?? '';
+const solverNames = (flag('solvers', 'kvaerno5,rodas4') ?? '').split(',');
+const fieldKind = flag('field', 'compileField') ?? 'compileField';
+const predictive = flag('predictive', 'false') === 'true';
+const pcoeff = Number(flag('pcoeff', '0') ?? '0');
+const icoeff = Number(flag('icoeff', '1') ?? '1');
+const makers: Record<string, () => AbstractSolver> = { kvaerno5, kvaerno3, rodas4 };
+
+/** The fixture's right-hand side evaluated in float64 JS, offered as host kernels. */
+function float64Field(p: StiffProblem) {
+  const D = p.y0.length;
+  return withHostKernels((t: number, y: tf.Tensor) => p.vectorField(t, y), {
+    open: () => ({
+      evaluate: (t, y) => {
+        const out = new Float64Array(y.length);
+        for (let b = 0; b < y.length / D; b++) {
+          const row = p.vectorField64(
+            t,
+            Array.from({ length: D }, (_, i) => y[b * D + i] as number),
+          );
+          out.set(row, b * D);
+        }
+        // float64 values where the type says float32: the host path reads them as numbers
+        return out as unknown as Float32Array;
+      },
+      vjp: () => {
+        throw new Error('W7 accuracy: the float64 field has no VJP; use jacobian: fd');
+      },
+    }),
+  });
+}
+
+for (const p of loadStiffProblems()) {
+  if (only !== '' && !only.split(',').includes(p.id)) continue;
+  for (const rtol of [1e-3, 1e-6]) {
+    const atol = rtol === 1e-3 ? 1e-6 : 1e-10;
+    const radau = p.scipy[`Radau@${rtol === 1e-3 ? '0.001/1e-06' : '1e-06/1e-10'}`];
+    if (radau === undefined) throw new Error(`W7: no Radau figures for ${p.id}`);
+    const errBar = Math.max(10 * radau.maxRelErr, 1e-4);
+    for (const name of solverNames) {
+      const make = makers[name];
+      if (make === undefined) throw new Error(`W7: unknown solver ${name}`);
+      const solver = fieldKind === 'float64' && name === 'rodas4' ? rodas4({ jacobian: 'fd' }) : make();
+      const term =
+        fieldKind === 'float64' ? float64Field(p) : compileField((t: number, y: tf.Tensor) => p.vectorField(t, y));
+      const y0 = tf.tensor1d(p.y0);
+      const sol = diffeqsolve({
+        term,
+        solver,
+        t0: p.t0,
+        t1: p.t1,
+        y0,
+        saveat: saveAt({ ts: p.ts }),
+        stepsizeController: pidController({ rtol, atol, predictive, pcoeff, icoeff }),
+        maxSteps: 100_000,
+        throwOnFailure: false,
+      });
+      const ys = (sol.ys as tf.Tensor).arraySync() as number[][];
+      const scale = p.y0.map((_, j) => Math.max(...p.ys.map((r) => Math.abs(r[j] as number))));
+      let relErr = 0;
+      p.ys.forEach((row, i) => {
+        row.forEach((v, j) => {
+          const e = Math.abs(((ys[i] as number[])[j] as number) - v) / (scale[j] as number);
+          relErr = Math.max(relErr, Number.isNaN(e) ? Number.POSITIVE_INFINITY : e);
+        });
+      });
+      const nfeRatio = sol.stats.numFnEvals / radau.nfeWithJac;
+      emit({
+        workload: 'W7',
+        case: `accuracy/${p.id}/rtol ${rtol}/${name}/${fieldKind}`,
+        backend,
+        result: sol.result,
+        maxRelErr: Number(relErr.toExponential(2)),
+        errBar: Number(errBar.toExponential(2)),
+        errMet: relErr <= errBar,
+        nfe: sol.stats.numFnEvals,
+        nfeRatio: Number(nfeRatio.toFixed(2)),
+        nfeMet: nfeRatio <= 2,
+        steps: sol.stats.numAcceptedSteps,
+        rejected: sol.stats.numRejectedSteps,
+        jacobians: sol.stats.numJacobianEvals,
+        lu: sol.stats.numLuFactorisations,
+        newton: sol.stats.numNewtonIterations,
+      });
+      sol.dispose();
+      y0.dispose();
+    }
+  }
+}
