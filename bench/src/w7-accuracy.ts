@@ -6,7 +6,7 @@
 // Flags: `--solvers kvaerno5,rodas4,kvaerno3`, `--field compileField|float64` (float64: the
 // fixture's right-hand side in plain float64 JS as host kernels), `--predictive true`,
 // `--pcoeff 0.3 --icoeff 0.4` (the controller), `--only ROBER,OREGO`.
-import { compileField, withHostKernels } from '@odekit/core';
+import { compileField, withHostImplementation } from '@odekit/core';
 import { type AbstractSolver, diffeqsolve, kvaerno3, kvaerno5, pidController, rodas4, saveAt } from '@odekit/solvers';
 import { loadStiffProblems, type StiffProblem } from '@odekit/testing';
 import { emit, flag, setup, tf } from './common.js';
@@ -23,7 +23,7 @@ const makers: Record<string, () => AbstractSolver> = { kvaerno5, kvaerno3, rodas
 /** The fixture's right-hand side evaluated in float64 JS, offered as host kernels. */
 function float64Field(p: StiffProblem) {
   const D = p.y0.length;
-  return withHostKernels((t: number, y: tf.Tensor) => p.vectorField(t, y), {
+  return withHostImplementation((t: number, y: tf.Tensor) => p.vectorField(t, y), {
     open: () => ({
       evaluate: (t, y) => {
         const out = new Float64Array(y.length);

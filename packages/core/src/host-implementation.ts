@@ -100,31 +100,3 @@ export function hostImplementationOf(f: unknown): HostImplementation | undefined
   const k = (f as unknown as { [HOST_IMPLEMENTATION]?: HostImplementation })[HOST_IMPLEMENTATION];
   return typeof k?.open === 'function' ? k : undefined;
 }
-
-// The names before "kernel" came to mean only a tfjs kernel. Kept so that code written against
-// them (other branches, users) keeps working; odekit's own code uses the names above.
-
-/** @deprecated Use {@link HostImplementation} (the same interface, renamed). */
-export type HostFieldKernels = HostImplementation;
-/** @deprecated Use {@link HOST_IMPLEMENTATION} (the same symbol, renamed). */
-export const HOST_KERNELS: typeof HOST_IMPLEMENTATION = HOST_IMPLEMENTATION;
-/**
- * @deprecated Use {@link withHostImplementation} (the same function, renamed).
- *
- * @example
- * ```ts
- * import { withHostImplementation, withHostKernels } from '@odekit/core';
- * if (withHostKernels !== withHostImplementation) throw new Error('bad');
- * ```
- */
-export const withHostKernels: typeof withHostImplementation = withHostImplementation;
-/**
- * @deprecated Use {@link hostImplementationOf} (the same function, renamed).
- *
- * @example
- * ```ts
- * import { hostImplementationOf, hostKernelsOf } from '@odekit/core';
- * if (hostKernelsOf !== hostImplementationOf) throw new Error('bad');
- * ```
- */
-export const hostKernelsOf: typeof hostImplementationOf = hostImplementationOf;

@@ -15,14 +15,10 @@ export { fastCpuKernelsInstalled, installFastCpuKernels, uninstallFastCpuKernels
 // `@odekit/core/internal`, where odekit's own packages take them); kept here for compatibility.
 export {
   HOST_IMPLEMENTATION,
-  HOST_KERNELS,
-  type HostFieldKernels,
   type HostFieldSession,
   type HostImplementation,
   hostImplementationOf,
-  hostKernelsOf,
   withHostImplementation,
-  withHostKernels,
 } from './host-implementation.js';
 export { setHostWasmEnabled } from './host-wasm/module.js';
 export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';

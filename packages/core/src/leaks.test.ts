@@ -89,9 +89,6 @@ const MAKES_NO_TENSORS = [
   'uninstallFastCpuKernels',
   'fastCpuKernelsInstalled',
   'HOST_IMPLEMENTATION',
-  'HOST_KERNELS',
-  'hostKernelsOf',
-  'withHostKernels',
   'hostImplementationOf',
   'withHostImplementation',
   // compileField returns a function; its sessions' tracing is leak-tested in compile-field.test.ts

@@ -1,7 +1,7 @@
 import { isTracingField, withHostImplementation } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, type ActivationName, getActivation } from './activations.js';
-import { FUSED_ACTIVATION_CODES, fusedMlpApply, mlpHostKernels } from './fused-mlp/index.js';
+import { FUSED_ACTIVATION_CODES, fusedMlpApply, mlpHostImplementation } from './fused-mlp/index.js';
 import { type UniformSource, uniformSource } from './init.js';
 import { applyLinear, type Layer, type LinearParams, linear } from './linear.js';
 
@@ -140,6 +140,6 @@ export function mlp(options: MlpOptions): MlpLayer {
     });
   };
   const field = (_t: number, y: tf.Tensor, params: MlpParams) => apply(params, y);
-  const vectorField = kinds === undefined ? field : withHostImplementation(field, mlpHostKernels(kinds));
+  const vectorField = kinds === undefined ? field : withHostImplementation(field, mlpHostImplementation(kinds));
   return { params: { layers }, apply, inSize, outSize, vectorField };
 }

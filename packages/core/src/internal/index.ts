@@ -13,14 +13,10 @@
 export { isTracingField } from '../compile-field/tracing.js';
 export {
   HOST_IMPLEMENTATION,
-  HOST_KERNELS,
-  type HostFieldKernels,
   type HostFieldSession,
   type HostImplementation,
   hostImplementationOf,
-  hostKernelsOf,
   withHostImplementation,
-  withHostKernels,
 } from '../host-implementation.js';
 export { setHostWasmEnabled } from '../host-wasm/module.js';
 export { StageCombiner, stageCombinerFor } from '../host-wasm/stage-combine.js';

@@ -1,4 +1,4 @@
-import { compileField, withHostKernels } from '@odekit/core';
+import { compileField, withHostImplementation } from '@odekit/core';
 import { loadStiffProblems, type StiffProblem } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ const RODAS4_F64: Case[] = [['VDP1000', 1e-6, 2, 'bar']];
 /** The problem's right-hand side in float64 JS as host kernels (values pass through as numbers). */
 function float64Field(p: StiffProblem) {
   const D = p.y0.length;
-  return withHostKernels((t: number, y: tf.Tensor) => p.vectorField(t, y), {
+  return withHostImplementation((t: number, y: tf.Tensor) => p.vectorField(t, y), {
     open: () => ({
       evaluate: (t, y) => {
         const out = new Float64Array(y.length);
