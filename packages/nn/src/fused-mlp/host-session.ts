@@ -27,7 +27,10 @@ function addInto(acc: Float64Array | undefined, f32: Float32Array, at: number): 
  * into the fused kernels, with no tensors or tape. Covers a single state tensor `[..., n]` with
  * `n` the MLP's input and output size and `params` a tree `{ layers }` the kernels can take.
  */
-export function mlpHostImplementation(kinds: readonly number[], rt: FusedMlpRuntime = fusedMlpRuntime): HostImplementation {
+export function mlpHostImplementation(
+  kinds: readonly number[],
+  rt: FusedMlpRuntime = fusedMlpRuntime,
+): HostImplementation {
   return {
     open(args, yShape, argTensors): HostFieldSession | undefined {
       const layers = (args as { layers?: unknown } | null | undefined)?.layers;
