@@ -2,7 +2,7 @@ import type { Tree } from '@odekit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { replayController } from './controllers.js';
 import { type IntegrateOutput, integrate } from './integrate.js';
-import { backendOnHost, hostEngine, tapeIsRecording, tensorEngine } from './loop-storage.js';
+import { backendOnHost, hostStorage, tapeIsRecording, tensorStorage } from './loop-storage.js';
 import { packHost, packRow, rowsToTree, savedLayout } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import type { DenseStep, SolveResult, SolveStats } from './solution.js';
@@ -36,14 +36,14 @@ export interface Adjoint {
 /**
  * Runs the loop once on the problem's own `y0` and `args`. When a gradient tape is recording
  * it uses tensors throughout (the tape sees every op); otherwise, on host backends, the fast
- * tape-free host engine.
+ * tape-free host storage.
  */
 export function runPlain(problem: SolveProblem): AdjointOutput {
   const hostCapable = backendOnHost() && problem.solver.stepHost !== undefined;
   if (hostCapable && !tapeIsRecording()) {
     const y0 = Float64Array.from(packHost(problem.layout, problem.y0));
-    const engine = hostEngine(problem.hostField(problem.args), problem.solver);
-    return finishOutput(problem, integrate({ ...loopOptions(problem), engine, y0 }));
+    const storage = hostStorage(problem.hostField(problem.args), problem.solver);
+    return finishOutput(problem, integrate({ ...loopOptions(problem), storage, y0 }));
   }
   let options = loopOptions(problem);
   let chosen: IntegrateOutput | undefined;
@@ -52,8 +52,8 @@ export function runPlain(problem: SolveProblem): AdjointOutput {
     // every adjoint then differentiates the same discrete solution.
     const y0 = Float64Array.from(packHost(problem.layout, problem.y0));
     // It saves what the solve saves (and drops it), so its stats are those of a tape-free solve.
-    const engine = hostEngine(problem.hostField(problem.args), problem.solver);
-    chosen = integrate({ ...options, progress: undefined, engine, y0 });
+    const storage = hostStorage(problem.hostField(problem.args), problem.solver);
+    chosen = integrate({ ...options, progress: undefined, storage, y0 });
     chosen.rows?.dispose();
     for (const d of chosen.denseSteps) d.rows.dispose();
     const hs = chosen.steps.map((s) => s.h);
@@ -66,7 +66,7 @@ export function runPlain(problem: SolveProblem): AdjointOutput {
     };
   }
   const y0 = packRow(problem.layout, problem.y0);
-  const out = integrate({ ...options, engine: tensorEngine(problem.rowField(problem.args), problem.solver), y0 });
+  const out = integrate({ ...options, storage: tensorStorage(problem.rowField(problem.args), problem.solver), y0 });
   y0.dispose();
   if (chosen === undefined) return finishOutput(problem, out);
   return finishOutput(problem, { ...out, stats: chosen.stats, result: chosen.result });

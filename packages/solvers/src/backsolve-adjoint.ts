@@ -6,7 +6,7 @@ import { rowSpan, savedCotangents } from './cotangent-rows.js';
 import { makeFieldVjp } from './field-vjp.js';
 import { hostForward } from './host-forward.js';
 import { type IntegrateOutput, integrate, type OutputSource } from './integrate.js';
-import { backendOnHost, hostEngine, tapeIsRecording } from './loop-storage.js';
+import { backendOnHost, hostStorage, tapeIsRecording } from './loop-storage.js';
 import { checkOptions } from './options.js';
 import { packHost, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -132,13 +132,13 @@ function solveBacksolve(
             const { at, col, n } = rowSpan(out.sources[row] as OutputSource, row, N, layout.width);
             for (let i = 0; i < n; i++) z[N + col + i] = (z[N + col + i] as number) + (ct[at + i] as number);
           };
-          const engine = hostEngine(aug, backSolver);
+          const storage = hostStorage(aug, backSolver);
           for (let q = order.length - 1; q >= -1; q--) {
             const row = q >= 0 ? (order[q] as number) : -1;
             const tNext = row >= 0 ? (out.ts[row] as number) : problem.t0;
             if (tNext !== tCur) {
               const seg = integrate({
-                engine,
+                storage,
                 solver: backSolver,
                 controller: backController,
                 t0: tCur,

@@ -8,7 +8,7 @@ import { makeFieldVjp } from './field-vjp.js';
 import { hostForward } from './host-forward.js';
 import { solveImplicitCheckpointed } from './implicit/implicit-adjoint.js';
 import type { AcceptedStep, IntegrateOutput } from './integrate.js';
-import { backendOnHost, hostEngine, tapeIsRecording } from './loop-storage.js';
+import { backendOnHost, hostStorage, tapeIsRecording } from './loop-storage.js';
 import { checkOptions } from './options.js';
 import { packHost, unpackHost } from './packing.js';
 import type { SolveProblem } from './problem.js';
@@ -141,7 +141,7 @@ function solveWithCheckpoints(
       else store.put(step + 1, y1 as Float64Array);
     });
     meta = out;
-    // The engine keeps saved tensors for the backward pass and frees them when it ends. The
+    // The storage keeps saved tensors for the backward pass and frees them when it ends. The
     // args are saved too: they may be intermediates of the loss, disposed after the forward.
     const checkpointTensors = store.tensors();
     save([...checkpointTensors, ...inputs.args]);
@@ -202,12 +202,12 @@ function backward(
   const argGrads = argTensors.map((a) => new Float64Array(a.size));
   const fvjp = makeFieldVjp(problem, argTensors, args, { deferArgGrads: true });
 
-  const engine = hostEngine(fHost, problem.solver);
+  const storage = hostStorage(fHost, problem.solver);
   const advance = (y: Float64Array, from: number, to: number): Float64Array => {
     let z = y;
     for (let s = from; s < to; s++) {
       const st = out.steps[s] as { t0: number; h: number };
-      z = engine.step(st.t0, st.h, z, undefined, false).y1 as Float64Array;
+      z = storage.step(st.t0, st.h, z, undefined, false).y1 as Float64Array;
     }
     return z;
   };

@@ -103,7 +103,7 @@ export class CheckpointStore {
     return this.steps().map((s) => (this.byStep.get(s) as Checkpoint).rows);
   }
 
-  /** Points the checkpoints at the engine's saved copies (same order as {@link tensors}). */
+  /** Points the checkpoints at the storage's saved copies (same order as {@link tensors}). */
   rebind(saved: tf.Tensor[]): void {
     this.steps().forEach((s, i) => {
       const c = this.byStep.get(s) as Checkpoint;

@@ -1,7 +1,7 @@
 import type { Tree } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type IntegrateOutput, integrate } from './integrate.js';
-import { type HostVec, hostEngine } from './loop-storage.js';
+import { type HostVec, hostStorage } from './loop-storage.js';
 import { rowsToTree, savedLayout } from './packing.js';
 import type { SolveProblem } from './problem.js';
 import type { HostDense, HostField } from './solver.js';
@@ -20,7 +20,7 @@ export function hostForward(
 ): { out: IntegrateOutput; ys: Tree<tf.Tensor> } {
   const { layout } = problem;
   const out = integrate({
-    engine: hostEngine(f, problem.solver),
+    storage: hostStorage(f, problem.solver),
     solver: problem.solver,
     controller: problem.controller,
     t0: problem.t0,

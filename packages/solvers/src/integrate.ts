@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { StepSizeController } from './controllers.js';
 import { allFiniteOf, initialStepSize } from './error-norm.js';
 import { stiffnessRatio } from './implicit/stiffness.js';
-import type { Engine, EngineStep } from './loop-storage.js';
+import type { LoopStep, LoopStorage } from './loop-storage.js';
 import { nextAfter } from './next-after.js';
 import type { SaveAt } from './save-at.js';
 import type { DenseStep, SolveResult, SolveStats } from './solution.js';
@@ -28,7 +28,7 @@ export interface AcceptedStep {
 
 /** What the loop needs. Tensors are borrowed. */
 export interface IntegrateInput<V, D> {
-  readonly engine: Engine<V, D>;
+  readonly storage: LoopStorage<V, D>;
   readonly solver: AbstractSolver;
   readonly controller: StepSizeController;
   readonly t0: number;
@@ -60,7 +60,7 @@ export interface IntegrateOutput {
   readonly tEnd: number;
   readonly stats: SolveStats;
   readonly result: SolveResult;
-  /** With `max_steps_reached` by an explicit solver on a host engine: `|h|·ρ(∂f/∂y)` at the end (≳ 1: stiff). */
+  /** With `max_steps_reached` by an explicit solver on a host storage: `|h|·ρ(∂f/∂y)` at the end (≳ 1: stiff). */
   readonly stiffness?: number;
 }
 
@@ -78,7 +78,7 @@ function addImplicitStats(stats: SolveStats, s: ImplicitStepStats): void {
  * output, keeps the stats. Synchronous; reads one error norm per step.
  */
 export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
-  const { engine, solver, controller, t0, t1, y0, batch, saveat, maxSteps, progress, onAccept } = input;
+  const { storage, solver, controller, t0, t1, y0, batch, saveat, maxSteps, progress, onAccept } = input;
   const dir = t1 >= t0 ? 1 : -1;
   const span = Math.abs(t1 - t0);
   const eps = 1e-12 * Math.max(1, Math.abs(t0), Math.abs(t1));
@@ -96,19 +96,19 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
   let y = y0;
   let fPrev: V | undefined;
   // Tensors of the step in flight, disposed if the vector field (or a progress callback) throws.
-  let pending: EngineStep<V, D> | undefined;
+  let pending: LoopStep<V, D> | undefined;
   let pendingDone: { dense: D; f1: V } | undefined;
   try {
     if (saveat.t0) {
       ts.push(t0);
-      blocks.push(engine.clone(y0));
+      blocks.push(storage.clone(y0));
       sources.push({ kind: 'y0' });
     }
     let tsIdx = 0;
     const saveTs = saveat.ts;
     while (tsIdx < saveTs.length && Math.abs((saveTs[tsIdx] as number) - t0) <= eps) {
       ts.push(saveTs[tsIdx] as number);
-      blocks.push(engine.clone(y0));
+      blocks.push(storage.clone(y0));
       sources.push({ kind: 'y0' });
       tsIdx++;
     }
@@ -116,7 +116,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     // per-sample save times: each sample's next time, and where every saved row goes
     const sampleTs = saveat.sampleTs;
     const sIdx = new Int32Array(sampleTs?.length ?? 0);
-    const W = sampleTs === undefined ? 0 : engine.values(y0).length / batch;
+    const W = sampleTs === undefined ? 0 : storage.values(y0).length / batch;
     if (sampleTs !== undefined) {
       const picked: number[] = [];
       sampleTs.forEach((list, b) => {
@@ -129,25 +129,25 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
         }
         sIdx[b] = i;
       });
-      if (picked.length > 0) blocks.push(engine.pickSamples(y0, Int32Array.from(picked), W));
+      if (picked.length > 0) blocks.push(storage.pickSamples(y0, Int32Array.from(picked), W));
     }
 
     let h: number;
     if (input.dt0 !== undefined) h = Math.abs(input.dt0);
     else if (span === 0) h = 0;
     else {
-      const f0 = engine.f(t0, y0);
+      const f0 = storage.f(t0, y0);
       fPrev = f0;
       stats.numFnEvals++;
       h = initialStepSize({
-        y0: engine.values(y0),
-        f0: engine.values(f0),
+        y0: storage.values(y0),
+        f0: storage.values(f0),
         fAt: (h0) => {
-          const y = engine.axpy(y0, dir * h0, f0);
-          const f1 = engine.f(t0 + dir * h0, y);
-          const v = Array.from(engine.values(f1));
-          engine.dispose(y);
-          engine.dispose(f1);
+          const y = storage.axpy(y0, dir * h0, f0);
+          const f1 = storage.f(t0 + dir * h0, y);
+          const v = Array.from(storage.values(f1));
+          storage.dispose(y);
+          storage.dispose(f1);
           return v;
         },
         // implicit solvers: stiff components reduce the order to about the stage order + 1 (Hairer
@@ -191,16 +191,16 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
       }
       const hh = tNext - t;
       const k1FromPrevious = fPrev !== undefined && stats.numAcceptedSteps > 0;
-      const out = engine.step(t, hh, y, fPrev, adaptive, tol);
+      const out = storage.step(t, hh, y, fPrev, adaptive, tol);
       pending = out;
       stats.numSteps++;
       stats.numFnEvals += out.nfe;
       if (out.implicitStats !== undefined) addImplicitStats(stats, out.implicitStats);
       let errNorm: number;
       if (adaptive && out.yError !== undefined) {
-        errNorm = engine.errorNorm(y, out.y1, out.yError, controller.rtol, controller.atol, batch);
-      } else errNorm = allFiniteOf(engine.values(out.y1)) ? 0 : Number.POSITIVE_INFINITY;
-      engine.dispose(out.yError);
+        errNorm = storage.errorNorm(y, out.y1, out.yError, controller.rtol, controller.atol, batch);
+      } else errNorm = allFiniteOf(storage.values(out.y1)) ? 0 : Number.POSITIVE_INFINITY;
+      storage.dispose(out.yError);
       const decision = controller.adapt(Math.abs(hh), errNorm, errorOrder, cstate);
       if (decision.accept) {
         nonfiniteRejections = 0;
@@ -222,11 +222,11 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
           });
         }
         if (saveat.dense || nInStep > 0 || inStep.length > 0) {
-          const done = engine.completeDense(tNext, out);
+          const done = storage.completeDense(tNext, out);
           pendingDone = done;
           if (done) {
-            engine.disposeDense(rows);
-            engine.dispose(f1);
+            storage.disposeDense(rows);
+            storage.dispose(f1);
             rows = done.dense;
             f1 = done.f1;
             stats.numFnEvals += done.nfe;
@@ -234,7 +234,7 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
         }
         onAccept?.(stats.numAcceptedSteps, out.y1, rows);
         if (nInStep > 0) {
-          const r = engine.denseRows(rows);
+          const r = storage.denseRows(rows);
           const w = new Float32Array(nInStep * r);
           for (let j = 0; j < nInStep; j++) {
             const tj = saveTs[stepStart + j] as number;
@@ -243,11 +243,11 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
             ts.push(tj);
             sources.push({ kind: 'interp', step: stats.numAcceptedSteps, theta });
           }
-          blocks.push(engine.interp(rows, w, nInStep));
+          blocks.push(storage.interp(rows, w, nInStep));
         }
         if (inStep.length > 0) {
           const m = inStep.length / 2;
-          const r = engine.denseRows(rows);
+          const r = storage.denseRows(rows);
           const w = new Float32Array(m * r);
           const samples = new Int32Array(m);
           for (let j = 0; j < m; j++) {
@@ -259,22 +259,22 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
             ts.push(tj);
             sources.push({ kind: 'interp', step: stats.numAcceptedSteps, theta, sample: b });
           }
-          blocks.push(engine.interpSamples(rows, w, samples, W));
+          blocks.push(storage.interpSamples(rows, w, samples, W));
         }
         if (saveat.steps) {
           ts.push(tNext);
-          blocks.push(engine.clone(out.y1));
+          blocks.push(storage.clone(out.y1));
           sources.push({ kind: 'end', step: stats.numAcceptedSteps });
         }
-        if (saveat.dense) denseSteps.push({ t0: t, h: hh, rows: engine.denseToTensor(rows) });
-        else engine.disposeDense(rows);
+        if (saveat.dense) denseSteps.push({ t0: t, h: hh, rows: storage.denseToTensor(rows) });
+        else storage.disposeDense(rows);
         steps.push(k1FromPrevious ? { t0: t, h: hh, k1FromPrevious } : { t0: t, h: hh });
-        engine.dispose(fPrev);
+        storage.dispose(fPrev);
         if (madeJump) {
-          engine.dispose(f1);
+          storage.dispose(f1);
           fPrev = undefined;
         } else fPrev = f1;
-        if (y !== y0) engine.dispose(y);
+        if (y !== y0) storage.dispose(y);
         y = out.y1;
         t = tAfter;
         stats.numAcceptedSteps++;
@@ -282,9 +282,9 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
         pendingDone = undefined;
         progress?.({ t, fraction: span === 0 ? 1 : Math.abs(t - t0) / span, numSteps: stats.numSteps });
       } else {
-        engine.dispose(out.y1);
-        engine.disposeDense(out.dense);
-        engine.dispose(out.f1);
+        storage.dispose(out.y1);
+        storage.disposeDense(out.dense);
+        storage.dispose(out.f1);
         stats.numRejectedSteps++;
         pending = undefined;
         if (!Number.isFinite(errNorm)) {
@@ -309,50 +309,50 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
     }
     if (saveat.dense && denseSteps.length === 0) {
       // No accepted step: keep y0 and f(t0, y0) so that evaluate(t0) and derivative(t0) answer.
-      const f0 = engine.f(t0, y0);
+      const f0 = storage.f(t0, y0);
       stats.numFnEvals++;
-      const rows = engine.finish([engine.clone(y0), f0]) as tf.Tensor2D;
+      const rows = storage.finish([storage.clone(y0), f0]) as tf.Tensor2D;
       denseSteps.push({ t0, h: 0, rows });
     }
   } catch (e) {
     // Leave nothing behind: the caller gets the error, not the tensors made so far.
     if (pending !== undefined) {
-      engine.dispose(pending.y1);
-      engine.dispose(pending.yError);
-      engine.disposeDense(pending.dense);
-      engine.dispose(pending.f1);
+      storage.dispose(pending.y1);
+      storage.dispose(pending.yError);
+      storage.disposeDense(pending.dense);
+      storage.dispose(pending.f1);
     }
     if (pendingDone !== undefined) {
-      engine.disposeDense(pendingDone.dense);
-      engine.dispose(pendingDone.f1);
+      storage.disposeDense(pendingDone.dense);
+      storage.dispose(pendingDone.f1);
     }
-    engine.dispose(fPrev);
-    if (y !== y0) engine.dispose(y);
-    for (const b of blocks) engine.dispose(b);
+    storage.dispose(fPrev);
+    if (y !== y0) storage.dispose(y);
+    for (const b of blocks) storage.dispose(b);
     for (const d of denseSteps) d.rows.dispose();
     throw e;
   }
-  engine.dispose(fPrev);
+  storage.dispose(fPrev);
   if (result === 'successful' && saveat.t1) {
     ts.push(t1);
-    blocks.push(engine.clone(y));
+    blocks.push(storage.clone(y));
     sources.push(stats.numAcceptedSteps === 0 ? { kind: 'y0' } : { kind: 'end', step: stats.numAcceptedSteps - 1 });
   }
   let stiffness: number | undefined;
-  if (result === 'max_steps_reached' && solver.implicit !== true && engine.host && steps.length > 0) {
+  if (result === 'max_steps_reached' && solver.implicit !== true && storage.host && steps.length > 0) {
     // why so many steps? a stability-limited explicit step size means a stiff problem
     const last = steps[steps.length - 1] as AcceptedStep;
-    const fy = (tt: number, yy: Float64Array) => Float32Array.from(engine.values(engine.f(tt, yy as unknown as V)));
-    stiffness = stiffnessRatio(fy, t, Float64Array.from(engine.values(y)), last.h);
+    const fy = (tt: number, yy: Float64Array) => Float32Array.from(storage.values(storage.f(tt, yy as unknown as V)));
+    stiffness = stiffnessRatio(fy, t, Float64Array.from(storage.values(y)), last.h);
   }
-  if (y !== y0) engine.dispose(y);
+  if (y !== y0) storage.dispose(y);
   if (saveat.sampleTs !== undefined) {
-    const W = engine.values(y0).length / batch;
+    const W = storage.values(y0).length / batch;
     const order = bySample(ts, sources, batch);
-    const rows = engine.finish(blocks, W, order.perm);
+    const rows = storage.finish(blocks, W, order.perm);
     return { ...order, rows, steps, denseSteps, tEnd: t, stats, result };
   }
-  const rows = engine.finish(blocks, engine.values(y0).length);
+  const rows = storage.finish(blocks, storage.values(y0).length);
   return {
     ts,
     rows,

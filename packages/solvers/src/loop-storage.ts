@@ -5,7 +5,7 @@ import { combineInto } from './host-combine.js';
 import type { AbstractSolver, HostDense, HostField, ImplicitStepStats, RowField, StepTolerances } from './solver.js';
 
 /** One step as the loop sees it, whatever the storage. */
-export interface EngineStep<V, D> {
+export interface LoopStep<V, D> {
   readonly y1: V;
   readonly yError: V | undefined;
   readonly dense: D;
@@ -20,11 +20,11 @@ export interface EngineStep<V, D> {
  * Storage-specific operations of the integrate loop: tensors (recordable by a gradient tape,
  * any backend) or host arrays (tape-free, cpu/wasm). `V` is a state, `D` a step's dense rows.
  */
-export interface Engine<V, D> {
+export interface LoopStorage<V, D> {
   readonly host: boolean;
   f(t: number, y: V): V;
-  step(t0: number, h: number, y0: V, f0: V | undefined, wantError: boolean, tol?: StepTolerances): EngineStep<V, D>;
-  completeDense(t1: number, out: EngineStep<V, D>): { dense: D; f1: V; nfe: number } | undefined;
+  step(t0: number, h: number, y0: V, f0: V | undefined, wantError: boolean, tol?: StepTolerances): LoopStep<V, D>;
+  completeDense(t1: number, out: LoopStep<V, D>): { dense: D; f1: V; nfe: number } | undefined;
   errorNorm(y0: V, y1: V, err: V, rtol: number, atol: number, batch: number): number;
   values(y: V): ArrayLike<number>;
   /** `y + a·v`. */
@@ -51,7 +51,7 @@ export interface Engine<V, D> {
 }
 
 /** Tensors end to end: every op can be recorded by a gradient tape. */
-export function tensorEngine(f: RowField, solver: AbstractSolver): Engine<tf.Tensor2D, tf.Tensor2D> {
+export function tensorStorage(f: RowField, solver: AbstractSolver): LoopStorage<tf.Tensor2D, tf.Tensor2D> {
   const onHost = tf.getBackend() === 'cpu' || tf.getBackend() === 'wasm';
   return {
     host: false,
@@ -96,11 +96,11 @@ export function tensorEngine(f: RowField, solver: AbstractSolver): Engine<tf.Ten
 export type HostVec = Float64Array | Float32Array;
 
 /** Host arrays: only the vector field runs tensor ops; nothing is recorded for gradients. */
-export function hostEngine(f: HostField, solver: AbstractSolver): Engine<HostVec, HostDense> {
+export function hostStorage(f: HostField, solver: AbstractSolver): LoopStorage<HostVec, HostDense> {
   const stepHost = solver.stepHost;
   const completeHost = solver.completeDenseHost;
   if (stepHost === undefined || completeHost === undefined) {
-    throw new Error(`solver '${solver.name}' has no host step; use the tensor engine.`);
+    throw new Error(`solver '${solver.name}' has no host step; use the tensor storage.`);
   }
   const n = (d: HostDense) => d.y0.length;
   return {

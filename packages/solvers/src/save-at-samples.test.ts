@@ -65,7 +65,7 @@ const setups: [string, Setup][] = [
   ['checkpointed (batched stages)', { solver: tsit5(), adjoint: recursiveCheckpointAdjoint() }],
   ['checkpointed (per-stage VJPs)', { solver: dopri5(), adjoint: recursiveCheckpointAdjoint({ batchStages: false }) }],
   ['checkpointed, thinned', { solver: tsit5(), adjoint: recursiveCheckpointAdjoint({ checkpoints: 3 }) }],
-  ['direct (tensor engine)', { solver: tsit5(), adjoint: directAdjoint() }],
+  ['direct (tensor storage)', { solver: tsit5(), adjoint: directAdjoint() }],
   ['backsolve', { solver: dopri5(), adjoint: backsolveAdjoint() }],
   ['implicit, checkpointed', { solver: kvaerno5(), adjoint: recursiveCheckpointAdjoint() }],
 ];

@@ -35,7 +35,7 @@ export function withVjp(f: HostField, session: HostFieldSession, argTensors: rea
 }
 
 /**
- * Attaches a state VJP taken with the engine's gradients (one taped evaluation of the tensor
+ * Attaches a state VJP taken with the storage's gradients (one taped evaluation of the tensor
  * field per call) to a host field without host kernels.
  */
 export function withTapeVjp(

@@ -86,7 +86,7 @@ describe('implicit solvers in diffeqsolve', () => {
     }
   });
 
-  it('the host engine stacks a first saved block of several rows (regression)', () => {
+  it('the host storage stacks a first saved block of several rows (regression)', () => {
     const sol = diffeqsolve({
       term: (_t, y: tf.Tensor) => tf.neg(y),
       solver: kvaerno5(),

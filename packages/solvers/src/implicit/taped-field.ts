@@ -7,7 +7,7 @@ import type { Blocks } from './jacobian.js';
 
 /**
  * The row field read back to host arrays (for the Newton iterations of a taped step: their
- * values are constants to the tape), with exact state VJPs by the engine's gradients.
+ * values are constants to the tape), with exact state VJPs by the storage's gradients.
  */
 export function hostViewOf(f: RowField, N: number): HostFieldWithVjp {
   const evaluate = (t: number, y: Float64Array): Float32Array => {
