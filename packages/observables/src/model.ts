@@ -16,7 +16,7 @@ import type { Dataset } from './dataset.js';
 import { channelScales } from './dataset-helpers.js';
 import { ObservablesError } from './errors.js';
 import { gatherRows } from './gather-rows.js';
-import { channelFactors, elementLoss, type LossOptions, lossKind, observedArrays } from './loss.js';
+import { channelFactors, elementLoss, type LossOptions, lossKind, observedArrays, sumInFloat64 } from './loss.js';
 
 /**
  * Default relative tolerance of a model's solves: tight enough that losses are smooth for line
@@ -257,7 +257,7 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
       const r = tf.sub(p, tf.tensor2d(values, [P, nc]));
       const e = elementLoss(tf.mul(r, tf.tensor1d(factors.invScale)), kind, delta);
       const masked = tf.mul(tf.mul(e, tf.tensor1d(factors.weight)), tf.tensor2d(mask, [P, nc]));
-      return tf.div(tf.sum(masked), Math.max(count, 1)) as tf.Scalar;
+      return tf.div(sumInFloat64(masked), Math.max(count, 1)) as tf.Scalar;
     });
   };
 

@@ -310,10 +310,13 @@ export class DemoPage {
       for (const e of events) this.narrate(e);
     });
     const request = this.request(startPaused);
+    // user-timing marks around the worker's run: DevTools (and the browser test's trace) show the training window
+    performance.mark('odekit:training-start');
     const outcome = await this.api.run(
       choice === undefined ? request : { ...request, choose: { [choice.network]: choice.expression } },
       onEvents,
     );
+    performance.mark('odekit:training-end');
     if (id !== this.runId) return outcome;
     if (outcome.status === 'done') {
       this.lastGood = { report: outcome.report, files: outcome.files };
