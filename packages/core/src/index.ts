@@ -23,6 +23,7 @@ export {
 export { setHostWasmEnabled } from './host-wasm/module.js';
 export { hostCombine } from './host-wasm/stage-combine.js';
 export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';
+export { portablePow, portableTanh } from './portable-math.js';
 export { createRng, mulberry32, type Rng } from './random.js';
 export { paramsFromBinary, paramsToBinary } from './serialize/serialize-binary.js';
 export { PARAMS_FORMAT, paramsFromJSON, paramsToJSON } from './serialize/serialize-json.js';

@@ -1,20 +1,29 @@
 // The demo page in a real headless Chromium (Debian's, launched by playwright-core): build the
 // static site, serve it, run the embedded scenario with a short budget, and check what a user sees.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPipeline } from '../pipeline/index.js';
 import { buildPage, launchChromium } from './testing/browser.js';
 import { type DemoTab, downloadText, openDemo, type PageRun, runOnPage, workerTensors } from './testing/drive.js';
 import { type MainThreadTask, type MainThreadTrace, traceMainThread } from './testing/main-thread.js';
-import { withoutTimings } from './testing/report-diff.js';
+import { firstDifference, withoutTimings } from './testing/report-diff.js';
 import { type StaticServer, serveStatic } from './testing/static-server.js';
 
 const OUT = fileURLToPath(new URL('../../test-output/browser/', import.meta.url));
 
 /** Short stage settings so that one run takes seconds (the setup travels in the URL, as a link would). */
-const SHORT_RUN =
-  '#scenario=lotka-volterra&budget=0.3&mechanisticIterations=3&hybridSteps=4&networkIterations=3&jointSteps=3&refitIterations=3';
+const SHORT_SETTINGS = {
+  mechanisticIterations: 3,
+  hybridSteps: 4,
+  networkIterations: 3,
+  jointSteps: 3,
+  refitIterations: 3,
+};
+const SHORT_RUN = `#scenario=lotka-volterra&budget=0.3&${Object.entries(SHORT_SETTINGS)
+  .map(([k, v]) => `${k}=${v}`)
+  .join('&')}`;
 
 let server: StaticServer;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
@@ -88,6 +97,22 @@ describe('the demo page in Chromium', () => {
     );
   }, 150_000);
 
+  it("gives the same report.json as the pipeline in Node on tfjs's cpu backend (the command's run) for the same seed", async () => {
+    expect(firstReport).not.toBeNull();
+    // what the command runs with --workers 0 on the embedded scenario, with the link's step settings
+    const scenario = new URL('../../scenarios/lotka-volterra/', import.meta.url);
+    const { report } = await runPipeline({
+      spec: JSON.parse(readFileSync(new URL('model.json', scenario), 'utf8')),
+      csv: readFileSync(new URL('data.csv', scenario), 'utf8'),
+      dataName: 'lotka-volterra/data.csv (embedded)',
+      options: { seed: 0, budget: 0.3, workers: 0, settings: SHORT_SETTINGS },
+    });
+    writeFileSync(`${OUT}command-report.json`, `${JSON.stringify(report, null, 1)}\n`);
+    writeFileSync(`${OUT}page-wasm-report.json`, `${JSON.stringify(firstReport, null, 1)}\n`);
+    // the page ran on wasm in Chromium's V8, this on cpu in Node's: every number the same
+    expect(firstDifference(withoutTimings(firstReport), withoutTimings(JSON.parse(JSON.stringify(report))))).toBeNull();
+  }, 120_000);
+
   it('kept every main-thread task under 50 ms of CPU time while the pipeline trained', () => {
     expect(mainThread).not.toBeNull();
     const { tasks, marks } = mainThread as MainThreadTrace;
@@ -119,6 +144,8 @@ describe('the demo page in Chromium', () => {
     expect(plain.phase, plain.status).toBe('done');
     const tensorsAfterPlain = await workerTensors(page);
     const plainReport = JSON.parse(await downloadText(page, '#dl-report-json'));
+    // the backend does not change a number: cpu gives the wasm run's report
+    expect(firstDifference(withoutTimings(plainReport), withoutTimings(firstReport))).toBeNull();
     // Step on an idle page starts the run paused: it holds after the first iteration of the
     // mechanistic stage's L-BFGS, and each Step lets exactly one more iteration through.
     await page.click('#step');
