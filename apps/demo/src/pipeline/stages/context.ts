@@ -9,9 +9,9 @@ export interface StageContext {
   readonly settings: StageSettings;
   readonly seed: number;
   readonly signal: AbortSignal | undefined;
-  /** Sends an event (awaited: a page may pause here). */
+  /** Sends an event (awaited); after a `step` event it awaits {@link StageContext.gate} (a page may pause here). */
   emit(event: PipelineEvent): Promise<void>;
-  /** Sends an event without waiting (inside synchronous loops). */
+  /** Sends an event without waiting (inside `onIteration` of {@link StageContext.lbfgs}, which awaits the gate itself). */
   emitNow(event: PipelineEvent): void;
   /** Sends the model's predictions on the data's trajectories for live plots. */
   predictions(stage: StageName, model: EquationsModel, params: EquationsParams): Promise<void>;
