@@ -243,9 +243,16 @@ describe('the demo page in Chromium', () => {
     await page.waitForFunction(() => document.body.dataset.phase === 'stopped', null, { timeout: 30_000, polling: 50 });
     expect(await page.textContent('#status')).toMatch(/^Stopped/);
     expect(await page.evaluate(() => lossCount())).toBe(1);
-    // running: Stop during the mechanistic fit (L-BFGS throughout) ends the run there
+    // running: Stop in the middle of the hybrid stage (900 Adam steps here, seconds even on a fast
+    // machine) ends the run there
+    await page.fill('#hybridSteps', '300');
+    await page.dispatchEvent('#hybridSteps', 'change');
     await page.click('#run');
-    await page.waitForFunction(() => lossCount() >= 2, null, { timeout: 60_000, polling: 50 });
+    await page.waitForFunction(
+      () => document.querySelector('[data-stage="hybrid"]')?.classList.contains('running') && lossCount() >= 20,
+      null,
+      { timeout: 60_000, polling: 50 },
+    );
     await page.click('#stop');
     await page.waitForFunction(() => ['stopped', 'done'].includes(document.body.dataset.phase ?? ''), null, {
       timeout: 60_000,
@@ -253,6 +260,7 @@ describe('the demo page in Chromium', () => {
     });
     expect(await page.evaluate(() => document.body.dataset.phase)).toBe('stopped');
     expect(await page.textContent('#status')).toMatch(/^Stopped/);
+    expect(await page.getAttribute('[data-stage="hybrid"]', 'class')).toContain('running');
     expect(await page.getAttribute('[data-stage="report"]', 'class')).not.toContain('done');
     // the last finished run stays on screen and for download
     expect(await page.locator('#eq-after .katex').count()).toBe(2);
