@@ -22,6 +22,7 @@ export {
 } from './host-implementation.js';
 export { setHostWasmEnabled } from './host-wasm/module.js';
 export { cloneTree, disposeTree, keepTree, type TensorTree, tidyTree } from './memory.js';
+export { portablePow, portableTanh } from './portable-math.js';
 export { createRng, mulberry32, type Rng } from './random.js';
 export { paramsFromBinary, paramsToBinary } from './serialize/serialize-binary.js';
 export { PARAMS_FORMAT, paramsFromJSON, paramsToJSON } from './serialize/serialize-json.js';

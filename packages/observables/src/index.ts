@@ -10,7 +10,7 @@ export {
 export { channelScales, datasetPrefix, selectTrajectories, splitDataset } from './dataset-helpers.js';
 export type { EquationsSpec, InitialSpec, NetworkSpec } from './equations-spec.js';
 export { CsvError, DatasetError, ObservablesError, SpecError } from './errors.js';
-export type { LossOptions } from './loss.js';
+export { type LossOptions, sumInFloat64 } from './loss.js';
 export {
   DEFAULT_ATOL,
   DEFAULT_RTOL,

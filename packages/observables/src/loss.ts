@@ -112,3 +112,28 @@ export function lossKind(options: LossOptions, who: string): { kind: 'mse' | 'hu
   }
   return { kind, delta };
 }
+
+/**
+ * The sum of every entry of `x`, added in float64 on the host in index order: the same number on
+ * every backend (the wasm backend adds in float32 and in its own order, the cpu backend in float64
+ * in index order, so their losses differ in the last bits and seeded runs part after a few
+ * iterations). The gradient is `dy` broadcast to `x`'s shape. One read of `x` (a sync point).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { sumInFloat64 } from '@odekit/observables';
+ * const s = sumInFloat64(tf.tensor([0.1, 0.2, 0.3]));
+ * if (Math.abs(s.dataSync()[0]! - 0.6) > 1e-6) throw new Error('bad');
+ * s.dispose();
+ * ```
+ */
+export function sumInFloat64(x: tf.Tensor): tf.Scalar {
+  const forward = (a: tf.Tensor) => {
+    const v = a.dataSync();
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[i] as number;
+    return { value: tf.scalar(s), gradFunc: (dy: tf.Tensor) => tf.mul(tf.onesLike(a), dy) };
+  };
+  return tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0])(x) as tf.Scalar;
+}

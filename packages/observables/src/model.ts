@@ -23,6 +23,7 @@ import {
   lossKind,
   type ObservedArrays,
   observedArrays,
+  sumInFloat64,
 } from './loss.js';
 
 /**
@@ -300,7 +301,7 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
       const r = tf.sub(p, tf.tensor2d(values, [P, nc]));
       const e = elementLoss(tf.mul(r, tf.tensor1d(factors.invScale)), kind, delta);
       const masked = tf.mul(tf.mul(e, tf.tensor1d(factors.weight)), tf.tensor2d(mask, [P, nc]));
-      return tf.div(tf.sum(masked), Math.max(count, 1)) as tf.Scalar;
+      return tf.div(sumInFloat64(masked), Math.max(count, 1)) as tf.Scalar;
     });
   };
 

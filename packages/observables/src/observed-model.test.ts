@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createDataset } from './dataset.js';
 import { ObservablesError } from './errors.js';
+import { sumInFloat64 } from './loss.js';
 import { observedModel } from './observed-model.js';
 
 type Lv = { physics: tf.Tensor1D };
@@ -275,5 +276,27 @@ describe('observedModel', () => {
     expect(() => observedModel({ states: ['x'], init: [1, 2], field: (_t: number, y: tf.Tensor) => y })).toThrow(
       ObservablesError,
     );
+  });
+});
+
+describe('sumInFloat64', () => {
+  it('adds in float64 in index order (not float32) and passes dy back to every entry', () => {
+    // 1 + 1e-8 * 1000 in float32 steps stays 1 (each 1e-8 is below half an ulp of 1); in float64 it is 1.00001
+    const values = new Float32Array(1001).fill(1e-8);
+    values[0] = 1;
+    const x = tf.tensor1d(values);
+    let exact = 0;
+    for (const v of values) exact += v;
+    const before = tf.memory().numTensors;
+    const { value, grads } = valueAndGrad((p: { x: tf.Tensor }) => tf.mul(sumInFloat64(p.x), 3) as tf.Scalar)({ x });
+    expect(value.dataSync()[0]).toBe(Math.fround(Math.fround(exact) * 3));
+    const plain = sumInFloat64(x);
+    expect(plain.dataSync()[0]).toBe(Math.fround(exact));
+    expect(Math.fround(exact)).not.toBe(1);
+    plain.dispose();
+    expect(Array.from(grads.x.dataSync())).toEqual(new Array(1001).fill(3));
+    disposeTree([value, grads]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
   });
 });

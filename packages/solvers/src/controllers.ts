@@ -1,3 +1,4 @@
+import { portablePow } from '@odekit/core';
 import { checkOptions } from './options.js';
 
 /** The controller's per-solve state (pure data). */
@@ -201,9 +202,9 @@ export function pidController(options: PidOptions = {}): StepSizeController {
       const b1 = (pcoeff + icoeff + dcoeff) / errorOrder;
       const b2 = -(pcoeff + 2 * dcoeff) / errorOrder;
       const b3 = dcoeff / errorOrder;
-      const f1 = b1 === 0 ? 1 : inv ** b1;
-      const f2 = b2 === 0 ? 1 : state.prevInv ** b2;
-      const f3 = b3 === 0 ? 1 : state.prevPrevInv ** b3;
+      const f1 = b1 === 0 ? 1 : portablePow(inv, b1);
+      const f2 = b2 === 0 ? 1 : portablePow(state.prevInv, b2);
+      const f3 = b3 === 0 ? 1 : portablePow(state.prevPrevInv, b3);
       const upper = accept && state.rejected === true ? Math.min(1, factormax) : factormax;
       let raw = safety * f1 * f2 * f3;
       if (accept && predictive && state.prevDt !== undefined && state.prevErr !== undefined && errNorm > 0) {

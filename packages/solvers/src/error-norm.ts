@@ -1,3 +1,4 @@
+import { portablePow } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -97,7 +98,7 @@ export function initialStepSize(opts: {
   for (let i = 0; i < diff.length; i++) diff[i] = ((f1[i] as number) - (f0[i] as number)) / h0;
   const d2 = rms(diff);
   const m = Math.max(d1, d2);
-  const h1 = m <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : (0.01 / m) ** (1 / (order + 1));
+  const h1 = m <= 1e-15 ? Math.max(1e-6, h0 * 1e-3) : portablePow(0.01 / m, 1 / (order + 1));
   const h = Math.min(100 * h0, h1);
   return Number.isFinite(h) && h > 0 ? h : 1e-6;
 }

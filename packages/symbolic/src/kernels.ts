@@ -1,6 +1,7 @@
 // Float64 kernels of the column evaluator: one loop per operator and operand shape. exp (also inside
 // a^b), sin and cos use the inlinable fast-math versions (within 1 ulp of Math's, see fast-math.ts).
 
+import { portablePow, portableTanh } from '@odekit/core';
 import { fastCos, fastExp, fastSin } from './fast-math.js';
 
 /**
@@ -8,7 +9,7 @@ import { fastCos, fastExp, fastSin } from './fast-math.js';
  * 1e-16·|b·log a|), `Math.pow` otherwise (negative bases, zero, NaN).
  */
 export function fastPow(a: number, b: number): number {
-  return a > 0 && a < Number.POSITIVE_INFINITY ? Math.exp(b * Math.log(a)) : a ** b;
+  return a > 0 && a < Number.POSITIVE_INFINITY ? Math.exp(b * Math.log(a)) : portablePow(a, b);
 }
 
 /** Float64 value of a unary operator on a scalar. */
@@ -27,7 +28,7 @@ export function unaryScalar(op: string, a: number): number {
     case 'cos':
       return Math.cos(a);
     case 'tanh':
-      return Math.tanh(a);
+      return portableTanh(a);
     case 'abs':
       return Math.abs(a);
     case 'square':
@@ -53,7 +54,7 @@ export function binaryScalar(op: string, a: number, b: number): number {
     case '/':
       return a / b;
     case '^':
-      return a ** b;
+      return portablePow(a, b);
     default:
       throw new Error(`evaluate: unknown binary operator '${op}'.`);
   }
@@ -105,7 +106,7 @@ export function unaryKernel(op: string, a: Float64Array, o: Float64Array, n: num
       for (let i = 0; i < n; i++) o[i] = 1 / (a[i] as number);
       return;
     case 'tanh':
-      for (let i = 0; i < n; i++) o[i] = Math.tanh(a[i] as number);
+      for (let i = 0; i < n; i++) o[i] = portableTanh(a[i] as number);
       return;
     case 'abs':
       for (let i = 0; i < n; i++) o[i] = Math.abs(a[i] as number);
@@ -133,7 +134,7 @@ export function colColKernel(op: string, a: Float64Array, b: Float64Array, o: Fl
       for (let i = 0; i < n; i++) {
         const v = a[i] as number;
         const e = b[i] as number;
-        o[i] = v > 0 && v < Number.POSITIVE_INFINITY ? fastExp(e * Math.log(v)) : v ** e;
+        o[i] = v > 0 && v < Number.POSITIVE_INFINITY ? fastExp(e * Math.log(v)) : portablePow(v, e);
       }
       return;
     default:
@@ -181,7 +182,7 @@ export function colScalarKernel(op: string, a: Float64Array, b: number, o: Float
       } else {
         for (let i = 0; i < n; i++) {
           const v = a[i] as number;
-          o[i] = v > 0 && v < Number.POSITIVE_INFINITY ? fastExp(b * Math.log(v)) : v ** b;
+          o[i] = v > 0 && v < Number.POSITIVE_INFINITY ? fastExp(b * Math.log(v)) : portablePow(v, b);
         }
       }
       return;
@@ -208,7 +209,7 @@ export function scalarColKernel(op: string, a: number, b: Float64Array, o: Float
       if (a > 0 && a < Number.POSITIVE_INFINITY) {
         const la = Math.log(a);
         for (let i = 0; i < n; i++) o[i] = fastExp((b[i] as number) * la);
-      } else for (let i = 0; i < n; i++) o[i] = a ** (b[i] as number);
+      } else for (let i = 0; i < n; i++) o[i] = portablePow(a, b[i] as number);
       return;
     default:
       for (let i = 0; i < n; i++) o[i] = binaryScalar(op, a, b[i] as number);

@@ -1,3 +1,4 @@
+import { portablePow } from '@odekit/core';
 /**
  * Solves the symmetric positive-definite system `A x = b` (A is `k×k`, row-major) by Cholesky
  * factorisation. Returns `undefined` when A is not numerically positive definite. Small dense
@@ -61,7 +62,7 @@ export function leastSquares(
   let trace = 0;
   for (let i = 0; i < k; i++) trace += A[i * k + i] as number;
   for (let attempt = 0; attempt < 8; attempt++) {
-    const extra = attempt === 0 ? ridge : ridge + (trace / Math.max(k, 1)) * 10 ** (attempt - 14);
+    const extra = attempt === 0 ? ridge : ridge + (trace / Math.max(k, 1)) * portablePow(10, attempt - 14);
     const M = Float64Array.from(A);
     for (let i = 0; i < k; i++) M[i * k + i] = (M[i * k + i] as number) + extra;
     const x = solveSpd(M, b, k);

@@ -1,4 +1,4 @@
-import type { Rng } from '@odekit/core';
+import { portablePow, type Rng } from '@odekit/core';
 import { binary, constant, type ExprNode, unary } from './node.js';
 import type { MutationWeights } from './search-options.js';
 import { preorder, randomIndex, replaceAt } from './tree-edit.js';
@@ -17,7 +17,7 @@ function mutateConstant(tree: ExprNode, rng: Rng, temperature: number, factor: n
   const node = nodes[i];
   if (node === undefined || node.kind !== 'const') return undefined;
   const maxChange = factor * temperature + 1 + 0.1;
-  const f = maxChange ** rng.nextFloat();
+  const f = portablePow(maxChange, rng.nextFloat());
   let v = rng.nextFloat() < 0.5 ? node.value * f : node.value / f;
   if (rng.nextFloat() < pNeg) v = -v;
   return replaceAt(tree, i, constant(v));

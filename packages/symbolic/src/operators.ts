@@ -1,3 +1,4 @@
+import { portablePow, portableTanh } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Names of the binary operators known to the expression context. */
@@ -60,7 +61,7 @@ export const UNARY_OPERATORS: Readonly<Record<UnaryOpName, UnaryOpSpec>> = Objec
     name: 'tanh',
     arity: 1,
     complexity: 1,
-    fn: Math.tanh,
+    fn: portableTanh,
     tf: (a) => tf.tanh(a),
     latex: (a) => `\\tanh${paren(a)}`,
   },
@@ -144,7 +145,7 @@ export const BINARY_OPERATORS: Readonly<Record<BinaryOpName, BinaryOpSpec>> = Ob
     name: '^',
     arity: 2,
     complexity: 1,
-    fn: Math.pow,
+    fn: portablePow,
     tf: (a, b) => tf.pow(a, b),
     precedence: 4,
     associative: false,

@@ -1,4 +1,4 @@
-import type { Rng } from '@odekit/core';
+import { portablePow, type Rng } from '@odekit/core';
 import type { MutationName } from './mutations.js';
 import type { ExprNode } from './node.js';
 import type { Member, SearchContext } from './search-context.js';
@@ -36,7 +36,7 @@ export function tournamentCdf(n: number, p: number): Float64Array {
   const out = new Float64Array(n);
   let acc = 0;
   for (let k = 0; k < n; k++) {
-    acc += p >= 1 ? (k === 0 ? 1 : 0) : p * (1 - p) ** k;
+    acc += p >= 1 ? (k === 0 ? 1 : 0) : p * portablePow(1 - p, k);
     out[k] = acc;
   }
   return out;

@@ -1,4 +1,4 @@
-import type { TensorTree } from '@odekit/core';
+import { portablePow, type TensorTree } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkRange,
@@ -60,8 +60,8 @@ export function adabelief(options: AdabeliefOptions = {}): GradientTransformatio
         const c1 = tf.scalar(1 - b1);
         const c2 = tf.scalar(1 - b2);
         const er = tf.scalar(epsRoot);
-        const step = tf.scalar(-lr / (1 - b1 ** t));
-        const rsq = tf.scalar(1 / Math.sqrt(1 - b2 ** t));
+        const step = tf.scalar(-lr / (1 - portablePow(b1, t)));
+        const rsq = tf.scalar(1 / Math.sqrt(1 - portablePow(b2, t)));
         const e = tf.scalar(eps);
         const mu = mapLeaves((g, m) => tf.add(m, tf.mul(tf.sub(g, m), c1)), grads, state.mu);
         const s = mapLeaves(

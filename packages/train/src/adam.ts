@@ -1,4 +1,4 @@
-import { type TensorTree, treeFlatten, treeUnflatten } from '@odekit/core';
+import { portablePow, type TensorTree, treeFlatten, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkRange,
@@ -48,8 +48,8 @@ function makeAdam(fn: string, options: AdamWOptions, decoupled: boolean): Gradie
       const host = adamOnHost(grads, state, weightDecay > 0 ? (params as TensorTree) : undefined, {
         c1: 1 - b1,
         c2: 1 - b2,
-        step: -lr / (1 - b1 ** t),
-        rsq: 1 / Math.sqrt(1 - b2 ** t),
+        step: -lr / (1 - portablePow(b1, t)),
+        rsq: 1 / Math.sqrt(1 - portablePow(b2, t)),
         eps,
         wd: -lr * weightDecay,
       });
@@ -58,8 +58,8 @@ function makeAdam(fn: string, options: AdamWOptions, decoupled: boolean): Gradie
         // Scalars built once per update and shared by every leaf.
         const c1 = tf.scalar(1 - b1);
         const c2 = tf.scalar(1 - b2);
-        const step = tf.scalar(-lr / (1 - b1 ** t));
-        const rsq = tf.scalar(1 / Math.sqrt(1 - b2 ** t));
+        const step = tf.scalar(-lr / (1 - portablePow(b1, t)));
+        const rsq = tf.scalar(1 / Math.sqrt(1 - portablePow(b2, t)));
         const e = tf.scalar(eps);
         const mu = mapLeaves((g, m) => tf.add(m, tf.mul(tf.sub(g, m), c1)), grads, state.mu);
         const nu = mapLeaves((g, v) => tf.add(v, tf.mul(tf.sub(tf.square(g), v), c2)), grads, state.nu);

@@ -12,7 +12,15 @@ export {
   setToZero,
 } from './combine.js';
 export { type FitContext, type FitOptions, type FitResult, fit, type StepInfo, type StopReason } from './fit.js';
-export { type LbfgsOptions, type LbfgsReason, type LbfgsResult, lbfgs } from './lbfgs.js';
+export {
+  type LbfgsAsyncOptions,
+  type LbfgsIteration,
+  type LbfgsOptions,
+  type LbfgsReason,
+  type LbfgsResult,
+  lbfgs,
+  lbfgsAsync,
+} from './lbfgs.js';
 export { huber, type LossOptions, mae, mse } from './losses.js';
 export { freeze, masked, multiTransform, type PathPredicate } from './multi-transform.js';
 export type { ProgressInfo, ProgressReporter } from './progress.js';

@@ -22,7 +22,28 @@ export interface LbfgsOptions<P extends TensorTree> {
   /** Loss evaluations allowed per line search (default 25). */
   maxLineSearchEvaluations?: number;
   /** Called after each iteration. */
-  onIteration?: (info: { iteration: number; value: number; gradNorm: number }) => void;
+  onIteration?: (info: LbfgsIteration) => void;
+}
+
+/** What {@link lbfgs}'s `onIteration` receives after each iteration. */
+export interface LbfgsIteration {
+  /** 1-based iteration count. */
+  readonly iteration: number;
+  /** The loss at the new iterate. */
+  readonly value: number;
+  /** The largest gradient entry at the new iterate. */
+  readonly gradNorm: number;
+}
+
+/** Options of {@link lbfgsAsync}: those of {@link lbfgs}, with an awaited `onIteration` and a `signal`. */
+export interface LbfgsAsyncOptions<P extends TensorTree> extends Omit<LbfgsOptions<P>, 'onIteration'> {
+  /** Called after each iteration and awaited before the next (a page may pause the run here). */
+  onIteration?: (info: LbfgsIteration) => void | Promise<void>;
+  /**
+   * Checked after each iteration (after `onIteration`): when aborted, the run stops with reason
+   * `'aborted'` and the last iterate's parameters (the last good state).
+   */
+  signal?: AbortSignal;
 }
 
 /** Why {@link lbfgs} stopped. */
@@ -31,7 +52,8 @@ export type LbfgsReason =
   | 'value_tolerance'
   | 'max_iterations'
   | 'line_search_failed'
-  | 'nonfinite';
+  | 'nonfinite'
+  | 'aborted';
 
 /** The result of {@link lbfgs}; the caller owns `params`. */
 export interface LbfgsResult<P extends TensorTree> {
@@ -73,6 +95,56 @@ const maxAbs = (a: Float64Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)),
  * ```
  */
 export function lbfgs<P extends TensorTree>(options: LbfgsOptions<P>): LbfgsResult<P> {
+  const run = iterate(options);
+  for (;;) {
+    const next = run.next(false);
+    if (next.done) return next.value;
+    options.onIteration?.(next.value);
+  }
+}
+
+/**
+ * {@link lbfgs} for a run that must stay responsive: the same iterates (one shared
+ * implementation), with `onIteration` awaited after each iteration and `signal` checked after it,
+ * so a caller can pause, step or stop the run between iterations. An abort returns the last
+ * iterate with reason `'aborted'`.
+ *
+ * @throws Error naming the option when an option is out of range.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { lbfgsAsync } from '@odekit/train';
+ * const stop = new AbortController();
+ * const res = await lbfgsAsync({
+ *   params: { x: tf.tensor([3, -1]) },
+ *   loss: (p) => tf.sum(tf.square(tf.sub(p.x, tf.tensor([1, 2])))),
+ *   signal: stop.signal,
+ *   onIteration: async ({ iteration }) => {
+ *     if (iteration === 1) stop.abort();
+ *   },
+ * });
+ * if (res.reason !== 'aborted' || res.iterations !== 1) throw new Error('bad');
+ * ```
+ */
+export async function lbfgsAsync<P extends TensorTree>(options: LbfgsAsyncOptions<P>): Promise<LbfgsResult<P>> {
+  const { onIteration, signal } = options;
+  const run = iterate(options);
+  let stop = false;
+  for (;;) {
+    const next = run.next(stop);
+    if (next.done) return next.value;
+    await onIteration?.(next.value);
+    stop = signal?.aborted === true;
+  }
+}
+
+/**
+ * The L-BFGS iteration as a generator: yields after each iteration; `next(true)` stops it with
+ * reason `'aborted'` and the current iterate. No tensor is alive between iterations.
+ */
+function* iterate<P extends TensorTree>(
+  options: Omit<LbfgsOptions<P>, 'onIteration'>,
+): Generator<LbfgsIteration, LbfgsResult<P>, boolean> {
   const {
     loss,
     params,
@@ -83,7 +155,6 @@ export function lbfgs<P extends TensorTree>(options: LbfgsOptions<P>): LbfgsResu
     c1 = 1e-4,
     c2 = 0.9,
     maxLineSearchEvaluations = 25,
-    onIteration,
   } = options;
   if (typeof loss !== 'function') throw new Error("lbfgs: 'loss' must be a function (params) => scalar tensor.");
   if (!Number.isInteger(maxIterations) || maxIterations < 0)
@@ -207,7 +278,10 @@ export function lbfgs<P extends TensorTree>(options: LbfgsOptions<P>): LbfgsResu
         }
       }
       const gradNorm = maxAbs(g);
-      onIteration?.({ iteration: iterations, value: f, gradNorm });
+      if (yield { iteration: iterations, value: f, gradNorm }) {
+        reason = 'aborted';
+        break;
+      }
       if (!Number.isFinite(f)) {
         reason = 'nonfinite';
         break;

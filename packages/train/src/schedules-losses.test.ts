@@ -9,6 +9,7 @@ import {
   exponentialDecay,
   huber,
   lbfgs,
+  lbfgsAsync,
   mae,
   makeSchedule,
   mse,
@@ -125,5 +126,52 @@ describe('lbfgs', () => {
     expect(() => lbfgs({ params: p0, loss, c1: 0.95 })).toThrow(/need 0 < c1 < c2 < 1/);
     disposeTree([t, y, p0, res.params]);
     void applyUpdates;
+  });
+  it('lbfgsAsync takes the same iterates as lbfgs, awaits onIteration, and stops on abort with the last iterate', async () => {
+    const t = tf.linspace(0, 2, 30);
+    const y = tf.tidy(() => tf.mul(2, tf.exp(tf.mul(-1.5, t))));
+    const loss = (p: { a: tf.Tensor; k: tf.Tensor }) =>
+      tf.tidy(() => tf.mean(tf.square(tf.sub(tf.mul(p.a, tf.exp(tf.mul(tf.neg(p.k), t))), y)))) as tf.Scalar;
+    const p0 = { a: tf.scalar(1), k: tf.scalar(1) };
+    const before = tf.memory().numTensors;
+    const syncValues: number[] = [];
+    const plain = lbfgs({ params: p0, loss, gradTolerance: 1e-6, onIteration: (i) => void syncValues.push(i.value) });
+    const asyncValues: number[] = [];
+    let waited = 0;
+    const same = await lbfgsAsync({
+      params: p0,
+      loss,
+      gradTolerance: 1e-6,
+      onIteration: async (i) => {
+        await new Promise((r) => setTimeout(r, 0));
+        waited++;
+        asyncValues.push(i.value);
+      },
+    });
+    expect(asyncValues).toEqual(syncValues);
+    expect(waited).toBe(same.iterations);
+    expect(same.reason).toBe(plain.reason);
+    expect(Array.from(same.params.a.dataSync())).toEqual(Array.from(plain.params.a.dataSync()));
+    // Stop after the third iteration: the third iterate comes back, not the start and not garbage.
+    const stop = new AbortController();
+    const third: number[] = [];
+    const stopped = await lbfgsAsync({
+      params: p0,
+      loss,
+      signal: stop.signal,
+      onIteration: ({ iteration, value }) => {
+        if (iteration === 3) {
+          third.push(value);
+          stop.abort();
+        }
+      },
+    });
+    expect(stopped.reason).toBe('aborted');
+    expect(stopped.iterations).toBe(3);
+    expect(stopped.value).toBe(third[0]);
+    expect(stopped.value).toBe(syncValues[2]);
+    disposeTree([plain.params, same.params, stopped.params]);
+    expect(tf.memory().numTensors).toBe(before);
+    disposeTree([t, y, p0]);
   });
 });

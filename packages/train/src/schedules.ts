@@ -1,3 +1,4 @@
+import { portablePow } from '@odekit/core';
 import type { Schedule } from './transform.js';
 
 function check(fn: string, name: string, v: unknown, min = 0, integer = false): number {
@@ -52,7 +53,7 @@ export function exponentialDecay(options: {
   if (endValue !== undefined) check(fn, 'endValue', endValue);
   return (count) => {
     const t = Math.max(0, count - transitionBegin) / transitionSteps;
-    const v = initValue * decayRate ** (staircase ? Math.floor(t) : t);
+    const v = initValue * portablePow(decayRate, staircase ? Math.floor(t) : t);
     if (endValue === undefined) return v;
     return decayRate < 1 ? Math.max(v, endValue) : Math.min(v, endValue);
   };

@@ -9,6 +9,8 @@ export interface CliOptions {
   budget: number;
   workers: number | 'auto';
   stages: StageName[] | undefined;
+  /** `--choose`: the expression to refit per network instead of the search's choice. */
+  choose: Record<string, string> | undefined;
   json: boolean;
   force: boolean;
   help: boolean;
@@ -32,6 +34,8 @@ Options:
   --budget SECONDS          symbolic-regression budget per network (default 30)
   --workers N|auto          search threads; 0 = serial, reproducible (default 0)
   --stages LIST             comma-separated subset of ${STAGE_NAMES.join(',')}
+  --choose NET=EXPR         refit EXPR (e.g. a row of the report's Pareto front) for network NET
+                            instead of the search's choice; several: 'NN=...;NN2=...'
   --time-column NAME        the time column (default t)
   --trajectory-column NAME  the trajectory column (default trajectory)
   --json                    progress as JSON lines on stdout
@@ -48,6 +52,7 @@ const VALUE_FLAGS = new Set([
   'budget',
   'workers',
   'stages',
+  'choose',
   'time-column',
   'trajectory-column',
 ]);
@@ -119,6 +124,21 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     if (names.length === 0) throw new UserInputError(`--stages needs at least one of ${STAGE_NAMES.join(',')}.`);
     stages = names as StageName[];
   }
+  let choose: Record<string, string> | undefined;
+  const chooseText = values.get('choose');
+  if (chooseText !== undefined) {
+    choose = {};
+    for (const part of chooseText.split(';').filter((p) => p.trim() !== '')) {
+      const eq = part.indexOf('=');
+      const name = part.slice(0, Math.max(eq, 0)).trim();
+      const expr = part.slice(eq + 1).trim();
+      if (eq < 0 || name === '' || expr === '')
+        throw new UserInputError(`--choose takes NETWORK=EXPRESSION (e.g. --choose 'NN=0.3*c^2'), got '${part}'.`);
+      choose[name] = expr;
+    }
+    if (Object.keys(choose).length === 0)
+      throw new UserInputError(`--choose takes NETWORK=EXPRESSION (e.g. --choose 'NN=0.3*c^2').`);
+  }
   const model = values.get('model');
   const data = values.get('data');
   if ((model === undefined) !== (data === undefined) && !bools.has('help')) {
@@ -134,6 +154,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     budget,
     workers,
     stages,
+    choose,
     json: bools.has('json'),
     force: bools.has('force'),
     help: bools.has('help'),

@@ -128,4 +128,10 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--workers', '-1'])).toThrow(/--workers must be an integer >= 0/);
     expect(() => parseArgs(['--seed', '1', '--seed', '2'])).toThrow(/given twice/);
   });
+  it('reads --choose NETWORK=EXPRESSION pairs (the pipeline checks them against the model)', () => {
+    expect(parseArgs(['--choose', 'NN=0.3*c^2 - 0.1*c^3']).choose).toEqual({ NN: '0.3*c^2 - 0.1*c^3' });
+    expect(parseArgs(['--choose=NN=c; G = r*c']).choose).toEqual({ NN: 'c', G: 'r*c' });
+    expect(parseArgs([]).choose).toBeUndefined();
+    expect(() => parseArgs(['--choose', '0.3*c^2'])).toThrow(/--choose takes NETWORK=EXPRESSION/);
+  });
 });

@@ -111,6 +111,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           budget: args.budget,
           workers: args.workers,
           ...(args.stages === undefined ? {} : { stages: args.stages }),
+          ...(args.choose === undefined ? {} : { choose: args.choose }),
           timeColumn: args.timeColumn,
           trajectoryColumn: args.trajectoryColumn,
           onEvent: print,

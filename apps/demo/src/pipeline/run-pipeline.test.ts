@@ -107,6 +107,90 @@ describe('runPipeline (the discovery loop end to end, short budgets)', () => {
   });
 });
 
+describe('runPipeline pause points', () => {
+  const quick = {
+    ...settings,
+    mechanisticIterations: 6,
+    hybridSteps: 5,
+    jointSteps: 3,
+    jointIterations: 3,
+    networkIterations: 3,
+    refitIterations: 6,
+    samples: 300,
+  };
+  it('awaits the gate after every Adam step and L-BFGS iteration of every stage, the refit included; refits a chosen expression as written', async () => {
+    const events: PipelineEvent[] = [];
+    let gates = 0;
+    const stepsAtGate: number[] = [];
+    const stagesAtGate = new Set<string>();
+    const { report } = await runPipeline({
+      spec,
+      csv,
+      options: {
+        seed: 0,
+        budget: 0.2,
+        settings: quick,
+        choose: { NN: '-0.5*x^2 + 0.1*x^3' },
+        onEvent: (e) => void events.push(e),
+        gate: async () => {
+          gates++;
+          const steps = events.filter((e) => e.type === 'step');
+          stepsAtGate.push(steps.length);
+          stagesAtGate.add(events.filter((e) => e.type === 'stage-start').at(-1)?.stage as string);
+          await new Promise((r) => setTimeout(r, 0));
+        },
+      },
+    });
+    const steps = events.filter((e) => e.type === 'step').length;
+    // every step event is followed by a gate before the next one (mechanistic, hybrid, refit)
+    for (let k = 1; k <= steps; k++) expect(stepsAtGate.includes(k), `gate after step event ${k}`).toBe(true);
+    // and the refit's candidate fits (which report no step events) pass it too
+    expect(gates).toBeGreaterThan(steps);
+    expect([...stagesAtGate].sort()).toEqual(['hybrid', 'mechanistic', 'refit']);
+    // the chosen expression is what was refit (its form kept, constants refit), and the report says so
+    const shape = (e: string) => e.replace(/\d+(\.\d+)?(e-?\d+)?/g, '#');
+    expect(report.options.choose).toEqual({ NN: '-0.5*x^2 + 0.1*x^3' });
+    expect(shape(report.discovered.NN?.expression ?? '')).toBe(shape('0.1*x^3 - 0.5*x^2'));
+    expect(report.discovered.NN?.expression).not.toBe('0.1*x^3 - 0.5*x^2');
+    expect(report.stages[2]?.message).toMatch(/refit with the chosen/);
+  });
+
+  it('names a bad choice in one line', async () => {
+    const bad = (choose: Record<string, string>) =>
+      runPipeline({ spec, csv, options: { stages: ['mechanistic'], choose } });
+    await expect(bad({ M: 'x' })).rejects.toThrow(/^choose\.M: not a network of the model; choose one of NN\.$/);
+    await expect(bad({ NN: 'x*y' })).rejects.toThrow(/^choose\.NN: 'y' is not an input of NN; write it in x\.$/);
+    await expect(bad({ NN: 'x +' })).rejects.toThrow(/^choose\.NN: /);
+  });
+
+  it('stops in the middle of an L-BFGS phase at the next iteration after the signal aborts, leaking nothing', async () => {
+    const stop = new AbortController();
+    const events: PipelineEvent[] = [];
+    let gates = 0;
+    await expectNoLeak(async () => {
+      const err = await runPipeline({
+        spec,
+        csv,
+        options: {
+          seed: 0,
+          settings: quick,
+          signal: stop.signal,
+          onEvent: (e) => void events.push(e),
+          gate: () => {
+            if (++gates === 3) stop.abort();
+          },
+        },
+      }).catch((e: Error) => e);
+      expect((err as Error).name).toBe('AbortError');
+    }, 'a run stopped mid-L-BFGS');
+    // the third mechanistic L-BFGS iteration was the last (6 per prefix were allowed)
+    expect(gates).toBe(3);
+    const steps = events.filter((e) => e.type === 'step');
+    expect(steps.length).toBe(3);
+    expect(steps.every((e) => e.type === 'step' && e.stage === 'mechanistic')).toBe(true);
+  });
+});
+
 describe('runPipeline input errors', () => {
   it('names the place of bad data and of a bad model in one line', async () => {
     const bad = (c: string, s = spec) => runPipeline({ spec: s, csv: c, options: { stages: ['mechanistic'] } });

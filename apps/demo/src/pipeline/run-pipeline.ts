@@ -1,16 +1,24 @@
-import { disposeTree } from '@odekit/core';
+import { disposeTree, type TensorTree } from '@odekit/core';
 import type { Dataset, EquationsModel, EquationsParams } from '@odekit/observables';
-import { Expression, type ExprNode, simplify, symbolicRegression } from '@odekit/symbolic';
+import {
+  Expression,
+  type ExprNode,
+  parseExpression,
+  simplify,
+  symbolicRegression,
+  variablesOf,
+} from '@odekit/symbolic';
+import { type LbfgsOptions, lbfgsAsync } from '@odekit/train';
 import { effectiveLoss, roundSignificant, type SearchFunction } from './discover.js';
 import { buildModel, checkChannels, readData } from './input.js';
 import { equationWithNumbers, roundTo, supportedDigits } from './numbers.js';
 import { resolveSettings, resolveStages } from './settings.js';
-import type { StageContext } from './stages/context.js';
+import { checkAborted, type StageContext } from './stages/context.js';
 import { hybridStage } from './stages/hybrid.js';
 import { mechanisticStage } from './stages/mechanistic.js';
 import { refitStage } from './stages/refit.js';
 import { linspace, timeSpan } from './stages/sample-states.js';
-import { frontEntry, type NetworkDiscovery, symbolicStage } from './stages/symbolic.js';
+import { frontEntry, type NetworkDiscovery, networkCalls, symbolicStage } from './stages/symbolic.js';
 import type {
   DiscoveredTerm,
   ModelSpec,
@@ -22,6 +30,7 @@ import type {
   StageName,
   StageReport,
 } from './types.js';
+import { UserInputError } from './types.js';
 
 /** What the host provides beyond the input: Node passes the worker-thread search. */
 export interface PipelineRuntime {
@@ -32,6 +41,37 @@ export interface PipelineRuntime {
 }
 
 type Values = Record<string, number>;
+
+/**
+ * The `choose` option read against the model: each entry names a network of the spec and parses as
+ * an expression of that network's inputs.
+ *
+ * @throws UserInputError naming the entry and the fix.
+ */
+function readChoices(choose: Readonly<Record<string, string>>, spec: ModelSpec, networks: string[]) {
+  const calls = networkCalls(spec, networks);
+  const out = new Map<string, Expression>();
+  for (const [name, text] of Object.entries(choose)) {
+    const call = calls.find((c) => c.name === name);
+    if (call === undefined)
+      throw new UserInputError(
+        `choose.${name}: not a network of the model; choose one of ${networks.join(', ') || '(none: the model has no networks)'}.`,
+      );
+    let e: Expression;
+    try {
+      e = simplify(parseExpression(String(text)));
+    } catch (err) {
+      throw new UserInputError(`choose.${name}: ${(err as Error).message.split('\n')[0]}`);
+    }
+    const unknown = variablesOf(e.root).filter((v) => !call.variables.includes(v));
+    if (unknown.length > 0)
+      throw new UserInputError(
+        `choose.${name}: '${unknown.join("', '")}' is not an input of ${name}; write it in ${call.variables.join(', ')}.`,
+      );
+    out.set(name, e);
+  }
+  return out;
+}
 
 const scalarValues = (tree: Record<string, { dataSync(): ArrayLike<number> }>): Values =>
   Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, v.dataSync()[0] as number]));
@@ -161,13 +201,19 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
   checkChannels(model, data);
   const hasNetworks = Object.keys(model.networks).length > 0;
   const stages = resolveStages(opts.stages, hasNetworks);
+  const choices = readChoices(opts.choose ?? {}, spec, Object.keys(model.networks));
   const [t0, t1] = timeSpan(data);
   const plotTimes = linspace(t0, t1, 120);
   const predictionEvery = opts.predictionEvery ?? 250;
   let lastPrediction = -Infinity;
 
+  const gate = async () => {
+    await opts.gate?.();
+  };
+  // Every Adam step reports a 'step' event through `emit` (fit awaits it); the gate follows it.
   const emit = async (e: PipelineEvent) => {
     await opts.onEvent?.(e);
+    if (e.type === 'step') await gate();
   };
   const ctx: StageContext = {
     data,
@@ -189,6 +235,16 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
         if (!(e instanceof Error && e.name === 'SolveError')) throw e;
       }
     },
+    gate,
+    lbfgs: <P extends TensorTree>(o: LbfgsOptions<P>) =>
+      lbfgsAsync({
+        ...o,
+        onIteration: async (info) => {
+          o.onIteration?.(info);
+          await gate();
+          checkAborted(opts.signal);
+        },
+      }),
   };
 
   const stageReports: StageReport[] = [];
@@ -260,7 +316,18 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
           }
         }
       } else if (name === 'symbolic') {
-        discoveries = await symbolicStage(model, params, spec, ctx, search, { budget, workers });
+        discoveries = (await symbolicStage(model, params, spec, ctx, search, { budget, workers })).map((d) => {
+          const e = choices.get(d.call.name);
+          if (e === undefined) return d;
+          return {
+            ...d,
+            expr: e,
+            alternatives: [e],
+            chosen: true,
+            errorRms: Math.sqrt(effectiveLoss(e, d.X, d.y, d.knownValues)),
+            message: `refit with the chosen ${e.toString()} (the search's choice: ${d.expr.toString()}); ${d.message}`,
+          };
+        });
         for (const d of discoveries) {
           await emit({
             type: 'pareto',
@@ -376,7 +443,13 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
     const report: Report = {
       version: 1,
       generator: '@odekit/demo',
-      options: { seed, budget, workers, stages },
+      options: {
+        seed,
+        budget,
+        workers,
+        stages,
+        ...(choices.size > 0 ? { choose: { ...opts.choose } } : {}),
+      },
       data: {
         file: input.dataName ?? 'data.csv',
         rows,

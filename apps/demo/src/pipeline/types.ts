@@ -95,10 +95,24 @@ export interface PipelineOptions {
   readonly trajectoryColumn?: string;
   /** Overrides of the stage settings (win over the spec's `discovery`). */
   readonly settings?: Partial<StageSettings>;
+  /**
+   * The expression to refit for a network instead of the search's choice, by network name, in the
+   * search's variables (e.g. `{ NN: '0.3*c^2 - 0.1*c^3' }`: a row of the Pareto table). The search
+   * still runs (the report keeps its front); the refit then fits exactly this expression (no other
+   * candidates, no term dropped), its constants from their written values.
+   */
+  readonly choose?: Readonly<Record<string, string>>;
   /** Stops the run between steps; the pipeline then rejects with an `AbortError`-named error. */
   readonly signal?: AbortSignal;
-  /** Called with every event; may return a promise (awaited: a page can pause here). */
+  /** Called with every event; may return a promise (awaited). */
   readonly onEvent?: (event: PipelineEvent) => void | Promise<void>;
+  /**
+   * Awaited after every optimiser step or iteration: each Adam step and each L-BFGS iteration, in
+   * every stage (the refit's candidate fits included). A page holds a paused run here and lets one
+   * iteration through per Step; `signal` is checked right after, so Stop takes effect at the next
+   * iteration. The run's numbers do not depend on it.
+   */
+  readonly gate?: () => void | Promise<void>;
   /** Send `predictions` events at most once per this many milliseconds (default 250). */
   readonly predictionEvery?: number;
 }
@@ -196,6 +210,8 @@ export interface Report {
     readonly budget: number;
     readonly workers: number | 'auto';
     readonly stages: readonly StageName[];
+    /** The `choose` option, when a run was given one. */
+    readonly choose?: Readonly<Record<string, string>>;
   };
   readonly data: {
     readonly file: string;

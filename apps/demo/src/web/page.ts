@@ -261,12 +261,10 @@ export class DemoPage {
     return result;
   }
 
-  /** Runs the model with the chosen front entry in place of its network, from the last run's parameters. */
+  /** Runs the pipeline again (same setup and seed) with the chosen front entry refit in place of its network. */
   private async refitWithChoice(): Promise<void> {
     if (this.choice === null || this.lastGood === null) return;
-    const { parameters } = this.lastGood.report;
-    const start = parameters.byStage.hybrid ?? parameters.final;
-    await this.run(false, { ...this.choice, parameters: start });
+    await this.run(false, this.choice);
   }
 
   private request(startPaused: boolean): RunRequest {
@@ -283,7 +281,7 @@ export class DemoPage {
   }
 
   /** Runs the pipeline on the current setup; nothing from an earlier run is reused. */
-  async run(startPaused: boolean, substitute?: RunRequest['substitute']): Promise<RunOutcome | null> {
+  async run(startPaused: boolean, choice?: { network: string; expression: string }): Promise<RunOutcome | null> {
     if (this.phase === 'running' || this.phase === 'paused' || this.phase === 'loading') return null;
     const check = await this.check();
     const issue = check.specIssues[0] ?? check.csvIssues[0];
@@ -312,7 +310,13 @@ export class DemoPage {
       for (const e of events) this.narrate(e);
     });
     const request = this.request(startPaused);
-    const outcome = await this.api.run(substitute === undefined ? request : { ...request, substitute }, onEvents);
+    // user-timing marks around the worker's run: DevTools (and the browser test's trace) show the training window
+    performance.mark('odekit:training-start');
+    const outcome = await this.api.run(
+      choice === undefined ? request : { ...request, choose: { [choice.network]: choice.expression } },
+      onEvents,
+    );
+    performance.mark('odekit:training-end');
     if (id !== this.runId) return outcome;
     if (outcome.status === 'done') {
       this.lastGood = { report: outcome.report, files: outcome.files };
@@ -320,7 +324,7 @@ export class DemoPage {
       await this.results.showReport(outcome.report);
       this.setPhase('done');
       this.say(
-        `Finished in ${outcome.seconds.toFixed(1)} s${substitute ? ` (refit with ${substitute.network} ≈ ${substitute.expression})` : ''}.`,
+        `Finished in ${outcome.seconds.toFixed(1)} s${choice ? ` (refit with ${choice.network} ≈ ${choice.expression})` : ''}.`,
         'done',
       );
       await this.results.showFigures(outcome.figures, byId('figures'));

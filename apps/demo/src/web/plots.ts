@@ -1,12 +1,13 @@
 import type { Remote } from 'comlink';
 import type { TopLevelSpec } from 'vega-lite';
-import type { PlotChange, PlotWorkerApi } from './plot-worker-api.js';
+import type { PlotChange, PlotImage, PlotWorkerApi } from './plot-worker-api.js';
 
 /**
  * A live plot: a vega-lite spec drawn by the plot worker (vega views updated through
- * changesets, no re-parse per update); the page only swaps the returned SVG in, at most once per
- * `minIntervalMs`, with one update in flight at a time. So the main thread does no plotting work
- * while the pipeline trains.
+ * changesets, no re-parse per update, drawn to a bitmap there); the page only puts the returned
+ * bitmap on its canvas, at most once per `minIntervalMs`, with one update in flight at a time. So
+ * the main thread does no plotting work (no SVG to parse, style or lay out) while the pipeline
+ * trains.
  */
 export class LivePlot {
   private pending = new Map<string, { replace: boolean; rows: object[] }>();
@@ -15,8 +16,9 @@ export class LivePlot {
   private running: Promise<void>;
   private width: number;
   private sentWidth: number;
-  /** Updates drawn and the longest main-thread time one took (ms): the SVG swap only. */
+  /** Updates drawn and the longest main-thread time one took (ms): the bitmap swap only. */
   readonly stats = { renders: 0, longestMs: 0 };
+  private readonly canvas: HTMLCanvasElement;
 
   /**
    * @param container Element the plot is drawn into (its width is the plot's).
@@ -31,7 +33,10 @@ export class LivePlot {
     private readonly minIntervalMs = 250,
   ) {
     this.width = this.sentWidth = this.innerWidth();
-    this.running = plots.create(id, spec, this.width).then((svg) => this.draw(svg));
+    this.canvas = document.createElement('canvas');
+    this.canvas.setAttribute('aria-hidden', 'true'); // the container is the image, with its label
+    container.replaceChildren(this.canvas);
+    this.running = plots.create(id, spec, this.width, devicePixelRatio || 1).then((image) => this.draw(image));
     new ResizeObserver(() => {
       const w = this.innerWidth();
       if (Math.abs(w - this.width) < 8) return;
@@ -83,13 +88,25 @@ export class LivePlot {
     this.lastRun = performance.now();
     const width = this.width !== this.sentWidth ? this.width : undefined;
     this.sentWidth = this.width;
-    this.running = this.plots.update(this.id, changes, width).then((svg) => this.draw(svg));
+    this.running = this.plots.update(this.id, changes, width).then((image) => this.draw(image));
     await this.running;
   }
 
-  private draw(svg: string): void {
+  private draw({ bitmap, width, height, marks }: PlotImage): void {
     const start = performance.now();
-    this.container.innerHTML = svg;
+    const c = this.canvas;
+    if (c.width !== bitmap.width || c.height !== bitmap.height) {
+      c.width = bitmap.width;
+      c.height = bitmap.height;
+      c.style.width = `${width}px`;
+      c.style.height = `${height}px`;
+    }
+    const context = c.getContext('bitmaprenderer');
+    if (context === null) throw new Error('plot: no bitmaprenderer canvas context in this browser');
+    context.transferFromImageBitmap(bitmap);
+    c.dataset.marks = Object.entries(marks)
+      .map(([k, n]) => `${k}:${n}`)
+      .join(' ');
     this.stats.renders++;
     this.stats.longestMs = Math.max(this.stats.longestMs, performance.now() - start);
   }

@@ -87,43 +87,72 @@ export interface FrontRow extends FrontEntry {
 
 /**
  * The Pareto table: network, complexity, loss, expression (KaTeX); each row is a button-like
- * row (Enter/Space or click) that calls `onChoose`. `typeset` caches KaTeX's HTML by LaTeX source.
+ * row (Enter/Space or click) that calls `onChoose`. `typeset` caches KaTeX's HTML by LaTeX source;
+ * `rowCache` keeps the row elements by content between updates of the same table.
  */
 export function renderParetoTable(
   target: HTMLElement,
   rows: readonly FrontRow[],
   onChoose: ((row: FrontRow) => void) | null,
   typeset: Map<string, string> = new Map(),
+  rowCache: Map<string, HTMLTableRowElement> = new Map(),
 ): void {
-  const head = el(
-    'tr',
-    {},
-    ...['network', 'complexity', 'loss', 'expression'].map((h) => el('th', { scope: 'col' }, h)),
-  );
+  // Rows are kept by their content: an update of a growing front builds and typesets only the
+  // new rows and moves nothing that stays in place (the main thread stays free while training).
+  const used = new Map<string, HTMLTableRowElement>();
   const body = rows.map((row) => {
-    const expr = el('td', { class: 'expr' });
-    expr.innerHTML = katexHtml(row.latex, typeset);
-    const tr = el(
-      'tr',
-      { class: row.chosen ? 'chosen' : '', 'aria-selected': String(row.chosen) },
-      el('td', {}, row.network),
-      el('td', { class: 'num' }, String(row.complexity)),
-      el('td', { class: 'num' }, fmt(row.loss)),
-      expr,
-    );
-    if (onChoose !== null) {
-      tr.tabIndex = 0;
-      tr.title = `Use ${row.expression} for the refit`;
-      tr.addEventListener('click', () => onChoose(row));
-      tr.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          onChoose(row);
-        }
-      });
-    }
+    const key = `${row.network}\u0000${row.complexity}\u0000${row.loss}\u0000${row.latex}\u0000${row.chosen}\u0000${onChoose !== null}`;
+    const tr = rowCache.get(key) ?? paretoRow(row, onChoose, typeset);
+    used.set(key, tr);
     return tr;
   });
-  const caption = el('caption', { class: 'visually-hidden' }, 'Pareto front: complexity against loss');
-  target.replaceChildren(el('table', { id: 'pareto-table' }, caption, el('thead', {}, head), el('tbody', {}, ...body)));
+  rowCache.clear();
+  for (const [k, tr] of used) rowCache.set(k, tr);
+  let found = target.querySelector<HTMLTableSectionElement>('#pareto-table > tbody');
+  if (found === null) {
+    const head = el(
+      'tr',
+      {},
+      ...['network', 'complexity', 'loss', 'expression'].map((h) => el('th', { scope: 'col' }, h)),
+    );
+    const caption = el('caption', { class: 'visually-hidden' }, 'Pareto front: complexity against loss');
+    found = el('tbody', {});
+    target.replaceChildren(el('table', { id: 'pareto-table' }, caption, el('thead', {}, head), found));
+  }
+  const tbody = found;
+  const keep = new Set<Node>(body);
+  for (const child of [...tbody.children]) if (!keep.has(child)) child.remove();
+  body.forEach((tr, i) => {
+    const at = tbody.children[i] ?? null;
+    if (at !== tr) tbody.insertBefore(tr, at);
+  });
+}
+
+function paretoRow(
+  row: FrontRow,
+  onChoose: ((row: FrontRow) => void) | null,
+  typeset: Map<string, string>,
+): HTMLTableRowElement {
+  const expr = el('td', { class: 'expr' });
+  expr.innerHTML = katexHtml(row.latex, typeset);
+  const tr = el(
+    'tr',
+    { class: row.chosen ? 'chosen' : '', 'aria-selected': String(row.chosen) },
+    el('td', {}, row.network),
+    el('td', { class: 'num' }, String(row.complexity)),
+    el('td', { class: 'num' }, fmt(row.loss)),
+    expr,
+  );
+  if (onChoose !== null) {
+    tr.tabIndex = 0;
+    tr.title = `Use ${row.expression} for the refit`;
+    tr.addEventListener('click', () => onChoose(row));
+    tr.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        onChoose(row);
+      }
+    });
+  }
+  return tr as HTMLTableRowElement;
 }

@@ -55,6 +55,7 @@ export class ResultsView {
   private stageState = new Map<StageName, string>();
   private stepCount = 0;
   private readonly typeset = new Map<string, string>();
+  private readonly paretoRows = new Map<string, HTMLTableRowElement>();
   private paretoDirty = false;
   private paretoTimer: ReturnType<typeof setTimeout> | null = null;
   /** Called when the user picks a front entry (null: choosing is off). */
@@ -214,6 +215,7 @@ export class ResultsView {
         rows,
         this.onChoose === null ? null : (row) => this.choose(row.network, row.complexity),
         this.typeset,
+        this.paretoRows,
       );
     }
     this.paretoPlot.set(

@@ -4,7 +4,7 @@ import { EventBatcher, RunGate } from './run-gate.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
-/** A fake training loop: n steps, each awaiting the gate (as the pipeline awaits onEvent). */
+/** A fake training loop: n steps, each awaiting the gate (as the pipeline awaits its `gate` option). */
 async function loop(gate: RunGate, n: number, done: number[]): Promise<void> {
   for (let i = 0; i < n; i++) {
     if (gate.signal.aborted) return;

@@ -2,9 +2,10 @@ import type { PipelineEvent } from '../pipeline/types.js';
 
 /**
  * Run / Pause / Step / Stop for one pipeline run, as in TensorFlow Playground. The pipeline
- * awaits its `onEvent` callback at every optimisation step, so {@link RunGate.pass} holds the
- * run there while paused; Step lets exactly one more step through; Stop aborts `signal`
- * (the pipeline stops at its next step) and releases a paused run.
+ * awaits its `gate` option after every optimiser step (each Adam step and L-BFGS iteration, in
+ * every stage), so {@link RunGate.pass} holds the run there while paused; Step lets exactly one
+ * more iteration through; Stop aborts `signal` (the pipeline stops at its next iteration) and
+ * releases a paused run.
  */
 export class RunGate {
   private paused: boolean;

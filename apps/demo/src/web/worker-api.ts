@@ -34,15 +34,10 @@ export interface RunRequest {
   /** Start paused (the Step button on an idle page): the run waits at its first step. */
   readonly startPaused: boolean;
   /**
-   * Refit with a front entry the user chose: the network call is replaced by `expression`
-   * (its constants become parameters, started at their values), the physics starts from
-   * `parameters` (a finished run's values), and the pipeline fits it all (no networks left).
+   * Refit with front entries the user chose, by network (the pipeline's `choose`): the whole
+   * pipeline runs again with the same seed, and the refit fits these expressions as written.
    */
-  readonly substitute?: {
-    readonly network: string;
-    readonly expression: string;
-    readonly parameters: Readonly<Record<string, number>>;
-  };
+  readonly choose?: Readonly<Record<string, string>>;
 }
 
 /** The files a finished run offers, byte for byte what the command writes. */

@@ -1,37 +1,15 @@
 // The page's Web Worker: runs the same pipeline module as the command, off the main thread.
 
-import { type EquationsSpec, ObservablesError, substituteNetwork } from '@odekit/observables';
 import * as tf from '@tensorflow/tfjs';
 import { expose } from 'comlink';
 import { runPipeline } from '../pipeline/index.js';
-import { type ModelSpec, type PipelineEvent, type StageSettings, UserInputError } from '../pipeline/types.js';
+import type { PipelineEvent, StageSettings } from '../pipeline/types.js';
 import { renderFigures, reportFiles } from './report-files.js';
 import { EventBatcher, RunGate } from './run-gate.js';
 import type { PageBackend } from './setup.js';
 import type { RunOutcome, RunRequest, WorkerApi } from './worker-api.js';
 import { availableBackends, startBackend } from './worker-backend.js';
 import { checkInputs } from './worker-check.js';
-
-/**
- * `spec` with network `network` replaced by `expression` (@odekit/observables' substituteNetwork:
- * its constants become parameters `<network>_c0`, …) and the physics started at `parameters`.
- *
- * @throws UserInputError when the expression does not fit the model.
- */
-function withExpression(spec: ModelSpec, sub: NonNullable<RunRequest['substitute']>): ModelSpec {
-  const { discovery, ...rest } = spec;
-  let replaced: EquationsSpec;
-  try {
-    replaced = substituteNetwork(rest as unknown as EquationsSpec, sub.network, sub.expression).spec;
-  } catch (e) {
-    if (e instanceof ObservablesError) throw new UserInputError(`refit: ${e.message.split('\n')[0]}`);
-    throw e;
-  }
-  const parameters: Record<string, number> = { ...(replaced.parameters ?? {}) };
-  for (const [k, v] of Object.entries(sub.parameters))
-    if (Object.hasOwn(parameters, k) && Number.isFinite(v)) parameters[k] = v;
-  return { ...(replaced as unknown as ModelSpec), parameters, ...(discovery === undefined ? {} : { discovery }) };
-}
 
 /** The worker's one piece of state: the run in progress (a worker runs one at a time). */
 let gate: RunGate | null = null;
@@ -78,7 +56,7 @@ const api: WorkerApi = {
         };
       }
       const result = await runPipeline({
-        spec: request.substitute === undefined ? check.spec : withExpression(check.spec, request.substitute),
+        spec: check.spec,
         csv: request.csv,
         dataName: request.dataName,
         options: {
@@ -86,13 +64,13 @@ const api: WorkerApi = {
           budget: request.budget,
           workers: 0,
           settings: request.settings as Partial<StageSettings>,
+          ...(request.choose === undefined ? {} : { choose: request.choose }),
           signal: myGate.signal,
           // the model's trajectories twice a second are enough for the live plot (each is a solve)
           predictionEvery: 500,
-          onEvent: async (event: PipelineEvent) => {
-            batcher.push(event);
-            if (event.type === 'step') await myGate.pass(() => batcher.flush());
-          },
+          onEvent: (event: PipelineEvent) => batcher.push(event),
+          // after every Adam step and L-BFGS iteration: Pause holds here, Step lets one through
+          gate: () => myGate.pass(() => batcher.flush()),
         },
       });
       batcher.flush();

@@ -1,3 +1,4 @@
+import { portablePow } from '../portable-math.js';
 /** `(a, b) → y` elementwise on same-size arrays, and its derivatives (either ct may be skipped). */
 export interface BinaryOp {
   fwd(a: Float32Array, b: Float32Array, y: Float32Array, n: number): void;
@@ -96,13 +97,13 @@ export const BINARY: Readonly<Record<string, BinaryOp>> = {
   },
   Pow: {
     fwd: (a, b, y, n) => {
-      for (let i = 0; i < n; i++) y[i] = (a[i] as number) ** (b[i] as number);
+      for (let i = 0; i < n; i++) y[i] = portablePow(a[i] as number, b[i] as number);
     },
     bwd: (a, b, y, ct, ca, cb, n) => {
       for (let i = 0; i < n; i++) {
         const x = a[i] as number;
         const e = b[i] as number;
-        if (ca) ca[i] = (ca[i] as number) + (ct[i] as number) * e * x ** (e - 1);
+        if (ca) ca[i] = (ca[i] as number) + (ct[i] as number) * e * portablePow(x, e - 1);
         if (cb && x > 0) cb[i] = (cb[i] as number) + (ct[i] as number) * (y[i] as number) * Math.log(x);
       }
     },

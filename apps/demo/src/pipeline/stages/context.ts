@@ -1,4 +1,6 @@
+import type { TensorTree } from '@odekit/core';
 import type { Dataset, EquationsModel, EquationsParams } from '@odekit/observables';
+import type { LbfgsOptions, LbfgsResult } from '@odekit/train';
 import type { PipelineEvent, StageName, StageSettings } from '../types.js';
 
 /** What every stage gets: the data, the settings, and the event channel. */
@@ -7,12 +9,23 @@ export interface StageContext {
   readonly settings: StageSettings;
   readonly seed: number;
   readonly signal: AbortSignal | undefined;
-  /** Sends an event (awaited: a page may pause here). */
+  /** Sends an event (awaited); after a `step` event it awaits {@link StageContext.gate} (a page may pause here). */
   emit(event: PipelineEvent): Promise<void>;
-  /** Sends an event without waiting (inside synchronous loops). */
+  /** Sends an event without waiting (inside `onIteration` of {@link StageContext.lbfgs}, which awaits the gate itself). */
   emitNow(event: PipelineEvent): void;
   /** Sends the model's predictions on the data's trajectories for live plots. */
   predictions(stage: StageName, model: EquationsModel, params: EquationsParams): Promise<void>;
+  /**
+   * Awaited after every optimiser step or iteration (a page holds a paused run here; Step lets one
+   * through). It does not throw: the caller checks `signal` after it.
+   */
+  gate(): Promise<void>;
+  /**
+   * `lbfgsAsync` of @odekit/train with {@link StageContext.gate} awaited after every iteration (after
+   * `onIteration`): a stopped run throws an `AbortError` there (no tensor is alive between
+   * iterations, so nothing leaks).
+   */
+  lbfgs<P extends TensorTree>(options: LbfgsOptions<P>): Promise<LbfgsResult<P>>;
 }
 
 /** What a fitting stage returns: new parameters (owned), the loss curve, and how it stopped. */

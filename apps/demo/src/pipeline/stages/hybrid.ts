@@ -1,6 +1,6 @@
 import { disposeTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
-import { adam, fit, lbfgs } from '@odekit/train';
+import { adam, fit } from '@odekit/train';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 
 /**
@@ -64,7 +64,7 @@ export async function hybridStage(
     checkAborted(ctx.signal);
     const frozen = { physics: params.physics, initial: params.initial };
     try {
-      const lb = lbfgs({
+      const lb = await ctx.lbfgs({
         params: params.networks,
         loss: (n) => model.loss({ ...frozen, networks: n }, data),
         maxIterations: settings.networkIterations,
@@ -133,7 +133,7 @@ export async function hybridStage(
   if (settings.jointIterations > 0 && stopReason !== 'nonfinite') {
     checkAborted(ctx.signal);
     try {
-      const lb = lbfgs({
+      const lb = await ctx.lbfgs({
         params,
         loss: (q) => model.loss(q, data),
         maxIterations: settings.jointIterations,

@@ -1,6 +1,6 @@
 import { cloneTree, disposeTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
-import { lbfgs } from '@odekit/train';
+import type { LbfgsResult } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 
@@ -54,9 +54,9 @@ export async function mechanisticStage(
   try {
     for (const [k, length] of settings.mechanisticLengths.entries()) {
       checkAborted(ctx.signal);
-      let res: ReturnType<typeof lbfgs<typeof current>>;
+      let res: LbfgsResult<typeof current>;
       try {
-        res = lbfgs({
+        res = await ctx.lbfgs({
           params: current,
           loss: (p) => model.loss({ physics: p.physics, initial: p.initial, networks: off }, data, { length }),
           maxIterations: settings.mechanisticIterations,

@@ -1,7 +1,7 @@
 import { cloneTree, disposeTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
 import { Expression, simplify } from '@odekit/symbolic';
-import { adam, fit, lbfgs } from '@odekit/train';
+import { adam, fit } from '@odekit/train';
 import { additiveTerms, sumOf } from '../discover.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 import type { NetworkDiscovery } from './symbolic.js';
@@ -38,7 +38,7 @@ export async function refitStage(
       let loss = Number.POSITIVE_INFINITY;
       let fitted = next.params;
       try {
-        const res = lbfgs({
+        const res = await ctx.lbfgs({
           params: next.params,
           loss: (q) => next.model.loss(q, ctx.data),
           maxIterations: 30,
@@ -66,7 +66,7 @@ export async function refitStage(
     p = pick.params;
     // Then, on the data too, drop additive terms the data does not need (loss within 2 %).
     let current = pick;
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < (d.chosen ? 0 : 4); round++) {
       const terms = additiveTerms(current.expr.root);
       if (terms.length < 2) break;
       let better: typeof current | undefined;
@@ -82,7 +82,7 @@ export async function refitStage(
               start.physics[k] = v.clone();
             }
           }
-          const res = lbfgs({
+          const res = await ctx.lbfgs({
             params: start,
             loss: (q) => next.model.loss(q, ctx.data),
             maxIterations: 30,
@@ -121,7 +121,7 @@ export async function refitStage(
   for (const [k, length] of lengths.entries()) {
     checkAborted(ctx.signal);
     try {
-      const res = lbfgs({
+      const res = await ctx.lbfgs({
         params: p,
         loss: (q) => m.loss(q, data, { length }),
         maxIterations: iters,
@@ -162,6 +162,7 @@ export async function refitStage(
       optimizer: adam({ learningRate: settings.learningRate / 10 }),
       steps: 200,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      onStep: () => ctx.gate(),
     });
     if (owned) disposeTree(p);
     p = res.params;

@@ -111,6 +111,8 @@ export interface NetworkDiscovery extends Discovery {
   readonly y: Float64Array;
   /** The known terms' values on the samples (see `knownTerms`). */
   readonly knownValues: readonly Float64Array[];
+  /** `expr` was chosen by the user (the pipeline's `choose`): the refit fits it as written, dropping no term. */
+  readonly chosen?: boolean;
 }
 
 /**

@@ -24,6 +24,9 @@ export async function openDemo(context: BrowserContext, url: string, hash: strin
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) tasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
+    // the loss plot's points so far (one per optimiser step or iteration), for waitForFunction
+    (globalThis as { lossCount?: () => number }).lossCount = () =>
+      (globalThis as unknown as { odekit?: { lossPoints(): unknown[] } }).odekit?.lossPoints().length ?? 0;
   });
   await page.goto(url + hash);
   await page.waitForFunction(() => document.body.dataset.phase === 'idle', null, { timeout: 120_000 });
