@@ -9,7 +9,7 @@
 // `recovered` is the rule of sr-check.ts (constants rounded to 3 decimals); `judged` the SR-suite's
 // judge (sr-suite-judge.ts: symbolic identity, constants within 1 %).
 // `--search old` runs the previous search (seeding and tidying off, as sr-suite.ts's 'old').
-// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--search new|old] [--eval-only]
+// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--search new|old] [--eval-only] [--no-wasm]
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createRng } from '@odekit/core';
@@ -19,6 +19,7 @@ import {
   constant,
   type ExprNode,
   parseExpression,
+  setSymbolicWasmEnabled,
   symbolicRegression,
   unary,
   variable,
@@ -40,6 +41,9 @@ const search = arg('search') ?? 'new';
 // the loss of the true model over N rows), as a scientist who knows the measurement noise would be
 const knownNoise = process.argv.includes('--known-noise');
 const noises = arg('noise') !== undefined ? [Number(arg('noise'))] : [0, 0.01];
+// --no-wasm: the evaluator's JavaScript loops instead of its WebAssembly kernels (for before/after)
+const wasm = !process.argv.includes('--no-wasm');
+setSymbolicWasmEnabled(wasm);
 const emit = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
 
 interface Target {
@@ -136,14 +140,29 @@ function randomTree(size: number, next: () => number, names: string[], unaryOps:
 function rate(ev: ColumnEvaluator, trees: readonly ExprNode[], y: Float64Array): number {
   const n = ev.length;
   const out = new Float64Array(n);
+  // the MSE as the search's objective computes it (objective.ts mseOf: four partial sums)
   const loss = (t: ExprNode): number => {
     ev.evaluate(t, out);
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const d = (out[i] as number) - (y[i] as number);
-      s += d * d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    const m = n & ~3;
+    for (let i = 0; i < m; i += 4) {
+      const d0 = (out[i] as number) - (y[i] as number);
+      const d1 = (out[i + 1] as number) - (y[i + 1] as number);
+      const d2 = (out[i + 2] as number) - (y[i + 2] as number);
+      const d3 = (out[i + 3] as number) - (y[i + 3] as number);
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
     }
-    return s / n;
+    for (let i = m; i < n; i++) {
+      const d = (out[i] as number) - (y[i] as number);
+      s0 += d * d;
+    }
+    return (s0 + s1 + (s2 + s3)) / n;
   };
   for (let w = 0; w < 5; w++) for (const t of trees) loss(t);
   let count = 0;
@@ -182,6 +201,7 @@ function evalSpeed(): Record<string, unknown> {
   const arithmetic = evalsPerSecond([]);
   return {
     workload: 'SR-eval',
+    wasm,
     evalsPerSecond: mixed.all,
     evalsPerSecondValidOnly: mixed.valid,
     invalidFraction: mixed.invalidFraction,
