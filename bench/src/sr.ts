@@ -9,7 +9,8 @@
 // `recovered` is the rule of sr-check.ts (constants rounded to 3 decimals); `judged` the SR-suite's
 // judge (sr-suite-judge.ts: symbolic identity, constants within 1 %).
 // `--search old` runs the previous search (seeding and tidying off, as sr-suite.ts's 'old').
-// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--search new|old] [--eval-only] [--no-wasm]
+// Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--search new|old] [--eval-only] [--no-eval] [--no-wasm]
+// (`pnpm bench --workload SR --noise 0.01 --no-eval` runs the 1 % condition only, without the SR-eval line)
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createRng } from '@odekit/core';
@@ -237,5 +238,5 @@ if (process.argv.includes('--eval-only')) {
       total: targets.length,
     });
   }
-  emit(evalSpeed());
+  if (!process.argv.includes('--no-eval')) emit(evalSpeed());
 }

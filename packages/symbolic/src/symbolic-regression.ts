@@ -1,13 +1,15 @@
 import type { Rng } from '@odekit/core';
 import { nodeComplexity } from './complexity.js';
+import { optimizeConstants } from './constant-optimizer.js';
 import { type Member, makeMember } from './engine.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { offerToHallOfFame } from './hof-offer.js';
 import { migrate } from './migration.js';
 import type { ExprNode } from './node.js';
+import { nearestNeighbours, residualNoise, selectByNoise } from './noise-selection.js';
 import { mseOf, SCREEN_ROWS } from './objective.js';
-import { polishFront } from './polish.js';
+import { polishFinal, polishFront } from './polish.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { type SearchSetup, setupSearch } from './search-setup.js';
 import { tidyTree } from './tidy.js';
@@ -40,6 +42,8 @@ export function earlyStopReached(hof: HallOfFame, earlyStop: SymbolicRegressionO
 export interface ResultFinish {
   readonly tidy?: (tree: ExprNode) => { tree: ExprNode; loss: number; complexity: number };
   readonly noiseVariance?: number | undefined;
+  /** The white-noise variance in a tree's residual and the rows of the losses (see `selectByNoise`). */
+  readonly residualNoise?: { readonly of: (tree: ExprNode) => number; readonly rows: number };
 }
 
 /** The search's result from its final hall of fame: the front (tidied) and the three selected models. */
@@ -59,10 +63,16 @@ export function searchResult(
   const { noiseVariance } = finish;
   const withinNoise =
     noiseVariance === undefined ? undefined : entries.find((e) => e.loss <= Math.max(noiseVariance, lossFloor));
+  const accuracy = selectModel(entries, 'accuracy', lossFloor);
+  const rn = finish.residualNoise;
+  const byNoise =
+    withinNoise === undefined && rn !== undefined
+      ? selectByNoise(entries, rn.of(accuracy.expr.root), rn.rows, lossFloor)
+      : undefined;
   return {
     hallOfFame: entries,
-    best: withinNoise ?? selectModel(entries, 'best', lossFloor),
-    accuracy: selectModel(entries, 'accuracy', lossFloor),
+    best: withinNoise ?? byNoise ?? selectModel(entries, 'best', lossFloor),
+    accuracy,
     score: selectModel(entries, 'score', lossFloor),
     ...run,
   };
@@ -72,8 +82,20 @@ export function searchResult(
 export function finishOf(setup: SearchSetup): ResultFinish {
   const { objective, engine, lossFloor } = setup;
   const complexity = (t: ExprNode) => nodeComplexity(t, engine.rules.complexity);
+  const screen = objective.subsample(SCREEN_ROWS);
+  let nn: Int32Array | undefined;
   return {
     noiseVariance: setup.noiseVariance,
+    residualNoise: {
+      rows: objective.full.n,
+      of: (tree: ExprNode) => {
+        const cols = Object.values(screen.evaluator.columns);
+        nn ??= nearestNeighbours(cols, screen.n);
+        screen.evaluator.evaluate(tree, screen.out);
+        const r = screen.out.map((f, i) => f - (screen.y[i] as number));
+        return residualNoise(r, nn);
+      },
+    },
     ...(setup.tidy
       ? {
           tidy: (tree: ExprNode) => {
@@ -84,12 +106,21 @@ export function finishOf(setup: SearchSetup): ResultFinish {
               view.evaluator.evaluate(t, view.out);
               return mseOf(view.out, view);
             };
+            // refits by Levenberg–Marquardt on the same rows, deterministic (no restarts)
+            const refit = (t: ExprNode, frozen: readonly boolean[]) =>
+              optimizeConstants(t, view, objective, setup.rngs[0] as Rng, {
+                algorithm: 'LM',
+                iterations: 20,
+                restarts: 0,
+                frozen,
+              });
             const r0 = tidyTree(tree, {
               lossOf,
               tolerance: setup.tidyTolerance,
               floor: lossFloor,
               operators: engine.operators,
               complexity,
+              refit,
             });
             const r =
               r0.tree === tree
@@ -193,7 +224,10 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
     });
   }
   // the last iteration may have been cut short: refit what reached the front since the last refit
-  if (!signal?.aborted) polishFront(hof, engine, lossFloor, polished, rngs[0] as Rng);
+  if (!signal?.aborted) {
+    polishFront(hof, engine, lossFloor, polished, rngs[0] as Rng);
+    polishFinal(hof, engine, lossFloor, rngs[0] as Rng);
+  }
   return searchResult(
     hof,
     lossFloor,

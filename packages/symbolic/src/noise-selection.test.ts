@@ -1,0 +1,69 @@
+import { createRng } from '@odekit/core';
+import { describe, expect, it } from 'vitest';
+import { HallOfFame, scoreFront } from './hall-of-fame.js';
+import { nearestNeighbours, residualNoise, selectByNoise } from './noise-selection.js';
+import { parseExpression } from './parse.js';
+import { searchResult } from './symbolic-regression.js';
+
+function cloud(n: number, seed: number): Float64Array[] {
+  const rng = createRng(seed);
+  return [0, 1].map(() => Float64Array.from({ length: n }, () => 0.1 + 4.9 * rng.nextFloat()));
+}
+
+describe('noise-level model selection', () => {
+  const n = 1000;
+  const [x, y] = cloud(n, 1) as [Float64Array, Float64Array];
+  const nn = nearestNeighbours([x, y], n);
+
+  it('nearestNeighbours finds the nearest other row', () => {
+    for (const i of [0, 17, 999]) {
+      const d = (j: number) => ((x[i] as number) - (x[j] as number)) ** 2 + ((y[i] as number) - (y[j] as number)) ** 2;
+      let best = i === 0 ? 1 : 0;
+      for (let j = 0; j < n; j++) if (j !== i && d(j) < d(best)) best = j;
+      expect(nn[i]).toBe(best);
+    }
+  });
+
+  it('residualNoise measures white noise and not a smooth residual', () => {
+    const rng = createRng(2);
+    const sigma = 0.05;
+    const white = Float64Array.from({ length: n }, () => sigma * rng.nextNormal());
+    expect(residualNoise(white, nn) / sigma ** 2).toBeGreaterThan(0.85);
+    expect(residualNoise(white, nn) / sigma ** 2).toBeLessThan(1.15);
+    // a smooth residual of the same size (a slightly wrong form): its noise part is a few % of it
+    const smooth = x.map((v, i) => sigma * Math.sqrt(2) * Math.sin(v + (y[i] as number)));
+    const variance = smooth.reduce((a, v) => a + v * v, 0) / n;
+    expect(residualNoise(smooth, nn) / variance).toBeLessThan(0.05);
+  });
+
+  // the front of a 40 s search on the talk's term y^0.9 - y + 0.5*y^2 at 1 % noise (losses over σ²)
+  const front = [
+    ['y', 1, 2319.7],
+    ['sqrt(exp(y))', 3, 184.0],
+    ['0.46*y^2.0127', 5, 1.18219],
+    ['0.44*y^2.0384 + 0.06', 7, 1.00641],
+    ['0.5*y*y - y + y^0.9', 11, 1.0],
+    ['0.5*y*y - y + y^0.9 + 0.0001*y^3', 17, 0.99995],
+  ] as const;
+  const sigma2 = 0.0028;
+  const hof = new HallOfFame(30);
+  for (const [text, complexity, ratio] of front)
+    hof.update({ tree: parseExpression(text).root, complexity, loss: ratio * sigma2 });
+  const entries = scoreFront(hof.front(1e-30), 1e-30);
+
+  it('selectByNoise picks the right form at the noise level where PySR’s score picks a simpler one', () => {
+    expect(selectByNoise(entries, sigma2, 7500, 1e-30)?.expr.toString()).toBe('0.5*y*y - y + y^0.9');
+    // with fewer rows the difference is not significant: the simpler form wins
+    expect(selectByNoise(entries, sigma2, 300, 1e-30)?.complexity).toBe(7);
+    // a smooth residual (a network's error, a wrong form): no verdict, PySR's rule applies
+    expect(selectByNoise(entries, 0.1 * sigma2, 7500, 1e-30)).toBeUndefined();
+  });
+
+  it('searchResult uses it for `best` when the residual is noise, PySR’s rule otherwise', () => {
+    const run = { evaluations: 0, iterations: 0, elapsedSeconds: 0, stopReason: 'iterations' as const };
+    const noisy = searchResult(hof, 1e-30, run, { residualNoise: { of: () => sigma2, rows: 7500 } });
+    expect(noisy.best.expr.toString()).toBe('0.5*y*y - y + y^0.9');
+    const smooth = searchResult(hof, 1e-30, run, { residualNoise: { of: () => 0, rows: 7500 } });
+    expect(smooth.best.expr.toString()).toBe('0.46*y^2.0127');
+  });
+});
