@@ -48,13 +48,15 @@ export function residualNoise(r: Float64Array, nn: Int32Array): number {
 
 /**
  * Model selection when the residual of the most accurate entry is mostly noise (its estimated noise
- * variance `noise` at least half its loss): the entry minimising the Bayesian information criterion
- * with σ² the most accurate entry's loss, n·loss/σ² + complexity·ln n (Schwarz 1978, Ann. Statist. 6(2),
- * doi:10.1214/aos/1176344136; complexity standing in for the parameter count). At the noise level
- * PySR's score (−Δ ln loss/Δ complexity) barely tells a form that is right from a simpler one that
- * is off by a fraction of the noise (`0.46*y^2.01` against `y^0.9 - y + 0.5*y^2` at 1 % noise); the
- * criterion weighs the same loss difference by the n rows that measured it. Undefined (the caller
- * keeps PySR's rule) when the residual is mostly smooth, e.g. fitting a network's samples.
+ * variance `noise` at least half its loss): the entry minimising a Bayesian information criterion
+ * with σ² the most accurate entry's loss, n·loss/σ² + k·ln n + complexity, k the number of
+ * constants (Schwarz 1978, Ann. Statist. 6(2), doi:10.1214/aos/1176344136), the complexity added
+ * as a price on the structure the search chose among many. At the noise level PySR's score
+ * (−Δ ln loss/Δ complexity) barely tells a form that is right from a simpler one that is off by a
+ * fraction of the noise (`0.44*y^2.04 + 0.06` against `y^0.9 - y + 0.5*y^2` at 1 % noise, 0.3–0.6 %
+ * apart in loss); the criterion weighs the same loss difference by the n rows that measured it.
+ * Undefined (the caller keeps PySR's rule) when the residual is mostly smooth, e.g. fitting a
+ * network's samples.
  */
 export function selectByNoise(
   entries: readonly HallOfFameEntry[],
@@ -69,7 +71,8 @@ export function selectByNoise(
   let best: HallOfFameEntry | undefined;
   let bestIc = Number.POSITIVE_INFINITY;
   for (const e of entries) {
-    const ic = (n * Math.max(e.loss, lossFloor)) / minLoss + e.complexity * logN;
+    const k = e.expr.constants.length;
+    const ic = (n * Math.max(e.loss, lossFloor)) / minLoss + k * logN + e.complexity;
     if (ic < bestIc) {
       bestIc = ic;
       best = e;
