@@ -110,7 +110,7 @@ export function finishOf(setup: SearchSetup): ResultFinish {
             const refit = (t: ExprNode, frozen: readonly boolean[]) =>
               optimizeConstants(t, view, objective, setup.rngs[0] as Rng, {
                 algorithm: 'LM',
-                iterations: 20,
+                iterations: 10,
                 restarts: 0,
                 frozen,
               });

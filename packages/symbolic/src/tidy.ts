@@ -23,7 +23,7 @@ export interface TidyOptions {
    * when the data (noisy, so the fitted 2.005 is noise) support it.
    */
   readonly refit?: (tree: ExprNode, frozen: readonly boolean[]) => { tree: ExprNode; loss: number };
-  /** At most this many refits per pass (default 12); rounding tries a refit only to 1–3 digits. */
+  /** At most this many refits per pass (default 6); rounding tries a refit only to 1–3 digits. */
   readonly maxRefits?: number;
 }
 
@@ -135,7 +135,7 @@ export function tidyTree(tree: ExprNode, options: TidyOptions): { tree: ExprNode
   for (const mode of [undefined, 'const', 'lead'] as const) {
     const t0 = mode === undefined ? base : simp(normalizeRatios(base, mode));
     if (mode !== undefined && t0 === base) continue;
-    const r = tidyPass(t0, lossOf, limit, simp, size, budgeted(options.refit, options.maxRefits ?? 12));
+    const r = tidyPass(t0, lossOf, limit, simp, size, budgeted(options.refit, options.maxRefits ?? 6));
     if (r === undefined) continue;
     if (
       best === undefined ||
