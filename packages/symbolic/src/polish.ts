@@ -67,6 +67,5 @@ export function polishFront(
  * form from a simpler near-miss (`y^0.9 - y + 0.5*y^2` from `0.44*y^2.04 + 0.06`).
  */
 export function polishFinal(hof: HallOfFame, engine: Engine, lossFloor: number, rng: Rng): void {
-  // the holders were refit on 1,000 rows already: a few steps from there suffice
-  polishFront(hof, engine, lossFloor, new WeakSet(), rng, 15, FINAL_ROWS);
+  polishFront(hof, engine, lossFloor, new WeakSet(), rng, 50, FINAL_ROWS);
 }
