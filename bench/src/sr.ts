@@ -8,7 +8,8 @@
 // line (candidate evaluations per second for 10-node expressions on 1,000 rows, one core).
 // `recovered` is the rule of sr-check.ts (constants rounded to 3 decimals); `judged` the SR-suite's
 // judge (sr-suite-judge.ts: symbolic identity, constants within 1 %).
-// `--search old` runs the previous search (seeding and tidying off, as sr-suite.ts's 'old').
+// `--search old` runs the previous search (seeding and tidying off, as sr-suite.ts's 'old');
+// `--search pysr-select` the current one with PySR's selection rule.
 // Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--search new|old] [--eval-only] [--no-eval] [--no-wasm]
 // (`pnpm bench --workload SR --noise 0.01 --no-eval` runs the 1 % condition only, without the SR-eval line)
 import { readFileSync } from 'node:fs';
@@ -91,6 +92,7 @@ async function runOne(t: Target, k: number, noise: number) {
     iterations: 1_000_000,
     timeoutSeconds: seconds,
     ...(search === 'old' ? { seedPopulations: false, tidy: false } : {}),
+    ...(search === 'pysr-select' ? { modelSelection: 'pysr' as const } : {}),
     ...(knownNoise && noise > 0 && search !== 'old'
       ? { noiseVariance: (noise * rms) ** 2 * (1 + 3 * Math.sqrt(2 / train.y.length)) }
       : {}),

@@ -97,5 +97,16 @@ describe('noise-level model selection', () => {
     const f = best.evaluate({ y: ys });
     const err = Math.sqrt(f.reduce((a, v, i) => a + (v - (clean[i] as number)) ** 2, 0) / f.length);
     expect(err / rms, text).toBeLessThan(2e-3);
+    // the same search with PySR's rule returns a simpler near-miss; a bad rule name is refused
+    const opts = { X: { y: ys }, y: noisy, seed: 0, maxSize: 20, populations: 4, populationSize: 27 };
+    const pysr = await symbolicRegression({
+      ...opts,
+      ncyclesPerIteration: 40,
+      iterations: 2,
+      binaryOperators: ['+', '-', '*', '^'],
+      modelSelection: 'pysr',
+    });
+    expect(pysr.best.complexity).toBeLessThan(result.best.complexity);
+    await expect(symbolicRegression({ ...opts, modelSelection: 'bic' as never })).rejects.toThrow(/modelSelection/);
   });
 });

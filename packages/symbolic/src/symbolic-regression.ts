@@ -78,24 +78,29 @@ export function searchResult(
   };
 }
 
+/** The residual-noise estimate of `selectByNoise` on the screening rows (neighbours found once). */
+function residualNoiseOf(setup: SearchSetup): NonNullable<ResultFinish['residualNoise']> {
+  const { objective } = setup;
+  const screen = objective.subsample(SCREEN_ROWS);
+  let nn: Int32Array | undefined;
+  return {
+    rows: objective.full.n,
+    of: (tree: ExprNode) => {
+      nn ??= nearestNeighbours(Object.values(screen.evaluator.columns), screen.n);
+      screen.evaluator.evaluate(tree, screen.out);
+      const r = screen.out.map((f, i) => f - (screen.y[i] as number));
+      return residualNoise(r, nn);
+    },
+  };
+}
+
 /** The `ResultFinish` of a search setup: tidy on the full data when `tidy`, and `noiseVariance`. */
 export function finishOf(setup: SearchSetup): ResultFinish {
   const { objective, engine, lossFloor } = setup;
   const complexity = (t: ExprNode) => nodeComplexity(t, engine.rules.complexity);
-  const screen = objective.subsample(SCREEN_ROWS);
-  let nn: Int32Array | undefined;
   return {
     noiseVariance: setup.noiseVariance,
-    residualNoise: {
-      rows: objective.full.n,
-      of: (tree: ExprNode) => {
-        const cols = Object.values(screen.evaluator.columns);
-        nn ??= nearestNeighbours(cols, screen.n);
-        screen.evaluator.evaluate(tree, screen.out);
-        const r = screen.out.map((f, i) => f - (screen.y[i] as number));
-        return residualNoise(r, nn);
-      },
-    },
+    ...(setup.modelSelection === 'pysr' ? {} : { residualNoise: residualNoiseOf(setup) }),
     ...(setup.tidy
       ? {
           tidy: (tree: ExprNode) => {
