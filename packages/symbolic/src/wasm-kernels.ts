@@ -67,7 +67,10 @@ function instantiate(): Kernels | null {
 
 /** Copies rows [s, s + m) of `src` to the start of `dst` (no view allocated for a whole column). */
 function copyIn(dst: Float64Array, src: Float64Array, s: number, m: number): void {
-  dst.set(s === 0 && m === src.length ? src : src.subarray(s, s + m));
+  if (s === 0 && m === src.length) dst.set(src);
+  else if (m <= 64)
+    for (let i = 0; i < m; i++) dst[i] = src[s + i] as number; // a probe's rows: no view made
+  else dst.set(src.subarray(s, s + m));
 }
 
 /** Copies the first m rows of the module's output column into `o` from row s. */
