@@ -65,6 +65,16 @@ describe('makeSeeds', () => {
     expect(ms[0]?.loss).toBeLessThan(1e-16);
     expectSameFunction(new Expression(ms[0]?.tree as ExprNode), '3*x/(0.4 + x)', { x: [0.01, 5] });
   });
+
+  it('fits a power beside a quadratic, y^0.9 - y + 0.5*y^2, in one step (variable projection over p)', () => {
+    const box: Record<string, [number, number]> = { x: [0.1, 5], y: [0.1, 5] };
+    const X = sample(box, 2000, 3);
+    const y = parseExpression('y^0.9 - y + 0.5*y^2').evaluate(X);
+    const obj = new Objective(makeDataset('t', X, y), undefined);
+    const seeds = makeSeeds(obj, rulesFor(['x', 'y'], ['+', '-', '*', '^'], []), 30, createRng(0));
+    expect(seeds[0]?.loss).toBeLessThan(1e-20 * obj.baseline);
+    expectSameFunction(new Expression(seeds[0]?.tree as ExprNode), 'y^0.9 - y + 0.5*y^2', box);
+  });
 });
 
 describe('makeSeeds: rational forms', () => {
