@@ -296,14 +296,17 @@ export class ColumnEvaluator {
 /** Exponents the column-to-constant `^` kernel runs without exp and log (kernels.ts). */
 const PLAIN_EXPONENTS: ReadonlySet<number> = new Set([1, 2, 3, 4, -1, -2, 0.5, -0.5]);
 
-/** Whether a column-valued risky operator (log, sqrt, ^) occurs in the tree. */
+/**
+ * Whether a column-valued risky operator (log, sqrt, ^) occurs in the tree, other than log or sqrt
+ * of a variable (a cached column whose finiteness is known at once, so a probe would not save work).
+ */
 function hasRisky(n: ExprNode): boolean {
   switch (n.kind) {
     case 'const':
     case 'var':
       return false;
     case 'unary':
-      return RISKY_UNARY.has(n.op) || hasRisky(n.arg);
+      return (RISKY_UNARY.has(n.op) && n.arg.kind !== 'var') || hasRisky(n.arg);
     case 'binary':
       return n.op === '^' || hasRisky(n.left) || hasRisky(n.right);
     case 'call':
