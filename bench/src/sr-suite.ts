@@ -8,7 +8,8 @@
 // in the box for the other conditions. Operators + - * / ^ exp log sin cos sqrt, maxSize 30,
 // `^` exponents of complexity 1, the SR workload's nesting limits, mini-batches of 50.
 // `--search old,new` runs the previous search (the new mechanisms switched off through options,
-// see `searchVariant`) and the current one on the same data in the same run.
+// see `searchVariant`) and the current one on the same data in the same run; `pysr-select` is the
+// current search with PySR's selection rule instead of the noise-level one.
 // Prints one JSON line per run and summaries per search × condition and per family.
 // Usage: npx tsx --conditions=@odekit/source bench/src/sr-suite.ts [--seconds 40] [--workers 2|0]
 //   [--only E02,C0] [--family ecology] [--conditions clean,noise1,noise5,network] [--search old,new]
@@ -59,6 +60,8 @@ const targets = SUITE_TARGETS.filter(
 /** Search options that differ between the previous search ('old') and the current one ('new'). */
 function searchVariant(search: string, noiseVariance: number | undefined): Partial<SymbolicRegressionOptions> {
   if (search === 'old') return { seedPopulations: false, tidy: false };
+  // the current search with PySR's selection rule (no noise-level selection)
+  if (search === 'pysr-select') return { modelSelection: 'pysr' };
   return noiseVariance !== undefined ? { noiseVariance } : {};
 }
 

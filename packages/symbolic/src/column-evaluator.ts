@@ -1,5 +1,6 @@
 import { binaryScalar, colColKernel, colScalarKernel, scalarColKernel, unaryKernel, unaryScalar } from './kernels.js';
 import type { ExprNode } from './node.js';
+import { wasmKernelsOn, wasmPowLogged } from './wasm-kernels.js';
 
 /** Data columns by variable name; all of one length. */
 export type Columns = Readonly<Record<string, Float64Array>>;
@@ -194,6 +195,36 @@ export class ColumnEvaluator {
     return Number.NaN;
   }
 
+  /**
+   * `name^exponent` from the variable's cached log column (the WebAssembly kernels' values of
+   * `a^b`, without computing the log again); undefined where that does not apply (no WebAssembly,
+   * no room in the cache, an exponent the plain kernels take).
+   */
+  private powOfVariable(
+    name: string,
+    exponent: ExprNode,
+    dest: Float64Array | undefined,
+  ): Float64Array | number | undefined {
+    if (exponent.kind === 'const' && PLAIN_EXPONENTS.has(exponent.value)) return undefined;
+    const col = this.columns[name];
+    if (col === undefined || !wasmKernelsOn()) return undefined;
+    const logs = this.unaryColumn('log', name);
+    if (logs === undefined) return undefined;
+    const b = this.eval(exponent);
+    if (this.aborted) return this.bail(b);
+    if (typeof b === 'number' && PLAIN_EXPONENTS.has(b)) {
+      const o = this.target(dest, col);
+      colScalarKernel('^', col, b, o, this.rows);
+      if (this.abortOnNonFinite) this.check(o);
+      return o;
+    }
+    const o = typeof b === 'number' ? this.target(dest, col) : this.target(dest, b);
+    wasmPowLogged(col, logs.values, b, o, this.rows);
+    if (typeof b !== 'number' && o !== b) this.release(b);
+    if (this.abortOnNonFinite) this.check(o);
+    return o;
+  }
+
   private eval(node: ExprNode, dest?: Float64Array): Float64Array | number {
     switch (node.kind) {
       case 'const':
@@ -223,6 +254,10 @@ export class ColumnEvaluator {
         return o;
       }
       case 'binary': {
+        if (node.op === '^' && node.left.kind === 'var') {
+          const p = this.powOfVariable(node.left.name, node.right, dest);
+          if (p !== undefined) return p;
+        }
         const a = this.eval(node.left);
         if (this.aborted) return this.bail(a);
         const b = this.eval(node.right);
@@ -258,14 +293,20 @@ export class ColumnEvaluator {
   }
 }
 
-/** Whether a column-valued risky operator (log, sqrt, ^) occurs in the tree. */
+/** Exponents the column-to-constant `^` kernel runs without exp and log (kernels.ts). */
+const PLAIN_EXPONENTS: ReadonlySet<number> = new Set([1, 2, 3, 4, -1, -2, 0.5, -0.5]);
+
+/**
+ * Whether a column-valued risky operator (log, sqrt, ^) occurs in the tree, other than log or sqrt
+ * of a variable (a cached column whose finiteness is known at once, so a probe would not save work).
+ */
 function hasRisky(n: ExprNode): boolean {
   switch (n.kind) {
     case 'const':
     case 'var':
       return false;
     case 'unary':
-      return RISKY_UNARY.has(n.op) || hasRisky(n.arg);
+      return (RISKY_UNARY.has(n.op) && n.arg.kind !== 'var') || hasRisky(n.arg);
     case 'binary':
       return n.op === '^' || hasRisky(n.left) || hasRisky(n.right);
     case 'call':
@@ -273,11 +314,24 @@ function hasRisky(n: ExprNode): boolean {
   }
 }
 
-/** Whether the first `rows` values sum to a finite number (false for any NaN or ±∞ among them). */
+/**
+ * Whether the first `rows` values are all finite: v·0 is 0 for a finite v and NaN for NaN or ±∞, so
+ * the sums of v·0 (four of them, to run in parallel) stay 0 exactly when every value is finite.
+ */
 function sumsFinite(o: Float64Array, rows: number): boolean {
-  let sum = 0;
-  for (let i = 0; i < rows; i++) sum += o[i] as number;
-  return Number.isFinite(sum);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const m = rows & ~3;
+  for (let i = 0; i < m; i += 4) {
+    s0 += (o[i] as number) * 0;
+    s1 += (o[i + 1] as number) * 0;
+    s2 += (o[i + 2] as number) * 0;
+    s3 += (o[i + 3] as number) * 0;
+  }
+  for (let i = m; i < rows; i++) s0 += (o[i] as number) * 0;
+  return s0 + s1 + s2 + s3 === 0;
 }
 
 /** A unary operator over a whole data column, and whether its first k values sum finitely, by k. */

@@ -67,8 +67,9 @@ function expTable(): { hi: Float64Array; lo: Float64Array } {
 }
 
 const EXP_TABLE = expTable();
-const EXP_T_HI = EXP_TABLE.hi;
-const EXP_T_LO = EXP_TABLE.lo;
+/** The table's hi and lo parts (also copied into the WebAssembly kernels, wasm-kernels.ts). */
+export const EXP_T_HI = EXP_TABLE.hi;
+export const EXP_T_LO = EXP_TABLE.lo;
 /** 2^k for k = −1022..1023 at index k + 1022. */
 const EXP_2K = Float64Array.from({ length: 2046 }, (_, i) => 2 ** (i - 1022));
 

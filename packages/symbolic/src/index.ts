@@ -64,3 +64,4 @@ export { type SimplifyOptions, simplify } from './simplify.js';
 export { type SparseRegressionOptions, sparseRegression } from './sparse-regression.js';
 export { type SymbolicRegressionResult, symbolicRegression } from './symbolic-regression.js';
 export { type TidyOptions, tidyTree } from './tidy.js';
+export { setSymbolicWasmEnabled } from './wasm-kernels.js';

@@ -1,8 +1,10 @@
-// Float64 kernels of the column evaluator: one loop per operator and operand shape. exp (also inside
+// Float64 kernels of the column evaluator: one loop per operator and operand shape. exp, log, sin, cos
+// and a^b run in the WebAssembly module of wasm-kernels.ts where available; else exp (also inside
 // a^b), sin and cos use the inlinable fast-math versions (within 1 ulp of Math's, see fast-math.ts).
 
 import { portablePow, portableTanh } from '@odekit/core';
 import { fastCos, fastExp, fastSin } from './fast-math.js';
+import { wasmExpScaled, wasmPowColCol, wasmPowColScalar, wasmUnary } from './wasm-kernels.js';
 
 /**
  * `a^b`: `exp(b·log a)` for a > 0 (about 3× faster than `Math.pow` in V8, relative error about
@@ -94,7 +96,7 @@ export function unaryKernel(op: string, a: Float64Array, o: Float64Array, n: num
     case 'sqrt':
     case 'sin':
     case 'cos':
-      (TRANSCENDENTAL_LOOPS[op] as UnaryLoop)(a, o, n);
+      if (!wasmUnary(op, a, o, n)) (TRANSCENDENTAL_LOOPS[op] as UnaryLoop)(a, o, n);
       return;
     case 'square':
       for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (a[i] as number);
@@ -131,6 +133,7 @@ export function colColKernel(op: string, a: Float64Array, b: Float64Array, o: Fl
       for (let i = 0; i < n; i++) o[i] = (a[i] as number) / (b[i] as number);
       return;
     case '^':
+      if (wasmPowColCol(a, b, o, n)) return;
       for (let i = 0; i < n; i++) {
         const v = a[i] as number;
         const e = b[i] as number;
@@ -179,7 +182,7 @@ export function colScalarKernel(op: string, a: Float64Array, b: number, o: Float
           const v = (a[i] as number) * (a[i] as number);
           o[i] = v * v;
         }
-      } else {
+      } else if (!wasmPowColScalar(a, b, o, n)) {
         for (let i = 0; i < n; i++) {
           const v = a[i] as number;
           o[i] = v > 0 && v < Number.POSITIVE_INFINITY ? fastExp(b * Math.log(v)) : portablePow(v, b);
@@ -208,7 +211,7 @@ export function scalarColKernel(op: string, a: number, b: Float64Array, o: Float
     case '^':
       if (a > 0 && a < Number.POSITIVE_INFINITY) {
         const la = Math.log(a);
-        for (let i = 0; i < n; i++) o[i] = fastExp((b[i] as number) * la);
+        if (!wasmExpScaled(la, b, o, n)) for (let i = 0; i < n; i++) o[i] = fastExp((b[i] as number) * la);
       } else for (let i = 0; i < n; i++) o[i] = portablePow(a, b[i] as number);
       return;
     default:

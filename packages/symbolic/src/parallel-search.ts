@@ -4,7 +4,7 @@ import type { Rng } from '@odekit/core';
 import { HallOfFame, scoreFront } from './hall-of-fame.js';
 import { type IslandReport, type IslandStep, thawTree, type WireMember } from './island-worker.js';
 import type { ExprNode } from './node.js';
-import { polishFront } from './polish.js';
+import { polishFinal, polishFront } from './polish.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { setupSearch } from './search-setup.js';
 import {
@@ -198,7 +198,10 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
     signal?.removeEventListener('abort', stop);
     await Promise.all(threads.map((t) => t.terminate()));
   }
-  if (!signal?.aborted) polishFront(hof, setup.context, lossFloor, polished, setup.rngs[0] as Rng);
+  if (!signal?.aborted) {
+    polishFront(hof, setup.context, lossFloor, polished, setup.rngs[0] as Rng);
+    polishFinal(hof, setup.context, lossFloor, setup.rngs[0] as Rng);
+  }
   return searchResult(
     hof,
     lossFloor,

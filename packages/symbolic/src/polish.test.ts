@@ -32,4 +32,25 @@ describe('polishFront', () => {
     polishFront(hof, setup.context, setup.lossFloor, done, setup.rngs[0] as never);
     expect(setup.objective.evaluations).toBe(before);
   });
+
+  it('also refits a holder just behind the front, which then takes its place on it', () => {
+    const y = Float64Array.from({ length: 3000 }, (_, i) => 0.1 + (4.9 * ((i * 7919) % 3000)) / 3000);
+    const target = parseExpression('y^0.9 - y + 0.5*y^2').evaluate({ y });
+    const setup = setupSearch({ X: { y }, y: target, binaryOperators: ['+', '-', '*', '^'] }, () => false);
+    const lossOf = (text: string) => setup.objective.loss(parseExpression(text).root);
+    // a simpler near-miss with its best constants, and the right form with rough ones just behind it
+    const simple = parseExpression('0.4446*y^2.035 + 0.0527').root;
+    const rough = parseExpression('0.9895*y^0.9 - y + 0.5*y^2').root;
+    const simpleLoss = lossOf('0.4446*y^2.035 + 0.0527');
+    const roughLoss = lossOf('0.9895*y^0.9 - y + 0.5*y^2');
+    expect(roughLoss).toBeGreaterThan(simpleLoss);
+    expect(roughLoss).toBeLessThan(1.1 * simpleLoss);
+    const hof = new HallOfFame(20);
+    hof.update({ tree: simple, loss: simpleLoss, complexity: 7 });
+    hof.update({ tree: rough, loss: roughLoss, complexity: 13 });
+    expect(hof.front(setup.lossFloor).map((c) => c.complexity)).toEqual([7]);
+    polishFront(hof, setup.context, setup.lossFloor, new WeakSet(), setup.rngs[0] as never);
+    expect(hof.front(setup.lossFloor).map((c) => c.complexity)).toEqual([7, 13]);
+    expect(hof.at(13)?.loss).toBeLessThan(1e-12 * setup.objective.baseline);
+  });
 });

@@ -150,6 +150,14 @@ export interface SymbolicRegressionOptions extends ComplexityOptions {
    * of the front with loss ≤ `noiseVariance` (PySR's rule when none is). Leave out when unknown.
    */
   readonly noiseVariance?: number;
+  /**
+   * How `best` is chosen when `noiseVariance` is not given (default `'auto'`): where the residual
+   * of the most accurate front entry is mostly white noise (a nearest-neighbour estimate of its
+   * noise variance is at least half its loss), the entry minimising n·loss/σ² + k·ln n +
+   * complexity (k constants, σ² the lowest loss; see `selectByNoise`), else PySR's rule (the
+   * highest score among entries within 1.5× the lowest loss). `'pysr'`: always PySR's rule.
+   */
+  readonly modelSelection?: 'auto' | 'pysr';
   /** Seed of the random stream; the search is deterministic for a seed when not stopped by time. */
   readonly seed?: number;
   readonly onProgress?: (progress: SearchProgress) => void;

@@ -38,6 +38,8 @@ export interface SearchSetup {
   readonly tidy: boolean;
   readonly tidyTolerance: number;
   readonly noiseVariance: number | undefined;
+  /** The `modelSelection` option. */
+  readonly modelSelection: 'auto' | 'pysr';
   /** The size limit at an iteration (warm-up). */
   sizeAt(iter: number): number;
   /** A fresh random population for island `p` (uses and advances `rngs[p]`). */
@@ -98,6 +100,7 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
     tidy = true,
     tidyTolerance = 1e-3,
     noiseVariance,
+    modelSelection = 'auto',
     complexityOfOperators = {},
     complexityOfConstants = 1,
     complexityOfVariables = 1,
@@ -117,6 +120,9 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
   checkRange('timeoutSeconds', timeoutSeconds, 0, Number.POSITIVE_INFINITY);
   checkRange('tidyTolerance', tidyTolerance, 0, Number.POSITIVE_INFINITY);
   if (noiseVariance !== undefined) checkRange('noiseVariance', noiseVariance, 0, Number.POSITIVE_INFINITY);
+  if (modelSelection !== 'auto' && modelSelection !== 'pysr') {
+    throw new Error(`symbolicRegression: 'modelSelection' must be 'auto' or 'pysr', got ${String(modelSelection)}.`);
+  }
   if (optimizerAlgorithm !== 'LM' && optimizerAlgorithm !== 'BFGS') {
     throw new Error(`symbolicRegression: 'optimizerAlgorithm' must be 'LM' or 'BFGS', got '${optimizerAlgorithm}'.`);
   }
@@ -192,6 +198,7 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
     tidy,
     tidyTolerance,
     noiseVariance,
+    modelSelection,
     sizeAt,
     initialPopulation(p: number): Member[] {
       const rng = rngs[p] as Rng;

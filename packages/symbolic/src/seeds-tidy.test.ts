@@ -3,6 +3,7 @@ import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { compileExpression } from './compile.js';
+import { optimizeConstants } from './constant-optimizer.js';
 import { makeDataset } from './dataset.js';
 import { Expression } from './expression.js';
 import type { ExprNode } from './node.js';
@@ -63,6 +64,16 @@ describe('makeSeeds', () => {
     const ms = makeSeeds(om, rulesFor(['x'], ['+', '*', '/'], []), 30, createRng(0));
     expect(ms[0]?.loss).toBeLessThan(1e-16);
     expectSameFunction(new Expression(ms[0]?.tree as ExprNode), '3*x/(0.4 + x)', { x: [0.01, 5] });
+  });
+
+  it('fits a power beside a quadratic, y^0.9 - y + 0.5*y^2, in one step (variable projection over p)', () => {
+    const box: Record<string, [number, number]> = { x: [0.1, 5], y: [0.1, 5] };
+    const X = sample(box, 2000, 3);
+    const y = parseExpression('y^0.9 - y + 0.5*y^2').evaluate(X);
+    const obj = new Objective(makeDataset('t', X, y), undefined);
+    const seeds = makeSeeds(obj, rulesFor(['x', 'y'], ['+', '-', '*', '^'], []), 30, createRng(0));
+    expect(seeds[0]?.loss).toBeLessThan(1e-20 * obj.baseline);
+    expectSameFunction(new Expression(seeds[0]?.tree as ExprNode), 'y^0.9 - y + 0.5*y^2', box);
   });
 });
 
@@ -125,6 +136,32 @@ describe('tidyTree', () => {
       .replace('.', '').length;
     expect(digits).toBeLessThan(7);
     expect(n.loss).toBeLessThanOrEqual(1.001 * noisy(start));
+  });
+
+  it('with a refit, rounds an exponent fitted to noise and drops a noise term (the others refit)', () => {
+    // 4x − x² with noise (1 % of its RMS) on 1,000 rows; the tree is its least-squares fit with a
+    // free exponent and a spurious x³ term, as a search returns it
+    const xs = Float64Array.from({ length: 1000 }, (_, i) => 0.1 + (3.9 * i) / 999);
+    const rng = createRng(5);
+    const clean = xs.map((v) => 4 * v - v * v);
+    const rms = Math.sqrt(clean.reduce((a, v) => a + v * v, 0) / clean.length);
+    const y = clean.map((v) => v + 0.01 * rms * rng.nextNormal());
+    const objective = new Objective(makeDataset('test', { x: xs }, y, undefined), undefined);
+    const view = objective.full;
+    const lossOf = (t: ExprNode) => objective.loss(t);
+    const refit = (t: ExprNode, frozen: readonly boolean[]) =>
+      optimizeConstants(t, view, objective, rng, { algorithm: 'LM', iterations: 30, restarts: 0, frozen });
+    const start = optimizeConstants(parseExpression('3.9*x - 0.97*x^2.01 + 0.001*x^3').root, view, objective, rng, {
+      algorithm: 'LM',
+      iterations: 100,
+      restarts: 0,
+    }).tree;
+    // without a refit no constant rounds to a simple value: the others compensate for the noise
+    const plain = new Expression(tidyTree(start, { lossOf, tolerance: 4 / 1000 }).tree).toString();
+    expect(plain).not.toBe('4*x - x^2');
+    const tidy = tidyTree(start, { lossOf, tolerance: 4 / 1000, refit, maxRefits: 12 });
+    expect(new Expression(tidy.tree).toString()).toBe('4*x - x^2');
+    expect(tidy.loss).toBeLessThanOrEqual((1 + 4 / 1000) * lossOf(start));
   });
 });
 

@@ -1,12 +1,14 @@
 import type { Rng } from '@odekit/core';
 import { nodeComplexity } from './complexity.js';
+import { optimizeConstants } from './constant-optimizer.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { offerToHallOfFame } from './hof-offer.js';
 import { migrate } from './migration.js';
 import type { ExprNode } from './node.js';
+import { nearestNeighbours, residualNoise, selectByNoise } from './noise-selection.js';
 import { mseOf, SCREEN_ROWS } from './objective.js';
-import { polishFront } from './polish.js';
+import { polishFinal, polishFront } from './polish.js';
 import { type Member, makeMember } from './search-context.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { type SearchSetup, setupSearch } from './search-setup.js';
@@ -40,6 +42,8 @@ export function earlyStopReached(hof: HallOfFame, earlyStop: SymbolicRegressionO
 export interface ResultFinish {
   readonly tidy?: (tree: ExprNode) => { tree: ExprNode; loss: number; complexity: number };
   readonly noiseVariance?: number | undefined;
+  /** The white-noise variance in a tree's residual and the rows of the losses (see `selectByNoise`). */
+  readonly residualNoise?: { readonly of: (tree: ExprNode) => number; readonly rows: number };
 }
 
 /** The search's result from its final hall of fame: the front (tidied) and the three selected models. */
@@ -59,12 +63,37 @@ export function searchResult(
   const { noiseVariance } = finish;
   const withinNoise =
     noiseVariance === undefined ? undefined : entries.find((e) => e.loss <= Math.max(noiseVariance, lossFloor));
+  const accuracy = selectModel(entries, 'accuracy', lossFloor);
+  const rn = finish.residualNoise;
+  const byNoise =
+    withinNoise === undefined && rn !== undefined
+      ? selectByNoise(entries, rn.of(accuracy.expr.root), rn.rows, lossFloor)
+      : undefined;
   return {
     hallOfFame: entries,
-    best: withinNoise ?? selectModel(entries, 'best', lossFloor),
-    accuracy: selectModel(entries, 'accuracy', lossFloor),
+    best: withinNoise ?? byNoise ?? selectModel(entries, 'best', lossFloor),
+    accuracy,
     score: selectModel(entries, 'score', lossFloor),
     ...run,
+  };
+}
+
+/** Data up to this many rows are tidied on all of them (see `finishOf`). */
+const TIDY_FULL_ROWS = 10000;
+
+/** The residual-noise estimate of `selectByNoise` on the screening rows (neighbours found once). */
+function residualNoiseOf(setup: SearchSetup): NonNullable<ResultFinish['residualNoise']> {
+  const { objective } = setup;
+  const screen = objective.subsample(SCREEN_ROWS);
+  let nn: Int32Array | undefined;
+  return {
+    rows: objective.full.n,
+    of: (tree: ExprNode) => {
+      nn ??= nearestNeighbours(Object.values(screen.evaluator.columns), screen.n);
+      screen.evaluator.evaluate(tree, screen.out);
+      const r = screen.out.map((f, i) => f - (screen.y[i] as number));
+      return residualNoise(r, nn);
+    },
   };
 }
 
@@ -74,22 +103,34 @@ export function finishOf(setup: SearchSetup): ResultFinish {
   const complexity = (t: ExprNode) => nodeComplexity(t, context.rules.complexity);
   return {
     noiseVariance: setup.noiseVariance,
+    ...(setup.modelSelection === 'pysr' ? {} : { residualNoise: residualNoiseOf(setup) }),
     ...(setup.tidy
       ? {
           tidy: (tree: ExprNode) => {
-            // trial losses on the screening rows (at most 1,000 spread over the data); the kept loss is the full data's
-            const view = objective.subsample(SCREEN_ROWS);
+            // trial losses on the full data up to 10,000 rows (on noisy data, a rounding that is
+            // true raises the loss by about χ²₁·σ²/n: within the tolerance for n in the thousands,
+            // not on 1,000 rows), else on the screening rows; the kept loss is the full data's
+            const view = objective.full.n <= TIDY_FULL_ROWS ? objective.full : objective.subsample(SCREEN_ROWS);
             const lossOf = (t: ExprNode): number => {
               if (view === objective.full) return objective.fullLoss(t);
               view.evaluator.evaluate(t, view.out);
               return mseOf(view.out, view);
             };
+            // refits by Levenberg–Marquardt on the same rows, deterministic (no restarts)
+            const refit = (t: ExprNode, frozen: readonly boolean[]) =>
+              optimizeConstants(t, view, objective, setup.rngs[0] as Rng, {
+                algorithm: 'LM',
+                iterations: 10,
+                restarts: 0,
+                frozen,
+              });
             const r0 = tidyTree(tree, {
               lossOf,
               tolerance: setup.tidyTolerance,
               floor: lossFloor,
               operators: context.operators,
               complexity,
+              refit,
             });
             const r =
               r0.tree === tree
@@ -193,7 +234,10 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
     });
   }
   // the last iteration may have been cut short: refit what reached the front since the last refit
-  if (!signal?.aborted) polishFront(hof, context, lossFloor, polished, rngs[0] as Rng);
+  if (!signal?.aborted) {
+    polishFront(hof, context, lossFloor, polished, rngs[0] as Rng);
+    polishFinal(hof, context, lossFloor, rngs[0] as Rng);
+  }
   return searchResult(
     hof,
     lossFloor,

@@ -16,6 +16,24 @@ export interface TidyOptions {
   readonly operators?: Iterable<OpName>;
   /** How a tree's size is counted (default: node count). */
   readonly complexity?: (tree: ExprNode) => number;
+  /**
+   * Refits the constants of a tree not marked `frozen` (by pre-order index) and returns the refit
+   * tree and its loss. Given, a pruned tree or a rounded constant whose loss exceeds the limit gets
+   * a second chance with the other constants refit: `3.98*x - 0.99*x^2.005` rounds to `4*x - x^2`
+   * when the data (noisy, so the fitted 2.005 is noise) support it.
+   */
+  readonly refit?: (tree: ExprNode, frozen: readonly boolean[]) => { tree: ExprNode; loss: number };
+  /** At most this many refits per pass (default 6); rounding tries a refit only to 1–3 digits. */
+  readonly maxRefits?: number;
+}
+
+type Refit = NonNullable<TidyOptions['refit']>;
+
+/** `refit` limited to `max` calls (undefined after them), so tidying stays cheap. */
+function budgeted(refit: Refit | undefined, max: number): (() => Refit | undefined) | undefined {
+  if (refit === undefined) return undefined;
+  let left = max;
+  return () => (left-- > 0 ? refit : undefined);
 }
 
 const countNodes = (t: ExprNode): number => preorder(t).length;
@@ -117,7 +135,7 @@ export function tidyTree(tree: ExprNode, options: TidyOptions): { tree: ExprNode
   for (const mode of [undefined, 'const', 'lead'] as const) {
     const t0 = mode === undefined ? base : simp(normalizeRatios(base, mode));
     if (mode !== undefined && t0 === base) continue;
-    const r = tidyPass(t0, lossOf, limit, simp, size);
+    const r = tidyPass(t0, lossOf, limit, simp, size, budgeted(options.refit, options.maxRefits ?? 6));
     if (r === undefined) continue;
     if (
       best === undefined ||
@@ -136,13 +154,20 @@ function tidyPass(
   limit: number,
   simp: (t: ExprNode) => ExprNode,
   size: (t: ExprNode) => number,
+  refitter: (() => Refit | undefined) | undefined,
 ): { tree: ExprNode; loss: number } | undefined {
   let cur = start;
   let curLoss = lossOf(start);
   if (!(curLoss <= limit)) return undefined;
   const accept = (t: ExprNode, bigger = false): boolean => {
     if (!bigger && size(t) > size(cur)) return false;
-    const l = lossOf(t);
+    let l = lossOf(t);
+    const refit = !(l <= limit) && constantsOf(t).length > 0 ? refitter?.() : undefined;
+    if (refit !== undefined) {
+      const r = refit(t, []);
+      t = r.tree;
+      l = r.loss;
+    }
     if (!(l <= limit)) return false;
     cur = t;
     curLoss = l;
@@ -162,19 +187,28 @@ function tidyPass(
       }
     }
   }
-  // round each constant to the fewest significant digits the loss supports
-  const values = constantsOf(cur);
+  // round each constant to the fewest significant digits the loss supports (with the constants not
+  // yet rounded refit, where a refit is given and the plain rounding exceeds the limit)
+  let values = constantsOf(cur);
+  const frozen = values.map(() => false);
   for (let k = 0; k < values.length; k++) {
     const v = values[k] as number;
+    frozen[k] = true;
     for (let d = 1; d <= 15; d++) {
       const r = roundSignificant(v, d);
       if (r === v) break;
       const trial = values.slice();
       trial[k] = r;
-      const t = withConstants(cur, trial);
-      const l = lossOf(t);
+      let t = withConstants(cur, trial);
+      let l = lossOf(t);
+      const refit = !(l <= limit) && d <= 3 && frozen.some((f) => !f) ? refitter?.() : undefined;
+      if (refit !== undefined) {
+        const fit = refit(t, frozen);
+        t = fit.tree;
+        l = fit.loss;
+      }
       if (l <= limit) {
-        values[k] = r;
+        values = constantsOf(t);
         cur = t;
         curLoss = l;
         break;
