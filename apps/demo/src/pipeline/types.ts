@@ -44,10 +44,13 @@ export interface StageSettings {
   readonly learningRate: number;
   /** States sampled for symbolic regression (default 10000). */
   readonly samples: number;
-  /** Extra initial conditions sampled around the data's (default 8), relative spread (default 0.2). */
+  /**
+   * Extra initial conditions sampled around the data's (default 0: the states where the networks
+   * were trained, along the data's trajectories, as the UDE paper), relative spread (default 0.2).
+   */
   readonly sampleTrajectories: number;
   readonly sampleSpread: number;
-  /** Relative jitter added to sampled states (default 0.02). */
+  /** Relative jitter added to sampled states (default 0.01). */
   readonly jitter: number;
   /** Operators of the search (default + - * /, PySR's; unary none). */
   readonly binaryOperators: readonly ('+' | '-' | '*' | '/' | '^')[];
@@ -59,6 +62,12 @@ export interface StageSettings {
    * fraction of the network output's RMS, or within 2x the lowest loss (default 0.05).
    */
   readonly selectionTolerance: number;
+  /**
+   * Candidates per network judged on the data in the refit, each refit briefly in place of the
+   * network (default 7): the search's choice, its nearest front entries and the best polynomial
+   * subsets of 1–3 terms; the simplest within an F-test-like margin of the best wins.
+   */
+  readonly candidates: number;
   /** L-BFGS iterations of the refit (default 200). */
   readonly refitIterations: number;
   /** Solver tolerances of every fit (default rtol 1e-6, atol 1e-8: smooth losses for line searches). */
