@@ -1,4 +1,12 @@
-import { binary, constant, Expression, type HallOfFameEntry, polynomialLibrary } from '@odekit/symbolic';
+import {
+  binary,
+  constant,
+  Expression,
+  type HallOfFameEntry,
+  parseExpression,
+  polynomialLibrary,
+  simplify,
+} from '@odekit/symbolic';
 
 /** Options of {@link bestSubsets}. */
 export interface BestSubsetOptions {
@@ -9,6 +17,13 @@ export interface BestSubsetOptions {
   readonly degree?: number;
   /** Largest number of terms (default 3). */
   readonly maxTerms?: number;
+  /**
+   * Columns always in the fit but not in the expression (`[N]` each): the known terms of the
+   * network's equation, whose share belongs to their parameters. Library monomials listed in
+   * `exclude` (printed as `simplify` prints them, e.g. `c*r`) are left out.
+   */
+  readonly always?: readonly Float64Array[];
+  readonly exclude?: readonly string[];
   /** How many of the best subsets to keep per number of terms: one count for all, or a count per size (default 3). */
   readonly keep?: number | readonly number[];
 }
@@ -69,8 +84,13 @@ export function bestSubsets(o: BestSubsetOptions): HallOfFameEntry[] {
     const keep = o.keep ?? 3;
     return typeof keep === 'number' ? keep : (keep[k - 1] ?? 0);
   };
-  const terms = polynomialLibrary({ degree }).terms(names);
-  const cols = terms.map((t) => t.evaluate(X));
+  const always = o.always ?? [];
+  const excluded = new Set((o.exclude ?? []).map((t) => simplify(parseExpression(t)).toString()));
+  const terms = polynomialLibrary({ degree })
+    .terms(names)
+    .filter((t) => !excluded.has(simplify(t).toString()));
+  const cols = [...terms.map((t) => t.evaluate(X)), ...always];
+  const fixed = always.map((_, i) => terms.length + i);
   const n = y.length;
   const usable = cols.map((col) => col.every(Number.isFinite));
   const dot = (a: Float64Array, b: Float64Array) => {
@@ -86,8 +106,9 @@ export function bestSubsets(o: BestSubsetOptions): HallOfFameEntry[] {
     const keep = keepOf(k);
     if (keep <= 0) continue;
     const best: { sse: number; idx: number[]; coef: number[] }[] = [];
-    for (const idx of subsets(terms.length, k)) {
-      if (!idx.every((j) => usable[j])) continue;
+    for (const chosen of subsets(terms.length, k)) {
+      if (!chosen.every((j) => usable[j])) continue;
+      const idx = [...chosen, ...fixed];
       const A = idx.map((a) => idx.map((b) => (G[a]?.[b] as number) * (a === b ? 1 + 1e-12 : 1)));
       const coef = solveSmall(
         A,
@@ -102,7 +123,7 @@ export function bestSubsets(o: BestSubsetOptions): HallOfFameEntry[] {
     }
     for (const b of best) {
       let node = binary('*', constant(b.coef[0] as number), (terms[b.idx[0] as number] as Expression).root);
-      for (let i = 1; i < b.idx.length; i++) {
+      for (let i = 1; i < k; i++) {
         node = binary(
           '+',
           node,
@@ -110,10 +131,17 @@ export function bestSubsets(o: BestSubsetOptions): HallOfFameEntry[] {
         );
       }
       const expr = new Expression(node);
-      // The loss from the residuals themselves (y'y − coef'g loses digits to cancellation).
+      // The loss from the residuals themselves (y'y − coef'g loses digits to cancellation), the
+      // known terms' fitted share included.
       const v = expr.evaluate(X);
       let sse = 0;
-      for (let i = 0; i < n; i++) sse += ((v[i] as number) - (y[i] as number)) ** 2;
+      for (let i = 0; i < n; i++) {
+        let known = 0;
+        fixed.forEach((col, j) => {
+          known += (b.coef[k + j] as number) * ((cols[col] as Float64Array)[i] as number);
+        });
+        sse += ((v[i] as number) + known - (y[i] as number)) ** 2;
+      }
       out.push({ complexity: expr.complexity, loss: sse / n, score: 0, expr });
     }
   }

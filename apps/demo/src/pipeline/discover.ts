@@ -56,6 +56,11 @@ export interface DiscoverOptions {
    * proportional to one of them are left to the physics' parameters in the refit.
    */
   readonly knownTerms?: readonly Expression[];
+  /**
+   * The network on the states where it was trained (the data's trajectories), when the search's
+   * samples `X` go further: its best polynomial subsets join the candidates judged on the data.
+   */
+  readonly along?: { readonly X: Readonly<Record<string, Float64Array>>; readonly y: Float64Array };
 }
 
 /** What {@link discoverTerm} found. */
@@ -408,11 +413,18 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
     return { complexity: e.complexity, loss: lossOf(e), score: 0, expr: e };
   };
   for (const entry of [...result.hallOfFame, ...sparseCandidates(X, y, networkStd)]) candidates.push(judge(entry));
-  // The few best polynomial subsets of each size (1–3 terms): along the data's trajectories the
-  // monomials are nearly collinear, so the true term is often not the best fit to the network
-  // there, only one of the best few; the data decide among them in the refit.
-  const subsets = bestSubsets({ X, y, keep: [2, 1, 1] }).map(judge);
-  candidates.push(...subsets);
+  // The few best polynomial subsets of each size (1–3 terms), on the states where the network was
+  // trained (`along`, e.g. the data's trajectories; else the search's samples): along one
+  // trajectory the monomials are nearly collinear, so the true term is often not the best fit to
+  // the network there, only one of the best few; the data decide among them in the refit.
+  const subsetsOn = (S: { X: Readonly<Record<string, Float64Array>>; y: Float64Array }, keep: number[]) => {
+    const kv = known.map((k) => k.evaluate(S.X));
+    const bound = (SUBSET_TOLERANCE * Math.sqrt(effectiveLoss(new Expr(constant(0)), S.X, S.y, kv))) ** 2;
+    return bestSubsets({ X: S.X, y: S.y, keep, always: kv, exclude: known.map((k) => k.toString()) })
+      .map((e) => ({ ...e, loss: effectiveLoss(e.expr, S.X, S.y, kv) }))
+      .filter((e) => e.loss <= bound);
+  };
+  const subsets = subsetsOn(o.along ?? { X, y }, [2, 1, 1]);
   const front = mergeFronts(candidates, []);
   const minLoss = Math.min(...front.map((e) => e.loss));
   // The scale: the RMS of what the known terms cannot explain (a network that learned a share of
@@ -438,15 +450,14 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
     .filter((e) => e !== chosen && e.loss <= 10 * tol)
     .sort((a, b) => Math.abs(a.complexity - chosen.complexity) - Math.abs(b.complexity - chosen.complexity));
   for (const e of near) {
-    if (alternatives.length >= Math.min(3, settings.candidates)) break;
+    if (alternatives.length >= Math.min(4, settings.candidates)) break;
     add(roundSignificant(prune(e.expr, X, y, Math.max(tol, 1.01 * e.loss), lossOf), 4, networkRms));
   }
   // And the best polynomial subsets that follow the network within SUBSET_TOLERANCE of its RMS
   // (a network trained on one noisy arc is often 10–20 % off the truth even there).
-  const subsetBound = Math.max(10 * tol, (SUBSET_TOLERANCE * unexplainedRms) ** 2);
   for (const e of subsets) {
     if (alternatives.length >= settings.candidates) break;
-    if (e.loss <= subsetBound) add(roundSignificant(e.expr, 4, networkRms));
+    add(roundSignificant(simplify(e.expr), 4, networkRms));
   }
   alternatives.sort((a, b) => a.complexity - b.complexity);
   const left = dropped.get(searched) ?? [];

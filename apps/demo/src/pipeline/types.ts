@@ -45,12 +45,13 @@ export interface StageSettings {
   /** States sampled for symbolic regression (default 10000). */
   readonly samples: number;
   /**
-   * Extra initial conditions sampled around the data's (default 0: the states where the networks
-   * were trained, along the data's trajectories, as the UDE paper), relative spread (default 0.2).
+   * Extra initial conditions sampled around the data's for the search (default 8), relative
+   * spread (default 0.2). The states where the networks were trained (the data's trajectories,
+   * where the UDE paper ran its sparse regression) give best polynomial subsets of their own.
    */
   readonly sampleTrajectories: number;
   readonly sampleSpread: number;
-  /** Relative jitter added to sampled states (default 0.01). */
+  /** Relative jitter added to sampled states (default 0.02; half of it along the data's trajectories). */
   readonly jitter: number;
   /** Operators of the search (default + - * /, PySR's; unary none). */
   readonly binaryOperators: readonly ('+' | '-' | '*' | '/' | '^')[];
@@ -64,7 +65,7 @@ export interface StageSettings {
   readonly selectionTolerance: number;
   /**
    * Candidates per network judged on the data in the refit, each refit briefly in place of the
-   * network (default 7): the search's choice, its nearest front entries and the best polynomial
+   * network (default 8): the search's choice, its nearest front entries and the best polynomial
    * subsets of 1–3 terms; the simplest within an F-test-like margin of the best wins.
    */
   readonly candidates: number;

@@ -61,7 +61,7 @@ function freeCount(e: Expression): number {
 }
 
 /** L-BFGS iterations of each candidate's brief refit. */
-const BRIEF_ITERATIONS = 20;
+const BRIEF_ITERATIONS = 30;
 
 /** A short L-BFGS refit on the whole data; a solve that fails at the start counts as an infinite loss. */
 function briefRefit(
