@@ -65,11 +65,23 @@ export function networkCalls(spec: ModelSpec, names: readonly string[]): Network
 /**
  * The known terms beside a network call in its equation (`-gamma*c + delta*r*c + NN(r, c)` →
  * `c`, `r*c`): the additive terms without a call, parameters set to 1, when they use only the
- * call's variables.
+ * call's variables; none when the network appears in more than one equation.
  */
 export function knownTerms(spec: ModelSpec, call: NetworkCall, names: readonly string[]): Expression[] {
   const params = new Set(Object.keys(spec.parameters ?? {}));
   const out: Expression[] = [];
+  const calls = (n: ExprNode): boolean =>
+    n.kind === 'call'
+      ? n.name === call.name || n.args.some(calls)
+      : n.kind === 'unary'
+        ? calls(n.arg)
+        : n.kind === 'binary'
+          ? calls(n.left) || calls(n.right)
+          : false;
+  // A network in more than one equation (`r: … - F(r, c)`, `c: … + delta*F(r, c)`): a share of a
+  // known term of one equation would change the others, so none is left to the physics.
+  const using = Object.values(spec.equations).filter((t) => calls(parseExpression(t, { functions: names }).root));
+  if (using.length !== 1) return out;
   for (const text of Object.values(spec.equations)) {
     const e = parseExpression(text, { functions: names });
     const terms = additiveTerms(e.root);
