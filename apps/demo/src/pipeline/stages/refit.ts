@@ -38,10 +38,12 @@ function observedCount(data: StageContext['data']): number {
 
 /**
  * The relative loss increase a model with `extra` fewer constants may have and still be preferred:
- * an F-test at about 5 % (F ≈ 4 per constant) on `observed` values, at least 5 %.
+ * an F-test at about 5 % (F ≈ 4 per constant) on `observed` values, at least 5 %; with no fewer
+ * constants, only 1 % (the brief refits' own spread): a simpler shape earns no more than that.
  */
 export function margin(extra: number, observed: number): number {
-  return Math.max(0.05, (4 * Math.max(1, extra)) / Math.max(observed, 1));
+  if (extra <= 0) return 0.01;
+  return Math.max(0.05, (4 * extra) / Math.max(observed, 1));
 }
 
 /** Free constants of an expression (integer exponents are fixed). */
