@@ -21,7 +21,7 @@ const isSolveError = (e: unknown): e is Error => e instanceof Error && e.name ==
 const fmt = (x: number): string => (Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x));
 
 /** A candidate refit on the data. */
-interface Tried {
+export interface Tried {
   readonly expr: Expression;
   readonly model: EquationsModel;
   readonly params: EquationsParams;
@@ -44,6 +44,25 @@ function observedCount(data: StageContext['data']): number {
 export function margin(extra: number, observed: number): number {
   if (extra <= 0) return 0.01;
   return Math.max(0.05, (4 * extra) / Math.max(observed, 1));
+}
+
+/**
+ * The choice among candidates refit on the data: those within the margin of the best for the
+ * constants they save; of them, the ones with the fewest constants (the F-test's order); of
+ * those, the lowest loss — or a smaller tree within 1 % of it.
+ */
+export function simplestAcceptable(tried: readonly Tried[], best: Tried, observed: number): Tried {
+  const ok = tried.filter(
+    (t) => t.loss <= best.loss * (1 + margin(freeCount(best.expr) - freeCount(t.expr), observed)),
+  );
+  const fewest = Math.min(...ok.map((t) => freeCount(t.expr)));
+  const order = ok.filter((t) => freeCount(t.expr) === fewest);
+  const lowest = order.reduce((a, t) => (t.loss < a.loss ? t : a), order[0] ?? best);
+  return (
+    order
+      .filter((t) => t.loss <= lowest.loss * 1.01)
+      .sort((a, b) => a.expr.complexity - b.expr.complexity || a.loss - b.loss)[0] ?? lowest
+  );
 }
 
 /** Free constants of an expression (integer exponents are fixed). */
@@ -176,7 +195,7 @@ export async function refitStage(
   const observed = observedCount(ctx.data);
   for (const d of found) {
     // Each candidate in place of this network (the others still networks), refit briefly on the
-    // whole data: the simplest whose loss is within an F-test-like margin of the best wins. The
+    // whole data: see `simplestAcceptable` for the choice. The
     // data, not the network's imperfect copy of it, has the last word.
     const tried: Tried[] = [];
     for (const alt of d.alternatives.length > 0 ? d.alternatives : [d.expr]) {
@@ -187,10 +206,7 @@ export async function refitStage(
       tried.push({ expr: alt, model: next.model, params: res.params, loss: res.loss });
     }
     const best = tried.reduce((a, t) => (t.loss < a.loss ? t : a), tried[0] as Tried);
-    const pick =
-      tried
-        .filter((t) => t.loss <= best.loss * (1 + margin(freeCount(best.expr) - freeCount(t.expr), observed)))
-        .sort((a, b) => a.expr.complexity - b.expr.complexity || a.loss - b.loss)[0] ?? best;
+    const pick = simplestAcceptable(tried, best, observed);
     for (const t of tried) if (t !== pick) disposeTree(t.params);
     const baseModel = m;
     const baseParams = p;
