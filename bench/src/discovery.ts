@@ -21,7 +21,12 @@ const noises = (flag('noise', '0.005,0.01,0.05') as string).split(',').map(Numbe
 const which = flag('scenario', 'all') as string;
 const tsx = ['--import', 'tsx', '--conditions=@odekit/source'];
 
-function runCase(scenario: string, noise: number, seed: number): Record<string, string> | undefined {
+/** The command's found expressions by network (undefined when it failed) and its wall seconds. */
+function runCase(
+  scenario: string,
+  noise: number,
+  seed: number,
+): { found: Record<string, string> | undefined; seconds: number } {
   const dir = mkdtempSync(join(tmpdir(), `odekit-discovery-${scenario}-`));
   const gen = spawnSync(
     process.execPath,
@@ -39,6 +44,7 @@ function runCase(scenario: string, noise: number, seed: number): Record<string, 
   );
   if (gen.status !== 0) throw new Error(gen.stderr);
   const out = join(dir, 'out');
+  const started = performance.now();
   const r = spawnSync(
     process.execPath,
     [
@@ -59,11 +65,12 @@ function runCase(scenario: string, noise: number, seed: number): Record<string, 
     ],
     { encoding: 'utf8', maxBuffer: 1 << 28 },
   );
-  if (r.status !== 0) return undefined;
+  const seconds = Math.round((performance.now() - started) / 1000);
+  if (r.status !== 0) return { found: undefined, seconds };
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
     discovered: Record<string, { expression: string }>;
   };
-  return Object.fromEntries(Object.entries(report.discovered).map(([n, d]) => [n, d.expression]));
+  return { found: Object.fromEntries(Object.entries(report.discovered).map(([n, d]) => [n, d.expression])), seconds };
 }
 
 /** Exactly one r*c term (any order) with its constant within 5 % of `k`. */
@@ -103,7 +110,7 @@ if (which === 'all' || which === 'ude') {
     let ok = 0;
     const found: string[] = [];
     for (let seed = 0; seed < seeds; seed++) {
-      const d = runCase('ude-lotka-volterra', noise, seed);
+      const { found: d, seconds } = runCase('ude-lotka-volterra', noise, seed);
       const success = d !== undefined && oneRc(d.NN1, -0.9) && oneRc(d.NN2, 0.8);
       if (success) ok++;
       found.push(d === undefined ? 'failed' : `${d.NN1} | ${d.NN2}`);
@@ -114,6 +121,7 @@ if (which === 'all' || which === 'ude') {
         seed,
         success,
         found: found[found.length - 1],
+        seconds,
       });
     }
     emit({ workload: 'discovery', scenario: 'ude-lotka-volterra', noise, seeds, successRate: ok / seeds });
@@ -122,7 +130,7 @@ if (which === 'all' || which === 'ude') {
 if (which === 'all' || which === 'diffrax') {
   let ok = 0;
   for (let seed = 0; seed < seeds; seed++) {
-    const d = runCase('diffrax-sr', 0.01, seed);
+    const { found: d, seconds } = runCase('diffrax-sr', 0.01, seed);
     const success =
       d !== undefined &&
       sameFunction(d.F0, (_a, b) => b / (1 + b), ['x0', 'x1']) &&
@@ -135,6 +143,7 @@ if (which === 'all' || which === 'diffrax') {
       seed,
       success,
       found: d === undefined ? 'failed' : `${d.F0} | ${d.F1}`,
+      seconds,
     });
   }
   emit({ workload: 'discovery', scenario: 'diffrax-sr', noise: 0.01, seeds, successRate: ok / seeds });

@@ -2,13 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { silenceTfjs, useBackend } from '@odekit/core';
-import { symbolicRegression } from '@odekit/symbolic/node';
-import * as tf from '@tensorflow/tfjs';
-import { katexInlineCss } from '../node/katex-css.js';
 import type { SearchFunction } from '../pipeline/discover.js';
-import { renderReportHtml } from '../pipeline/report/html.js';
-import { runPipeline } from '../pipeline/run-pipeline.js';
 import { type ModelSpec, UserInputError } from '../pipeline/types.js';
 import { parseArgs, USAGE } from './args.js';
 import { progressPrinter } from './progress.js';
@@ -58,14 +52,33 @@ function prepareOut(out: string, force: boolean): void {
   }
 }
 
-/** Runs the command; resolves with the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+/** Where the command writes: the process's streams, or a test's buffers. */
+export interface CommandIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether stdout is a terminal (progress bars) rather than a pipe (plain lines). */
+  readonly isTTY: boolean;
+}
+
+const processIO: CommandIO = {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+  get isTTY() {
+    return process.stdout.isTTY === true;
+  },
+};
+
+/**
+ * Runs the command with the arguments after the command's name; resolves with the exit code (0
+ * done, 2 bad input, 1 failure, 130 stopped). Tests call it in-process with their own `io`.
+ */
+export async function main(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
   let debug = argv.includes('--debug');
   try {
     const args = parseArgs(argv);
     debug = args.debug;
     if (args.help) {
-      process.stdout.write(USAGE);
+      io.stdout(USAGE);
       return 0;
     }
     const modelPath = args.model ?? join(EMBEDDED, 'model.json');
@@ -93,10 +106,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     silenceTfjs();
     tf.enableProdMode();
     await useBackend('cpu');
-    const mode = args.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain';
-    const print = progressPrinter(mode, (s) => process.stdout.write(s));
+    const mode = args.json ? 'json' : io.isTTY ? 'tty' : 'plain';
+    const print = progressPrinter(mode, (s) => io.stdout(s));
     if (mode !== 'json') {
-      process.stdout.write(
+      io.stdout(
         `odekit demo: ${args.model === undefined ? 'the embedded rabbits-and-cats example' : modelPath} on ${dataPath}\n`,
       );
     }
@@ -127,30 +140,30 @@ export async function main(argv: readonly string[]): Promise<number> {
     writeFileSync(join(out, 'model.json'), `${JSON.stringify(result.model, null, 2)}\n`);
     if (mode === 'json') {
       const cpu = process.cpuUsage();
-      process.stdout.write(`${JSON.stringify({ type: 'done', out, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
+      io.stdout(`${JSON.stringify({ type: 'done', out, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
     } else {
-      process.stdout.write('\nFinal equations:\n');
-      for (const [s, e] of Object.entries(result.report.equations)) process.stdout.write(`  d${s}/dt = ${e}\n`);
+      io.stdout('\nFinal equations:\n');
+      for (const [s, e] of Object.entries(result.report.equations)) io.stdout(`  d${s}/dt = ${e}\n`);
       for (const [n, d] of Object.entries(result.report.discovered)) {
-        process.stdout.write(`  ${n}(${d.inputs.join(', ')}) ≈ ${d.expression}\n`);
+        io.stdout(`  ${n}(${d.inputs.join(', ')}) ≈ ${d.expression}\n`);
       }
-      process.stdout.write(`\nReport: ${join(out, 'report.html')} (and report.json, model.json)\n`);
+      io.stdout(`\nReport: ${join(out, 'report.html')} (and report.json, model.json)\n`);
     }
     return 0;
   } catch (e) {
     if (e instanceof UserInputError) {
-      process.stderr.write(`odekit-demo: ${e.message}\n`);
+      io.stderr(`odekit-demo: ${e.message}\n`);
       return 2;
     }
     const err = e as Error;
     if (err?.name === 'AbortError') {
-      process.stderr.write('odekit-demo: stopped.\n');
+      io.stderr('odekit-demo: stopped.\n');
       return 130;
     }
-    process.stderr.write(
+    io.stderr(
       `odekit-demo: failed: ${String(err?.message ?? e).split('\n')[0]}${debug ? '' : ' (run with --debug for details)'}\n`,
     );
-    if (debug) process.stderr.write(`${err?.stack ?? ''}\n`);
+    if (debug) io.stderr(`${err?.stack ?? ''}\n`);
     return 1;
   }
 }

@@ -17,6 +17,7 @@ import {
   variable,
   withConstants,
 } from '@odekit/symbolic';
+import { bestSubsets, solveSmall } from './best-subset.js';
 import type { StageSettings } from './types.js';
 
 /** A symbolic search: `symbolicRegression` of @odekit/symbolic, or its Node version with `workers`. */
@@ -31,6 +32,9 @@ export type SearchFunction = (
  * only a safety net.
  */
 export const EVALUATIONS_PER_SECOND = 15000;
+
+/** Relative RMS against the network within which a best-subset polynomial is judged on the data. */
+export const SUBSET_TOLERANCE = 0.35;
 
 /** Options of {@link discoverTerm}. */
 export interface DiscoverOptions {
@@ -52,6 +56,11 @@ export interface DiscoverOptions {
    * proportional to one of them are left to the physics' parameters in the refit.
    */
   readonly knownTerms?: readonly Expression[];
+  /**
+   * The network on the states where it was trained (the data's trajectories), when the search's
+   * samples `X` go further: its best polynomial subsets join the candidates judged on the data.
+   */
+  readonly along?: { readonly X: Readonly<Record<string, Float64Array>>; readonly y: Float64Array };
 }
 
 /** What {@link discoverTerm} found. */
@@ -61,8 +70,9 @@ export interface Discovery {
   /** The search's choice before pruning and rounding. */
   readonly searched: Expression;
   /**
-   * The choice and up to three front entries of the nearest complexities within 10x the tolerance
-   * (pruned, rounded): the refit judges them on the data itself.
+   * The candidates the refit judges on the data itself, simplest first (pruned, rounded): the
+   * choice, up to three front entries of the nearest complexities within 10x the tolerance, and
+   * the best polynomial subsets of 1–3 terms within `SUBSET_TOLERANCE` of the network.
    */
   readonly alternatives: readonly Expression[];
   readonly front: readonly HallOfFameEntry[];
@@ -275,25 +285,6 @@ function dotOf(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-/** Solves a small symmetric system by Gaussian elimination with partial pivoting (undefined when singular). */
-function solveSmall(A: number[][], b: number[]): number[] | undefined {
-  const n = b.length;
-  const M = A.map((row, i) => [...row, b[i] as number]);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]?.[c] as number) > Math.abs(M[p]?.[c] as number)) p = r;
-    const pivot = M[p]?.[c] as number;
-    if (Math.abs(pivot) < 1e-300) return undefined;
-    [M[c], M[p]] = [M[p] as number[], M[c] as number[]];
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = (M[r]?.[c] as number) / pivot;
-      for (let j = c; j <= n; j++) (M[r] as number[])[j] = (M[r]?.[j] as number) - f * (M[c]?.[j] as number);
-    }
-  }
-  return M.map((row, i) => (row[n] as number) / (row[i] as number));
-}
-
 /**
  * Drops the terms of `e` that are constant multiples of a known term of the equation (the known
  * physics already has them, with a trainable parameter) when the rest, with free multiples of the
@@ -412,15 +403,28 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
   const lossOf = (e: Expression) => effectiveLoss(e, X, y, knownValues);
   const candidates: HallOfFameEntry[] = [];
   const dropped = new Map<Expression, string[]>();
-  for (const entry of [...result.hallOfFame, ...sparseCandidates(X, y, networkStd)]) {
+  const judge = (entry: HallOfFameEntry): HallOfFameEntry => {
     let e = simplify(entry.expr);
     if (known.length > 0) {
       const a = absorbKnownTerms(e, known, X, y, Number.POSITIVE_INFINITY);
       if (a.dropped.length > 0) dropped.set(a.expr, a.dropped);
       e = a.expr;
     }
-    candidates.push({ complexity: e.complexity, loss: lossOf(e), score: 0, expr: e });
-  }
+    return { complexity: e.complexity, loss: lossOf(e), score: 0, expr: e };
+  };
+  for (const entry of [...result.hallOfFame, ...sparseCandidates(X, y, networkStd)]) candidates.push(judge(entry));
+  // The few best polynomial subsets of each size (1–3 terms), on the states where the network was
+  // trained (`along`, e.g. the data's trajectories; else the search's samples): along one
+  // trajectory the monomials are nearly collinear, so the true term is often not the best fit to
+  // the network there, only one of the best few; the data decide among them in the refit.
+  const subsetsOn = (S: { X: Readonly<Record<string, Float64Array>>; y: Float64Array }, keep: number[]) => {
+    const kv = known.map((k) => k.evaluate(S.X));
+    const bound = (SUBSET_TOLERANCE * Math.sqrt(effectiveLoss(new Expr(constant(0)), S.X, S.y, kv))) ** 2;
+    return bestSubsets({ X: S.X, y: S.y, keep, always: kv, exclude: known.map((k) => k.toString()) })
+      .map((e) => ({ ...e, loss: effectiveLoss(e.expr, S.X, S.y, kv) }))
+      .filter((e) => e.loss <= bound);
+  };
+  const subsets = subsetsOn(o.along ?? { X, y }, [2, 1, 1]);
   const front = mergeFronts(candidates, []);
   const minLoss = Math.min(...front.map((e) => e.loss));
   // The scale: the RMS of what the known terms cannot explain (a network that learned a share of
@@ -439,15 +443,23 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
   // Against the network, with the known terms' share fitted back in.
   const errorRms = Math.sqrt(lossOf(expr));
   const alternatives = [expr];
+  const add = (r: Expression) => {
+    if (!alternatives.some((a) => a.toString() === r.toString())) alternatives.push(r);
+  };
   const near = front
     .filter((e) => e !== chosen && e.loss <= 10 * tol)
     .sort((a, b) => Math.abs(a.complexity - chosen.complexity) - Math.abs(b.complexity - chosen.complexity));
   for (const e of near) {
-    if (alternatives.length >= 4) break;
-    const p = prune(e.expr, X, y, Math.max(tol, 1.01 * e.loss), lossOf);
-    const r = roundSignificant(p, 4, networkRms);
-    if (!alternatives.some((a) => a.toString() === r.toString())) alternatives.push(r);
+    if (alternatives.length >= Math.min(4, settings.candidates)) break;
+    add(roundSignificant(prune(e.expr, X, y, Math.max(tol, 1.01 * e.loss), lossOf), 4, networkRms));
   }
+  // And the best polynomial subsets that follow the network within SUBSET_TOLERANCE of its RMS
+  // (a network trained on one noisy arc is often 10–20 % off the truth even there).
+  for (const e of subsets) {
+    if (alternatives.length >= settings.candidates) break;
+    add(roundSignificant(simplify(e.expr), 4, networkRms));
+  }
+  alternatives.sort((a, b) => a.complexity - b.complexity);
   const left = dropped.get(searched) ?? [];
   return {
     expr,

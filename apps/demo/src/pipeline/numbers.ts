@@ -40,3 +40,24 @@ export function supportedDigits(relativeNoise: number): number {
   if (!(relativeNoise > 0)) return 4;
   return Math.min(4, Math.max(2, Math.ceil(-Math.log10(relativeNoise)) + 1));
 }
+
+/**
+ * A message with every long number (more than `digits` significant digits, e.g. a loss printed
+ * as `0.0028419827576726675`) written to `digits` significant digits; short numbers, integers
+ * and numbers inside identifiers are left alone.
+ *
+ * @example
+ * ```ts
+ * import { tidyNumbers } from './numbers.js';
+ * const s = tidyNumbers('completed 300 steps; final loss 0.0028419827576726675 (NN1_c0 = -0.90123456).');
+ * if (s !== 'completed 300 steps; final loss 0.002842 (NN1_c0 = -0.9012).') throw new Error(s);
+ * ```
+ */
+export function tidyNumbers(message: string, digits = 4): string {
+  return message.replace(/(?<![\w.])(\d+\.\d+)(e[-+]?\d+)?(?!\w|\.\d)/g, (text, mantissa: string) => {
+    const sig = mantissa.replace('.', '').replace(/^0+/, '').length;
+    if (sig <= digits) return text;
+    const v = Number(text);
+    return Number.isFinite(v) ? String(Number(v.toPrecision(digits))) : text;
+  });
+}

@@ -17,6 +17,7 @@ const defaults: StageSettings = {
   unaryOperators: [],
   maxSize: 16,
   selectionTolerance: 0.05,
+  candidates: 8,
   refitIterations: 200,
   rtol: 1e-6,
   atol: 1e-8,
@@ -25,7 +26,7 @@ const defaults: StageSettings = {
 /** Default stage settings (the talk's tricks: continuum learning, tight tolerances for line searches). */
 export const DEFAULT_SETTINGS: Readonly<StageSettings> = Object.freeze(defaults);
 
-const positiveInts = ['mechanisticIterations', 'hybridSteps', 'samples', 'maxSize'] as const;
+const positiveInts = ['mechanisticIterations', 'hybridSteps', 'samples', 'maxSize', 'candidates'] as const;
 const nonNegativeInts = [
   'sampleTrajectories',
   'refitIterations',

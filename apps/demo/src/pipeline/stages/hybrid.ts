@@ -1,6 +1,7 @@
 import { disposeTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
 import { adam, fit } from '@odekit/train';
+import { tidyNumbers } from '../numbers.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 
 /**
@@ -163,5 +164,5 @@ export async function hybridStage(
       notes.push(`L-BFGS on everything could not start (${e.message.split('\n')[0]})`);
     }
   }
-  return { params, curve, steps, stopReason, message: `${notes.join('; ')}.` };
+  return { params, curve, steps, stopReason, message: tidyNumbers(`${notes.join('; ')}.`) };
 }

@@ -1,12 +1,177 @@
 import { cloneTree, disposeTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
-import { Expression, simplify } from '@odekit/symbolic';
+import {
+  binary,
+  constant,
+  constantsOf,
+  Expression,
+  type ExprNode,
+  simplify,
+  unary,
+  variablesOf,
+} from '@odekit/symbolic';
 import { adam, fit } from '@odekit/train';
-import { additiveTerms, sumOf } from '../discover.js';
+import { tidyNumbers } from '../numbers.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 import type { NetworkDiscovery } from './symbolic.js';
 
 const isSolveError = (e: unknown): e is Error => e instanceof Error && e.name === 'SolveError';
+
+/** A number for a message: four significant digits. */
+const fmt = (x: number): string => (Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x));
+
+/** A candidate refit on the data. */
+export interface Tried {
+  readonly expr: Expression;
+  readonly model: EquationsModel;
+  readonly params: EquationsParams;
+  readonly loss: number;
+}
+
+/** How many values the data hold (missing cells not counted). */
+function observedCount(data: StageContext['data']): number {
+  let n = 0;
+  for (const tr of data.trajectories)
+    for (const ch of data.channels) for (const v of tr.values[ch] ?? []) if (Number.isFinite(v)) n++;
+  return n;
+}
+
+/**
+ * The relative loss increase a model with `extra` fewer constants may have and still be preferred:
+ * an F-test at about 5 % (F ≈ 4 per constant) on `observed` values, at least 5 %; with no fewer
+ * constants, only 1 % (the brief refits' own spread): a simpler shape earns no more than that.
+ */
+export function margin(extra: number, observed: number): number {
+  if (extra <= 0) return 0.01;
+  return Math.max(0.05, (4 * extra) / Math.max(observed, 1));
+}
+
+/**
+ * The choice among candidates refit on the data: those within the margin of the best for the
+ * constants they save; of them, the ones with the fewest constants (the F-test's order); of
+ * those, the lowest loss — or a smaller tree within 1 % of it.
+ */
+export function simplestAcceptable(tried: readonly Tried[], best: Tried, observed: number): Tried {
+  const ok = tried.filter(
+    (t) => t.loss <= best.loss * (1 + margin(freeCount(best.expr) - freeCount(t.expr), observed)),
+  );
+  const fewest = Math.min(...ok.map((t) => freeCount(t.expr)));
+  const order = ok.filter((t) => freeCount(t.expr) === fewest);
+  const lowest = order.reduce((a, t) => (t.loss < a.loss ? t : a), order[0] ?? best);
+  return (
+    order
+      .filter((t) => t.loss <= lowest.loss * 1.01)
+      .sort((a, b) => a.expr.complexity - b.expr.complexity || a.loss - b.loss)[0] ?? lowest
+  );
+}
+
+/** Free constants of an expression (integer exponents are fixed). */
+function freeCount(e: Expression): number {
+  let n = 0;
+  const visit = (node: ExprNode, exponent: boolean): void => {
+    if (node.kind === 'const') {
+      if (!(exponent && Number.isInteger(node.value))) n++;
+    } else if (node.kind === 'unary') visit(node.arg, false);
+    else if (node.kind === 'binary') {
+      visit(node.left, false);
+      visit(node.right, node.op === '^');
+    } else if (node.kind === 'call') for (const a of node.args) visit(a, false);
+  };
+  visit(e.root, false);
+  return n;
+}
+
+/** L-BFGS iterations of each candidate's brief refit. */
+const BRIEF_ITERATIONS = 30;
+
+/** A short L-BFGS refit on the whole data; a solve that fails at the start counts as an infinite loss. */
+async function briefRefit(
+  model: EquationsModel,
+  start: EquationsParams,
+  ctx: StageContext,
+): Promise<{ params: EquationsParams; loss: number }> {
+  try {
+    const res = await ctx.lbfgs({
+      params: start,
+      loss: (q) => model.loss(q, ctx.data),
+      maxIterations: BRIEF_ITERATIONS,
+      gradTolerance: 1e-8,
+    });
+    return { params: res.params, loss: Number.isFinite(res.value) ? res.value : Number.POSITIVE_INFINITY };
+  } catch (e) {
+    if (!isSolveError(e)) throw e;
+    return { params: cloneTree(start), loss: Number.POSITIVE_INFINITY };
+  }
+}
+
+/**
+ * `e` with its constants replaced by the refit values of `<name>_c0`, `<name>_c1`, … (the order in
+ * which `substitute` lifted them: pre-order, integer exponents excluded).
+ */
+function withFittedConstants(e: Expression, params: EquationsParams, name: string): Expression {
+  let k = 0;
+  const fill = (n: ExprNode, exponent: boolean): ExprNode => {
+    switch (n.kind) {
+      case 'const': {
+        if (exponent && Number.isInteger(n.value)) return n;
+        const v = params.physics[`${name}_c${k++}`];
+        return v === undefined ? n : constant(v.dataSync()[0] as number);
+      }
+      case 'var':
+        return n;
+      case 'unary':
+        return unary(n.op, fill(n.arg, false));
+      case 'binary':
+        return binary(n.op, fill(n.left, false), fill(n.right, n.op === '^'));
+      case 'call':
+        return { kind: 'call', name: n.name, args: n.args.map((a) => fill(a, false)) };
+    }
+  };
+  return new Expression(fill(e.root, false));
+}
+
+/** Each free constant of `e` set to 0 in turn, simplified; only the variants that got simpler and still use a variable. */
+export function zeroedVariants(e: Expression): Expression[] {
+  const out: Expression[] = [];
+  const seen = new Set<string>();
+  for (let target = 0; ; target++) {
+    let k = 0;
+    let hit = false;
+    const zero = (n: ExprNode, exponent: boolean): ExprNode => {
+      switch (n.kind) {
+        case 'const':
+          if (exponent && Number.isInteger(n.value)) return n;
+          if (k++ === target) {
+            hit = true;
+            return constant(0);
+          }
+          return n;
+        case 'var':
+          return n;
+        case 'unary':
+          return unary(n.op, zero(n.arg, false));
+        case 'binary':
+          return binary(n.op, zero(n.left, false), zero(n.right, n.op === '^'));
+        case 'call':
+          return { kind: 'call', name: n.name, args: n.args.map((a) => zero(a, false)) };
+      }
+    };
+    const z = zero(e.root, false);
+    if (!hit) break;
+    const s = simplify(new Expression(z));
+    const text = s.toString();
+    if (
+      s.complexity < e.complexity &&
+      variablesOf(s.root).length > 0 &&
+      constantsOf(s.root).every(Number.isFinite) &&
+      !seen.has(text)
+    ) {
+      seen.add(text);
+      out.push(s);
+    }
+  }
+  return out;
+}
 
 /**
  * Stage 4, the refit: every network call replaced by its found expression, whose constants become
@@ -27,85 +192,59 @@ export async function refitStage(
   let p = params;
   let owned = false;
   const choices: string[] = [];
+  const observed = observedCount(ctx.data);
   for (const d of found) {
     // Each candidate in place of this network (the others still networks), refit briefly on the
-    // whole data: the simplest whose loss is within 5 % of the best wins. The data, not the
-    // network's imperfect copy of it, has the last word.
-    const tried: { expr: typeof d.expr; model: EquationsModel; params: EquationsParams; loss: number }[] = [];
+    // whole data: see `simplestAcceptable` for the choice. The
+    // data, not the network's imperfect copy of it, has the last word.
+    const tried: Tried[] = [];
     for (const alt of d.alternatives.length > 0 ? d.alternatives : [d.expr]) {
       checkAborted(ctx.signal);
       const next = m.substitute(d.call.name, alt, { params: p, variables: d.call.variables });
-      let loss = Number.POSITIVE_INFINITY;
-      let fitted = next.params;
-      try {
-        const res = await ctx.lbfgs({
-          params: next.params,
-          loss: (q) => next.model.loss(q, ctx.data),
-          maxIterations: 30,
-          gradTolerance: 1e-8,
-        });
-        fitted = res.params;
-        disposeTree(next.params);
-        loss = res.value;
-      } catch (e) {
-        if (!isSolveError(e)) throw e;
-      }
-      tried.push({ expr: alt, model: next.model, params: fitted, loss });
+      const res = await briefRefit(next.model, next.params, ctx);
+      disposeTree(next.params);
+      tried.push({ expr: alt, model: next.model, params: res.params, loss: res.loss });
     }
-    const best = Math.min(...tried.map((t) => t.loss));
-    const pick = tried.find((t) => t.loss <= 1.05 * best) ?? (tried[0] as (typeof tried)[number]);
+    const best = tried.reduce((a, t) => (t.loss < a.loss ? t : a), tried[0] as Tried);
+    const pick = simplestAcceptable(tried, best, observed);
     for (const t of tried) if (t !== pick) disposeTree(t.params);
     const baseModel = m;
     const baseParams = p;
     if (tried.length > 1) {
       choices.push(
-        `${d.call.name}: ${tried.map((t) => `${t.expr.toString()} (loss ${t.loss.toPrecision(3)})`).join(', ')} → ${pick.expr.toString()}`,
+        `${d.call.name}: ${tried.map((t) => `${t.expr.toString()} (loss ${fmt(t.loss)})`).join(', ')} → ${pick.expr.toString()}`,
       );
     }
-    m = pick.model;
-    p = pick.params;
-    // Then, on the data too, drop additive terms the data does not need (loss within 2 %).
+    // Then, on the data too, drop what does not pay: each constant of the refit expression set to
+    // 0 in turn (a whole term, or a leftover like the `- 0.000138` in `(1/(x + 1) - 0.000138)*x`),
+    // the rest refit; kept when the loss stays within the margin of one constant.
     let current = pick;
-    for (let round = 0; round < (d.chosen ? 0 : 4); round++) {
-      const terms = additiveTerms(current.expr.root);
-      if (terms.length < 2) break;
-      let better: typeof current | undefined;
-      for (let i = 0; i < terms.length && better === undefined; i++) {
-        const rest = simplify(new Expression(sumOf(terms.filter((_, j) => j !== i))));
-        const next = baseModel.substitute(d.call.name, rest, { params: baseParams, variables: d.call.variables });
-        // carry over the refit values of the other parameters
-        try {
-          const start = { ...next.params, physics: { ...next.params.physics } };
-          for (const [k, v] of Object.entries(p.physics)) {
-            if (k in start.physics && !k.startsWith(`${d.call.name}_c`)) {
-              start.physics[k]?.dispose();
-              start.physics[k] = v.clone();
-            }
-          }
-          const res = await ctx.lbfgs({
-            params: start,
-            loss: (q) => next.model.loss(q, ctx.data),
-            maxIterations: 30,
-            gradTolerance: 1e-8,
-          });
-          disposeTree(start);
-          if (res.value <= 1.02 * current.loss)
-            better = { expr: rest, model: next.model, params: res.params, loss: res.value };
-          else disposeTree(res.params);
-        } catch (e) {
-          disposeTree(next.params);
-          if (!isSolveError(e)) throw e;
+    for (let round = 0; round < (d.chosen ? 0 : 6); round++) {
+      const fitted = withFittedConstants(current.expr, current.params, d.call.name);
+      let better: Tried | undefined;
+      for (const simpler of zeroedVariants(fitted)) {
+        checkAborted(ctx.signal);
+        const next = baseModel.substitute(d.call.name, simpler, {
+          params: current.params,
+          variables: d.call.variables,
+        });
+        const res = await briefRefit(next.model, next.params, ctx);
+        disposeTree(next.params);
+        if (res.loss <= current.loss * (1 + margin(1, observed))) {
+          better = { expr: simpler, model: next.model, params: res.params, loss: res.loss };
+          break;
         }
+        disposeTree(res.params);
       }
       if (better === undefined) break;
       choices.push(
-        `${d.call.name}: dropped a term the data does not need → ${better.expr.toString()} (loss ${better.loss.toPrecision(3)})`,
+        `${d.call.name}: dropped a constant the data does not need → ${better.expr.toString()} (loss ${fmt(better.loss)})`,
       );
-      disposeTree(p);
-      m = better.model;
-      p = better.params;
+      disposeTree(current.params);
       current = better;
     }
+    m = current.model;
+    p = current.params;
     if (owned) disposeTree(baseParams);
     owned = true;
     chosenExpr.set(d.call.name, current.expr);
@@ -181,7 +320,7 @@ export async function refitStage(
     curve,
     steps,
     stopReason,
-    message: `L-BFGS — ${notes.join('; ')}.${picked}`,
+    message: tidyNumbers(`L-BFGS — ${notes.join('; ')}.${picked}`),
     chosen: chosenExpr,
   };
 }

@@ -65,11 +65,23 @@ export function networkCalls(spec: ModelSpec, names: readonly string[]): Network
 /**
  * The known terms beside a network call in its equation (`-gamma*c + delta*r*c + NN(r, c)` →
  * `c`, `r*c`): the additive terms without a call, parameters set to 1, when they use only the
- * call's variables.
+ * call's variables; none when the network appears in more than one equation.
  */
 export function knownTerms(spec: ModelSpec, call: NetworkCall, names: readonly string[]): Expression[] {
   const params = new Set(Object.keys(spec.parameters ?? {}));
   const out: Expression[] = [];
+  const calls = (n: ExprNode): boolean =>
+    n.kind === 'call'
+      ? n.name === call.name || n.args.some(calls)
+      : n.kind === 'unary'
+        ? calls(n.arg)
+        : n.kind === 'binary'
+          ? calls(n.left) || calls(n.right)
+          : false;
+  // A network in more than one equation (`r: … - F(r, c)`, `c: … + delta*F(r, c)`): a share of a
+  // known term of one equation would change the others, so none is left to the physics.
+  const using = Object.values(spec.equations).filter((t) => calls(parseExpression(t, { functions: names }).root));
+  if (using.length !== 1) return out;
   for (const text of Object.values(spec.equations)) {
     const e = parseExpression(text, { functions: names });
     const terms = additiveTerms(e.root);
@@ -130,26 +142,43 @@ export async function symbolicStage(
   const names = Object.keys(model.networks);
   const calls = networkCalls(spec, names);
   const states = sampleStates(model, params, ctx.data, ctx.settings, ctx.seed);
+  // Where the networks were trained: the data's trajectories only (the UDE paper's sparse
+  // regression ran there); unless the search's samples are those already.
+  const along =
+    ctx.settings.sampleTrajectories > 0
+      ? sampleStates(
+          model,
+          params,
+          ctx.data,
+          { ...ctx.settings, sampleTrajectories: 0, jitter: ctx.settings.jitter / 2 },
+          ctx.seed,
+        )
+      : undefined;
   const physics = Object.fromEntries(Object.entries(params.physics).map(([k, v]) => [k, v.dataSync()[0] as number]));
   const out: NetworkDiscovery[] = [];
   for (const [i, call] of calls.entries()) {
-    const X: Record<string, Float64Array> = {};
-    call.argNodes.forEach((node, j) => {
-      X[call.variables[j] as string] = new Expression(node).evaluate({ ...physics, ...states });
-    });
     const net = model.networks[call.name];
     if (net === undefined) continue;
-    const n = ctx.settings.samples;
-    const inputs = new Float32Array(n * call.variables.length);
-    call.variables.forEach((v, j) => {
-      const col = X[v] as Float64Array;
-      for (let k = 0; k < n; k++) inputs[k * call.variables.length + j] = col[k] as number;
-    });
-    const yt = tf.tidy(() =>
-      net.layer.apply(params.networks[call.name] as never, tf.tensor2d(inputs, [n, call.variables.length])),
-    );
-    const y = Float64Array.from(yt.dataSync());
-    yt.dispose();
+    const evaluate = (S: Record<string, Float64Array>) => {
+      const X: Record<string, Float64Array> = {};
+      call.argNodes.forEach((node, j) => {
+        X[call.variables[j] as string] = new Expression(node).evaluate({ ...physics, ...S });
+      });
+      const n = S[model.states[0] as string]?.length ?? 0;
+      const inputs = new Float32Array(n * call.variables.length);
+      call.variables.forEach((v, j) => {
+        const col = X[v] as Float64Array;
+        for (let k = 0; k < n; k++) inputs[k * call.variables.length + j] = col[k] as number;
+      });
+      const yt = tf.tidy(() =>
+        net.layer.apply(params.networks[call.name] as never, tf.tensor2d(inputs, [n, call.variables.length])),
+      );
+      const y = Float64Array.from(yt.dataSync());
+      yt.dispose();
+      return { X, y };
+    };
+    const { X, y } = evaluate(states);
+    const n = y.length;
     await ctx.emit({
       type: 'log',
       level: 'info',
@@ -165,6 +194,7 @@ export async function symbolicStage(
       workers: options.workers,
       search,
       knownTerms: known,
+      ...(along === undefined ? {} : { along: evaluate(along) }),
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       onFront: (front, fraction) =>
         ctx.emitNow({

@@ -1,0 +1,40 @@
+import { parseExpression } from '@odekit/symbolic';
+import { describe, expect, it } from 'vitest';
+import { margin, simplestAcceptable, type Tried, zeroedVariants } from './refit.js';
+
+describe('zeroedVariants', () => {
+  it('sets each free constant to 0 in turn and keeps the simpler results that still use a variable', () => {
+    const v = zeroedVariants(parseExpression('(1/(x1 + 1) - 0.000138)*x1')).map(String);
+    expect(v).toContain('x1/(x1 + 1)');
+    expect(zeroedVariants(parseExpression('-0.9*r*c')).map(String)).toEqual([]);
+    // Integer exponents are not constants to drop.
+    expect(zeroedVariants(parseExpression('0.3*c^2 - 0.1*c^3')).map(String).sort()).toEqual(['-0.1*c^3', '0.3*c^2']);
+  });
+});
+
+describe('margin', () => {
+  it('is an F-test-like relative loss margin: 4 per dropped constant over the observed values, at least 5 %; 1 % with as many constants', () => {
+    expect(margin(1, 62)).toBeCloseTo(4 / 62, 12);
+    expect(margin(2, 62)).toBeCloseTo(8 / 62, 12);
+    expect(margin(0, 62)).toBe(0.01);
+    expect(margin(1, 1000)).toBe(0.05);
+  });
+});
+
+describe('simplestAcceptable', () => {
+  const t = (expr: string, loss: number) => ({ expr: parseExpression(expr), loss }) as unknown as Tried;
+  it('takes the fewest constants within the margin, then the lowest loss among those (a smaller tree only within 1 %)', () => {
+    // 5 % noise on the UDE scenario (seed 1): c and c*r both within the margin of the 6-constant best.
+    const tried = [
+      t('0.2246*c', 0.001173),
+      t('0.6683*c*r', 0.001086),
+      t('0.2086*c + 0.07684*r', 0.001078),
+      t('0.2471*c - 0.001549*c^3 + 0.1053*r + 0.007336*r^2 - 0.001933*r^3 - 0.05019', 0.001023),
+    ];
+    const best = tried[3] as Tried;
+    expect(simplestAcceptable(tried, best, 62).expr.toString()).toBe('0.6683*c*r');
+    expect(simplestAcceptable([t('0.2246*c', 0.00109), ...tried.slice(1)], best, 62).expr.toString()).toBe('0.2246*c');
+    // Beyond the margin a simpler candidate loses: the best stays.
+    expect(simplestAcceptable([t('0.6683*c*r', 0.002), best], best, 62)).toBe(best);
+  });
+});
