@@ -193,6 +193,9 @@ export async function refitStage(
   let owned = false;
   const choices: string[] = [];
   const observed = observedCount(ctx.data);
+  // the model before the last network's substitution (the others already expressions), for the
+  // check after the final fit
+  let lastBase: { model: EquationsModel; d: NetworkDiscovery } | undefined;
   for (const d of found) {
     // Each candidate in place of this network (the others still networks), refit briefly on the
     // whole data: see `simplestAcceptable` for the choice. The
@@ -210,6 +213,7 @@ export async function refitStage(
     for (const t of tried) if (t !== pick) disposeTree(t.params);
     const baseModel = m;
     const baseParams = p;
+    lastBase = { model: baseModel, d };
     if (tried.length > 1) {
       choices.push(
         `${d.call.name}: ${tried.map((t) => `${t.expr.toString()} (loss ${fmt(t.loss)})`).join(', ')} → ${pick.expr.toString()}`,
@@ -312,6 +316,43 @@ export async function refitStage(
     notes.push(`fell back to Adam: ${res.message}`);
   }
   if (!owned) p = cloneTree(p);
+  // After the joint fit, once more: a constant of the last network's expression that the data no
+  // longer needs (the joint fit moved the others; e.g. a `- 0.0106` left beside the true term) is
+  // dropped when the loss stays within the margin of one constant. Earlier networks' base models
+  // still hold later networks, whose weights are gone by now, so only the last one is checked.
+  if (!failedAtStart && lastBase !== undefined && !lastBase.d.chosen) {
+    const { d } = lastBase;
+    const loss = m.loss(p, data);
+    let value = loss.dataSync()[0] as number;
+    loss.dispose();
+    for (let round = 0; round < 3 && Number.isFinite(value); round++) {
+      const current = chosenExpr.get(d.call.name);
+      if (current === undefined) break;
+      const fitted = withFittedConstants(current, p, d.call.name);
+      let accepted = false;
+      for (const simpler of zeroedVariants(fitted)) {
+        checkAborted(ctx.signal);
+        const next = lastBase.model.substitute(d.call.name, simpler, { params: p, variables: d.call.variables });
+        const res = await briefRefit(next.model, next.params, ctx);
+        disposeTree(next.params);
+        if (res.loss <= value * (1 + margin(1, observed))) {
+          notes.push(
+            `then dropped a constant the data does not need: ${d.call.name} → ${simpler.toString()} (loss ${fmt(res.loss)})`,
+          );
+          if (owned) disposeTree(p);
+          p = res.params;
+          owned = true;
+          m = next.model;
+          chosenExpr.set(d.call.name, simpler);
+          value = res.loss;
+          accepted = true;
+          break;
+        }
+        disposeTree(res.params);
+      }
+      if (!accepted) break;
+    }
+  }
   await ctx.predictions('refit', m, p);
   const picked = choices.length ? ` Candidates judged on the data: ${choices.join('; ')}.` : '';
   return {
