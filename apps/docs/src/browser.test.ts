@@ -91,7 +91,10 @@ describe.skipIf(!hasChromium && !process.env.CI)('docs site in a browser', () =>
     expect(target, `results: ${hrefs.join(', ')}`).toBeTruthy();
     await page.locator(`.VPLocalSearchBox .results a[href="${target}"]`).click();
     await page.waitForURL(/functions\/diffeqsolve/);
-    await expect(page.locator('h1').first().textContent()).resolves.toContain('diffeqsolve');
+    // the URL changes before the client-side router has rendered the new page: wait for its heading
+    const heading = page.locator('h1', { hasText: 'diffeqsolve' });
+    await heading.first().waitFor({ timeout: 20_000 });
+    await expect(heading.first().textContent()).resolves.toContain('diffeqsolve');
     expect(errors).toEqual([]);
   });
 
