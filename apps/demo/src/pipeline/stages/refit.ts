@@ -174,6 +174,47 @@ export function zeroedVariants(e: Expression): Expression[] {
 }
 
 /**
+ * Drops what does not pay, on the data: each constant of `start`'s expression set to 0 in turn (a
+ * whole term, or a leftover like the `- 0.000138` in `(1/(x + 1) - 0.000138)*x`), the rest refit
+ * briefly; a variant is kept when its loss stays within the margin of one constant, for up to
+ * `rounds` drops. `base` is the model with network `d` still in it. Frees the params of every
+ * result it replaces (including `start`'s when it drops something); says each drop in `said`.
+ */
+async function dropUnneeded(
+  base: EquationsModel,
+  d: NetworkDiscovery,
+  start: Tried,
+  observed: number,
+  ctx: StageContext,
+  rounds: number,
+  said: string[],
+): Promise<Tried> {
+  let current = start;
+  for (let round = 0; round < rounds; round++) {
+    const fitted = withFittedConstants(current.expr, current.params, d.call.name);
+    let better: Tried | undefined;
+    for (const simpler of zeroedVariants(fitted)) {
+      checkAborted(ctx.signal);
+      const next = base.substitute(d.call.name, simpler, { params: current.params, variables: d.call.variables });
+      const res = await briefRefit(next.model, next.params, ctx);
+      disposeTree(next.params);
+      if (res.loss <= current.loss * (1 + margin(1, observed))) {
+        better = { expr: simpler, model: next.model, params: res.params, loss: res.loss };
+        break;
+      }
+      disposeTree(res.params);
+    }
+    if (better === undefined) break;
+    said.push(
+      `${d.call.name}: dropped a constant the data does not need → ${better.expr.toString()} (loss ${fmt(better.loss)})`,
+    );
+    disposeTree(current.params);
+    current = better;
+  }
+  return current;
+}
+
+/**
  * Stage 4, the refit: every network call replaced by its found expression, whose constants become
  * trainable parameters; then all parameters and constants refit differentiably by L-BFGS on growing
  * prefixes (half the series, then all of it). It survives failed solves: a trial point whose solve
@@ -219,34 +260,8 @@ export async function refitStage(
         `${d.call.name}: ${tried.map((t) => `${t.expr.toString()} (loss ${fmt(t.loss)})`).join(', ')} → ${pick.expr.toString()}`,
       );
     }
-    // Then, on the data too, drop what does not pay: each constant of the refit expression set to
-    // 0 in turn (a whole term, or a leftover like the `- 0.000138` in `(1/(x + 1) - 0.000138)*x`),
-    // the rest refit; kept when the loss stays within the margin of one constant.
-    let current = pick;
-    for (let round = 0; round < (d.chosen ? 0 : 6); round++) {
-      const fitted = withFittedConstants(current.expr, current.params, d.call.name);
-      let better: Tried | undefined;
-      for (const simpler of zeroedVariants(fitted)) {
-        checkAborted(ctx.signal);
-        const next = baseModel.substitute(d.call.name, simpler, {
-          params: current.params,
-          variables: d.call.variables,
-        });
-        const res = await briefRefit(next.model, next.params, ctx);
-        disposeTree(next.params);
-        if (res.loss <= current.loss * (1 + margin(1, observed))) {
-          better = { expr: simpler, model: next.model, params: res.params, loss: res.loss };
-          break;
-        }
-        disposeTree(res.params);
-      }
-      if (better === undefined) break;
-      choices.push(
-        `${d.call.name}: dropped a constant the data does not need → ${better.expr.toString()} (loss ${fmt(better.loss)})`,
-      );
-      disposeTree(current.params);
-      current = better;
-    }
+    // Then, on the data too, drop what does not pay (a chosen expression keeps its terms).
+    const current = d.chosen ? pick : await dropUnneeded(baseModel, d, pick, observed, ctx, 6, choices);
     m = current.model;
     p = current.params;
     if (owned) disposeTree(baseParams);
@@ -322,35 +337,21 @@ export async function refitStage(
   // still hold later networks, whose weights are gone by now, so only the last one is checked.
   if (!failedAtStart && lastBase !== undefined && !lastBase.d.chosen) {
     const { d } = lastBase;
+    const expr = chosenExpr.get(d.call.name);
     const loss = m.loss(p, data);
-    let value = loss.dataSync()[0] as number;
+    const value = loss.dataSync()[0] as number;
     loss.dispose();
-    for (let round = 0; round < 3 && Number.isFinite(value); round++) {
-      const current = chosenExpr.get(d.call.name);
-      if (current === undefined) break;
-      const fitted = withFittedConstants(current, p, d.call.name);
-      let accepted = false;
-      for (const simpler of zeroedVariants(fitted)) {
-        checkAborted(ctx.signal);
-        const next = lastBase.model.substitute(d.call.name, simpler, { params: p, variables: d.call.variables });
-        const res = await briefRefit(next.model, next.params, ctx);
-        disposeTree(next.params);
-        if (res.loss <= value * (1 + margin(1, observed))) {
-          notes.push(
-            `then dropped a constant the data does not need: ${d.call.name} → ${simpler.toString()} (loss ${fmt(res.loss)})`,
-          );
-          if (owned) disposeTree(p);
-          p = res.params;
-          owned = true;
-          m = next.model;
-          chosenExpr.set(d.call.name, simpler);
-          value = res.loss;
-          accepted = true;
-          break;
-        }
-        disposeTree(res.params);
+    if (expr !== undefined && Number.isFinite(value)) {
+      // `p` is owned here (the joint fit's result, or the clone above); dropUnneeded frees it on a drop
+      const start: Tried = { expr, model: m, params: p, loss: value };
+      const after: string[] = [];
+      const kept = await dropUnneeded(lastBase.model, d, start, observed, ctx, 3, after);
+      if (kept !== start) {
+        notes.push(`then, after the joint fit: ${after.join('; ')}`);
+        m = kept.model;
+        p = kept.params;
+        chosenExpr.set(d.call.name, kept.expr);
       }
-      if (!accepted) break;
     }
   }
   await ctx.predictions('refit', m, p);
