@@ -6,13 +6,20 @@ const FONT = { labelFontSize: 12, titleFontSize: 12 };
 /** Log axes: a label per power of ten, written 1e-3, not crowded fractions. */
 const LOG_AXIS = { ...FONT, format: '.0e', tickCount: 6, labelOverlap: 'greedy' as const };
 
+/**
+ * Fit the container's width with axes and legends inside, laid out again on every update: the
+ * live plots start empty, and without `resize` vega keeps the first (label-less) layout, so later
+ * axis labels and titles are drawn left of the canvas and cut off.
+ */
+const AUTOSIZE = { type: 'fit-x', contains: 'padding', resize: true } as const;
+
 /** Loss per step (log scale), one colour per stage; data `loss`: `{ step, loss, stage }`. */
 export function lossPlotSpec(): TopLevelSpec {
   return {
     $schema: SCHEMA,
     width: 600,
     height: 220,
-    autosize: { type: 'fit-x', contains: 'padding' },
+    autosize: AUTOSIZE,
     data: { name: 'loss' },
     mark: { type: 'line', interpolate: 'linear', strokeWidth: 1.5 },
     encoding: {
@@ -36,7 +43,7 @@ export function trajectoryPlotSpec(): TopLevelSpec {
     $schema: SCHEMA,
     width: 600,
     height: 220,
-    autosize: { type: 'fit-x', contains: 'padding' },
+    autosize: AUTOSIZE,
     layer: [
       {
         data: { name: 'observed' },
@@ -63,13 +70,13 @@ export function paretoPlotSpec(): TopLevelSpec {
     type: 'quantitative' as const,
     scale: { type: 'log' as const },
     title: 'loss',
-    axis: FONT,
+    axis: LOG_AXIS,
   };
   return {
     $schema: SCHEMA,
     width: 600,
     height: 200,
-    autosize: { type: 'fit-x', contains: 'padding' },
+    autosize: AUTOSIZE,
     data: { name: 'front' },
     layer: [
       {
