@@ -59,6 +59,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     text: 'Guides',
     items: [
       { text: 'Solving ODEs', link: '/guide/solving-odes' },
+      { text: 'Stiff problems', link: '/guide/stiff-problems' },
       { text: 'Differentiating through solves', link: '/guide/differentiating' },
       { text: 'Neural ODEs', link: '/guide/neural-odes' },
       { text: 'Training tricks', link: '/guide/training' },
