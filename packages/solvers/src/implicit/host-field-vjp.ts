@@ -1,4 +1,11 @@
-import { engineGradients, type HostFieldSession, type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
+import {
+  engineGradients,
+  type FloatArray,
+  type HostFieldSession,
+  type Tree,
+  treeFlatten,
+  treeUnflatten,
+} from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { packHost, packRow, type StateLayout, unpackHost } from '../packing.js';
 import type { HostField } from '../solver.js';
@@ -8,7 +15,7 @@ import type { HostField } from '../solver.js';
  * host session of a compiled field offers: implicit solvers build Jacobians from its rows.
  */
 export type HostFieldWithVjp = HostField & {
-  readonly vjp?: (t: number, y: Float64Array, ct: Float64Array) => Float32Array;
+  readonly vjp?: (t: number, y: Float64Array, ct: Float64Array) => FloatArray;
   /** The VJP records a tape (no host kernels): it gives nothing inside a `customGrad` forward. */
   readonly tapeVjp?: boolean;
 };
