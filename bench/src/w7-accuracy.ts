@@ -6,7 +6,7 @@
 // Flags: `--solvers kvaerno5,rodas4,kvaerno3`, `--precision float64|float32` (the compiled field's
 // arithmetic, `compileField(f, { precision })`; default float64, the host path the stiff tests
 // use), `--predictive true`,
-// `--pcoeff 0.3 --icoeff 0.4` (the controller), `--only ROBER,OREGO`.
+// `--pcoeff 0.3 --icoeff 0.4`, `--safety 0.9`, `--factormax 10` (the controller), `--only ROBER,OREGO`.
 import { compileField } from '@odekit/core';
 import {
   type AbstractSolver,
@@ -29,6 +29,8 @@ if (precision !== 'float32' && precision !== 'float64') throw new Error('W7: --p
 const predictive = flag('predictive', 'false') === 'true';
 const pcoeff = Number(flag('pcoeff', '0') ?? '0');
 const icoeff = Number(flag('icoeff', '1') ?? '1');
+const safety = Number(flag('safety', '0.9') ?? '0.9');
+const factormax = Number(flag('factormax', '10') ?? '10');
 const makers: Record<string, () => AbstractSolver> = { kvaerno5, kvaerno3, rodas4, rodas5p };
 
 for (const p of loadStiffProblems()) {
@@ -51,7 +53,7 @@ for (const p of loadStiffProblems()) {
         t1: p.t1,
         y0,
         saveat: saveAt({ ts: p.ts }),
-        stepsizeController: pidController({ rtol, atol, predictive, pcoeff, icoeff }),
+        stepsizeController: pidController({ rtol, atol, predictive, pcoeff, icoeff, safety, factormax }),
         maxSteps: 100_000,
         throwOnFailure: false,
       });

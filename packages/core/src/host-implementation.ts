@@ -30,6 +30,11 @@ export interface HostFieldSession {
   vjpDeferred?(t: number, y: ArrayLike<number>, ct: ArrayLike<number>, onValue?: (f: FloatArray) => void): FloatArray;
   /** Adds the args gradients kept by `vjpDeferred` into `argGrads` and forgets them. */
   flushArgGrads?(argGrads: Float64Array[]): void;
+  /**
+   * Optional: `true` when the field's values do not depend on `t` (no time enters the compiled
+   * program), so solvers may skip `∂f/∂t` (Rosenbrock methods take it by differences otherwise).
+   */
+  readonly autonomous?: boolean;
 }
 
 /** What a vector field carries (under {@link HOST_IMPLEMENTATION}) to offer a host implementation. */

@@ -153,6 +153,13 @@ describe("compileField(f, { precision: 'float64' })", () => {
     expect(Array.from(s.evaluate(t, [1, 3]))).toEqual([0.1, 3 * 0.1]);
   });
 
+  it('says whether the time enters the program (autonomous), in both precisions', () => {
+    for (const precision of ['float32', 'float64'] as const) {
+      expect(open(robertson, {}, [3], precision).autonomous).toBe(true);
+      expect(open(vanDerPol, {}, [2], precision).autonomous).toBe(false);
+    }
+  });
+
   it('args gradients accumulate in float64', () => {
     const args = { k: tf.tensor1d([Math.fround(0.04), 2]) };
     const s = open((_t, y, a) => tf.mul(y, a.k as tf.Tensor), args, [2], 'float64');

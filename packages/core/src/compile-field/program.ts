@@ -26,6 +26,8 @@ export class Program implements HostFieldSession {
   private readonly n: number;
 
   private readonly f64: boolean;
+  /** No tensor made from `t` enters the program: its values do not depend on the time. */
+  readonly autonomous: boolean;
 
   constructor(
     tr: Trace,
@@ -86,6 +88,7 @@ export class Program implements HostFieldSession {
     this.staticBackSteps = b.steps.filter((s) => s.isStatic && s.needsGrad).reverse();
     this.dynamicSlots = b.dynamicSlots;
     this.staticSlots = b.staticSlots;
+    this.autonomous = this.tSlots.length === 0;
   }
 
   private forward(t: number, y: ArrayLike<number>): void {

@@ -47,7 +47,8 @@ interface Linearisation {
  * A Rosenbrock solver from its tableau (Hairer & Wanner, *Solving ODEs II*, §IV.7): linearly
  * implicit, one LU factorisation of `I/(hγ) − J` and one field evaluation per stage, no Newton
  * iterations. The Jacobian is taken at each step's start (kept when a rejected step retries from
- * the same state), `∂f/∂t` by a central difference in `t` (two evaluations). Dense output from the
+ * the same state), `∂f/∂t` by a central difference in `t` (two evaluations; none for a compiled
+ * field without time in it, which is autonomous). Dense output from the
  * stages when the tableau has one (RODAS4: rodas.f's order-3 formula), else cubic Hermite through
  * `f(t1, y1)`; `f(t1, y1)` is also the next step's first stage.
  *
@@ -86,6 +87,12 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
     const { nm } = lin;
     if (nm.freshAt(t0, y0)) return;
     nm.refresh(f, t0, y0, k0);
+    // a field that does not depend on t (its compiled program has no time in it): ∂f/∂t = 0,
+    // and the two evaluations are neither made nor counted
+    if (f.autonomous === true) {
+      lin.ft.fill(0);
+      return;
+    }
     // central difference (second order, so it does not cap the method's order), with steps
     // that float32 time (what a tfjs field sees) resolves exactly
     const want = Math.cbrt(2 ** -24) * Math.max(1, Math.abs(t0));

@@ -6,7 +6,7 @@ import { pidController } from '../controllers.js';
 import { diffeqsolve } from '../diffeqsolve.js';
 import { saveAt } from '../save-at.js';
 import type { AbstractSolver } from '../solver.js';
-import { kvaerno3, kvaerno5, rodas4 } from './implicit-solvers.js';
+import { kvaerno3, kvaerno5, rodas4, rodas5p } from './implicit-solvers.js';
 
 /**
  * The stiff reference problems (fixtures/stiff-problems.json, made by
@@ -20,8 +20,8 @@ import { kvaerno3, kvaerno5, rodas4 } from './implicit-solvers.js';
  * components of |err| / max_t |y_i|) and NFE (Jacobian evaluations included) ≤ 2 × Radau's. Each
  * case asserts the issue's bar (`'bar'`, and NFE ≤ 2×) where it holds and otherwise the measured
  * figure with a margin, marked `bar not met` with the measured value (see the package README).
- * Per problem and tolerance, at least one of kvaerno5 and rodas4 meets both bars except Van der
- * Pol at rtol 1e-3, where neither meets the error bar.
+ * Per problem and tolerance, at least one solver meets both bars except Van der Pol at rtol 1e-3,
+ * where none meets the error bar (rodas5p comes closest: 1.6e-3 against 9.7e-4).
  */
 const problems = loadStiffProblems();
 
@@ -41,9 +41,23 @@ const RODAS4: Case[] = [
   ['ROBER', 1e-6, 2, 'bar'],
   ['ROBER1E5', 1e-3, 2, 'bar'],
   ['ROBER1E5', 1e-6, 2, 'bar'],
-  ['VDP1000', 1e-3, 2, 1e-2], // error bar not met (4.7e-3 vs 9.7e-4)
-  ['VDP1000', 1e-6, 2, 'bar'], // 3.8e-6, 1.35× (2.2× with the float32 field)
+  ['VDP1000', 1e-3, 2, 1e-2], // error bar not met (4.5e-3 vs 9.7e-4)
+  ['VDP1000', 1e-6, 2, 'bar'], // 3.8e-6, 1.08× (2.2× with the float32 field and ∂f/∂t by differences)
   ['OREGO', 1e-3, 2, 0.06], // error bar not met (3.0e-2 vs 4.7e-3); kvaerno5 meets it
+  ['OREGO', 1e-6, 2, 'bar'],
+];
+// rodas5p: every bar but the error on Van der Pol and the Oregonator at rtol 1e-3, at 0.68–0.93 ×
+// Radau's evaluations. Van der Pol's error there sits at t = 2400, just before the fold, where
+// the phase error of the whole solve shows in the fast component: it moves between 8.5e-4 and
+// 8.6e-3 with the controller's factormax (5…10) or safety, so no setting meets it robustly.
+const RODAS5P: Case[] = [
+  ['ROBER', 1e-3, 2, 'bar'],
+  ['ROBER', 1e-6, 2, 'bar'],
+  ['ROBER1E5', 1e-3, 2, 'bar'],
+  ['ROBER1E5', 1e-6, 2, 'bar'],
+  ['VDP1000', 1e-3, 2, 4e-3], // error bar not met (1.6e-3 vs 9.7e-4)
+  ['VDP1000', 1e-6, 2, 'bar'],
+  ['OREGO', 1e-3, 2, 1e-2], // error bar not met (5.4e-3 vs 4.7e-3); kvaerno5 meets it
   ['OREGO', 1e-6, 2, 'bar'],
 ];
 // kvaerno3 at rtol 1e-3 (third order: at 1e-6 it takes 2.5–3.3 × Radau's evaluations). Before the
@@ -93,9 +107,42 @@ function run(solver: AbstractSolver, [id, rtol, maxRatio, maxRel]: Case, pi = {}
 describe('stiff reference problems vs SciPy Radau (float64 host path)', () => {
   for (const c of KVAERNO5) it(`kvaerno5 on ${c[0]} at rtol ${c[1]}`, () => run(kvaerno5(), c));
   for (const c of RODAS4) it(`rodas4 on ${c[0]} at rtol ${c[1]}`, () => run(rodas4(), c));
+  for (const c of RODAS5P) it(`rodas5p on ${c[0]} at rtol ${c[1]}`, () => run(rodas5p(), c));
   for (const c of KVAERNO3) it(`kvaerno3 on ${c[0]} at rtol ${c[1]}`, () => run(kvaerno3(), c));
   for (const c of KVAERNO5_PI) {
     it(`kvaerno5 with pidController({ pcoeff: 0.3, icoeff: 0.4 }) on ${c[0]} at rtol ${c[1]}`, () =>
       run(kvaerno5(), c, { pcoeff: 0.3, icoeff: 0.4 }));
   }
+});
+
+describe('rosenbrock methods skip ∂f/∂t for an autonomous compiled field', () => {
+  it('two evaluations fewer per Jacobian than the same field with a (zero) time term', () => {
+    const p = problems.find((q) => q.id === 'ROBER');
+    if (p === undefined) throw new Error('no ROBER');
+    const solve = (withTime: boolean) => {
+      const field = compileField(
+        (t: number, y: tf.Tensor) =>
+          withTime ? tf.add(p.vectorField(t, y), tf.mul(tf.scalar(t), 0)) : p.vectorField(t, y),
+        { precision: 'float64', strict: true },
+      );
+      const y0 = tf.tensor1d(p.y0);
+      const sol = diffeqsolve({
+        term: field,
+        solver: rodas5p(),
+        t0: 0,
+        t1: 40,
+        y0,
+        stepsizeController: pidController({ rtol: 1e-6, atol: 1e-10 }),
+      });
+      const out = { ...sol.stats, y: Array.from((sol.ys as tf.Tensor).dataSync()) };
+      sol.dispose();
+      y0.dispose();
+      return out;
+    };
+    const auto = solve(false);
+    const timed = solve(true);
+    expect(auto.numAcceptedSteps).toBe(timed.numAcceptedSteps);
+    expect(timed.numFnEvals - auto.numFnEvals).toBe(2 * (timed.numJacobianEvals ?? Number.NaN));
+    expect(auto.y).toEqual(timed.y);
+  });
 });
