@@ -3,46 +3,35 @@
 // against SciPy Radau's figures in the fixture: max relative error at the save times (dense
 // output) and evaluations (Jacobian columns included), with the issue's bars
 // (error ≤ max(10 × Radau's, 1e-4), NFE ≤ 2 × Radau's). One JSON line per case.
-// Flags: `--solvers kvaerno5,rodas4,kvaerno3`, `--field compileField|float64` (float64: the
-// fixture's right-hand side in plain float64 JS as host kernels), `--predictive true`,
-// `--pcoeff 0.3 --icoeff 0.4` (the controller), `--only ROBER,OREGO`.
-import { compileField, withHostImplementation } from '@odekit/core';
-import { type AbstractSolver, diffeqsolve, kvaerno3, kvaerno5, pidController, rodas4, saveAt } from '@odekit/solvers';
-import { loadStiffProblems, type StiffProblem } from '@odekit/testing';
+// Flags: `--solvers kvaerno5,rodas4,kvaerno3`, `--precision float64|float32` (the compiled field's
+// arithmetic, `compileField(f, { precision })`; default float64, the host path the stiff tests
+// use), `--predictive true`,
+// `--pcoeff 0.3 --icoeff 0.4`, `--safety 0.9`, `--factormax 10` (the controller), `--only ROBER,OREGO`.
+import { compileField } from '@odekit/core';
+import {
+  type AbstractSolver,
+  diffeqsolve,
+  kvaerno3,
+  kvaerno5,
+  pidController,
+  rodas4,
+  rodas5p,
+  saveAt,
+} from '@odekit/solvers';
+import { loadStiffProblems } from '@odekit/testing';
 import { emit, flag, setup, tf } from './common.js';
 
 const backend = await setup();
 const only = flag('only', '') ?? '';
 const solverNames = (flag('solvers', 'kvaerno5,rodas4') ?? '').split(',');
-const fieldKind = flag('field', 'compileField') ?? 'compileField';
+const precision = flag('precision', 'float64') ?? 'float64';
+if (precision !== 'float32' && precision !== 'float64') throw new Error('W7: --precision must be float32 or float64');
 const predictive = flag('predictive', 'false') === 'true';
 const pcoeff = Number(flag('pcoeff', '0') ?? '0');
 const icoeff = Number(flag('icoeff', '1') ?? '1');
-const makers: Record<string, () => AbstractSolver> = { kvaerno5, kvaerno3, rodas4 };
-
-/** The fixture's right-hand side evaluated in float64 JS, offered as host kernels. */
-function float64Field(p: StiffProblem) {
-  const D = p.y0.length;
-  return withHostImplementation((t: number, y: tf.Tensor) => p.vectorField(t, y), {
-    open: () => ({
-      evaluate: (t, y) => {
-        const out = new Float64Array(y.length);
-        for (let b = 0; b < y.length / D; b++) {
-          const row = p.vectorField64(
-            t,
-            Array.from({ length: D }, (_, i) => y[b * D + i] as number),
-          );
-          out.set(row, b * D);
-        }
-        // float64 values where the type says float32: the host path reads them as numbers
-        return out as unknown as Float32Array;
-      },
-      vjp: () => {
-        throw new Error('W7 accuracy: the float64 field has no VJP; use jacobian: fd');
-      },
-    }),
-  });
-}
+const safety = Number(flag('safety', '0.9') ?? '0.9');
+const factormax = Number(flag('factormax', '10') ?? '10');
+const makers: Record<string, () => AbstractSolver> = { kvaerno5, kvaerno3, rodas4, rodas5p };
 
 for (const p of loadStiffProblems()) {
   if (only !== '' && !only.split(',').includes(p.id)) continue;
@@ -54,9 +43,8 @@ for (const p of loadStiffProblems()) {
     for (const name of solverNames) {
       const make = makers[name];
       if (make === undefined) throw new Error(`W7: unknown solver ${name}`);
-      const solver = fieldKind === 'float64' && name === 'rodas4' ? rodas4({ jacobian: 'fd' }) : make();
-      const term =
-        fieldKind === 'float64' ? float64Field(p) : compileField((t: number, y: tf.Tensor) => p.vectorField(t, y));
+      const solver = make();
+      const term = compileField((t: number, y: tf.Tensor) => p.vectorField(t, y), { precision, strict: true });
       const y0 = tf.tensor1d(p.y0);
       const sol = diffeqsolve({
         term,
@@ -65,7 +53,7 @@ for (const p of loadStiffProblems()) {
         t1: p.t1,
         y0,
         saveat: saveAt({ ts: p.ts }),
-        stepsizeController: pidController({ rtol, atol, predictive, pcoeff, icoeff }),
+        stepsizeController: pidController({ rtol, atol, predictive, pcoeff, icoeff, safety, factormax }),
         maxSteps: 100_000,
         throwOnFailure: false,
       });
@@ -81,7 +69,7 @@ for (const p of loadStiffProblems()) {
       const nfeRatio = sol.stats.numFnEvals / radau.nfeWithJac;
       emit({
         workload: 'W7',
-        case: `accuracy/${p.id}/rtol ${rtol}/${name}/${fieldKind}`,
+        case: `accuracy/${p.id}/rtol ${rtol}/${name}/${precision}`,
         backend,
         result: sol.result,
         maxRelErr: Number(relErr.toExponential(2)),

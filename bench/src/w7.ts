@@ -1,6 +1,6 @@
 // W7: stiff problems. (a) Robertson to t = 40 and Van der Pol μ = 1000 to t = 3000 at rtol 1e-6,
-// atol 1e-10: ms per solve of kvaerno5 and rodas4 (field through compileField, and the plain
-// tfjs field), against SciPy's LSODA on this machine (fixtures/peers-stiff.json, made by
+// atol 1e-10: ms per solve of kvaerno5, rodas4 and rodas5p (field through compileField in float64
+// and in float32; the plain tfjs field with `--fields float64,float32,tfjs`), against SciPy's LSODA on this machine (fixtures/peers-stiff.json, made by
 // scripts/peers-stiff.py). (b) A small stiff neural ODE: the W2 hybrid model with the cat
 // equation's rates × 1000, trained 20 Adam steps with kvaerno5 and with tsit5 in the same run
 // (ms per step; failed solves counted by result code). `--steps N` changes the 20;
@@ -14,6 +14,7 @@ import {
   kvaerno5,
   pidController,
   rodas4,
+  rodas5p,
   SolveError,
   saveAt,
   tsit5,
@@ -35,6 +36,7 @@ const peers = JSON.parse(readFileSync(new URL('../fixtures/peers-stiff.json', im
 };
 
 const part = flag('part', 'all');
+const fieldNames = (flag('fields', 'float64,float32') ?? '').split(',');
 if (part === 'accuracy') await import('./w7-accuracy.js');
 // (a) forward solves
 for (const id of part === 'node' || part === 'accuracy' ? [] : ['ROBER', 'VDP1000']) {
@@ -42,16 +44,21 @@ for (const id of part === 'node' || part === 'accuracy' ? [] : ['ROBER', 'VDP100
   if (p === undefined) throw new Error(`W7: no problem ${id}`);
   const lsoda = peers.results[`${id}/LSODA`]?.msMedian ?? Number.NaN;
   const plain = (t: number, y: tf.Tensor) => p.vectorField(t, y);
-  const compiled = compileField(plain);
+  const fields = {
+    float64: ['compileField-float64', compileField(plain, { precision: 'float64' })],
+    float32: ['compileField', compileField(plain)],
+    tfjs: ['tfjs', plain],
+  } as const;
   const y0 = tf.tensor1d(p.y0);
   for (const [name, make] of [
     ['kvaerno5', kvaerno5],
     ['rodas4', rodas4],
+    ['rodas5p', rodas5p],
   ] as [string, () => AbstractSolver][]) {
-    for (const [fieldName, field] of [
-      ['compileField', compiled],
-      ['tfjs', plain],
-    ] as const) {
+    for (const key of fieldNames) {
+      const entry = fields[key as keyof typeof fields];
+      if (entry === undefined) throw new Error('W7: --fields takes float64, float32 and tfjs');
+      const [fieldName, field] = entry;
       let stats: Record<string, number | string[] | undefined> = {};
       let relErr = 0;
       const solve = () => {

@@ -1,12 +1,16 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { FloatArray } from './host-ops/float-array.js';
+
+export type { FloatArray };
 
 /**
- * One solve's host implementation of a vector field: plain float32 math on the packed state,
- * with no tensors and no tape. Values must equal the tensor field's to float32 rounding.
+ * One solve's host implementation of a vector field: plain float32 (or float64) math on the
+ * packed state, with no tensors and no tape. Values must equal the tensor field's to float32
+ * rounding; a float64 implementation returns Float64Arrays, which the solvers read as numbers.
  */
 export interface HostFieldSession {
   /** `f(t, y)` for the packed state `y` (the state's row-major values). */
-  evaluate(t: number, y: ArrayLike<number>): Float32Array;
+  evaluate(t: number, y: ArrayLike<number>): FloatArray;
   /**
    * `J_y f(t, y)ᵀ·ct`; adds the args part `J_θ f(t, y)ᵀ·ct` into `argGrads[j]` for each
    * `argTensors[j]` (as passed to {@link HostImplementation.open}) the field depends on; passes
@@ -17,20 +21,20 @@ export interface HostFieldSession {
     y: ArrayLike<number>,
     ct: ArrayLike<number>,
     argGrads: Float64Array[],
-    onValue?: (f: Float32Array) => void,
-  ): Float32Array;
+    onValue?: (f: FloatArray) => void,
+  ): FloatArray;
   /**
    * Optional: {@link HostFieldSession.vjp} for callers that sum many VJPs into the same arrays —
    * the args part stays in the session until {@link HostFieldSession.flushArgGrads}.
    */
-  vjpDeferred?(
-    t: number,
-    y: ArrayLike<number>,
-    ct: ArrayLike<number>,
-    onValue?: (f: Float32Array) => void,
-  ): Float32Array;
+  vjpDeferred?(t: number, y: ArrayLike<number>, ct: ArrayLike<number>, onValue?: (f: FloatArray) => void): FloatArray;
   /** Adds the args gradients kept by `vjpDeferred` into `argGrads` and forgets them. */
   flushArgGrads?(argGrads: Float64Array[]): void;
+  /**
+   * Optional: `true` when the field's values do not depend on `t` (no time enters the compiled
+   * program), so solvers may skip `∂f/∂t` (Rosenbrock methods take it by differences otherwise).
+   */
+  readonly autonomous?: boolean;
 }
 
 /** What a vector field carries (under {@link HOST_IMPLEMENTATION}) to offer a host implementation. */

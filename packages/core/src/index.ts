@@ -9,11 +9,12 @@ export {
   withSavedTape,
 } from './autodiff.js';
 export { type BackendName, silenceTfjs, type UseBackendOptions, useBackend } from './backend.js';
-export { type CompileFieldOptions, compileField, isTracingField } from './compile-field/index.js';
+export { type CompileFieldOptions, compileField, isTracingField, type Precision } from './compile-field/index.js';
 export { fastCpuKernelsInstalled, installFastCpuKernels, uninstallFastCpuKernels } from './fast-cpu-kernels.js';
 // Advanced tier: the host path's hooks, used by @odekit/solvers and @odekit/nn (also exported from
 // `@odekit/core/internal`, where odekit's own packages take them); kept here for compatibility.
 export {
+  type FloatArray,
   HOST_IMPLEMENTATION,
   type HostFieldSession,
   type HostImplementation,

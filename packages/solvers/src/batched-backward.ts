@@ -1,4 +1,4 @@
-import { engineGradients, treeFlatten, treeUnflatten } from '@odekit/core';
+import { engineGradients, type FloatArray, treeFlatten, treeUnflatten } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { cotangentRows } from './cotangent-rows.js';
@@ -29,7 +29,7 @@ export interface BatchedBackwardInput {
   argTensors: tf.Tensor[];
   args: unknown;
   argGrads: Float64Array[];
-  vjpStep: (k: number, y: Float64Array, stages: Float32Array[] | undefined, vjps: StageVjps) => void;
+  vjpStep: (k: number, y: Float64Array, stages: FloatArray[] | undefined, vjps: StageVjps) => void;
 }
 
 /**
@@ -57,7 +57,7 @@ export function batchedBackward(input: BatchedBackwardInput): void {
 
   // 1. states, stages and points
   const states: Float64Array[] = new Array(nSteps);
-  const stages: Float32Array[][] = new Array(nSteps);
+  const stages: FloatArray[][] = new Array(nSteps);
   const starts = store.steps().filter((k) => k < nSteps);
   starts.forEach((a, q) => {
     const b = q + 1 < starts.length ? (starts[q + 1] as number) : nSteps;
@@ -76,7 +76,7 @@ export function batchedBackward(input: BatchedBackwardInput): void {
   for (let k = 0; k < nSteps; k++) {
     const st = out.steps[k] as { t0: number; h: number };
     const y = states[k] as Float64Array;
-    const kv = stages[k] as Float32Array[];
+    const kv = stages[k] as FloatArray[];
     for (let q = 0; q < s; q++)
       points.set(stageCombination(N, y, tab.a[q] as readonly number[], kv, st.h), (k * S + q) * N);
     if (S > s) points.set(stageCombination(N, y, tab.b, kv, st.h), (k * S + s) * N);
@@ -223,7 +223,7 @@ function batchedVjp(
 }
 
 /** Throws when the batched field values differ from the forward pass's stage values. */
-function checkValues(value: Float32Array, stages: Float32Array[][], S: number, s: number, N: number): void {
+function checkValues(value: Float32Array, stages: FloatArray[][], S: number, s: number, N: number): void {
   stages.forEach((kv, k) => {
     for (let q = 0; q < s; q++) {
       const want = kv[q] as Float32Array;

@@ -1,4 +1,4 @@
-import { customGrad, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
+import { customGrad, type FloatArray, type Tree, treeFlatten, treeUnflatten, withSavedTape } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Adjoint, type AdjointOutput, adjointOutput, runPlain } from './adjoint.js';
 import { BatchStagesUnsupported, batchedBackward } from './batched-backward.js';
@@ -219,7 +219,7 @@ function backward(
   // to the previous step (visited next), which takes one VJP for both.
   let deferred: Float64Array | undefined;
   const denseTable = polyTable(tab.dense.slice(0, tab.c.length));
-  const vjpStep = (k: number, y: Float64Array, stages: Float32Array[] | undefined, vjps = perCall) => {
+  const vjpStep = (k: number, y: Float64Array, stages: FloatArray[] | undefined, vjps = perCall) => {
     for (const span of endCt.get(k) ?? []) addRow(lambda, span);
     const st = out.steps[k] as AcceptedStep;
     const kv = stages ?? stagesAt(tab, fHost, st.t0, st.h, y);

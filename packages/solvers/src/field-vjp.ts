@@ -1,4 +1,4 @@
-import { engineGradients, treeFlatten, treeUnflatten } from '@odekit/core';
+import { engineGradients, type FloatArray, treeFlatten, treeUnflatten } from '@odekit/core';
 import { madeAfter } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { openHostSession } from './open-host-session.js';
@@ -15,8 +15,8 @@ export type FieldVjp = ((
   y: Float64Array,
   ct: Float64Array,
   argGrads: Float64Array[],
-  onValue?: (f: Float32Array) => void,
-) => Float32Array) & {
+  onValue?: (f: FloatArray) => void,
+) => FloatArray) & {
   /** Set when the field's host implementation takes the VJPs (no tensors, no tape). */
   readonly host?: boolean;
   /**
@@ -44,14 +44,14 @@ export function makeFieldVjp(
     const deferred = session.vjpDeferred.bind(session);
     const flush = session.flushArgGrads.bind(session);
     return Object.assign(
-      (t: number, y: Float64Array, ct: Float64Array, _argGrads: Float64Array[], onValue?: (f: Float32Array) => void) =>
+      (t: number, y: Float64Array, ct: Float64Array, _argGrads: Float64Array[], onValue?: (f: FloatArray) => void) =>
         deferred(t, y, ct, onValue),
       { host: true, flush },
     );
   }
   if (session !== undefined) {
     return Object.assign(
-      (t: number, y: Float64Array, ct: Float64Array, argGrads: Float64Array[], onValue?: (f: Float32Array) => void) =>
+      (t: number, y: Float64Array, ct: Float64Array, argGrads: Float64Array[], onValue?: (f: FloatArray) => void) =>
         session.vjp(t, y, ct, argGrads, onValue),
       { host: true },
     );

@@ -1,4 +1,4 @@
-import { type StageCombiner, stageCombinerFor } from '@odekit/core/internal';
+import { type FloatArray, type StageCombiner, stageCombinerFor } from '@odekit/core/internal';
 
 // The stage-combination cache: one combiner (core's WebAssembly layout with its rings of stage and
 // state arrays, keyed by identity) for the last state size, renewed when the size changes; it
@@ -40,10 +40,11 @@ export function combineInto(
   w0: number,
   base: ArrayLike<number> | undefined,
   cs: readonly number[],
-  ks: readonly Float32Array[],
+  ks: readonly FloatArray[],
 ): Float64Array {
-  // large states: the same sums in odekit's WebAssembly kernels
-  if (wasmCombine(out, n, w0, base, cs, ks)) return out;
+  // large states: the same sums in odekit's WebAssembly kernels (float32 stages only: float64
+  // ones, from a float64 field, keep their precision in the loops below)
+  if (isFloat32(ks) && wasmCombine(out, n, w0, base, cs, ks)) return out;
   if (base === undefined) out.fill(0, 0, n);
   else if (w0 === 1) for (let i = 0; i < n; i++) out[i] = base[i] as number;
   else for (let i = 0; i < n; i++) out[i] = w0 * (base[i] as number);
@@ -54,10 +55,10 @@ export function combineInto(
     const c1 = cs[j + 1] as number;
     const c2 = cs[j + 2] as number;
     const c3 = cs[j + 3] as number;
-    const k0 = ks[j] as Float32Array;
-    const k1 = ks[j + 1] as Float32Array;
-    const k2 = ks[j + 2] as Float32Array;
-    const k3 = ks[j + 3] as Float32Array;
+    const k0 = ks[j] as FloatArray;
+    const k1 = ks[j + 1] as FloatArray;
+    const k2 = ks[j + 2] as FloatArray;
+    const k3 = ks[j + 3] as FloatArray;
     for (let i = 0; i < n; i++) {
       out[i] =
         (out[i] as number) +
@@ -70,13 +71,13 @@ export function combineInto(
   for (; j + 2 <= m; j += 2) {
     const c0 = cs[j] as number;
     const c1 = cs[j + 1] as number;
-    const k0 = ks[j] as Float32Array;
-    const k1 = ks[j + 1] as Float32Array;
+    const k0 = ks[j] as FloatArray;
+    const k1 = ks[j + 1] as FloatArray;
     for (let i = 0; i < n; i++) out[i] = (out[i] as number) + c0 * (k0[i] as number) + c1 * (k1[i] as number);
   }
   if (j < m) {
     const c0 = cs[j] as number;
-    const k0 = ks[j] as Float32Array;
+    const k0 = ks[j] as FloatArray;
     for (let i = 0; i < n; i++) out[i] = (out[i] as number) + c0 * (k0[i] as number);
   }
   return out;
@@ -90,17 +91,22 @@ export function stageCombination(
   n: number,
   base: ArrayLike<number> | undefined,
   coef: readonly number[],
-  k: readonly Float32Array[],
+  k: readonly FloatArray[],
   h: number,
 ): Float64Array {
   const cs: number[] = [];
-  const ks: Float32Array[] = [];
+  const ks: FloatArray[] = [];
   const m = Math.min(coef.length, k.length);
   for (let j = 0; j < m; j++) {
     const c = h * (coef[j] as number);
     if (c === 0) continue;
     cs.push(c);
-    ks.push(k[j] as Float32Array);
+    ks.push(k[j] as FloatArray);
   }
   return combineInto(new Float64Array(n), n, 1, base, cs, ks);
+}
+
+function isFloat32(ks: readonly FloatArray[]): ks is readonly Float32Array[] {
+  for (const k of ks) if (!(k instanceof Float32Array)) return false;
+  return true;
 }

@@ -1,4 +1,4 @@
-import { tapeIsRecording } from '@odekit/core/internal';
+import { type FloatArray, tapeIsRecording } from '@odekit/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { allFiniteOf, deviceErrorNorm, errorNormOf } from './error-norm.js';
 import { combineInto } from './host-combine.js';
@@ -122,12 +122,12 @@ export function hostStorage(f: HostField, solver: AbstractSolver): LoopStorage<H
       const out = new Float64Array(m * N);
       for (let j = 0; j < m; j++) {
         const cs: number[] = [];
-        const ks: Float32Array[] = [];
+        const ks: FloatArray[] = [];
         for (let q = 1; q < r; q++) {
           const c = w[j * r + q] as number;
           if (c === 0) continue;
           cs.push(c);
-          ks.push(dense.k[q - 1] as Float32Array);
+          ks.push(dense.k[q - 1] as FloatArray);
         }
         combineInto(out.subarray(j * N, (j + 1) * N), N, w[j * r] as number, dense.y0, cs, ks);
       }

@@ -1,3 +1,4 @@
+import type { FloatArray } from '@odekit/core';
 import { stageCombination } from './host-combine.js';
 import { type PolyTable, polyEval, polyTable, polyTableEval } from './runge-kutta/poly.js';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
@@ -13,14 +14,8 @@ export interface StageVjps {
 }
 
 /** The stage values `k_i` of the step from `(t0, y)` with size `h`, recomputed on the host. */
-export function stagesAt(
-  tab: ButcherTableau,
-  fHost: HostField,
-  t0: number,
-  h: number,
-  y: Float64Array,
-): Float32Array[] {
-  const k: Float32Array[] = [];
+export function stagesAt(tab: ButcherTableau, fHost: HostField, t0: number, h: number, y: Float64Array): FloatArray[] {
+  const k: FloatArray[] = [];
   for (let i = 0; i < tab.c.length; i++) {
     const Y = stageCombination(y.length, y, tab.a[i] as readonly number[], k, h);
     k.push(fHost(t0 + (tab.c[i] as number) * h, Y));
@@ -66,7 +61,7 @@ export interface InterpCotangent {
 export function stepVjp(
   tab: ButcherTableau,
   step: { t0: number; h: number },
-  state: { y: Float64Array; k: readonly Float32Array[] },
+  state: { y: Float64Array; k: readonly FloatArray[] },
   interps: readonly InterpCotangent[],
   ct: Float32Array,
   lambda: Float64Array,

@@ -1,3 +1,4 @@
+import type { FloatArray } from '@odekit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ButcherTableau } from './runge-kutta/tableau.js';
 
@@ -8,7 +9,7 @@ export type RowField = (t: number, y: tf.Tensor2D) => tf.Tensor2D;
  * The vector field on host memory: time and a flat state (sample-major, length N) → flat
  * derivative. Used for tape-free solves on the cpu and wasm backends.
  */
-export type HostField = (t: number, y: Float64Array) => Float32Array;
+export type HostField = (t: number, y: Float64Array) => FloatArray;
 
 /** A tape-free step's result on host memory (float64 combinations of float32 stage values). */
 export interface HostStepOutput {
@@ -16,7 +17,7 @@ export interface HostStepOutput {
   readonly yError: Float64Array | undefined;
   /** The state at t0 and the stage values (plus f(t1, y1) once completed): the dense rows. */
   readonly dense: HostDense;
-  readonly f1: Float32Array | undefined;
+  readonly f1: FloatArray | undefined;
   readonly nfe: number;
   /** Implicit solvers: the Jacobian evaluations, LU factorisations and Newton iterations made. */
   readonly implicitStats?: ImplicitStepStats;
@@ -49,7 +50,7 @@ export interface StepTolerances {
 /** Dense rows on host memory: `[y0; k_1; …]`. */
 export interface HostDense {
   readonly y0: Float64Array;
-  readonly k: readonly Float32Array[];
+  readonly k: readonly FloatArray[];
 }
 
 /** Inputs of one solver step from `t0` to `t0 + h` (h may be negative). */
@@ -126,7 +127,7 @@ export interface AbstractSolver {
     t0: number,
     h: number,
     y0: Float64Array,
-    f0: Float32Array | undefined,
+    f0: FloatArray | undefined,
     wantError: boolean,
     tol?: StepTolerances,
   ): HostStepOutput;
@@ -135,7 +136,7 @@ export interface AbstractSolver {
     f: HostField,
     t1: number,
     out: HostStepOutput,
-  ): { dense: HostDense; f1: Float32Array; nfe: number } | undefined;
+  ): { dense: HostDense; f1: FloatArray; nfe: number } | undefined;
   /**
    * Weights `w` (length = rows of `dense`) such that `y(t0 + θh) = w · dense` (or, with
    * `derivative`, `dy/dt(t0 + θh) = w · dense`).

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FloatArray } from '../host-ops/float-array.js';
 import { HOST_OPS_WASM_BASE64 } from '../host-wasm/host-ops-wasm.js';
 import { hostWasmModule } from '../host-wasm/module.js';
 import {
@@ -86,11 +87,11 @@ function checkField(f: Field, args: Record<string, tf.Tensor>, yShape: number[],
     const ref = reference(f, t, y, args, ct);
     expectClose(s.evaluate(t, yv), ref.value, tol, 'value');
     const argGrads = argTensors.map((a) => new Float64Array(a.size));
-    let seen: Float32Array | undefined;
+    let seen: FloatArray | undefined;
     const gy = s.vjp(t, yv, ct.dataSync(), argGrads, (v) => {
       seen = v;
     });
-    expectClose(seen as Float32Array, ref.value, tol, 'onValue');
+    expectClose(seen as FloatArray, ref.value, tol, 'onValue');
     expectClose(gy, ref.grads[0] as Float32Array, tol * 5, 'dy');
     argGrads.forEach((g, j) => {
       const want = ref.grads[j + 1];

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { withHostImplementation } from '../host-implementation.js';
+import type { Precision } from './program-builder.js';
 import { openProgram, type StructureMemos } from './session.js';
 import type { Field } from './tracing.js';
 
@@ -9,9 +10,20 @@ export interface CompileFieldOptions {
   strict?: boolean;
   /** Called with the reason whenever a solve falls back to the tensor field. */
   onFallback?: (reason: string) => void;
+  /**
+   * The arithmetic of the compiled program (default `'float32'`, what tfjs's kernels compute).
+   * With `'float64'` every op runs on float64 arrays (JavaScript loops, no SIMD) and the host
+   * path gets float64 values and VJPs: what stiff solves at tight tolerances need (the float32
+   * field's rounding, ≈ 6e-8 relative per evaluation, limits solves to rtol ≳ 1e-4 and makes
+   * Newton iterations and difference Jacobians noisy below that). The state still enters and
+   * leaves the solve as a float32 tensor, and constants and `args` are the float32 values tfjs
+   * holds (a `tf.scalar(0.04)` is 0.04 rounded to float32); only the arithmetic between them is
+   * float64. The tensor field, where the solve falls back to it, stays float32.
+   */
+  precision?: Precision;
 }
 
-const OPTION_KEYS = new Set(['strict', 'onFallback']);
+const OPTION_KEYS = new Set(['strict', 'onFallback', 'precision']);
 
 /**
  * Compiles a vector field written with tfjs ops for solves on the cpu and wasm backends: at the
@@ -40,7 +52,8 @@ const OPTION_KEYS = new Set(['strict', 'onFallback']);
  * draw), is not seen, and the compiled field follows the ops of `t0`. Write such branches with
  * tensor ops (`tf.where`), or solve with `compile: false` (`diffeqsolve`) / without
  * `compileField`. Values agree with the tensor field to float32 rounding (sums may be ordered
- * differently).
+ * differently). With `precision: 'float64'` the program computes in float64 (see
+ * {@link CompileFieldOptions.precision}): the stiff solvers' accurate path.
  *
  * @example
  * ```ts
@@ -48,6 +61,9 @@ const OPTION_KEYS = new Set(['strict', 'onFallback']);
  * import { compileField, hostImplementationOf } from '@odekit/core';
  * const f = compileField((_t: number, y: tf.Tensor, a: { k: tf.Tensor }) => tf.mul(tf.neg(a.k), y));
  * if (hostImplementationOf(f) === undefined) throw new Error('bad');
+ * // the same field with float64 arithmetic on the host path (stiff solves at tight tolerances)
+ * const f64 = compileField((_t: number, y: tf.Tensor) => tf.neg(y), { precision: 'float64' });
+ * if (hostImplementationOf(f64) === undefined) throw new Error('bad');
  * ```
  */
 export function compileField<F extends (t: number, y: never, args: never) => unknown>(
@@ -59,8 +75,12 @@ export function compileField<F extends (t: number, y: never, args: never) => unk
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) {
-      throw new Error(`compileField: unknown option '${key}'; the options are strict and onFallback.`);
+      throw new Error(`compileField: unknown option '${key}'; the options are strict, onFallback and precision.`);
     }
+  }
+  const precision = options.precision ?? 'float32';
+  if (precision !== 'float32' && precision !== 'float64') {
+    throw new Error(`compileField: precision must be 'float32' or 'float64', got ${String(precision)}.`);
   }
   const wrapped = ((t: number, y: never, args: never) => f(t, y, args)) as unknown as F;
   // what this compiled field learnt about each structure it opened (see openProgram)
@@ -75,6 +95,7 @@ export function compileField<F extends (t: number, y: never, args: never) => unk
         yFromLeaf ?? ((leaf: tf.Tensor) => leaf),
         memos,
         span,
+        precision,
       );
       if (typeof result !== 'string') return result;
       if (options.strict === true) throw new Error(`compileField: cannot compile this field: ${result}`);

@@ -1,14 +1,16 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { HostFieldSession } from '../host-implementation.js';
+import type { FloatArray } from '../host-ops/float-array.js';
 import { sizeOfShape } from '../host-ops/shapes.js';
 import { lowerOp, Unsupported } from './lowering/kernel-table.js';
-import { ProgramBuilder, type Slot, type Step } from './program-builder.js';
+import { type Precision, ProgramBuilder, type Slot, type Step } from './program-builder.js';
 import type { ConstKind } from './trace-comparison.js';
 import type { Trace, ValueRef } from './trace-types.js';
 
 /**
  * The compiled field of one solve: the recorded kernels, lowered to steps on host arrays, and the
- * runtime that runs them (values forward, float64 cotangents backward).
+ * runtime that runs them (values forward, in float32 or, with `precision: 'float64'`, in float64;
+ * float64 cotangents backward).
  *
  * @throws {@link Unsupported} when a recorded kernel has no lowering.
  */
@@ -23,8 +25,19 @@ export class Program implements HostFieldSession {
   private readonly argSlots: [number, Slot][] = [];
   private readonly n: number;
 
-  constructor(tr: Trace, kinds: readonly ConstKind[], yShape: readonly number[], argTensors: readonly tf.Tensor[]) {
-    const b = new ProgramBuilder();
+  private readonly f64: boolean;
+  /** No tensor made from `t` enters the program: its values do not depend on the time. */
+  readonly autonomous: boolean;
+
+  constructor(
+    tr: Trace,
+    kinds: readonly ConstKind[],
+    yShape: readonly number[],
+    argTensors: readonly tf.Tensor[],
+    precision: Precision = 'float32',
+  ) {
+    const b = new ProgramBuilder(precision);
+    this.f64 = precision === 'float64';
     this.n = sizeOfShape(yShape);
     this.y = b.slot(this.n, false, true);
     const constSlots = tr.consts.map((c, i) => {
@@ -75,6 +88,7 @@ export class Program implements HostFieldSession {
     this.staticBackSteps = b.steps.filter((s) => s.isStatic && s.needsGrad).reverse();
     this.dynamicSlots = b.dynamicSlots;
     this.staticSlots = b.staticSlots;
+    this.autonomous = this.tSlots.length === 0;
   }
 
   private forward(t: number, y: ArrayLike<number>): void {
@@ -83,7 +97,7 @@ export class Program implements HostFieldSession {
     for (const s of this.dynamicSteps) s.fwd();
   }
 
-  evaluate(t: number, y: ArrayLike<number>): Float32Array {
+  evaluate(t: number, y: ArrayLike<number>): FloatArray {
     this.forward(t, y);
     return this.out.value.slice(0, this.n);
   }
@@ -92,8 +106,8 @@ export class Program implements HostFieldSession {
     t: number,
     y: ArrayLike<number>,
     ct: ArrayLike<number>,
-    onValue?: (f: Float32Array) => void,
-  ): Float32Array {
+    onValue?: (f: FloatArray) => void,
+  ): FloatArray {
     this.forward(t, y);
     onValue?.(this.out.value.slice(0, this.n));
     for (const s of this.dynamicSlots) s.ct.fill(0);
@@ -103,7 +117,7 @@ export class Program implements HostFieldSession {
       const s = this.dynamicSteps[i] as Step;
       if (s.needsGrad) s.bwd();
     }
-    return Float32Array.from(this.y.ct);
+    return this.f64 ? Float64Array.from(this.y.ct) : Float32Array.from(this.y.ct);
   }
 
   vjp(
@@ -111,19 +125,14 @@ export class Program implements HostFieldSession {
     y: ArrayLike<number>,
     ct: ArrayLike<number>,
     argGrads: Float64Array[],
-    onValue?: (f: Float32Array) => void,
-  ): Float32Array {
+    onValue?: (f: FloatArray) => void,
+  ): FloatArray {
     const gy = this.backward(t, y, ct, onValue);
     this.flushArgGrads(argGrads);
     return gy;
   }
 
-  vjpDeferred(
-    t: number,
-    y: ArrayLike<number>,
-    ct: ArrayLike<number>,
-    onValue?: (f: Float32Array) => void,
-  ): Float32Array {
+  vjpDeferred(t: number, y: ArrayLike<number>, ct: ArrayLike<number>, onValue?: (f: FloatArray) => void): FloatArray {
     return this.backward(t, y, ct, onValue);
   }
 

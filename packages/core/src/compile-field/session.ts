@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { HostFieldSession } from '../host-implementation.js';
 import { Unsupported } from './lowering/attrs.js';
 import { Program } from './program.js';
+import type { Precision } from './program-builder.js';
 import { type ConstKind, compareTraces, structureKey } from './trace-comparison.js';
 import type { RawConst, Trace } from './trace-types.js';
 import { type Field, TRACE_T, trace } from './tracing.js';
@@ -66,9 +67,10 @@ function build(
   kinds: readonly ConstKind[],
   yShape: readonly number[],
   argTensors: readonly tf.Tensor[],
+  precision: Precision,
 ): Program | string {
   try {
-    return new Program(tr, kinds, yShape, argTensors);
+    return new Program(tr, kinds, yShape, argTensors, precision);
   } catch (e) {
     if (e instanceof Unsupported) return e.message;
     throw e;
@@ -83,7 +85,8 @@ function build(
  * change between them, and, once per structure, the program's VJPs are checked against tfjs's
  * gradients; later opens of the same structure, constants and `t1` trace once (at `t0`) and
  * reuse what `memos` remembers. Values are checked at every open. A string says why the solve
- * must use the tensor field.
+ * must use the tensor field. `precision` is the program's arithmetic (the checks against tfjs's
+ * float32 values and gradients take float32 tolerances either way).
  */
 export function openProgram(
   f: Field,
@@ -93,6 +96,7 @@ export function openProgram(
   yFromLeaf: (leaf: tf.Tensor) => unknown,
   memos: StructureMemos,
   span?: readonly [number, number],
+  precision: Precision = 'float32',
 ): HostFieldSession | string {
   const backendName = tf.getBackend();
   if (backendName !== 'cpu' && backendName !== 'wasm') return `backend '${backendName}' is not cpu or wasm`;
@@ -105,7 +109,7 @@ export function openProgram(
   const known = memo !== undefined && sameConsts(a.consts, memo, ta);
   if (known && memo.times.has(Math.fround(tb))) {
     if (memo.vjp !== true) return memo.vjp;
-    const program = build(a, memo.kinds, yShape, argTensors);
+    const program = build(a, memo.kinds, yShape, argTensors, precision);
     if (typeof program === 'string') return program;
     const values = checkValues(program, yShape, a.outValues, ta);
     return values === true ? program : values;
@@ -114,7 +118,7 @@ export function openProgram(
   if (typeof b === 'string') return b;
   const kinds = compareTraces(a, b, times);
   if (typeof kinds === 'string') return kinds;
-  const program = build(a, kinds, yShape, argTensors);
+  const program = build(a, kinds, yShape, argTensors, precision);
   if (typeof program === 'string') return program;
   const values = checkValues(program, yShape, b.outValues, tb);
   if (values !== true) return values;

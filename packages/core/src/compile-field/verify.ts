@@ -27,7 +27,7 @@ function firstMismatch(
 export function checkValues(
   session: HostFieldSession,
   yShape: readonly number[],
-  want: Float32Array,
+  want: ArrayLike<number>,
   t: number,
 ): true | string {
   const got = session.evaluate(t, traceState(sizeOfShape(yShape)));

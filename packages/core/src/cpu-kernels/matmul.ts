@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { FloatArray } from '../host-ops/float-array.js';
 import { BINARY_LOOPS } from './binary.js';
 import { broadcastShapes, planBroadcast, runBroadcast } from './broadcast.js';
 import { float32Result, float32Values, sizeOf } from './cpu-data.js';
@@ -9,11 +10,11 @@ import { float32Result, float32Values, sizeOf } from './cpu-data.js';
  * of B and of the accumulator contiguously); with transposeB it runs i-j-k over rows of B.
  */
 export function matMulBlock(
-  a: Float32Array,
+  a: FloatArray,
   oa: number,
-  b: Float32Array,
+  b: FloatArray,
   ob: number,
-  out: Float32Array,
+  out: FloatArray,
   oo: number,
   M: number,
   K: number,
@@ -71,13 +72,13 @@ export function matMulBlock(
  * coefficients and skipped stores (branches that do not change inside the loop).
  */
 function smallInner(
-  a: Float32Array,
+  a: FloatArray,
   oa: number,
   ai: number,
   ak: number,
-  b: Float32Array,
+  b: FloatArray,
   ob: number,
-  out: Float32Array,
+  out: FloatArray,
   oo: number,
   M: number,
   K: number,

@@ -1,11 +1,12 @@
 import { portablePow } from '../portable-math.js';
+import type { FloatArray } from './float-array.js';
 /** `(a, b) → y` elementwise on same-size arrays, and its derivatives (either ct may be skipped). */
 export interface BinaryOp {
-  fwd(a: Float32Array, b: Float32Array, y: Float32Array, n: number): void;
+  fwd(a: FloatArray, b: FloatArray, y: FloatArray, n: number): void;
   bwd(
-    a: Float32Array,
-    b: Float32Array,
-    y: Float32Array,
+    a: FloatArray,
+    b: FloatArray,
+    y: FloatArray,
     ct: Float64Array,
     ca: Float64Array | undefined,
     cb: Float64Array | undefined,

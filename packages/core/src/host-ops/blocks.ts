@@ -1,5 +1,7 @@
+import type { FloatArray } from './float-array.js';
+
 /** `out[i] = x[map[i]]`. */
-export function gatherForward(map: Int32Array, x: Float32Array, out: Float32Array): void {
+export function gatherForward(map: Int32Array, x: FloatArray, out: FloatArray): void {
   for (let i = 0; i < map.length; i++) out[i] = x[map[i] as number] as number;
 }
 
@@ -13,10 +15,10 @@ export function gatherBackward(map: Int32Array, ct: Float64Array, ctx: Float64Ar
 
 /** `dst[dOff + o·dStride + i] = src[sOff + o·sStride + i]` for `o < rows`, `i < w`. */
 export function copyBlock(
-  src: Float32Array,
+  src: FloatArray,
   sOff: number,
   sStride: number,
-  dst: Float32Array,
+  dst: FloatArray,
   dOff: number,
   dStride: number,
   w: number,
@@ -62,7 +64,7 @@ export function addBlock(
 }
 
 /** Sum, Mean or Prod of each run of `g` consecutive values of `x` into `out` (float64 inside). */
-export function reduceGroups(kind: string, x: Float32Array, out: Float32Array, groups: number, g: number): void {
+export function reduceGroups(kind: string, x: FloatArray, out: FloatArray, groups: number, g: number): void {
   if (kind === 'Prod') {
     for (let j = 0, b = 0; j < groups; j++, b += g) {
       let p = 1;

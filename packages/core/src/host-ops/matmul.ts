@@ -1,4 +1,5 @@
 import { matMulBlock } from '../cpu-kernels/matmul.js';
+import type { FloatArray } from './float-array.js';
 
 /**
  * `out[b, m, n] = Σ_k A[b, m, k]·B[b, k, n]` with A and B given by strides (so transposes and a
@@ -21,13 +22,7 @@ export interface MatMulPlan {
   sbn: number;
 }
 
-export function matMulForward(
-  p: MatMulPlan,
-  a: Float32Array,
-  b: Float32Array,
-  out: Float32Array,
-  acc: Float64Array,
-): void {
+export function matMulForward(p: MatMulPlan, a: FloatArray, b: FloatArray, out: FloatArray, acc: Float64Array): void {
   const { batch, M, K, N, sab, sbb } = p;
   for (let q = 0; q < batch; q++) {
     matMulBlock(a, q * sab, b, q * sbb, out, q * M * N, M, K, N, p.transposeA, p.transposeB, acc);
@@ -37,8 +32,8 @@ export function matMulForward(
 /** Adds `ct·Bᵀ` into `ca` and `Aᵀ·ct` into `cb` (either may be skipped), with the plan's strides. */
 export function matMulBackward(
   p: MatMulPlan,
-  a: Float32Array,
-  b: Float32Array,
+  a: FloatArray,
+  b: FloatArray,
   ct: Float64Array,
   ca: Float64Array | undefined,
   cb: Float64Array | undefined,

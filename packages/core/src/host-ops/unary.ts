@@ -1,8 +1,11 @@
 import { fastTanh } from '../cpu-kernels/tanh.js';
+import type { FloatArray } from './float-array.js';
 
 /**
  * Host implementations of the tfjs kernels that {@link compileField} replays: float32 values in,
- * float32 values out (each op rounds like the tfjs op), float64 cotangents.
+ * float32 values out (each op rounds like the tfjs op), float64 cotangents; with
+ * `precision: 'float64'` the same loops run on float64 values ({@link UNARY_FLOAT64} replaces the
+ * kernels whose float32 version is an approximation).
  *
  * Unary and binary host ops work on dense arrays of the output's size; broadcasting and every
  * layout change (slice, transpose, tile, gather) goes through precomputed index maps, so each
@@ -11,8 +14,8 @@ import { fastTanh } from '../cpu-kernels/tanh.js';
 
 /** `x → y` elementwise, and its derivative `ctx += ct · dy/dx` (given x and y). */
 export interface UnaryOp {
-  fwd(x: Float32Array, y: Float32Array, n: number, p: number, q: number): void;
-  bwd(x: Float32Array, y: Float32Array, ct: Float64Array, ctx: Float64Array, n: number, p: number, q: number): void;
+  fwd(x: FloatArray, y: FloatArray, n: number, p: number, q: number): void;
+  bwd(x: FloatArray, y: FloatArray, ct: Float64Array, ctx: Float64Array, n: number, p: number, q: number): void;
 }
 
 // tfjs-backend-cpu's softplus: log(ε) + 2 with ε the float32 machine epsilon
@@ -224,5 +227,28 @@ export const UNARY: Readonly<Record<string, UnaryOp>> = {
     bwd: (x, _y, ct, c, n) => {
       for (let i = 0; i < n; i++) c[i] = (c[i] as number) + (ct[i] as number) * Math.sign(x[i] as number);
     },
+  },
+};
+
+/**
+ * The unary kernels whose float32 version is not the float64 function (tanh's float32
+ * approximation, softplus's float32 cut-offs): the float64 program uses these instead.
+ */
+export const UNARY_FLOAT64: Readonly<Record<string, UnaryOp>> = {
+  Tanh: {
+    fwd: (x, y, n) => {
+      for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i] as number);
+    },
+    bwd: (UNARY.Tanh as UnaryOp).bwd,
+  },
+  Softplus: {
+    fwd: (x, y, n) => {
+      for (let i = 0; i < n; i++) {
+        const v = x[i] as number;
+        // log(1 + e^v) = max(v, 0) + log1p(e^-|v|), exact in float64 for every v
+        y[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+      }
+    },
+    bwd: (UNARY.Softplus as UnaryOp).bwd,
   },
 };

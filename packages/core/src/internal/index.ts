@@ -12,6 +12,7 @@
 
 export { isTracingField } from '../compile-field/tracing.js';
 export {
+  type FloatArray,
   HOST_IMPLEMENTATION,
   type HostFieldSession,
   type HostImplementation,

@@ -1,3 +1,4 @@
+import type { FloatArray } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type {
   AbstractSolver,
@@ -67,7 +68,7 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
     t0: number,
     h: number,
     y0: Float64Array,
-    f0: Float32Array | undefined,
+    f0: FloatArray | undefined,
     wantError: boolean,
     tol?: StepTolerances,
   ): HostStepOutput => {
@@ -95,9 +96,9 @@ export function esdirk(tab: EsdirkTableau, options: ImplicitOptions = {}): Abstr
     if (!run.ok) return { ...failedHost(y0, k0, h, wantError, nfe, implicitStats), dense: constantRows(y0, k0) };
     const { y1, yError } = combine(run.k, y0, h, wantError);
     const f1 = run.k[s - 1] as Float64Array;
-    const dense: HostDense = { y0, k: run.k.map((k) => Float32Array.from(k)) };
+    const dense: HostDense = { y0, k: run.k.map((k) => k.slice()) };
     const slow = (run.thetaMax ?? 0) > SLOW_NEWTON_THETA;
-    return { y1, yError, dense, f1: Float32Array.from(f1), nfe, implicitStats, ...(slow ? { maxGrowth: 1 } : {}) };
+    return { y1, yError, dense, f1: f1.slice(), nfe, implicitStats, ...(slow ? { maxGrowth: 1 } : {}) };
   };
 
   const combine = (k: Float64Array[], y0: Float64Array, h: number, wantError: boolean) => {

@@ -26,7 +26,7 @@ export function hermiteRows(
   f1: ArrayLike<number>,
   h: number,
 ): HostDense {
-  const d = new Float32Array(y0.length);
+  const d = new Float64Array(y0.length);
   for (let i = 0; i < d.length; i++) d[i] = ((y1[i] as number) - (y0[i] as number)) / h;
-  return { y0, k: [Float32Array.from(f0), Float32Array.from(f1), d] };
+  return { y0, k: [Float64Array.from(f0), Float64Array.from(f1), d] };
 }

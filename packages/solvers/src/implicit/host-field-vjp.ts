@@ -1,4 +1,11 @@
-import { engineGradients, type HostFieldSession, type Tree, treeFlatten, treeUnflatten } from '@odekit/core';
+import {
+  engineGradients,
+  type FloatArray,
+  type HostFieldSession,
+  type Tree,
+  treeFlatten,
+  treeUnflatten,
+} from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { packHost, packRow, type StateLayout, unpackHost } from '../packing.js';
 import type { HostField } from '../solver.js';
@@ -8,9 +15,11 @@ import type { HostField } from '../solver.js';
  * host session of a compiled field offers: implicit solvers build Jacobians from its rows.
  */
 export type HostFieldWithVjp = HostField & {
-  readonly vjp?: (t: number, y: Float64Array, ct: Float64Array) => Float32Array;
+  readonly vjp?: (t: number, y: Float64Array, ct: Float64Array) => FloatArray;
   /** The VJP records a tape (no host kernels): it gives nothing inside a `customGrad` forward. */
   readonly tapeVjp?: boolean;
+  /** The field does not depend on `t` (its host session says so): `∂f/∂t = 0`. */
+  readonly autonomous?: boolean;
 };
 
 /**
@@ -21,7 +30,8 @@ export type HostFieldWithVjp = HostField & {
  */
 export function withoutTapeVjp(f: HostField): HostFieldWithVjp {
   if ((f as HostFieldWithVjp).tapeVjp !== true) return f;
-  return (t: number, y: Float64Array) => f(t, y);
+  const plain = (t: number, y: Float64Array) => f(t, y);
+  return (f as HostFieldWithVjp).autonomous === true ? Object.assign(plain, { autonomous: true }) : plain;
 }
 
 /** Attaches the session's state VJP to `f` (the args part is discarded). */
@@ -31,7 +41,7 @@ export function withVjp(f: HostField, session: HostFieldSession, argTensors: rea
   const vjp = deferred
     ? (t: number, y: Float64Array, ct: Float64Array) => deferred(t, y, ct)
     : (t: number, y: Float64Array, ct: Float64Array) => session.vjp(t, y, ct, sink);
-  return Object.assign(f, { vjp });
+  return Object.assign(f, session.autonomous === true ? { vjp, autonomous: true } : { vjp });
 }
 
 /**

@@ -3,7 +3,7 @@ import { esdirk } from './esdirk.js';
 import { IMPLICIT_EULER, KVAERNO3, KVAERNO5 } from './esdirk-tableaus.js';
 import type { ImplicitOptions } from './implicit-options.js';
 import { rosenbrock } from './rosenbrock.js';
-import { RODAS4 } from './rosenbrock-tableau.js';
+import { RODAS4, RODAS5P } from './rosenbrock-tableau.js';
 
 /**
  * Kværnø's ESDIRK 5(4) (BIT 44 (2004) 489–502): L-stable, stiffly accurate, 7 stages (6
@@ -66,4 +66,22 @@ export function implicitEuler(options: ImplicitOptions = {}): AbstractSolver {
  */
 export function rodas4(options: ImplicitOptions = {}): AbstractSolver {
   return rosenbrock(RODAS4, options);
+}
+
+/**
+ * Rodas5P, Steinebach's Rosenbrock method of order 5(4) (BIT 63, 27, 2023,
+ * doi:10.1007/s10543-023-00967-x): L-stable, stiffly accurate, 8 stages, one LU factorisation
+ * and one Jacobian per step, no Newton iterations, an order-4 dense output from the stages.
+ * More accurate than {@link rodas4} per evaluation, above all at loose tolerances (it was built
+ * to keep its order on stiff problems where RODAS4's error estimate is too optimistic), and the
+ * recommended Rosenbrock method; gradients treat the Jacobian as constant.
+ *
+ * @example
+ * ```ts
+ * import { rodas5p } from '@odekit/solvers';
+ * if (rodas5p().order !== 5) throw new Error('bad');
+ * ```
+ */
+export function rodas5p(options: ImplicitOptions = {}): AbstractSolver {
+  return rosenbrock(RODAS5P, options);
 }

@@ -3,7 +3,7 @@ import type { AbstractSolver, HostField } from '../solver.js';
 import { esdirk, stageDenseWeights } from './esdirk.js';
 import { defineEsdirkTableau, type EsdirkTableau } from './esdirk-tableau.js';
 import { IMPLICIT_EULER, KVAERNO3, KVAERNO5 } from './esdirk-tableaus.js';
-import { implicitEuler, kvaerno3, kvaerno5, rodas4 } from './implicit-solvers.js';
+import { implicitEuler, kvaerno3, kvaerno5, rodas4, rodas5p } from './implicit-solvers.js';
 import { RODAS4 } from './rosenbrock-tableau.js';
 
 const esdirks: [EsdirkTableau, number][] = [
@@ -92,6 +92,7 @@ const makers: [string, (o: object) => AbstractSolver][] = [
   ['kvaerno3', kvaerno3],
   ['kvaerno5', kvaerno5],
   ['rodas4', rodas4],
+  ['rodas5p', rodas5p],
 ];
 
 describe('stability functions from real steps (float64 field, exact Jacobian)', () => {

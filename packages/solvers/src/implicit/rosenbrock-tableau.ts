@@ -21,13 +21,13 @@ export interface RosenbrockTableau {
   /** `m − m̂` of the embedded method. */
   readonly mError: readonly number[];
   /**
-   * Dense output (Hairer & Wanner's `rodas.f`): `y(t0 + θh) = (1 − θ)·y0 + θ·y1 +
-   * θ(1 − θ)·(K2 + θ·K3)` with `K2 = Σ dense[0][j]·U_j`, `K3 = Σ dense[1][j]·U_j`; an order-3
-   * interpolant built from the stages, which (unlike Hermite interpolation through `f(t0, y0)`
-   * and `f(t1, y1)`) does not amplify stiff components' errors by the stiffness. Without it the
-   * solver uses cubic Hermite interpolation.
+   * Dense output (Hairer & Wanner's `rodas.f`, Steinebach's Rodas5P): `y(t0 + θh) = (1 − θ)·y0 +
+   * θ·y1 + θ(1 − θ)·(K_1 + θ·K_2 + θ²·K_3)` with `K_r = Σ_j dense[r−1][j]·U_j` (two rows: RODAS4's
+   * order-3 interpolant; three: Rodas5P's order 4); built from the stages, it does not (unlike
+   * Hermite interpolation through `f(t0, y0)` and `f(t1, y1)`) amplify stiff components' errors by
+   * the stiffness. Without it the solver uses cubic Hermite interpolation.
    */
-  readonly dense?: readonly [readonly number[], readonly number[]];
+  readonly dense?: readonly (readonly number[])[];
   readonly order: number;
   readonly errorOrder: number;
   readonly source: string;
@@ -54,8 +54,8 @@ export function defineRosenbrockTableau(spec: Omit<RosenbrockTableau, 'gamma'> &
   }
   if (spec.mError.length !== s) fail(`mError must have ${s} entries`);
   const dense = spec.dense;
-  if (dense !== undefined && (dense.length !== 2 || dense[0].length !== s || dense[1].length !== s)) {
-    fail(`dense must be two rows of ${s} entries`);
+  if (dense !== undefined && (dense.length < 2 || dense.length > 3 || dense.some((r) => r.length !== s))) {
+    fail(`dense must be two or three rows of ${s} entries`);
   }
   spec.a.forEach((row, i) => {
     if (row.length !== i || (spec.c[i] as readonly number[]).length !== i)
@@ -85,9 +85,7 @@ export function defineRosenbrockTableau(spec: Omit<RosenbrockTableau, 'gamma'> &
     d: Object.freeze([...spec.d]),
     m: Object.freeze([...spec.m]),
     mError: Object.freeze([...spec.mError]),
-    ...(dense === undefined
-      ? {}
-      : { dense: Object.freeze([Object.freeze([...dense[0]]), Object.freeze([...dense[1]])] as const) }),
+    ...(dense === undefined ? {} : { dense: Object.freeze(dense.map((r) => Object.freeze([...r]))) }),
   });
 }
 
@@ -130,5 +128,70 @@ export const RODAS4: RosenbrockTableau = (() => {
     order: 4,
     errorOrder: 4,
     source: 'Hairer & Wanner, Solving ODEs II (1996), §IV.7 and rodas.f, doi:10.1007/978-3-642-05221-7',
+  });
+})();
+
+/**
+ * Rodas5P (Steinebach 2023: order 5(4), eight stages, stiffly accurate, L-stable, with an
+ * order-4 dense output of three rows), in the transformed form of {@link RosenbrockTableau}: the
+ * stage inputs of stages 7 and 8 are stage 6's plus `U_6` (plus `U_7`), `y1` adds `U_8`, and the
+ * error estimate is `U_8`. Coefficients to 16 digits from G. Steinebach, "Construction of
+ * Rosenbrock–Wanner method Rodas5P and numerical benchmarks within the Julia Differential
+ * Equations package", BIT Numerical Mathematics 63, 27 (2023), doi:10.1007/s10543-023-00967-x
+ * (as in OrdinaryDiffEq.jl's `Rodas5PTableau`); the order conditions are checked in the tests.
+ */
+export const RODAS5P: RosenbrockTableau = (() => {
+  const a6 = [-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256, 0.030198172008377946];
+  return defineRosenbrockTableau({
+    name: 'rodas5p',
+    gamma: 0.21193756319429014,
+    a: [
+      [],
+      [3.0],
+      [2.849394379747939, 0.45842242204463923],
+      [-6.954028509809101, 2.489845061869568, -10.358996098473584],
+      [2.8029986275628964, 0.5072464736228206, -0.3988312541770524, -0.04721187230404641],
+      a6,
+      [...a6, 1],
+      [...a6, 1, 1],
+    ],
+    c: [
+      [],
+      [-14.155112264123755],
+      [-17.97296035885952, -2.859693295451294],
+      [147.12150275711716, -1.41221402718213, 71.68940251302358],
+      [165.43517024871676, -0.4592823456491126, 42.90938336958603, -5.961986721573306],
+      [24.854864614690072, -3.0009227002832186, 47.4931110020768, 5.5814197821558125, -0.6610691825249471],
+      [
+        30.91273214028599, -3.1208243349937974, 77.79954646070892, 34.28646028294783, -19.097331116725623,
+        -28.087943162872662,
+      ],
+      [
+        37.80277123390563, -3.2571969029072276, 112.26918849496327, 66.9347231244047, -40.06618937091002,
+        -54.66780262877968, -9.48861652309627,
+      ],
+    ],
+    alpha: [0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716, 0.4288403609558664, 1, 1, 1],
+    d: [0.21193756319429014, -0.42387512638858027, -0.3384627126235924, 1.8046452872882734, 2.325825639765069, 0, 0, 0],
+    m: [...a6, 1, 1, 1],
+    mError: [0, 0, 0, 0, 0, 0, 0, 1],
+    dense: [
+      [
+        25.948786856663858, -2.5579724845846235, 10.433815404888879, -2.3679251022685204, 0.524948541321073,
+        1.1241088310450404, 0.4272876194431874, -0.17202221070155493,
+      ],
+      [
+        -9.91568850695171, -0.9689944594115154, 3.0438037242978453, -24.495224566215796, 20.176138334709044,
+        15.98066361424651, -6.789040303419874, -6.710236069923372,
+      ],
+      [
+        11.419903575922262, 2.8879645146136994, 72.92137995996029, 80.12511834622643, -52.072871366152654,
+        -59.78993625266729, -0.15582684282751913, 4.883087185713722,
+      ],
+    ],
+    order: 5,
+    errorOrder: 5,
+    source:
+      'G. Steinebach, Construction of Rosenbrock–Wanner method Rodas5P and numerical benchmarks within the Julia Differential Equations package, BIT Numer. Math. 63, 27 (2023), doi:10.1007/s10543-023-00967-x',
   });
 })();

@@ -14,7 +14,7 @@ export type RosenbrockReplay = (
 
 /**
  * Backward pass of one Rosenbrock step on host arrays (see `ImplicitStepVjp`), for tableaus with
- * a stage dense output (rows `[y0; y1 − y0; K2; K3]`): recomputes the stages, then for
+ * a stage dense output (rows `[y0; y1 − y0; K_1; …]`): recomputes the stages, then for
  * i = s−1 … 0 solves `μ = Wᵀ⁻¹·Ū_i` with `W = I/(hγ) − J` (one transposed LU solve per stage),
  * passes `μ` to the earlier increments (`c_ij/h`) and through the field's VJP at the stage point
  * to `y0`, the earlier increments (`a_ij`) and the args. The Jacobian and `∂f/∂t` are constants,
@@ -41,8 +41,9 @@ export function rosenbrockStepVjp(tab: RosenbrockTableau, replay: RosenbrockRepl
       const ub = UBar[j] as Float64Array;
       axpy(ub, tab.m[j] as number, cot.y1);
       axpy(ub, tab.m[j] as number, cot.k[0]);
-      axpy(ub, dense[0][j] as number, cot.k[1]);
-      axpy(ub, dense[1][j] as number, cot.k[2]);
+      dense.forEach((row, r) => {
+        axpy(ub, row[j] as number, cot.k[1 + r]);
+      });
     }
     const lu = new Float64Array(batch * DD);
     const piv = new Int32Array(N);

@@ -1,3 +1,4 @@
+import type { FloatArray } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type {
   AbstractSolver,
@@ -19,13 +20,19 @@ import type { RosenbrockTableau } from './rosenbrock-tableau.js';
 import { type RosenbrockReplay, rosenbrockStepVjp } from './rosenbrock-vjp.js';
 
 /**
- * Weights of the rows `[y0; y1 − y0; K2; K3]` of rodas.f's dense output,
- * `y(t0 + θh) = y0 + θ(y1 − y0) + θ(1 − θ)·K2 + θ²(1 − θ)·K3` (Hairer & Wanner's `CONTRO`).
+ * Weights of the rows `[y0; y1 − y0; K_1; …; K_R]` of the stage dense output,
+ * `y(t0 + θh) = y0 + θ(y1 − y0) + Σ_r θ^r(1 − θ)·K_r` (rodas.f's `CONTRO` for R = 2).
  */
-function rodasDenseWeights(theta: number, h: number, derivative: boolean): Float32Array {
-  const t = theta;
-  if (derivative) return Float32Array.from([0, 1 / h, (1 - 2 * t) / h, (2 * t - 3 * t * t) / h]);
-  return Float32Array.from([1, t, t * (1 - t), t * t * (1 - t)]);
+function rodasDenseWeights(R: number) {
+  return (theta: number, h: number, derivative: boolean): Float32Array => {
+    const t = theta;
+    const w = new Float32Array(2 + R);
+    w[0] = derivative ? 0 : 1;
+    w[1] = derivative ? 1 / h : t;
+    // θ^r (1 − θ) and its derivative r θ^(r−1) − (r + 1) θ^r
+    for (let r = 1; r <= R; r++) w[1 + r] = derivative ? (r * t ** (r - 1) - (r + 1) * t ** r) / h : t ** r * (1 - t);
+    return w;
+  };
 }
 
 import { applyBlocks, hostViewOf, inverseTransposed } from './taped-field.js';
@@ -40,7 +47,8 @@ interface Linearisation {
  * A Rosenbrock solver from its tableau (Hairer & Wanner, *Solving ODEs II*, §IV.7): linearly
  * implicit, one LU factorisation of `I/(hγ) − J` and one field evaluation per stage, no Newton
  * iterations. The Jacobian is taken at each step's start (kept when a rejected step retries from
- * the same state), `∂f/∂t` by a central difference in `t` (two evaluations). Dense output from the
+ * the same state), `∂f/∂t` by a central difference in `t` (two evaluations; none for a compiled
+ * field without time in it, which is autonomous). Dense output from the
  * stages when the tableau has one (RODAS4: rodas.f's order-3 formula), else cubic Hermite through
  * `f(t1, y1)`; `f(t1, y1)` is also the next step's first stage.
  *
@@ -79,6 +87,12 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
     const { nm } = lin;
     if (nm.freshAt(t0, y0)) return;
     nm.refresh(f, t0, y0, k0);
+    // a field that does not depend on t (its compiled program has no time in it): ∂f/∂t = 0,
+    // and the two evaluations are neither made nor counted
+    if (f.autonomous === true) {
+      lin.ft.fill(0);
+      return;
+    }
     // central difference (second order, so it does not cap the method's order), with steps
     // that float32 time (what a tfjs field sees) resolves exactly
     const want = Math.cbrt(2 ** -24) * Math.max(1, Math.abs(t0));
@@ -127,7 +141,7 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
   };
 
   const dense = tab.dense;
-  /** The dense rows: `[y0; y1 − y0; K2; K3]` (rodas.f's dense output), or the Hermite rows. */
+  /** The dense rows: `[y0; y1 − y0; K_1; …]` (the stage dense output), or the Hermite rows. */
   const denseRowsHost = (
     y0: Float64Array,
     y1: Float64Array,
@@ -138,22 +152,19 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
   ): HostDense => {
     if (dense === undefined) return hermiteRows(y0, y1, k0, f1, h);
     const N = y0.length;
-    const dy = new Float32Array(N);
-    const K2 = new Float32Array(N);
-    const K3 = new Float32Array(N);
-    for (let q = 0; q < N; q++) {
-      dy[q] = (y1[q] as number) - (y0[q] as number);
-      let a2 = 0;
-      let a3 = 0;
+    const dy = new Float64Array(N);
+    for (let q = 0; q < N; q++) dy[q] = (y1[q] as number) - (y0[q] as number);
+    const K = dense.map((row) => {
+      const k = new Float64Array(N);
       for (let j = 0; j < s; j++) {
-        const u = (U[j] as Float64Array)[q] as number;
-        a2 += (dense[0][j] as number) * u;
-        a3 += (dense[1][j] as number) * u;
+        const w = row[j] as number;
+        if (w === 0) continue;
+        const u = U[j] as Float64Array;
+        for (let q = 0; q < N; q++) k[q] = (k[q] as number) + w * (u[q] as number);
       }
-      K2[q] = a2;
-      K3[q] = a3;
-    }
-    return { y0, k: [dy, K2, K3] };
+      return k;
+    });
+    return { y0, k: [dy, ...K] };
   };
 
   const stepHost = (
@@ -161,7 +172,7 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
     t0: number,
     h: number,
     y0: Float64Array,
-    f0: Float32Array | undefined,
+    f0: FloatArray | undefined,
     wantError: boolean,
     tol?: StepTolerances,
   ): HostStepOutput => {
@@ -193,7 +204,7 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
     const f1 = f(t0 + h, y1);
     nm.nfe++;
     const { nfe, ...implicitStats } = nm.takeStats();
-    return { y1, yError, dense: denseRowsHost(y0, y1, k0, f1, U, h), f1: Float32Array.from(f1), nfe, implicitStats };
+    return { y1, yError, dense: denseRowsHost(y0, y1, k0, f1, U, h), f1: f1.slice(), nfe, implicitStats };
   };
 
   const step = ({ f, t0, h, y0, f0, wantError, tol }: StepInput): StepOutput => {
@@ -215,7 +226,7 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
       return tf.tidy(() => ({
         y1: tf.tensor2d(Float32Array.from(failed.y1), [1, N]),
         yError: failed.yError && tf.tensor2d(Float32Array.from(failed.yError), [1, N]),
-        dense: tf.concat([y0, tf.zeros([3, N])], 0) as tf.Tensor2D,
+        dense: tf.concat([y0, tf.zeros([1 + (dense?.length ?? 2), N])], 0) as tf.Tensor2D,
         f1: undefined,
         nfe,
         implicitStats: stats,
@@ -257,7 +268,7 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
         if (dense === undefined) rows = [y0, k0, f1, tf.div(tf.sub(y1, y0), h)];
         else {
           const Us = tf.concat(U, 0);
-          rows = [y0, tf.sub(y1, y0), tf.matMul(tf.tensor2d([...dense[0], ...dense[1]], [2, s]), Us)];
+          rows = [y0, tf.sub(y1, y0), tf.matMul(tf.tensor2d(dense.flat(), [dense.length, s]), Us)];
         }
         const denseRows = tf.concat(rows, 0) as tf.Tensor2D;
         return { y1, yError, dense: denseRows, f1, nfe, implicitStats: stats };
@@ -290,6 +301,6 @@ export function rosenbrock(tab: RosenbrockTableau, options: ImplicitOptions = {}
     stepHost,
     completeDense: (_f: RowField, _t1: number, _out: StepOutput) => undefined,
     completeDenseHost: (_f: HostField, _t1: number, _out: HostStepOutput) => undefined,
-    denseWeights: dense === undefined ? hermiteWeights : rodasDenseWeights,
+    denseWeights: dense === undefined ? hermiteWeights : rodasDenseWeights(dense.length),
   });
 }

@@ -1,3 +1,4 @@
+import type { FloatArray } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { stageCombination } from '../host-combine.js';
 import type {
@@ -85,12 +86,12 @@ export function explicitRungeKutta(tableau: ButcherTableau): AbstractSolver {
     t0: number,
     h: number,
     y0: Float64Array,
-    f0: Float32Array | undefined,
+    f0: FloatArray | undefined,
     wantError: boolean,
   ): HostStepOutput => {
     const n = y0.length;
     let nfe = 0;
-    const k: Float32Array[] = [];
+    const k: FloatArray[] = [];
     if (f0 === undefined) nfe++;
     k.push(f0 ?? f(t0, y0));
     let yStage = y0;

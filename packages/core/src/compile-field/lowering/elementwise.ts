@@ -1,13 +1,13 @@
 import { BINARY } from '../../host-ops/binary.js';
 import { sizeOfShape } from '../../host-ops/shapes.js';
-import { UNARY } from '../../host-ops/unary.js';
+import { UNARY, UNARY_FLOAT64 } from '../../host-ops/unary.js';
 import { WASM_BINARY, WASM_UNARY } from '../../host-wasm/module.js';
 import type { ProgramBuilder, Slot } from '../program-builder.js';
 import { expand } from './gather.js';
 
 /** An elementwise kernel of one input (`p`, `q`: its parameters, say LeakyRelu's alpha). */
 export function lowerUnary(b: ProgramBuilder, name: string, x: Slot, n: number, p: number, q: number): Slot {
-  const u = UNARY[name] as (typeof UNARY)[string];
+  const u = (b.precision === 'float64' ? UNARY_FLOAT64[name] : undefined) ?? (UNARY[name] as (typeof UNARY)[string]);
   const out = b.result(n, [x]);
   const k = b.wasm;
   const code = WASM_UNARY[name];
