@@ -132,6 +132,27 @@ describe.runIf(wasmKernelsOn())('the whole-tree WebAssembly evaluator (program-e
     expect(ev.sumSquaredError(tree, y)).toBeNaN();
   });
 
+  it('keeps its memory bounded: repeated evaluations and columnsChanged reuse the same bytes', () => {
+    const n = 3000;
+    const x = Float64Array.from({ length: n }, (_, i) => 0.1 + i / 300);
+    const ev = new ColumnEvaluator({ x }, n, { abortOnNonFinite: true });
+    const trees = ['exp(x) + log(x)*sin(x)', 'cos(x)/sqrt(x) - x^1.5', 'x*x + 2'].map((s) => parseExpression(s).root);
+    const y = new Float64Array(n);
+    const round = () => {
+      for (const t of trees) {
+        ev.evaluate(t);
+        ev.sumSquaredError(t, y);
+      }
+      ev.columnsChanged();
+    };
+    round();
+    const runner = (ev as unknown as { runner: ProgramRunner }).runner;
+    expect(runner).toBeInstanceOf(ProgramRunner);
+    const bytes = runner.memoryBytes;
+    for (let k = 0; k < 20; k++) round();
+    expect(runner.memoryBytes).toBe(bytes);
+  });
+
   it('grows its memory for many cached columns of long data, and turns off with setSymbolicWasmEnabled(false)', () => {
     const n = 20_000;
     const cols = { a: new Float64Array(n), b: new Float64Array(n), c: new Float64Array(n) };

@@ -158,7 +158,18 @@ export class ProgramRunner {
     abortOnNonFinite: boolean,
   ): ProgramRunner | null {
     const fns = newKernelInstance();
-    return fns === null ? null : new ProgramRunner(fns, columns, n, abortOnNonFinite);
+    if (fns === null) return null;
+    try {
+      return new ProgramRunner(fns, columns, n, abortOnNonFinite);
+    } catch {
+      // no room for the data in a WebAssembly memory (wasm32: 4 GiB at most): the column path runs
+      return null;
+    }
+  }
+
+  /** Bytes of the instance's memory (grows only with cached operator columns, up to their cap). */
+  get memoryBytes(): number {
+    return this.fns.memory.buffer.byteLength;
   }
 
   /** Copies the data columns in again and drops the cached operator columns and the target. */
@@ -338,8 +349,13 @@ export class ProgramRunner {
       return undefined;
     }
     const addr = this.next;
-    this.next += align((this.n + 2) * 8);
-    this.ensure(this.next);
+    try {
+      this.ensure(addr + align((this.n + 2) * 8));
+    } catch {
+      this.cache.set(key, null);
+      return undefined;
+    }
+    this.next = addr + align((this.n + 2) * 8);
     // a one-instruction program (after the program being compiled) over the whole column and the
     // copy of its last row
     const p = this.progAddr + MAX_INSTRUCTIONS * INSTRUCTION;
