@@ -198,7 +198,7 @@ export class ProgramRunner {
       return true;
     }
     if (typeof r === 'number') {
-      out.fill(r);
+      out.fill(r, 0, this.n);
       return true;
     }
     if (this.count === 0) {
