@@ -98,6 +98,13 @@ interface CachedColumn {
   readonly finite: boolean;
 }
 
+/** A data column in the instance: its address, its operand, its cached operator columns by operator (null: no room). */
+interface VarColumn {
+  readonly addr: number;
+  readonly operand: { readonly word: number };
+  readonly cache: Map<string, CachedColumn | null>;
+}
+
 /**
  * One WebAssembly instance holding the evaluator's data columns (copied in, with a copy of the
  * last row after them), the target column of {@link ProgramRunner.sumSquares}, the output column,
@@ -110,13 +117,14 @@ export class ProgramRunner {
   private readonly progAddr: number;
   private readonly slotAddr: number;
   private readonly block: number;
-  private readonly varAddr = new Map<string, number>();
+  private readonly vars = new Map<string, VarColumn>();
+  /** The operand of each slot (made once: compiling allocates nothing per node). */
+  private readonly slotOperands: { readonly word: number }[] = [];
   private readonly outAddr: number;
   private readonly yAddr: number;
   private readonly fixedEnd: number;
   private next: number;
   private count = 0;
-  private readonly cache = new Map<string, CachedColumn | null>();
   private cachedValues = 0;
   private target: Float64Array | undefined;
 
@@ -133,10 +141,11 @@ export class ProgramRunner {
     // the program, then one instruction more for the cached columns' one-instruction programs
     p += (MAX_INSTRUCTIONS + 1) * INSTRUCTION;
     this.slotAddr = p;
+    for (let i = 0; i < SLOTS; i++) this.slotOperands.push({ word: p + i * this.block * 8 });
     p += SLOTS * this.block * 8;
     const colBytes = align((n + 2) * 8);
     for (const name of Object.keys(columns)) {
-      this.varAddr.set(name, p);
+      this.vars.set(name, { addr: p, operand: { word: p + 1 }, cache: new Map() });
       p += colBytes;
     }
     this.outAddr = p;
@@ -175,12 +184,12 @@ export class ProgramRunner {
   /** Copies the data columns in again and drops the cached operator columns and the target. */
   load(): void {
     const { f64, n } = this;
-    for (const [name, addr] of this.varAddr) {
+    for (const [name, v] of this.vars) {
       const col = this.columns[name] as Float64Array;
-      f64.set(col, addr / 8);
-      f64[addr / 8 + n] = col[n - 1] as number;
+      f64.set(col, v.addr / 8);
+      f64[v.addr / 8 + n] = col[n - 1] as number;
+      v.cache.clear();
     }
-    this.cache.clear();
     this.cachedValues = 0;
     this.next = this.fixedEnd;
     this.target = undefined;
@@ -252,9 +261,9 @@ export class ProgramRunner {
       case 'const':
         return node.value;
       case 'var': {
-        const addr = this.varAddr.get(node.name);
-        if (addr === undefined) throw UNSUPPORTED;
-        return { word: addr + 1 };
+        const v = this.vars.get(node.name);
+        if (v === undefined) throw UNSUPPORTED;
+        return v.operand;
       }
       case 'unary': {
         const code = UNARY_OPS[node.op];
@@ -301,8 +310,9 @@ export class ProgramRunner {
   /** `name^exponent` from the variable's cached log column (as the column path); undefined where that does not apply. */
   private powOfVariable(name: string, exponent: ExprNode, depth: number, check: boolean): Operand | undefined {
     if (exponent.kind === 'const' && PLAIN_POW.has(exponent.value)) return undefined;
-    const col = this.varAddr.get(name);
-    if (col === undefined) return undefined;
+    const v = this.vars.get(name);
+    if (v === undefined) return undefined;
+    const col = v.addr;
     const logs = this.cached('log', OP.log, name);
     if (logs === undefined) return undefined;
     const b = this.compile(exponent, depth);
@@ -335,24 +345,25 @@ export class ProgramRunner {
     i32[w + 5] = check ? 1 : 0;
     this.f64[(p + 24) / 8] = k;
     this.count++;
-    return { word: dst };
+    return this.slotOperands[depth] as Operand;
   }
 
   /** `op` over the whole column of variable `name`, computed on first use; undefined when the cache is full. */
   private cached(op: string, code: number, name: string): CachedColumn | undefined {
-    const key = `${op}\u0000${name}`;
-    const hit = this.cache.get(key);
+    const v = this.vars.get(name);
+    if (v === undefined) return undefined;
+    const hit = v.cache.get(op);
     if (hit !== undefined) return hit ?? undefined;
-    const src = this.varAddr.get(name);
-    if (src === undefined || this.cachedValues + this.n > MAX_CACHED_VALUES) {
-      this.cache.set(key, null);
+    const src = v.addr;
+    if (this.cachedValues + this.n > MAX_CACHED_VALUES) {
+      v.cache.set(op, null);
       return undefined;
     }
     const addr = this.next;
     try {
       this.ensure(addr + align((this.n + 2) * 8));
     } catch {
-      this.cache.set(key, null);
+      v.cache.set(op, null);
       return undefined;
     }
     this.next = addr + align((this.n + 2) * 8);
@@ -370,7 +381,7 @@ export class ProgramRunner {
       }
     }
     const entry: CachedColumn = { word: addr + 1, finite };
-    this.cache.set(key, entry);
+    v.cache.set(op, entry);
     this.cachedValues += this.n;
     return entry;
   }
