@@ -142,31 +142,9 @@ function randomTree(size: number, next: () => number, names: string[], unaryOps:
  */
 function rate(ev: ColumnEvaluator, trees: readonly ExprNode[], y: Float64Array): number {
   const n = ev.length;
-  const out = new Float64Array(n);
-  // the MSE as the search's objective computes it (objective.ts mseOf: four partial sums)
-  const loss = (t: ExprNode): number => {
-    ev.evaluate(t, out);
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    const m = n & ~3;
-    for (let i = 0; i < m; i += 4) {
-      const d0 = (out[i] as number) - (y[i] as number);
-      const d1 = (out[i + 1] as number) - (y[i + 1] as number);
-      const d2 = (out[i + 2] as number) - (y[i + 2] as number);
-      const d3 = (out[i + 3] as number) - (y[i + 3] as number);
-      s0 += d0 * d0;
-      s1 += d1 * d1;
-      s2 += d2 * d2;
-      s3 += d3 * d3;
-    }
-    for (let i = m; i < n; i++) {
-      const d = (out[i] as number) - (y[i] as number);
-      s0 += d * d;
-    }
-    return (s0 + s1 + (s2 + s3)) / n;
-  };
+  // the MSE as the search's objective computes it (objective.ts lossOn: the squared error fused
+  // into the evaluation, summed as mseOf does)
+  const loss = (t: ExprNode): number => ev.sumSquaredError(t, y) / n;
   for (let w = 0; w < 5; w++) for (const t of trees) loss(t);
   let count = 0;
   // this thread's CPU time (user + system), not the wall clock: on a shared machine the wall clock

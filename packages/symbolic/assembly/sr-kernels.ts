@@ -366,3 +366,252 @@ export function powLoggedColScalar(b: f64, n: i32): void {
     v128.store(COL_O + i, powLoggedPair(v128.load(SCRATCH + i), v128.load(COL_C + i), bv));
   }
 }
+
+// ---- the program interpreter: a whole tree, compiled to a postfix program by src/program-evaluator.ts,
+// over blocks of BLOCK rows, so the tree's intermediate columns (one slot of BLOCK doubles per
+// stack level) stay in the L1 cache; the loss can be fused in (see `run`). Each operation is the
+// same arithmetic as the column evaluator's kernel for it (kernels.ts and the kernels above), so
+// the values are the same bit for bit.
+//
+// An instruction is 32 bytes: op, dst, a, b (i32 operand words), c (unused), check (i32: 1 when its
+// output is checked for non-finite values), k (f64: the constant of the column-constant ops). An
+// operand word is a byte address, plus 1 when it is a whole column indexed by row (a data column,
+// a cached operator column, the output), so the block's row offset is added; a slot's address is
+// used as is.
+
+/** Rows per block of `run` (a multiple of 4). */
+const BLOCK: i32 = 256;
+
+/** Rows per block of `run`: each slot of a program holds this many doubles. */
+export function block(): i32 {
+  return BLOCK;
+}
+
+/** First free byte (16-aligned) after the module's static data: the program evaluator's region starts here. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}
+
+// Op codes (the same numbers in src/program-evaluator.ts's OPS).
+const P_COPY: i32 = 0;
+const P_NEG: i32 = 1;
+const P_EXP: i32 = 2;
+const P_LOG: i32 = 3;
+const P_SQRT: i32 = 4;
+const P_SIN: i32 = 5;
+const P_COS: i32 = 6;
+const P_SQUARE: i32 = 7;
+const P_CUBE: i32 = 8;
+const P_INV: i32 = 9;
+const P_ABS: i32 = 10;
+const P_ADD: i32 = 11;
+const P_SUB: i32 = 12;
+const P_MUL: i32 = 13;
+const P_DIV: i32 = 14;
+const P_POW: i32 = 15;
+const P_POW_LOGGED: i32 = 16;
+const P_ADD_K: i32 = 17;
+const P_SUB_K: i32 = 18;
+const P_K_SUB: i32 = 19;
+const P_MUL_K: i32 = 20;
+const P_DIV_K: i32 = 21;
+const P_K_DIV: i32 = 22;
+const P_POW_K: i32 = 23;
+const P_POW_LOGGED_K: i32 = 24;
+const P_EXP_SCALED: i32 = 25;
+const P_POW_HALF: i32 = 26;
+const P_POW_MINUS_HALF: i32 = 27;
+const P_POW_MINUS_2: i32 = 28;
+const P_POW_4: i32 = 29;
+
+// @ts-ignore: decorator
+@inline
+function at(w: i32, off: usize): usize {
+  return <usize>(w & ~1) + <usize>(w & 1) * off;
+}
+
+/** Whether the `bytes` bytes at p hold only finite values (v·0 is 0 for finite v, NaN for NaN and ±∞). */
+function allFinite(p: usize, bytes: usize): bool {
+  const z = f64x2.splat(0);
+  let s = z;
+  for (let i: usize = 0; i < bytes; i += 16) s = f64x2.add(s, f64x2.mul(v128.load(p + i), z));
+  return i64x2.all_true(f64x2.eq(s, z));
+}
+
+/** One instruction over `bytes` bytes (an even number of rows) at the resolved addresses. */
+function step(op: i32, d: usize, a: usize, b: usize, c: usize, k: f64, bytes: usize): void {
+  const kv = f64x2.splat(k);
+  switch (op) {
+    case P_COPY:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, v128.load(a + i));
+      break;
+    case P_NEG:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.neg(v128.load(a + i)));
+      break;
+    case P_EXP:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, expPair(v128.load(a + i)));
+      break;
+    case P_LOG:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, logPair(v128.load(a + i)));
+      break;
+    case P_SQRT:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.sqrt(v128.load(a + i)));
+      break;
+    case P_SIN:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, sinCosPair(v128.load(a + i), 0));
+      break;
+    case P_COS:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, sinCosPair(v128.load(a + i), 1));
+      break;
+    case P_SQUARE:
+      for (let i: usize = 0; i < bytes; i += 16) {
+        const x = v128.load(a + i);
+        v128.store(d + i, f64x2.mul(x, x));
+      }
+      break;
+    case P_CUBE:
+      for (let i: usize = 0; i < bytes; i += 16) {
+        const x = v128.load(a + i);
+        v128.store(d + i, f64x2.mul(f64x2.mul(x, x), x));
+      }
+      break;
+    case P_INV:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.div(f64x2.splat(1), v128.load(a + i)));
+      break;
+    case P_ABS:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.abs(v128.load(a + i)));
+      break;
+    case P_ADD:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.add(v128.load(a + i), v128.load(b + i)));
+      break;
+    case P_SUB:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.sub(v128.load(a + i), v128.load(b + i)));
+      break;
+    case P_MUL:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.mul(v128.load(a + i), v128.load(b + i)));
+      break;
+    case P_DIV:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.div(v128.load(a + i), v128.load(b + i)));
+      break;
+    case P_POW:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, powPair(v128.load(a + i), v128.load(b + i)));
+      break;
+    case P_POW_LOGGED:
+      for (let i: usize = 0; i < bytes; i += 16) {
+        v128.store(d + i, powLoggedPair(v128.load(a + i), v128.load(c + i), v128.load(b + i)));
+      }
+      break;
+    case P_ADD_K:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.add(v128.load(a + i), kv));
+      break;
+    case P_SUB_K:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.sub(v128.load(a + i), kv));
+      break;
+    case P_K_SUB:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.sub(kv, v128.load(a + i)));
+      break;
+    case P_MUL_K:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.mul(v128.load(a + i), kv));
+      break;
+    case P_DIV_K:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.div(v128.load(a + i), kv));
+      break;
+    case P_K_DIV:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, f64x2.div(kv, v128.load(a + i)));
+      break;
+    case P_POW_K:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, powPair(v128.load(a + i), kv));
+      break;
+    case P_POW_LOGGED_K:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, powLoggedPair(v128.load(a + i), v128.load(c + i), kv));
+      break;
+    case P_EXP_SCALED:
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(d + i, expPair(f64x2.mul(v128.load(a + i), kv)));
+      break;
+    case P_POW_HALF: {
+      // sqrt(v + 0), +∞ at −∞ (kernels.ts: Math.pow's values at −0 and −∞)
+      const ninf = f64x2.splat(-Infinity);
+      for (let i: usize = 0; i < bytes; i += 16) {
+        const x = v128.load(a + i);
+        const r = f64x2.sqrt(f64x2.add(x, f64x2.splat(0)));
+        v128.store(d + i, v128.bitselect(f64x2.splat(Infinity), r, f64x2.eq(x, ninf)));
+      }
+      break;
+    }
+    case P_POW_MINUS_HALF: {
+      const ninf = f64x2.splat(-Infinity);
+      for (let i: usize = 0; i < bytes; i += 16) {
+        const x = v128.load(a + i);
+        const r = f64x2.div(f64x2.splat(1), f64x2.sqrt(f64x2.add(x, f64x2.splat(0))));
+        v128.store(d + i, v128.bitselect(f64x2.splat(0), r, f64x2.eq(x, ninf)));
+      }
+      break;
+    }
+    case P_POW_MINUS_2:
+      for (let i: usize = 0; i < bytes; i += 16) {
+        const x = v128.load(a + i);
+        v128.store(d + i, f64x2.div(f64x2.splat(1), f64x2.mul(x, x)));
+      }
+      break;
+    case P_POW_4:
+      for (let i: usize = 0; i < bytes; i += 16) {
+        const x = v128.load(a + i);
+        const s = f64x2.mul(x, x);
+        v128.store(d + i, f64x2.mul(s, s));
+      }
+      break;
+    default:
+      unreachable();
+  }
+}
+
+/**
+ * Runs the `count` instructions at `prog` over rows [0, n), block by block. Returns NaN as soon
+ * as a checked output holds a non-finite value (the column evaluator's abort). With `y` = 0 the
+ * program's last instruction writes the output column itself and 0 is returned; otherwise the
+ * result is the slot at `res` and the return value is Σ(f − y)² over the n rows, summed as
+ * objective.ts's mseOf does (four partial sums s0..s3 over rows i ≡ 0..3 mod 4, the rows after the
+ * last multiple of 4 added to s0, then (s0 + s1) + (s2 + s3)). Columns hold a copy of their last
+ * row after it (an odd last row runs as a pair).
+ */
+export function run(prog: usize, count: i32, n: i32, res: usize, y: usize): f64 {
+  let acc01 = f64x2.splat(0);
+  let acc23 = f64x2.splat(0);
+  let s0: f64 = 0;
+  const end = prog + <usize>count * 32;
+  for (let r: i32 = 0; r < n; r += BLOCK) {
+    const m = min(BLOCK, n - r);
+    const bytes = <usize>((m + 1) & ~1) * 8;
+    const off = <usize>r * 8;
+    for (let p = prog; p < end; p += 32) {
+      const d = at(load<i32>(p, 4), off);
+      step(load<i32>(p), d, at(load<i32>(p, 8), off), at(load<i32>(p, 12), off), at(load<i32>(p, 16), off), load<f64>(p, 24), bytes);
+      if (load<i32>(p, 20) !== 0 && !allFinite(d, bytes)) return NaN;
+    }
+    if (y !== 0) {
+      const yb = y + off;
+      const m4 = <usize>(m & ~3) * 8;
+      for (let i: usize = 0; i < m4; i += 32) {
+        const d01 = f64x2.sub(v128.load(res + i), v128.load(yb + i));
+        const d23 = f64x2.sub(v128.load(res + i + 16), v128.load(yb + i + 16));
+        acc01 = f64x2.add(acc01, f64x2.mul(d01, d01));
+        acc23 = f64x2.add(acc23, f64x2.mul(d23, d23));
+      }
+      if (<usize>m * 8 !== m4) {
+        // the last block's rows after the last multiple of 4 go to s0, after its vector part
+        s0 = f64x2.extract_lane(acc01, 0);
+        for (let i = m4; i < <usize>m * 8; i += 8) {
+          const e = load<f64>(res + i) - load<f64>(yb + i);
+          s0 += e * e;
+        }
+        acc01 = f64x2.replace_lane(acc01, 0, s0);
+      }
+    }
+  }
+  if (y === 0) return 0;
+  return (
+    f64x2.extract_lane(acc01, 0) +
+    f64x2.extract_lane(acc01, 1) +
+    (f64x2.extract_lane(acc23, 0) + f64x2.extract_lane(acc23, 1))
+  );
+}

@@ -1,5 +1,6 @@
 import { binaryScalar, colColKernel, colScalarKernel, scalarColKernel, unaryKernel, unaryScalar } from './kernels.js';
 import type { ExprNode } from './node.js';
+import { ProgramRunner } from './program-evaluator.js';
 import { wasmKernelsOn, wasmPowLogged } from './wasm-kernels.js';
 
 /** Data columns by variable name; all of one length. */
@@ -13,6 +14,11 @@ export type Columns = Readonly<Record<string, Float64Array>>;
  * A unary operator applied directly to a variable (`sin(x)`, `log(y)`) is computed once over the
  * whole column and kept: a search evaluates the same few such columns in thousands of candidates.
  * At most 4,194,304 values (32 MiB) are kept per evaluator.
+ *
+ * From its second evaluation on, where WebAssembly SIMD runs, an evaluator compiles each tree to a
+ * short program interpreted in WebAssembly over blocks of 256 rows (program-evaluator.ts), one call
+ * per evaluation, with the same values bit for bit (each instruction is the column kernel's
+ * arithmetic); {@link ColumnEvaluator.sumSquaredError} fuses the squared error into that call.
  *
  * The evaluator borrows `columns` (it reads them at each call, so a caller may refill them in
  * place, e.g. for mini-batches, and then calls {@link ColumnEvaluator.columnsChanged}). Not
@@ -37,6 +43,10 @@ export class ColumnEvaluator {
   private readonly owned: Float64Array[] = [];
 
   private aborted = false;
+  /** The whole-tree WebAssembly path (see the class comment); undefined until the second evaluation. */
+  private runner: ProgramRunner | null | undefined;
+  private evaluations = 0;
+  private scratch: Float64Array | undefined;
   /** Unary operator → variable → that operator over the whole column (see the class comment). */
   private readonly unaryColumns = new Map<string, Map<string, CachedColumn>>();
   private cachedValues = 0;
@@ -79,6 +89,8 @@ export class ColumnEvaluator {
    * (same result, a fraction of the work, for the many invalid candidates a search makes).
    */
   evaluate(node: ExprNode, out: Float64Array = new Float64Array(this.length)): Float64Array {
+    const runner = this.programRunner();
+    if (runner?.evaluate(node, out)) return out;
     if (this.abortOnNonFinite && this.length > 4 * PROBE_ROWS && hasRisky(node)) {
       this.rows = PROBE_ROWS;
       const probeOut = this.run(node, out);
@@ -108,8 +120,47 @@ export class ColumnEvaluator {
    * ```
    */
   columnsChanged(): void {
+    this.runner?.load();
     this.unaryColumns.clear();
     this.cachedValues = 0;
+  }
+
+  /**
+   * Σᵢ (f(xᵢ) − yᵢ)² of the tree's values f against `y` (length {@link ColumnEvaluator.length}),
+   * summed as four partial sums over the rows i ≡ 0, 1, 2, 3 (mod 4) (the rows after the last
+   * multiple of 4 added to the first), then (s₀ + s₁) + (s₂ + s₃): objective.ts's mseOf times n.
+   * NaN when an abort-mode evaluation aborts. The evaluator borrows `y` like the columns: it is
+   * read again after {@link ColumnEvaluator.columnsChanged} or when another array is passed.
+   *
+   * @throws Error as {@link ColumnEvaluator.evaluate}, and when `y` has the wrong length.
+   * @example
+   * ```ts
+   * import { ColumnEvaluator, parseExpression } from '@odekit/symbolic';
+   * const ev = new ColumnEvaluator({ x: new Float64Array([1, 2, 3]) });
+   * const sse = ev.sumSquaredError(parseExpression('2*x').root, new Float64Array([2, 4, 7]));
+   * if (sse !== 1) throw new Error(String(sse));
+   * ```
+   */
+  sumSquaredError(node: ExprNode, y: Float64Array): number {
+    if (y.length !== this.length) {
+      throw new Error(`sumSquaredError: y has length ${y.length}, expected ${this.length}; pass one target per row.`);
+    }
+    const runner = this.programRunner();
+    const fused = runner?.sumSquares(node, y);
+    if (fused !== undefined) return fused;
+    this.scratch ??= new Float64Array(this.length);
+    return sumSquares(this.evaluate(node, this.scratch), y, this.length);
+  }
+
+  /** The whole-tree WebAssembly runner, made at the second evaluation; null where it does not run. */
+  private programRunner(): ProgramRunner | null {
+    if (this.length === 0 || !wasmKernelsOn()) return null;
+    if (this.runner === undefined) {
+      this.evaluations++;
+      if (this.evaluations < 2) return null;
+      this.runner = ProgramRunner.create(this.columns, this.length, this.abortOnNonFinite);
+    }
+    return this.runner;
   }
 
   /** `op` over the whole column `name`, computed on first use; undefined when not cached. */
@@ -332,6 +383,30 @@ function sumsFinite(o: Float64Array, rows: number): boolean {
   }
   for (let i = m; i < rows; i++) s0 += (o[i] as number) * 0;
   return s0 + s1 + s2 + s3 === 0;
+}
+
+/** Σ (f − y)² over n rows, in the order of {@link ColumnEvaluator.sumSquaredError}. */
+function sumSquares(f: Float64Array, y: Float64Array, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const m = n & ~3;
+  for (let i = 0; i < m; i += 4) {
+    const d0 = (f[i] as number) - (y[i] as number);
+    const d1 = (f[i + 1] as number) - (y[i + 1] as number);
+    const d2 = (f[i + 2] as number) - (y[i + 2] as number);
+    const d3 = (f[i + 3] as number) - (y[i + 3] as number);
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
+  }
+  for (let i = m; i < n; i++) {
+    const d = (f[i] as number) - (y[i] as number);
+    s0 += d * d;
+  }
+  return s0 + s1 + (s2 + s3);
 }
 
 /** A unary operator over a whole data column, and whether its first k values sum finitely, by k. */

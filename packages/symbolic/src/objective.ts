@@ -67,6 +67,20 @@ export function mseOf(f: Float64Array, view: RowView): number {
 }
 
 /**
+ * {@link mseOf} of `tree` on the view's rows, the same value bit for bit; without weights the
+ * squared error is fused into the evaluation (ColumnEvaluator.sumSquaredError) and `view.out` is
+ * not written.
+ */
+function lossOn(tree: ExprNode, view: RowView): number {
+  if (view.weights) {
+    view.evaluator.evaluate(tree, view.out);
+    return mseOf(view.out, view);
+  }
+  const loss = view.evaluator.sumSquaredError(tree, view.y) / view.sumWeights;
+  return Number.isFinite(loss) ? loss : Number.POSITIVE_INFINITY;
+}
+
+/**
  * The search objective: weighted MSE of a tree on the full data or on a mini-batch (rows drawn
  * with replacement, as SymbolicRegression.jl's batching does), and the baseline loss of the
  * best constant model used to normalise costs. Counts evaluations.
@@ -164,15 +178,13 @@ export class Objective {
     const v = this.subsample(SCREEN_ROWS);
     if (v === this.full) return this.fullLoss(tree);
     this.evaluations++;
-    v.evaluator.evaluate(tree, v.out);
-    return mseOf(v.out, v);
+    return lossOn(tree, v);
   }
 
   /** Loss of `tree` on the chosen rows. */
   loss(tree: ExprNode, batched = false): number {
     const v = this.view(batched);
     this.evaluations++;
-    v.evaluator.evaluate(tree, v.out);
-    return mseOf(v.out, v);
+    return lossOn(tree, v);
   }
 }

@@ -6,7 +6,8 @@
 import { EXP_T_HI, EXP_T_LO } from './fast-math.js';
 import { SR_KERNELS_WASM_BASE64 } from './sr-kernels-wasm.js';
 
-interface Exports {
+/** The module's exports. */
+export interface KernelExports {
   memory: WebAssembly.Memory;
   scratch(): number;
   chunk(): number;
@@ -16,11 +17,14 @@ interface Exports {
   expScaled(la: number, n: number): void;
   powLoggedColCol(n: number): void;
   powLoggedColScalar(b: number, n: number): void;
+  block(): number;
+  heapBase(): number;
+  run(prog: number, count: number, n: number, res: number, y: number): number;
 }
 
 /** The instantiated module with views on its scratch columns A, B, C and O. */
 interface Kernels {
-  readonly fns: Exports;
+  readonly fns: KernelExports;
   readonly a: Float64Array;
   readonly b: Float64Array;
   readonly c: Float64Array;
@@ -36,21 +40,54 @@ const UNARY_CODES: Readonly<Record<string, number>> = Object.freeze({ exp: 0, lo
 // The module, instantiated once per realm on first use (`null` where WebAssembly SIMD is missing),
 // and the switch that turns it off for tests and comparisons. The scratch memory is only touched
 // inside one synchronous kernel call, so sharing it is safe.
-const state: { kernels: Kernels | null | undefined; disabled: boolean } = { kernels: undefined, disabled: false };
+const state: {
+  kernels: Kernels | null | undefined;
+  module: WebAssembly.Module | null | undefined;
+  disabled: boolean;
+} = { kernels: undefined, module: undefined, disabled: false };
 
-function instantiate(): Kernels | null {
+/** The compiled module (once per realm), null where WebAssembly SIMD (or synchronous compilation) is missing. */
+function compiledModule(): WebAssembly.Module | null {
+  if (state.module === undefined) {
+    try {
+      const text = atob(SR_KERNELS_WASM_BASE64);
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      state.module = new WebAssembly.Module(bytes);
+    } catch {
+      state.module = null;
+    }
+  }
+  return state.module;
+}
+
+/**
+ * A fresh instance of the kernels module (its own memory, exp table filled), or null without
+ * WebAssembly SIMD. The program evaluator (program-evaluator.ts) takes one per column evaluator.
+ */
+export function newKernelInstance(): KernelExports | null {
+  const module = compiledModule();
+  if (module === null) return null;
   try {
-    const text = atob(SR_KERNELS_WASM_BASE64);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    const fns = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Exports;
-    const chunk = fns.chunk();
+    const fns = new WebAssembly.Instance(module).exports as unknown as KernelExports;
     const base = fns.scratch();
-    const buf = fns.memory.buffer;
-    const table = new Float64Array(buf, base + 4 * chunk * 8, 256);
+    const table = new Float64Array(fns.memory.buffer, base + 4 * fns.chunk() * 8, 256);
     // Tang's table 2^(j/128) as hi + lo, the very doubles fastExp uses
     table.set(EXP_T_HI);
     table.set(EXP_T_LO, 128);
+    return fns;
+  } catch {
+    return null;
+  }
+}
+
+function instantiate(): Kernels | null {
+  try {
+    const fns = newKernelInstance();
+    if (fns === null) return null;
+    const chunk = fns.chunk();
+    const base = fns.scratch();
+    const buf = fns.memory.buffer;
     return {
       fns,
       a: new Float64Array(buf, base, chunk),
