@@ -1,15 +1,19 @@
 import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Rng } from '@odekit/core';
+import { budgetProgress, stallMonitorOf } from './early-stop.js';
 import { HallOfFame, scoreFront } from './hall-of-fame.js';
 import { type IslandReport, type IslandStep, thawTree, type WireMember } from './island-worker.js';
 import type { ExprNode } from './node.js';
 import { polishFinal, polishFront } from './polish.js';
+import { startClock } from './search-clock.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { setupSearch } from './search-setup.js';
 import {
+  atNoiseFloor,
   earlyStopReached,
   finishOf,
+  residualNoiseOf,
   type SymbolicRegressionResult,
   searchResult,
   symbolicRegression as serialSearch,
@@ -114,10 +118,22 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
   const setup = setupSearch(rest, () => false);
   const count = resolveWorkers(workers, setup.populations);
   const { populations, iterations, maxSize, topn, lossFloor, timeoutSeconds, maxEvals } = setup;
+  const clock = options.clock ?? 'wall';
+  const elapsed = startClock(clock, count);
   const stopFlag = new SharedArrayBuffer(4);
   const flag = new Int32Array(stopFlag);
   const stop = () => Atomics.store(flag, 0, 1);
   signal?.addEventListener('abort', stop);
+  // CPU budget: the workers cannot read it (a worker's process.cpuUsage is the whole process's), the
+  // main thread, idle while they run, checks it and raises the stop flag
+  const cpuTimer =
+    clock === 'cpu' && Number.isFinite(timeoutSeconds)
+      ? setInterval(() => {
+          if (elapsed() >= timeoutSeconds) stop();
+        }, 20)
+      : undefined;
+  const monitor = stallMonitorOf(earlyStop, maxSize, setup.objective.full.n, lossFloor);
+  const residual = monitor !== undefined && setup.noiseVariance === undefined ? residualNoiseOf(setup) : undefined;
   const owned = Array.from({ length: count }, (_, w) =>
     Array.from({ length: populations }, (_, p) => p).filter((p) => p % count === w),
   );
@@ -149,7 +165,7 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
   let stopReason: SymbolicRegressionResult['stopReason'] = 'iterations';
   let done = 0;
   try {
-    const deadline = Date.now() + Math.min(timeoutSeconds * 1000, 8.64e15);
+    const deadline = clock === 'cpu' ? 8.64e15 : Date.now() + Math.min(timeoutSeconds * 1000, 8.64e15);
     absorb(
       await Promise.all(
         threads.map((t, w) =>
@@ -175,7 +191,7 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
       const finished = absorb(await Promise.all(threads.map((t) => request(t, step))));
       if (!finished) {
         if (signal?.aborted) stopReason = 'aborted';
-        else if ((now() - start) / 1000 >= timeoutSeconds) stopReason = 'timeout';
+        else if (elapsed() >= timeoutSeconds) stopReason = 'timeout';
         else stopReason = 'maxEvals';
         break;
       }
@@ -192,8 +208,17 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
         stopReason = 'earlyStop';
         break;
       }
+      if (monitor !== undefined) {
+        const progress = budgetProgress(elapsed(), timeoutSeconds, evaluationsNow(), maxEvals, done, iterations);
+        monitor.observe(hof.front(lossFloor), progress);
+        if (monitor.shouldStop(progress, () => atNoiseFloor(hof, setup, residual))) {
+          stopReason = 'earlyStop';
+          break;
+        }
+      }
     }
   } finally {
+    if (cpuTimer !== undefined) clearInterval(cpuTimer);
     stop();
     signal?.removeEventListener('abort', stop);
     await Promise.all(threads.map((t) => t.terminate()));

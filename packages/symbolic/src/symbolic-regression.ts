@@ -1,6 +1,7 @@
 import type { Rng } from '@odekit/core';
 import { nodeComplexity } from './complexity.js';
 import { optimizeConstants } from './constant-optimizer.js';
+import { budgetProgress, lossCondition, stallMonitorOf } from './early-stop.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { offerToHallOfFame } from './hof-offer.js';
@@ -9,6 +10,7 @@ import type { ExprNode } from './node.js';
 import { nearestNeighbours, residualNoise, selectByNoise } from './noise-selection.js';
 import { mseOf, SCREEN_ROWS } from './objective.js';
 import { polishFinal, polishFront } from './polish.js';
+import { startClock } from './search-clock.js';
 import { type Member, makeMember } from './search-context.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { type SearchSetup, setupSearch } from './search-setup.js';
@@ -30,12 +32,24 @@ export interface SymbolicRegressionResult {
   readonly stopReason: 'iterations' | 'timeout' | 'maxEvals' | 'earlyStop' | 'aborted';
 }
 
-/** Whether a hall-of-fame holder meets the `earlyStop` option (a loss bound or a predicate). */
+/** Whether a hall-of-fame holder meets the loss condition of the `earlyStop` option (a loss bound or a predicate). */
 export function earlyStopReached(hof: HallOfFame, earlyStop: SymbolicRegressionOptions['earlyStop']): boolean {
-  if (earlyStop === undefined) return false;
-  return hof
-    .members()
-    .some((c) => (typeof earlyStop === 'number' ? c.loss <= earlyStop : earlyStop(c.loss, c.complexity)));
+  const cond = lossCondition(earlyStop);
+  if (cond === undefined) return false;
+  return hof.members().some((c) => (typeof cond === 'number' ? c.loss <= cond : cond(c.loss, c.complexity)));
+}
+
+/**
+ * Whether the front has reached the noise floor (see `EarlyStopRule.floorStall`): its most accurate
+ * entry within `noiseVariance` when given, else that entry's residual mostly white noise.
+ */
+export function atNoiseFloor(hof: HallOfFame, setup: SearchSetup, residual: ResultFinish['residualNoise']): boolean {
+  const front = hof.front(setup.lossFloor);
+  const acc = front[front.length - 1];
+  if (acc === undefined) return false;
+  if (setup.noiseVariance !== undefined) return acc.loss <= setup.noiseVariance;
+  if (residual === undefined) return false;
+  return residual.of(acc.tree) >= 0.5 * acc.loss;
 }
 
 /** How `searchResult` finishes the front: tidying (see `tidyTree`) and noise-level selection. */
@@ -82,7 +96,7 @@ export function searchResult(
 const TIDY_FULL_ROWS = 10000;
 
 /** The residual-noise estimate of `selectByNoise` on the screening rows (neighbours found once). */
-function residualNoiseOf(setup: SearchSetup): NonNullable<ResultFinish['residualNoise']> {
+export function residualNoiseOf(setup: SearchSetup): NonNullable<ResultFinish['residualNoise']> {
   const { objective } = setup;
   const screen = objective.subsample(SCREEN_ROWS);
   let nn: Int32Array | undefined;
@@ -176,10 +190,11 @@ const yieldToEventLoop = (): Promise<void> =>
 export async function symbolicRegression(options: SymbolicRegressionOptions): Promise<SymbolicRegressionResult> {
   const { earlyStop, onProgress, signal } = options;
   const start = now();
+  const elapsed = startClock(options.clock ?? 'wall', 1);
   let stopReason: SymbolicRegressionResult['stopReason'] = 'iterations';
   const setup = setupSearch(options, (): boolean => {
     if (signal?.aborted) stopReason = 'aborted';
-    else if ((now() - start) / 1000 >= setup.timeoutSeconds) stopReason = 'timeout';
+    else if (elapsed() >= setup.timeoutSeconds) stopReason = 'timeout';
     else if (setup.objective.evaluations >= setup.maxEvals) stopReason = 'maxEvals';
     else return false;
     return true;
@@ -193,6 +208,8 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
   const front = (): HallOfFameEntry[] => scoreFront(hof.front(lossFloor), lossFloor);
   for (const pop of pops) for (const m of pop) hof.update(m);
   const polished = new WeakSet<ExprNode>();
+  const monitor = stallMonitorOf(earlyStop, maxSize, objective.full.n, lossFloor);
+  const residual = monitor !== undefined && setup.noiseVariance === undefined ? residualNoiseOf(setup) : undefined;
 
   let done = 0;
   let lastYield = now();
@@ -232,6 +249,21 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
       elapsedSeconds: (now() - start) / 1000,
       hallOfFame: front(),
     });
+    if (monitor !== undefined) {
+      const progress = budgetProgress(
+        elapsed(),
+        setup.timeoutSeconds,
+        objective.evaluations,
+        setup.maxEvals,
+        done,
+        iterations,
+      );
+      monitor.observe(hof.front(lossFloor), progress);
+      if (monitor.shouldStop(progress, () => atNoiseFloor(hof, setup, residual))) {
+        stopReason = 'earlyStop';
+        break;
+      }
+    }
   }
   // the last iteration may have been cut short: refit what reached the front since the last refit
   if (!signal?.aborted) {
