@@ -14,6 +14,8 @@ const VARIANTS: Record<string, Partial<SymbolicRegressionOptions>> = {
   new: { ...EARLY_STOP },
   // the current search without early stopping (to measure what the early stop costs)
   'new-nostop': {},
+  // candidates measured against 'new' one at a time (kept in 'new' only if they help)
+  'new+restart': { ...EARLY_STOP, restartStagnant: 0.2 },
   // the search of session 6: no seeded populations, no tidying (PySR's behaviour)
   pysr: { seedPopulations: false, tidy: false },
   // the current search with PySR's selection rule instead of the noise-level one

@@ -129,6 +129,12 @@ export interface SymbolicRegressionOptions extends ComplexityOptions {
   readonly fractionReplacedHof?: number;
   readonly topn?: number;
   /**
+   * Restart an island with a fresh random population when it has not put a new holder into the
+   * hall of fame for this fraction of the budget (in (0, 1]; see `RestartTracker`). Default: never
+   * (PySR's islands run for the whole search).
+   */
+  readonly restartStagnant?: number;
+  /**
    * Stop early: when a loss threshold or a predicate of (loss, complexity) is met (PySR's
    * `early_stop_condition`), or, with a rule object (`EarlyStopRule`), also when the front has
    * stopped improving for a fraction of the budget (`{ stall: 0.3, floorStall: 0.15 }`).

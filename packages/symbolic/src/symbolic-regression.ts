@@ -5,6 +5,7 @@ import { budgetProgress, lossCondition, stallMonitorOf } from './early-stop.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { offerToHallOfFame } from './hof-offer.js';
+import { RestartTracker } from './island-restart.js';
 import { migrate } from './migration.js';
 import type { ExprNode } from './node.js';
 import { nearestNeighbours, residualNoise, selectByNoise } from './noise-selection.js';
@@ -30,6 +31,8 @@ export interface SymbolicRegressionResult {
   readonly iterations: number;
   readonly elapsedSeconds: number;
   readonly stopReason: 'iterations' | 'timeout' | 'maxEvals' | 'earlyStop' | 'aborted';
+  /** Islands restarted for stagnating (the `restartStagnant` option; 0 without it). */
+  readonly islandRestarts?: number;
 }
 
 /** Whether a hall-of-fame holder meets the loss condition of the `earlyStop` option (a loss bound or a predicate). */
@@ -64,7 +67,10 @@ export interface ResultFinish {
 export function searchResult(
   hof: HallOfFame,
   lossFloor: number,
-  run: Pick<SymbolicRegressionResult, 'evaluations' | 'iterations' | 'elapsedSeconds' | 'stopReason'>,
+  run: Pick<
+    SymbolicRegressionResult,
+    'evaluations' | 'iterations' | 'elapsedSeconds' | 'stopReason' | 'islandRestarts'
+  >,
   finish: ResultFinish = {},
 ): SymbolicRegressionResult {
   let front = hof.front(lossFloor);
@@ -210,17 +216,27 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
   const polished = new WeakSet<ExprNode>();
   const monitor = stallMonitorOf(earlyStop, maxSize, objective.full.n, lossFloor);
   const residual = monitor !== undefined && setup.noiseVariance === undefined ? residualNoiseOf(setup) : undefined;
+  const restarts =
+    setup.restartStagnant !== undefined ? new RestartTracker(populations, setup.restartStagnant) : undefined;
+  const progressNow = (iteration: number): number =>
+    budgetProgress(elapsed(), setup.timeoutSeconds, objective.evaluations, setup.maxEvals, iteration, iterations);
 
   let done = 0;
+  let islandRestarts = 0;
   let lastYield = now();
   outer: for (let iter = 0; iter < iterations; iter++) {
     const curMaxSize = sizeAt(iter);
     for (let p = 0; p < populations; p++) {
+      if (restarts?.due(p, progressNow(iter), iter)) {
+        pops[p] = setup.randomPopulation(p);
+        islandRestarts++;
+      }
       const pop = pops[p] as Member[];
       const rng = rngs[p] as Rng;
       const finished = evolvePopulation(pop, context, ncyclesPerIteration, curMaxSize, rng);
       optimizeAndSimplify(pop, context, curMaxSize, rng);
-      offerToHallOfFame(hof, pop, objective, context.batched);
+      const accepted = offerToHallOfFame(hof, pop, objective, context.batched);
+      restarts?.record(p, accepted > 0, progressNow(iter));
       updateFrequencies(pop);
       if (migration && populations > 1) {
         const pool = pops.flatMap((q) => [...q].sort((a, b) => a.cost - b.cost).slice(0, topn));
@@ -250,14 +266,7 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
       hallOfFame: front(),
     });
     if (monitor !== undefined) {
-      const progress = budgetProgress(
-        elapsed(),
-        setup.timeoutSeconds,
-        objective.evaluations,
-        setup.maxEvals,
-        done,
-        iterations,
-      );
+      const progress = progressNow(done);
       monitor.observe(hof.front(lossFloor), progress);
       if (monitor.shouldStop(progress, () => atNoiseFloor(hof, setup, residual))) {
         stopReason = 'earlyStop';
@@ -273,7 +282,13 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
   return searchResult(
     hof,
     lossFloor,
-    { evaluations: objective.evaluations, iterations: done, elapsedSeconds: (now() - start) / 1000, stopReason },
+    {
+      evaluations: objective.evaluations,
+      iterations: done,
+      elapsedSeconds: (now() - start) / 1000,
+      stopReason,
+      islandRestarts,
+    },
     signal?.aborted ? { noiseVariance: setup.noiseVariance } : finishOf(setup),
   );
 }
