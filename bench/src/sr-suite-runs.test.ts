@@ -58,8 +58,8 @@ describe('SR-suite run records (--resume)', () => {
   });
 
   it("pins 'old' to main's defaults and names the flag for an unknown search", () => {
-    expect(searchVariant('old', undefined)).toEqual({});
-    expect(searchVariant('old', 0.1)).toEqual({ noiseVariance: 0.1 });
+    expect(searchVariant('old', undefined)).toEqual({ seedSimpleCoefficients: false });
+    expect(searchVariant('old', 0.1)).toEqual({ seedSimpleCoefficients: false, noiseVariance: 0.1 });
     expect(searchVariant('new', undefined)).toHaveProperty('earlyStop');
     expect(() => searchVariant('newest', undefined)).toThrow(/unknown search 'newest' in --search/);
   });

@@ -10,7 +10,7 @@ export const EARLY_STOP = {
 
 const VARIANTS: Record<string, Partial<SymbolicRegressionOptions>> = {
   // main before session 8: the package defaults as they were (the new options off)
-  old: {},
+  old: { seedSimpleCoefficients: false },
   new: { ...EARLY_STOP },
   // the current search without early stopping (to measure what the early stop costs)
   'new-nostop': {},

@@ -59,9 +59,8 @@ interface Target {
   expr: string;
   vars: Box;
 }
-const targets = (
-  JSON.parse(readFileSync(new URL('../fixtures/sr-bench.json', import.meta.url), 'utf8')) as Target[]
-).filter((t) => only === undefined || t.id.startsWith(only));
+const allTargets = JSON.parse(readFileSync(new URL('../fixtures/sr-bench.json', import.meta.url), 'utf8')) as Target[];
+const targets = allTargets.filter((t) => only === undefined || t.id.startsWith(only));
 
 const BINARY = ['+', '-', '*', '/', '^'] as const;
 const UNARY = ['exp', 'log', 'sin', 'cos', 'sqrt'] as const;
@@ -254,8 +253,9 @@ if (process.argv.includes('--eval-only')) {
     let recovered = 0;
     let recoveredOnFront = 0;
     let judged = 0;
-    for (const [k, t] of targets.entries()) {
-      const r = await runOne(t, k, noise);
+    for (const t of targets) {
+      // the target's index in the whole list: the same data with --only as in the full run
+      const r = await runOne(t, allTargets.indexOf(t), noise);
       recovered += r.recovered ? 1 : 0;
       recoveredOnFront += r.recoveredOnFront ? 1 : 0;
       judged += r.judged ? 1 : 0;

@@ -155,6 +155,13 @@ export interface SymbolicRegressionOptions extends ComplexityOptions {
    */
   readonly seedPopulations?: boolean;
   /**
+   * Among the seeds, also the power-beside-quadratic forms whose coefficients, rounded to 1 or 2
+   * significant digits, still fit best (default true; see `makeSeeds`): at 1 % noise the exponent
+   * is not identified by the loss, but only the right one leaves simple coefficients. false: the
+   * seeds of earlier releases.
+   */
+  readonly seedSimpleCoefficients?: boolean;
+  /**
    * Tidy the returned hall of fame (default true): simplify each entry, drop terms and round
    * constants to the fewest significant digits that keep its loss within `tidyTolerance` of the
    * fit (see `tidyTree`). false: the raw entries, as PySR.

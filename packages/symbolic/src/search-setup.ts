@@ -102,6 +102,7 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
     maxEvals = Number.POSITIVE_INFINITY,
     seed = 0,
     seedPopulations = true,
+    seedSimpleCoefficients = true,
     tidy = true,
     tidyTolerance = 1e-3,
     noiseVariance,
@@ -189,7 +190,9 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
   // seeds are fitted once per setup, from their own stream (islands' streams stay as without seeds)
   const seedList = (): Seed[] => {
     seeds ??= seedPopulations
-      ? makeSeeds(objective, rules, sizeAt(0), createRng(seed).split(populations + 1)[populations] as Rng)
+      ? makeSeeds(objective, rules, sizeAt(0), createRng(seed).split(populations + 1)[populations] as Rng, {
+          simpleCoefficients: seedSimpleCoefficients,
+        })
       : [];
     return seeds;
   };
