@@ -7,24 +7,31 @@
 // outputs at 10,000 fresh states of the same cloud (what the demo does). Data: 10,000 uniform states
 // in the box for the other conditions. Operators + - * / ^ exp log sin cos sqrt, maxSize 30,
 // `^` exponents of complexity 1, the SR workload's nesting limits, mini-batches of 50.
-// `--search old,new` runs the previous search (the new mechanisms switched off through options,
-// see `searchVariant`) and the current one on the same data in the same run; `pysr-select` is the
-// current search with PySR's selection rule instead of the noise-level one.
-// Prints one JSON line per run and summaries per search × condition and per family.
+// `--search old,new` (or `--compare old`) runs the previous search ('old': main's defaults before
+// session 8, pinned in sr-variants.ts) and the current one ('new') on the same data in the same run.
+// Prints one JSON line per run and summaries per search × condition, per family, and old against new.
 // Usage: npx tsx --conditions=@odekit/source bench/src/sr-suite.ts [--seconds 40] [--workers 2|0]
 //   [--only E02,C0] [--family ecology] [--conditions clean,noise1,noise5,network] [--search old,new]
+//   [--compare old|none] (old: --search old,new; none: --search new)
 //   [--every 1 --offset 0] (every k-th target, a subset spread over the families)
 //   [--max-evals N] (also stop after N candidate evaluations: budgets that do not depend on the load)
+//   [--clock wall|cpu] (cpu: the budget counts the process's CPU seconds per search thread, the same
+//     work however loaded the machine is; the default wall is the protocol's wall clock)
+//   [--resume FILE] (append each run's line to FILE and skip the runs already there; the summaries
+//     then cover every line of FILE) [--shard i/n] (the i-th of n interleaved parts of the targets,
+//     i from 1; shards may share one FILE) [--summarize] (only print FILE's summaries)
 
 import { createRng, disposeTree } from '@odekit/core';
 import { mlp } from '@odekit/nn';
-import { parseExpression, type SymbolicRegressionOptions } from '@odekit/symbolic';
+import { parseExpression } from '@odekit/symbolic';
 import { symbolicRegression } from '@odekit/symbolic/node';
 import { adam, fit } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs';
 import { type Box, type Columns, sampleBox } from './sr-check.js';
 import { judge } from './sr-suite-judge.js';
+import { appendRun, keyOf, type Protocol, type RunRecord, readRuns, summaries } from './sr-suite-runs.js';
 import { SUITE_TARGETS, type SuiteTarget } from './sr-suite-targets.js';
+import { searchVariant } from './sr-variants.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,9 +51,36 @@ const family = arg('family');
 const every = Number(arg('every') ?? 1);
 const offset = Number(arg('offset') ?? 0);
 const conditions = list('conditions', 'clean,noise1,noise5,network');
-const searches = list('search', 'old,new');
+const compare = arg('compare');
+if (compare !== undefined && compare !== 'old' && compare !== 'none') {
+  throw new Error(`sr-suite: --compare must be 'old' or 'none', got '${compare}'.`);
+}
+const searches = compare === 'none' ? ['new'] : compare === 'old' ? ['old', 'new'] : list('search', 'old,new');
+for (const s of searches) searchVariant(s, undefined);
 // --known-noise: the new search is told the noise variance of the noisy conditions (σ²·(1 + 3·√(2/N)))
 const knownNoise = process.argv.includes('--known-noise');
+const clock = arg('clock') ?? 'wall';
+if (clock !== 'wall' && clock !== 'cpu') throw new Error(`sr-suite: --clock must be 'wall' or 'cpu', got '${clock}'.`);
+const resume = arg('resume');
+const shardArg = arg('shard');
+const [shardI, shardN] = (shardArg ?? '1/1').split('/').map(Number);
+if (
+  !(
+    Number.isInteger(shardN) &&
+    Number.isInteger(shardI) &&
+    (shardI as number) >= 1 &&
+    (shardI as number) <= (shardN as number)
+  )
+) {
+  throw new Error(`sr-suite: --shard must be i/n with 1 ≤ i ≤ n (e.g. 2/4), got '${shardArg}'.`);
+}
+const protocol: Protocol = {
+  secondsPerTarget: seconds,
+  workers: workersArg,
+  clock,
+  maxEvals: maxEvals ?? null,
+  knownNoise,
+};
 const emit = (line: Record<string, unknown>): void => console.log(JSON.stringify(line));
 
 const targets = SUITE_TARGETS.filter(
@@ -55,15 +89,7 @@ const targets = SUITE_TARGETS.filter(
     (family === undefined || t.family === family) &&
     (i - offset) % every === 0 &&
     i >= offset,
-);
-
-/** Search options that differ between the previous search ('old') and the current one ('new'). */
-function searchVariant(search: string, noiseVariance: number | undefined): Partial<SymbolicRegressionOptions> {
-  if (search === 'old') return { seedPopulations: false, tidy: false };
-  // the current search with PySR's selection rule (no noise-level selection)
-  if (search === 'pysr-select') return { modelSelection: 'pysr' };
-  return noiseVariance !== undefined ? { noiseVariance } : {};
-}
+).filter((_, j) => j % (shardN as number) === (shardI as number) - 1);
 
 /** `n` states along a trajectory-shaped cloud: 8 closed curves through the box plus 3 % jitter. */
 function trajectoryCloud(box: Box, n: number, seed: number): Columns {
@@ -159,79 +185,86 @@ async function prepare(t: SuiteTarget, k: number, condition: string) {
   return { X, y, noiseVariance: known };
 }
 
-const tally = new Map<string, { recovered: number; total: number }>();
-const count = (key: string, ok: boolean): void => {
-  const c = tally.get(key) ?? { recovered: 0, total: 0 };
-  c.recovered += ok ? 1 : 0;
-  c.total++;
-  tally.set(key, c);
+const previous = resume !== undefined ? readRuns(resume, protocol) : [];
+const done = new Set(previous.map(keyOf));
+const runs: RunRecord[] = [...previous];
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 };
-
-for (const condition of conditions) {
-  for (const t of targets) {
-    const k = SUITE_TARGETS.indexOf(t);
-    const data = await prepare(t, k, condition);
-    const truth = parseExpression(t.expr);
-    for (const search of searches) {
-      const t0 = performance.now();
-      const result = await symbolicRegression({
-        X: data.X,
-        y: data.y,
-        seed: 0,
-        maxSize: 30,
-        binaryOperators: [...BINARY],
-        unaryOperators: [...UNARY],
-        constraints: { '^': [-1, 1] },
-        nestedConstraints: {
-          exp: { exp: 0, log: 0 },
-          log: { exp: 0, log: 0 },
-          sin: { sin: 0, cos: 0 },
-          cos: { sin: 0, cos: 0 },
-          sqrt: { sqrt: 0 },
-          '^': { '^': 0 },
-        },
-        batching: true,
-        batchSize: 50,
-        iterations: 1_000_000,
-        timeoutSeconds: seconds,
-        ...(maxEvals !== undefined ? { maxEvals } : {}),
-        ...(workersArg > 0 ? { workers: workersArg } : {}),
-        ...searchVariant(search, data.noiseVariance),
-      });
-      const verdict = judge(result.best.expr, truth, t.vars);
-      const onFront = result.hallOfFame.some((e) => judge(e.expr, truth, t.vars).recovered);
-      count(`${search}|${condition}`, verdict.recovered);
-      count(`${search}|${condition}|${t.family}`, verdict.recovered);
-      emit({
-        workload: 'SR-suite',
-        case: t.id,
-        family: t.family,
-        condition,
-        search,
-        knownNoise: knownNoise && condition.startsWith('noise'),
-        best: result.best.expr.toString(),
-        recovered: verdict.recovered,
-        reason: verdict.reason,
-        recoveredOnFront: onFront,
-        seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
-        evaluations: result.evaluations,
-      });
+if (process.argv.includes('--summarize')) {
+  if (resume === undefined) throw new Error('sr-suite: --summarize needs --resume FILE.');
+} else {
+  for (const condition of conditions) {
+    for (const t of targets) {
+      const todo = searches.filter((s) => !done.has(keyOf({ case: t.id, condition, search: s })));
+      if (todo.length === 0) continue;
+      const k = SUITE_TARGETS.indexOf(t);
+      const data = await prepare(t, k, condition);
+      const truth = parseExpression(t.expr);
+      for (const search of todo) {
+        const t0 = performance.now();
+        const c0 = cpuNow();
+        const result = await symbolicRegression({
+          X: data.X,
+          y: data.y,
+          seed: 0,
+          maxSize: 30,
+          binaryOperators: [...BINARY],
+          unaryOperators: [...UNARY],
+          constraints: { '^': [-1, 1] },
+          nestedConstraints: {
+            exp: { exp: 0, log: 0 },
+            log: { exp: 0, log: 0 },
+            sin: { sin: 0, cos: 0 },
+            cos: { sin: 0, cos: 0 },
+            sqrt: { sqrt: 0 },
+            '^': { '^': 0 },
+          },
+          batching: true,
+          batchSize: 50,
+          iterations: 1_000_000,
+          timeoutSeconds: seconds,
+          clock,
+          ...(maxEvals !== undefined ? { maxEvals } : {}),
+          ...(workersArg > 0 ? { workers: workersArg } : {}),
+          ...searchVariant(search, data.noiseVariance),
+        });
+        const verdict = judge(result.best.expr, truth, t.vars);
+        const onFront = result.hallOfFame.some((e) => judge(e.expr, truth, t.vars).recovered);
+        const record: RunRecord = {
+          workload: 'SR-suite',
+          case: t.id,
+          family: t.family,
+          condition,
+          search,
+          knownNoise: knownNoise && condition.startsWith('noise'),
+          best: result.best.expr.toString(),
+          recovered: verdict.recovered,
+          reason: verdict.reason,
+          recoveredOnFront: onFront,
+          seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
+          cpuSeconds: Number((cpuNow() - c0).toFixed(1)),
+          stopReason: result.stopReason,
+          evaluations: result.evaluations,
+          protocol,
+        };
+        runs.push(record);
+        if (resume !== undefined) appendRun(resume, record);
+        emit(record);
+      }
     }
   }
 }
-for (const [key, v] of [...tally.entries()].sort()) {
-  const [search, condition, fam] = key.split('|');
-  emit({
-    workload: 'SR-suite',
-    case: 'summary',
-    search,
-    condition,
-    family: fam ?? 'all',
-    recovered: v.recovered,
-    total: v.total,
-    rate: Number((v.recovered / v.total).toFixed(3)),
-    secondsPerTarget: seconds,
-    maxEvals: maxEvals ?? null,
-    workers: workersArg,
-  });
-}
+emit({
+  workload: 'SR-suite',
+  case: 'protocol',
+  ...protocol,
+  budget:
+    clock === 'cpu'
+      ? `${seconds} CPU seconds per search thread (process CPU time / ${Math.max(1, workersArg)}): the same work whatever the load`
+      : `${seconds} s of wall-clock time per search (depends on the machine's load)`,
+  runs: runs.length,
+  file: resume ?? null,
+});
+for (const line of summaries(runs)) emit(line);

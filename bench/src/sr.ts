@@ -8,8 +8,10 @@
 // line (candidate evaluations per CPU second for 10-node expressions on 1,000 rows, one core).
 // `recovered` is the rule of sr-check.ts (constants rounded to 3 decimals); `judged` the SR-suite's
 // judge (sr-suite-judge.ts: symbolic identity, constants within 1 %).
-// `--search old` runs the previous search (seeding and tidying off, as sr-suite.ts's 'old');
-// `--search pysr-select` the current one with PySR's selection rule.
+// `--search old` runs the previous search (main's defaults before session 8, as sr-suite.ts's 'old';
+// presets in sr-variants.ts); `--search pysr` the search of session 6 (no seeding, no tidying);
+// `--search pysr-select` the current one with PySR's selection rule. `--clock cpu` counts the budget
+// in CPU seconds of the process; `--front` prints every front entry with its loss and verdicts.
 // Usage: npx tsx --conditions=@odekit/source bench/src/sr.ts [--seconds 60] [--only P05] [--noise 0|0.01] [--seed 0] [--batch-size 50] [--parsimony 0] [--search new|old] [--eval-only] [--no-eval] [--no-wasm]
 // (`pnpm bench --workload SR --noise 0.01 --no-eval` runs the 1 % condition only, without the SR-eval line)
 import { readFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ import {
 } from '@odekit/symbolic';
 import { type Box, isRecovered, r2, sampleBox, slice } from './sr-check.js';
 import { judge } from './sr-suite-judge.js';
+import { searchVariant } from './sr-variants.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,6 +42,9 @@ const searchSeed = Number(arg('seed') ?? 0);
 const batchSize = Number(arg('batch-size') ?? 50);
 const parsimony = Number(arg('parsimony') ?? 0);
 const search = arg('search') ?? 'new';
+searchVariant(search, undefined);
+// --clock cpu: the budget in CPU seconds of this process (the same work however loaded the machine is)
+const clock = arg('clock') === 'cpu' ? 'cpu' : 'wall';
 // --known-noise: the search is told the noise level (noiseVariance = σ²·(1 + 3·√(2/N)), the margin of
 // the loss of the true model over N rows), as a scientist who knows the measurement noise would be
 const knownNoise = process.argv.includes('--known-noise');
@@ -53,9 +59,8 @@ interface Target {
   expr: string;
   vars: Box;
 }
-const targets = (
-  JSON.parse(readFileSync(new URL('../fixtures/sr-bench.json', import.meta.url), 'utf8')) as Target[]
-).filter((t) => only === undefined || t.id.startsWith(only));
+const allTargets = JSON.parse(readFileSync(new URL('../fixtures/sr-bench.json', import.meta.url), 'utf8')) as Target[];
+const targets = allTargets.filter((t) => only === undefined || t.id.startsWith(only));
 
 const BINARY = ['+', '-', '*', '/', '^'] as const;
 const UNARY = ['exp', 'log', 'sin', 'cos', 'sqrt'] as const;
@@ -91,17 +96,35 @@ async function runOne(t: Target, k: number, noise: number) {
     parsimony,
     iterations: 1_000_000,
     timeoutSeconds: seconds,
-    ...(search === 'old' ? { seedPopulations: false, tidy: false } : {}),
-    ...(search === 'pysr-select' ? { modelSelection: 'pysr' as const } : {}),
-    ...(knownNoise && noise > 0 && search !== 'old'
-      ? { noiseVariance: (noise * rms) ** 2 * (1 + 3 * Math.sqrt(2 / train.y.length)) }
-      : {}),
+    clock,
+    ...searchVariant(
+      search,
+      knownNoise && noise > 0 ? (noise * rms) ** 2 * (1 + 3 * Math.sqrt(2 / train.y.length)) : undefined,
+    ),
   });
   const elapsed = (performance.now() - t0) / 1000;
   const recovered = isRecovered(result.best.expr, truth, t.vars, train, test);
   const recoveredOnFront = recovered || result.hallOfFame.some((e) => isRecovered(e.expr, truth, t.vars, train, test));
   // the SR-suite's judge (symbolic identity, constants within 1 %), for comparison with the suite
   const judged = judge(result.best.expr, truth, t.vars).recovered;
+  // --front: every front entry with its loss (in units of the noise variance) and both verdicts
+  if (process.argv.includes('--front')) {
+    const sigma2 = (noise * rms) ** 2;
+    for (const e of result.hallOfFame) {
+      emit({
+        workload: 'SR',
+        case: `${t.id}:front`,
+        complexity: e.complexity,
+        loss: e.loss,
+        lossOverNoise: sigma2 > 0 ? Number((e.loss / sigma2).toFixed(5)) : null,
+        constants: e.expr.constants.length,
+        expr: e.expr.toString(),
+        chosen: e === result.best,
+        recovered: isRecovered(e.expr, truth, t.vars, train, test),
+        judged: judge(e.expr, truth, t.vars).recovered,
+      });
+    }
+  }
   emit({
     workload: 'SR',
     case: t.id,
@@ -208,8 +231,9 @@ if (process.argv.includes('--eval-only')) {
     let recovered = 0;
     let recoveredOnFront = 0;
     let judged = 0;
-    for (const [k, t] of targets.entries()) {
-      const r = await runOne(t, k, noise);
+    for (const t of targets) {
+      // the target's index in the whole list: the same data with --only as in the full run
+      const r = await runOne(t, allTargets.indexOf(t), noise);
       recovered += r.recovered ? 1 : 0;
       recoveredOnFront += r.recoveredOnFront ? 1 : 0;
       judged += r.judged ? 1 : 0;

@@ -23,21 +23,24 @@ export function passesScreen(loss: number, holderLoss: number | undefined): bool
  * only a member that could beat the holder of its complexity (screening loss below
  * {@link SCREEN_MARGIN}× the holder's loss, or an empty slot) is evaluated on the full data, once
  * per tree, and offered with that loss. (SymbolicRegression.jl rescores the best member seen per
- * complexity on the full data; this screens by cheaper losses instead.)
+ * complexity on the full data; this screens by cheaper losses instead.) Returns how many members
+ * became holders.
  */
 export function offerToHallOfFame(
   hof: HallOfFame,
   members: readonly Candidate[],
   objective: Objective,
   screened: boolean,
-): void {
+): number {
+  let accepted = 0;
   for (const m of members) {
     if (!screened) {
-      hof.update(m);
+      if (hof.update(m)) accepted++;
       continue;
     }
     const holder = hof.at(m.complexity);
     if (holder?.tree === m.tree || !passesScreen(m.loss, holder?.loss)) continue;
-    hof.update({ tree: m.tree, loss: objective.fullLoss(m.tree), complexity: m.complexity });
+    if (hof.update({ tree: m.tree, loss: objective.fullLoss(m.tree), complexity: m.complexity })) accepted++;
   }
+  return accepted;
 }

@@ -8,6 +8,7 @@ export {
 } from './compile.js';
 export { type ComplexityOptions, nodeComplexity } from './complexity.js';
 export type { DataColumns } from './dataset.js';
+export type { EarlyStopOption, EarlyStopRule } from './early-stop.js';
 export { Expression, type VariableValues } from './expression.js';
 export { HallOfFame, selectModel } from './hall-of-fame.js';
 export {
@@ -53,6 +54,7 @@ export {
 export { ExpressionSyntaxError, type ParseOptions, parseExpression } from './parse.js';
 export { type RefitOptions, refitConstants } from './refit-constants.js';
 export { roundConstants } from './round-constants.js';
+export { type SearchClock, startClock } from './search-clock.js';
 export {
   DEFAULT_MUTATION_WEIGHTS,
   type HallOfFameEntry,

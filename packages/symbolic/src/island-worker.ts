@@ -44,6 +44,8 @@ export interface IslandStep {
   readonly hofMigrants: readonly WireMember[];
   /** The hall of fame's loss at each complexity (index), Infinity where empty: the screening bar. */
   readonly holderLosses: readonly number[];
+  /** Islands to restart with a fresh random population before this iteration (see `RestartTracker`). */
+  readonly restart?: readonly number[];
 }
 
 /** A worker's answer to init or step: its islands' members (by island), evaluations so far, and whether it ran to the end. */
@@ -118,6 +120,7 @@ export class IslandGroup {
     const hofMigrants = s.hofMigration ? toMembers(msg.hofMigrants) : [];
     let finished = true;
     for (const [k, p] of this.init.islands.entries()) {
+      if (msg.restart?.includes(p)) this.pops[k] = s.randomPopulation(p);
       const pop = this.pops[k] as Member[];
       const rng = s.rngs[p] as Rng;
       finished = evolvePopulation(pop, context, s.ncyclesPerIteration, curMaxSize, rng) && finished;

@@ -1,15 +1,20 @@
 import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Rng } from '@odekit/core';
+import { budgetProgress, stallMonitorOf } from './early-stop.js';
 import { HallOfFame, scoreFront } from './hall-of-fame.js';
+import { RestartTracker } from './island-restart.js';
 import { type IslandReport, type IslandStep, thawTree, type WireMember } from './island-worker.js';
 import type { ExprNode } from './node.js';
 import { polishFinal, polishFront } from './polish.js';
+import { startClock } from './search-clock.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { setupSearch } from './search-setup.js';
 import {
+  atNoiseFloor,
   earlyStopReached,
   finishOf,
+  residualNoiseOf,
   type SymbolicRegressionResult,
   searchResult,
   symbolicRegression as serialSearch,
@@ -114,10 +119,22 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
   const setup = setupSearch(rest, () => false);
   const count = resolveWorkers(workers, setup.populations);
   const { populations, iterations, maxSize, topn, lossFloor, timeoutSeconds, maxEvals } = setup;
+  const clock = options.clock ?? 'wall';
+  const elapsed = startClock(clock, count);
   const stopFlag = new SharedArrayBuffer(4);
   const flag = new Int32Array(stopFlag);
   const stop = () => Atomics.store(flag, 0, 1);
   signal?.addEventListener('abort', stop);
+  // CPU budget: the workers cannot read it (a worker's process.cpuUsage is the whole process's), the
+  // main thread, idle while they run, checks it and raises the stop flag
+  const cpuTimer =
+    clock === 'cpu' && Number.isFinite(timeoutSeconds)
+      ? setInterval(() => {
+          if (elapsed() >= timeoutSeconds) stop();
+        }, 20)
+      : undefined;
+  const monitor = stallMonitorOf(earlyStop, maxSize, setup.objective.full.n, lossFloor);
+  const residual = monitor !== undefined && setup.noiseVariance === undefined ? residualNoiseOf(setup) : undefined;
   const owned = Array.from({ length: count }, (_, w) =>
     Array.from({ length: populations }, (_, p) => p).filter((p) => p % count === w),
   );
@@ -129,6 +146,8 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
   // worker evaluations at the last boundary, plus the main thread's (hall-of-fame refits)
   let workerEvaluations = 0;
   const evaluationsNow = () => workerEvaluations + setup.objective.evaluations;
+  // whether each island put a new holder into the hall of fame at the last boundary (restarts)
+  const contributed = new Array<boolean>(populations).fill(false);
   const absorb = (reports: readonly IslandReport[]): boolean => {
     workerEvaluations = 0;
     let finished = true;
@@ -136,20 +155,28 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
       workerEvaluations += r.evaluations;
       finished &&= r.finished;
       r.islands.forEach((members, k) => {
+        const p = owned[w]?.[k] as number;
         const thawed = members.map((m) => ({ ...m, tree: thawTree(m.tree) }));
-        islands[owned[w]?.[k] as number] = thawed;
+        islands[p] = thawed;
+        contributed[p] = false;
         for (const m of thawed) {
-          if (m.fullLoss !== undefined) hof.update({ tree: m.tree, loss: m.fullLoss, complexity: m.complexity });
+          if (m.fullLoss !== undefined && hof.update({ tree: m.tree, loss: m.fullLoss, complexity: m.complexity }))
+            contributed[p] = true;
         }
       });
     });
     return finished;
   };
+  const restarts =
+    setup.restartStagnant !== undefined ? new RestartTracker(populations, setup.restartStagnant) : undefined;
+  const progressNow = (iteration: number): number =>
+    budgetProgress(elapsed(), timeoutSeconds, evaluationsNow(), maxEvals, iteration, iterations);
   const front = (): HallOfFameEntry[] => scoreFront(hof.front(lossFloor), lossFloor);
   let stopReason: SymbolicRegressionResult['stopReason'] = 'iterations';
   let done = 0;
+  let islandRestarts = 0;
   try {
-    const deadline = Date.now() + Math.min(timeoutSeconds * 1000, 8.64e15);
+    const deadline = clock === 'cpu' ? 8.64e15 : Date.now() + Math.min(timeoutSeconds * 1000, 8.64e15);
     absorb(
       await Promise.all(
         threads.map((t, w) =>
@@ -165,21 +192,31 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
       ),
     );
     for (let iter = 0; iter < iterations; iter++) {
+      const restart =
+        restarts === undefined ? [] : islands.map((_, p) => p).filter((p) => restarts.due(p, progressNow(iter), iter));
+      islandRestarts += restart.length;
       const step: IslandStep = {
         type: 'step',
         iteration: iter,
         migrants: islands.flatMap((pop) => [...pop].sort((a, b) => a.cost - b.cost).slice(0, topn)),
         hofMigrants: hof.front(lossFloor).map((c) => ({ ...c, cost: 0 })),
         holderLosses: Array.from({ length: maxSize + 1 }, (_, c) => hof.at(c)?.loss ?? Number.POSITIVE_INFINITY),
+        restart,
       };
       const finished = absorb(await Promise.all(threads.map((t) => request(t, step))));
       if (!finished) {
         if (signal?.aborted) stopReason = 'aborted';
-        else if ((now() - start) / 1000 >= timeoutSeconds) stopReason = 'timeout';
+        else if (elapsed() >= timeoutSeconds) stopReason = 'timeout';
         else stopReason = 'maxEvals';
         break;
       }
       done = iter + 1;
+      if (restarts !== undefined) {
+        const progress = progressNow(done);
+        contributed.forEach((c, p) => {
+          restarts.record(p, c, progress);
+        });
+      }
       polishFront(hof, setup.context, lossFloor, polished, setup.rngs[0] as Rng);
       onProgress?.({
         iteration: done,
@@ -192,8 +229,17 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
         stopReason = 'earlyStop';
         break;
       }
+      if (monitor !== undefined) {
+        const progress = progressNow(done);
+        monitor.observe(hof.front(lossFloor), progress);
+        if (monitor.shouldStop(progress, () => atNoiseFloor(hof, setup, residual))) {
+          stopReason = 'earlyStop';
+          break;
+        }
+      }
     }
   } finally {
+    if (cpuTimer !== undefined) clearInterval(cpuTimer);
     stop();
     signal?.removeEventListener('abort', stop);
     await Promise.all(threads.map((t) => t.terminate()));
@@ -205,7 +251,13 @@ export async function symbolicRegression(options: NodeSymbolicRegressionOptions)
   return searchResult(
     hof,
     lossFloor,
-    { evaluations: evaluationsNow(), iterations: done, elapsedSeconds: (now() - start) / 1000, stopReason },
+    {
+      evaluations: evaluationsNow(),
+      iterations: done,
+      elapsedSeconds: (now() - start) / 1000,
+      stopReason,
+      islandRestarts,
+    },
     signal?.aborted ? { noiseVariance: setup.noiseVariance } : finishOf(setup),
   );
 }

@@ -1,7 +1,9 @@
 import type { ComplexityOptions } from './complexity.js';
 import type { DataColumns } from './dataset.js';
+import type { EarlyStopOption } from './early-stop.js';
 import type { Expression } from './expression.js';
 import { type BinaryOpName, isBinaryOp, isUnaryOp, type OpName, type UnaryOpName } from './operators.js';
+import type { SearchClock } from './search-clock.js';
 
 /** Relative weights of the mutations (SymbolicRegression.jl's `MutationWeights`). */
 export interface MutationWeights {
@@ -126,9 +128,25 @@ export interface SymbolicRegressionOptions extends ComplexityOptions {
   readonly fractionReplaced?: number;
   readonly fractionReplacedHof?: number;
   readonly topn?: number;
-  /** Stop when this is reached: a loss threshold, or a predicate of (loss, complexity). */
-  readonly earlyStop?: number | ((loss: number, complexity: number) => boolean);
+  /**
+   * Restart an island with a fresh random population when it has not put a new holder into the
+   * hall of fame for this fraction of the budget (in (0, 1]; see `RestartTracker`). Default: never
+   * (PySR's islands run for the whole search).
+   */
+  readonly restartStagnant?: number;
+  /**
+   * Stop early: when a loss threshold or a predicate of (loss, complexity) is met (PySR's
+   * `early_stop_condition`), or, with a rule object (`EarlyStopRule`), also when the front has
+   * stopped improving for a fraction of the budget (`{ stall: 0.3, floorStall: 0.15 }`).
+   * Default: never (the full budget).
+   */
+  readonly earlyStop?: EarlyStopOption;
   readonly timeoutSeconds?: number;
+  /**
+   * What `timeoutSeconds` counts (default `'wall'`): `'cpu'` counts the process's CPU seconds per
+   * search thread (Node only), so a budget buys the same work however loaded the machine is.
+   */
+  readonly clock?: SearchClock;
   readonly maxEvals?: number;
   /**
    * Seed the initial populations (default true) with sparse polynomial fits (STLSQ) and one-input
@@ -136,6 +154,13 @@ export interface SymbolicRegressionOptions extends ComplexityOptions {
    * false: random populations only, as PySR.
    */
   readonly seedPopulations?: boolean;
+  /**
+   * Among the seeds, also the power-beside-quadratic forms whose coefficients, rounded to 1 or 2
+   * significant digits, still fit best (default true; see `makeSeeds`): at 1 % noise the exponent
+   * is not identified by the loss, but only the right one leaves simple coefficients. false: the
+   * seeds of earlier releases.
+   */
+  readonly seedSimpleCoefficients?: boolean;
   /**
    * Tidy the returned hall of fame (default true): simplify each entry, drop terms and round
    * constants to the fewest significant digits that keep its loss within `tidyTolerance` of the

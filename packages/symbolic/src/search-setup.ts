@@ -28,6 +28,8 @@ export interface SearchSetup {
   readonly fractionReplaced: number;
   readonly fractionReplacedHof: number;
   readonly topn: number;
+  /** The `restartStagnant` option (undefined: no restarts). */
+  readonly restartStagnant: number | undefined;
   readonly timeoutSeconds: number;
   readonly maxEvals: number;
   /** One stream per island, split from the seed. */
@@ -44,6 +46,8 @@ export interface SearchSetup {
   sizeAt(iter: number): number;
   /** A fresh random population for island `p` (uses and advances `rngs[p]`). */
   initialPopulation(p: number): Member[];
+  /** A random population for island `p`, no seeds (a restart; uses and advances `rngs[p]`). */
+  randomPopulation(p: number): Member[];
   /** Adds a population's complexities to the adaptive-parsimony statistics. */
   updateFrequencies(pop: readonly Member[]): void;
 }
@@ -93,10 +97,12 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
     fractionReplaced = 0.00036,
     fractionReplacedHof = 0.0614,
     topn = 12,
+    restartStagnant,
     timeoutSeconds = Number.POSITIVE_INFINITY,
     maxEvals = Number.POSITIVE_INFINITY,
     seed = 0,
     seedPopulations = true,
+    seedSimpleCoefficients = true,
     tidy = true,
     tidyTolerance = 1e-3,
     noiseVariance,
@@ -119,6 +125,11 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
   checkRange('warmupMaxsizeBy', warmupMaxsizeBy, 0, 1);
   checkRange('timeoutSeconds', timeoutSeconds, 0, Number.POSITIVE_INFINITY);
   checkRange('tidyTolerance', tidyTolerance, 0, Number.POSITIVE_INFINITY);
+  if (restartStagnant !== undefined) {
+    checkRange('restartStagnant', restartStagnant, 0, 1);
+    if (restartStagnant === 0)
+      throw new Error("symbolicRegression: 'restartStagnant' must be above 0 (a fraction of the budget).");
+  }
   if (noiseVariance !== undefined) checkRange('noiseVariance', noiseVariance, 0, Number.POSITIVE_INFINITY);
   if (modelSelection !== 'auto' && modelSelection !== 'pysr') {
     throw new Error(`symbolicRegression: 'modelSelection' must be 'auto' or 'pysr', got ${String(modelSelection)}.`);
@@ -170,11 +181,18 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
       ? Math.min(maxSize, 3 + Math.floor(((maxSize - 3) * iter) / (warmupMaxsizeBy * iterations)))
       : maxSize;
   const counts = new Float64Array(maxSize + 2).fill(1);
+  const randomMember = (rng: Rng): Member => {
+    let t = randomTree(3, rules, rng);
+    for (let k = 0; k < 10 && !satisfiesRules(t, rules, sizeAt(0)); k++) t = randomTree(k < 5 ? 1 : 0, rules, rng);
+    return makeMember(context, t, objective.loss(t, false));
+  };
   let seeds: Seed[] | undefined;
   // seeds are fitted once per setup, from their own stream (islands' streams stay as without seeds)
   const seedList = (): Seed[] => {
     seeds ??= seedPopulations
-      ? makeSeeds(objective, rules, sizeAt(0), createRng(seed).split(populations + 1)[populations] as Rng)
+      ? makeSeeds(objective, rules, sizeAt(0), createRng(seed).split(populations + 1)[populations] as Rng, {
+          simpleCoefficients: seedSimpleCoefficients,
+        })
       : [];
     return seeds;
   };
@@ -191,6 +209,7 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
     fractionReplaced,
     fractionReplacedHof,
     topn,
+    restartStagnant,
     timeoutSeconds,
     maxEvals,
     rngs,
@@ -212,10 +231,12 @@ export function setupSearch(options: SymbolicRegressionOptions, shouldStop: () =
       return Array.from({ length: populationSize }, (_, j) => {
         const s = picked[j];
         if (s !== undefined) return makeMember(context, s.tree, s.loss);
-        let t = randomTree(3, rules, rng);
-        for (let k = 0; k < 10 && !satisfiesRules(t, rules, sizeAt(0)); k++) t = randomTree(k < 5 ? 1 : 0, rules, rng);
-        return makeMember(context, t, objective.loss(t, false));
+        return randomMember(rng);
       });
+    },
+    randomPopulation(p: number): Member[] {
+      const rng = rngs[p] as Rng;
+      return Array.from({ length: populationSize }, () => randomMember(rng));
     },
     updateFrequencies(pop: readonly Member[]): void {
       recordComplexities(pop, counts, context.frequency, maxSize);

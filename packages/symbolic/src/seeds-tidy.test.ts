@@ -75,6 +75,20 @@ describe('makeSeeds', () => {
     expect(seeds[0]?.loss).toBeLessThan(1e-20 * obj.baseline);
     expectSameFunction(new Expression(seeds[0]?.tree as ExprNode), 'y^0.9 - y + 0.5*y^2', box);
   });
+
+  it('at 1 % noise, where p from 0.6 to 1 fits alike, also seeds the p whose rounded coefficients fit: exactly y^0.9 - y + 0.5*y^2', () => {
+    const box: Record<string, [number, number]> = { x: [0.1, 5], y: [0.1, 5] };
+    const X = sample(box, 7500, 4);
+    const clean = parseExpression('y^0.9 - y + 0.5*y^2').evaluate(X);
+    const rms = Math.sqrt(clean.reduce((a, v) => a + v * v, 0) / clean.length);
+    const rng = createRng(5);
+    const y = clean.map((v) => v + 0.01 * rms * rng.nextNormal());
+    const obj = new Objective(makeDataset('t', X, y), undefined);
+    const seeds = makeSeeds(obj, rulesFor(['x', 'y'], ['+', '-', '*', '/', '^'], []), 30, createRng(0));
+    const shown = seeds.map((s) => new Expression(s.tree).toString());
+    // the exact form with its simple constants, complexity 11, among the seeds
+    expect(shown).toContain('0.5*y*y - y + y^0.9');
+  });
 });
 
 describe('makeSeeds: rational forms', () => {

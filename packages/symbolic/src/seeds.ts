@@ -243,14 +243,19 @@ function unitSeeds(names: readonly string[], ops: ReadonlySet<OpName>): ExprNode
  * kept (Golub & Pereyra 1973, doi:10.1137/0710036). A local fit from one start falls into the
  * degenerate valley p → 1, a·v^p − b·v ≈ v·log v with large a ≈ b, as often as it finds the
  * allometric term of a model (the talk's `y^0.9 - y + 0.5*y^2`, fractional-order kinetics).
+ * At 1 % noise the valley is flat to a fraction of the noise (p from 0.6 to 1 fit alike), so the
+ * scan also keeps, for 1 and 2 significant digits, the p whose coefficients rounded to those digits
+ * fit best (`simple`: seeds not refit, so `1·v^0.9 − 1·v + 0.5·v²` stays `v^0.9 − v + 0.5·v²`):
+ * models written by people have simple coefficients, and only at the right p do rounded
+ * coefficients still fit.
  */
 function powerSeeds(
   X: Record<string, Float64Array>,
   y: Float64Array,
   names: readonly string[],
   ops: ReadonlySet<OpName>,
-) {
-  const out: ExprNode[] = [];
+): { tree: ExprNode; simple: boolean }[] {
+  const out: { tree: ExprNode; simple: boolean }[] = [];
   if (!ops.has('^') || !ops.has('+') || !ops.has('*')) return out;
   const n = y.length;
   for (const name of names) {
@@ -258,37 +263,55 @@ function powerSeeds(
     if (!(v.length === n && v.every((e) => e > 0 && Number.isFinite(e)))) continue;
     const v2 = v.map((e) => e * e);
     const ones = new Float64Array(n).fill(1);
+    const rssOf = (cols: readonly Float64Array[], coef: ArrayLike<number>): number => {
+      let rss = 0;
+      for (let r = 0; r < n; r++) {
+        let f = 0;
+        for (let c = 0; c < cols.length; c++) f += (coef[c] as number) * ((cols[c] as Float64Array)[r] as number);
+        const d = f - (y[r] as number);
+        rss += d * d;
+      }
+      return rss;
+    };
+    const vn = variable(name);
+    const treeOf = (p: number, coef: ArrayLike<number>, intercept: boolean): ExprNode => {
+      const [a, b, c, d] = [coef[0], coef[1], coef[2], coef[3]];
+      const t: ExprNode = binary(
+        '+',
+        binary(
+          '+',
+          binary('*', constant(a as number), binary('^', vn, constant(p))),
+          binary('*', constant(b as number), vn),
+        ),
+        binary('*', constant(c as number), binary('*', vn, vn)),
+      );
+      return intercept ? binary('+', t, constant(d as number)) : t;
+    };
     for (const intercept of [false, true]) {
-      let best: { p: number; coef: Float64Array; rss: number } | undefined;
+      type Fit = { p: number; coef: ArrayLike<number>; rss: number };
+      let best: Fit | undefined;
+      const simple: (Fit | undefined)[] = [undefined, undefined];
       for (let i = -40; i <= 60; i++) {
         if (i % 20 === 0) continue;
         const p = i / 20;
         const vp = v.map((e) => portablePow(e, p));
         const cols = intercept ? [vp, v, v2, ones] : [vp, v, v2];
         const coef = leastSquares(cols, y, undefined, 0);
-        let rss = 0;
-        for (let r = 0; r < n; r++) {
-          let f = 0;
-          for (let c = 0; c < cols.length; c++) f += (coef[c] as number) * ((cols[c] as Float64Array)[r] as number);
-          const d = f - (y[r] as number);
-          rss += d * d;
-        }
+        const rss = rssOf(cols, coef);
         if (Number.isFinite(rss) && (best === undefined || rss < best.rss)) best = { p, coef, rss };
+        if (intercept) continue;
+        for (const digits of [1, 2]) {
+          // toPrecision rounds exactly (the same in every engine)
+          const rounded = Array.from(coef, (c) => Number(c.toPrecision(digits)));
+          const r = rssOf(cols, rounded);
+          const cur = simple[digits - 1];
+          if (Number.isFinite(r) && (cur === undefined || r < cur.rss))
+            simple[digits - 1] = { p, coef: rounded, rss: r };
+        }
       }
       if (best === undefined) continue;
-      const [a, b, c, d] = best.coef;
-      const vn = variable(name);
-      let t: ExprNode = binary(
-        '+',
-        binary(
-          '+',
-          binary('*', constant(a as number), binary('^', vn, constant(best.p))),
-          binary('*', constant(b as number), vn),
-        ),
-        binary('*', constant(c as number), binary('*', vn, vn)),
-      );
-      if (intercept) t = binary('+', t, constant(d as number));
-      out.push(t);
+      out.push({ tree: treeOf(best.p, best.coef, intercept), simple: false });
+      for (const s of simple) if (s !== undefined) out.push({ tree: treeOf(s.p, s.coef, false), simple: true });
     }
   }
   return out;
@@ -352,7 +375,13 @@ function smoothedTarget(objective: Objective, X: Record<string, Float64Array>, n
  * initial-population strategies of genetic programming (e.g. seeding with linear-regression
  * models, Schmidt & Lipson 2009 use a similar warm start); not in SymbolicRegression.jl.
  */
-export function makeSeeds(objective: Objective, rules: TreeRules, maxSize: number, rng: Rng): Seed[] {
+export function makeSeeds(
+  objective: Objective,
+  rules: TreeRules,
+  maxSize: number,
+  rng: Rng,
+  { simpleCoefficients = true }: { simpleCoefficients?: boolean } = {},
+): Seed[] {
   const ops = new Set<OpName>([...rules.binary, ...rules.unary]);
   const view = objective.subsample(SEED_ROWS);
   const names = rules.variables;
@@ -375,8 +404,13 @@ export function makeSeeds(objective: Objective, rules: TreeRules, maxSize: numbe
   // rows moves the fit far from the right constants (1.6 % of σ² above them at 1 % noise)
   const wide = objective.subsample(POWER_ROWS);
   const wideX = wide.evaluator.columns as Record<string, Float64Array>;
-  for (const p of powerSeeds(wideX, wide.y, names, ops)) {
-    trees.push(optimizeConstants(p, wide, objective, rng, { algorithm: 'LM', iterations: 30, restarts: 0 }).tree);
+  for (const { tree, simple } of powerSeeds(wideX, wide.y, names, ops)) {
+    if (simple && !simpleCoefficients) continue;
+    trees.push(
+      simple
+        ? tree
+        : optimizeConstants(tree, wide, objective, rng, { algorithm: 'LM', iterations: 30, restarts: 0 }).tree,
+    );
   }
   for (const u of unitSeeds(names, ops)) {
     if (!usesOnly(u, ops)) continue;

@@ -1,14 +1,17 @@
 import type { Rng } from '@odekit/core';
 import { nodeComplexity } from './complexity.js';
 import { optimizeConstants } from './constant-optimizer.js';
+import { budgetProgress, lossCondition, stallMonitorOf } from './early-stop.js';
 import { evolvePopulation, optimizeAndSimplify } from './evolution.js';
 import { HallOfFame, scoreFront, selectModel } from './hall-of-fame.js';
 import { offerToHallOfFame } from './hof-offer.js';
+import { RestartTracker } from './island-restart.js';
 import { migrate } from './migration.js';
 import type { ExprNode } from './node.js';
 import { nearestNeighbours, residualNoise, selectByNoise } from './noise-selection.js';
 import { mseOf, SCREEN_ROWS } from './objective.js';
 import { polishFinal, polishFront } from './polish.js';
+import { startClock } from './search-clock.js';
 import { type Member, makeMember } from './search-context.js';
 import type { HallOfFameEntry, SymbolicRegressionOptions } from './search-options.js';
 import { type SearchSetup, setupSearch } from './search-setup.js';
@@ -28,14 +31,28 @@ export interface SymbolicRegressionResult {
   readonly iterations: number;
   readonly elapsedSeconds: number;
   readonly stopReason: 'iterations' | 'timeout' | 'maxEvals' | 'earlyStop' | 'aborted';
+  /** Islands restarted for stagnating (the `restartStagnant` option; 0 without it). */
+  readonly islandRestarts?: number;
 }
 
-/** Whether a hall-of-fame holder meets the `earlyStop` option (a loss bound or a predicate). */
+/** Whether a hall-of-fame holder meets the loss condition of the `earlyStop` option (a loss bound or a predicate). */
 export function earlyStopReached(hof: HallOfFame, earlyStop: SymbolicRegressionOptions['earlyStop']): boolean {
-  if (earlyStop === undefined) return false;
-  return hof
-    .members()
-    .some((c) => (typeof earlyStop === 'number' ? c.loss <= earlyStop : earlyStop(c.loss, c.complexity)));
+  const cond = lossCondition(earlyStop);
+  if (cond === undefined) return false;
+  return hof.members().some((c) => (typeof cond === 'number' ? c.loss <= cond : cond(c.loss, c.complexity)));
+}
+
+/**
+ * Whether the front has reached the noise floor (see `EarlyStopRule.floorStall`): its most accurate
+ * entry within `noiseVariance` when given, else that entry's residual mostly white noise.
+ */
+export function atNoiseFloor(hof: HallOfFame, setup: SearchSetup, residual: ResultFinish['residualNoise']): boolean {
+  const front = hof.front(setup.lossFloor);
+  const acc = front[front.length - 1];
+  if (acc === undefined) return false;
+  if (setup.noiseVariance !== undefined) return acc.loss <= setup.noiseVariance;
+  if (residual === undefined) return false;
+  return residual.of(acc.tree) >= 0.5 * acc.loss;
 }
 
 /** How `searchResult` finishes the front: tidying (see `tidyTree`) and noise-level selection. */
@@ -50,7 +67,10 @@ export interface ResultFinish {
 export function searchResult(
   hof: HallOfFame,
   lossFloor: number,
-  run: Pick<SymbolicRegressionResult, 'evaluations' | 'iterations' | 'elapsedSeconds' | 'stopReason'>,
+  run: Pick<
+    SymbolicRegressionResult,
+    'evaluations' | 'iterations' | 'elapsedSeconds' | 'stopReason' | 'islandRestarts'
+  >,
   finish: ResultFinish = {},
 ): SymbolicRegressionResult {
   let front = hof.front(lossFloor);
@@ -82,7 +102,7 @@ export function searchResult(
 const TIDY_FULL_ROWS = 10000;
 
 /** The residual-noise estimate of `selectByNoise` on the screening rows (neighbours found once). */
-function residualNoiseOf(setup: SearchSetup): NonNullable<ResultFinish['residualNoise']> {
+export function residualNoiseOf(setup: SearchSetup): NonNullable<ResultFinish['residualNoise']> {
   const { objective } = setup;
   const screen = objective.subsample(SCREEN_ROWS);
   let nn: Int32Array | undefined;
@@ -176,10 +196,11 @@ const yieldToEventLoop = (): Promise<void> =>
 export async function symbolicRegression(options: SymbolicRegressionOptions): Promise<SymbolicRegressionResult> {
   const { earlyStop, onProgress, signal } = options;
   const start = now();
+  const elapsed = startClock(options.clock ?? 'wall', 1);
   let stopReason: SymbolicRegressionResult['stopReason'] = 'iterations';
   const setup = setupSearch(options, (): boolean => {
     if (signal?.aborted) stopReason = 'aborted';
-    else if ((now() - start) / 1000 >= setup.timeoutSeconds) stopReason = 'timeout';
+    else if (elapsed() >= setup.timeoutSeconds) stopReason = 'timeout';
     else if (setup.objective.evaluations >= setup.maxEvals) stopReason = 'maxEvals';
     else return false;
     return true;
@@ -193,17 +214,29 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
   const front = (): HallOfFameEntry[] => scoreFront(hof.front(lossFloor), lossFloor);
   for (const pop of pops) for (const m of pop) hof.update(m);
   const polished = new WeakSet<ExprNode>();
+  const monitor = stallMonitorOf(earlyStop, maxSize, objective.full.n, lossFloor);
+  const residual = monitor !== undefined && setup.noiseVariance === undefined ? residualNoiseOf(setup) : undefined;
+  const restarts =
+    setup.restartStagnant !== undefined ? new RestartTracker(populations, setup.restartStagnant) : undefined;
+  const progressNow = (iteration: number): number =>
+    budgetProgress(elapsed(), setup.timeoutSeconds, objective.evaluations, setup.maxEvals, iteration, iterations);
 
   let done = 0;
+  let islandRestarts = 0;
   let lastYield = now();
   outer: for (let iter = 0; iter < iterations; iter++) {
     const curMaxSize = sizeAt(iter);
     for (let p = 0; p < populations; p++) {
+      if (restarts?.due(p, progressNow(iter), iter)) {
+        pops[p] = setup.randomPopulation(p);
+        islandRestarts++;
+      }
       const pop = pops[p] as Member[];
       const rng = rngs[p] as Rng;
       const finished = evolvePopulation(pop, context, ncyclesPerIteration, curMaxSize, rng);
       optimizeAndSimplify(pop, context, curMaxSize, rng);
-      offerToHallOfFame(hof, pop, objective, context.batched);
+      const accepted = offerToHallOfFame(hof, pop, objective, context.batched);
+      restarts?.record(p, accepted > 0, progressNow(iter));
       updateFrequencies(pop);
       if (migration && populations > 1) {
         const pool = pops.flatMap((q) => [...q].sort((a, b) => a.cost - b.cost).slice(0, topn));
@@ -232,6 +265,14 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
       elapsedSeconds: (now() - start) / 1000,
       hallOfFame: front(),
     });
+    if (monitor !== undefined) {
+      const progress = progressNow(done);
+      monitor.observe(hof.front(lossFloor), progress);
+      if (monitor.shouldStop(progress, () => atNoiseFloor(hof, setup, residual))) {
+        stopReason = 'earlyStop';
+        break;
+      }
+    }
   }
   // the last iteration may have been cut short: refit what reached the front since the last refit
   if (!signal?.aborted) {
@@ -241,7 +282,13 @@ export async function symbolicRegression(options: SymbolicRegressionOptions): Pr
   return searchResult(
     hof,
     lossFloor,
-    { evaluations: objective.evaluations, iterations: done, elapsedSeconds: (now() - start) / 1000, stopReason },
+    {
+      evaluations: objective.evaluations,
+      iterations: done,
+      elapsedSeconds: (now() - start) / 1000,
+      stopReason,
+      islandRestarts,
+    },
     signal?.aborted ? { noiseVariance: setup.noiseVariance } : finishOf(setup),
   );
 }
