@@ -5,36 +5,50 @@
 //     constant within 5 % of −0.9 and 0.8 after the refit.
 // (2) Diffrax's symbolic-regression example: success = both fields recovered as x1/(x1 + 1) and
 //     x0/(-x0 - 1) up to algebra (checked numerically on a grid) after the refit.
-// Flags: --seeds N (default 10), --budget S (default 10), --noise a,b,c, --scenario ude|diffrax|all.
+// (3) Held-out Lotka–Volterra variants (`--scenario variants`, not part of `all`): variant `seed`
+//     of apps/demo/src/scenarios/variants.ts (its kind cycles through 8: bilinear, Holling II
+//     shared/both/prey, Holling III, Beddington–DeAngelis, logistic prey, cubic predator; 1–5 %
+//     noise, 30–100 points); success = every final equation in the truth's family with every
+//     constant within 5 % (see discovery-judge.ts); also the extrapolation error to twice the span.
+// Flags: --seeds N (default 10), --from S (first seed, default 0), --budget S (default 10),
+// --noise a,b,c, --scenario ude|diffrax|variants|all.
 // Data come from the scenarios' generator scripts; the command runs as a child process per case.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseExpression } from '@odekit/symbolic';
 import { emit, flag } from './common.js';
+import { judgeEquation } from './discovery-judge.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const seeds = Number(flag('seeds', '10'));
 const budget = flag('budget', '10') as string;
 const noises = (flag('noise', '0.005,0.01,0.05') as string).split(',').map(Number);
 const which = flag('scenario', 'all') as string;
+const from = Number(flag('from', '0'));
 const tsx = ['--import', 'tsx', '--conditions=@odekit/source'];
 
-/** The command's found expressions by network (undefined when it failed) and its wall seconds. */
+interface CaseReport {
+  discovered: Record<string, { expression: string }>;
+  equations: Record<string, string>;
+  predictions: { extrapolation: { trajectory: number; t: number[]; values: Record<string, (number | null)[]> }[] };
+}
+
+/** The command's found expressions by network (undefined when it failed), its report, its data folder and wall seconds. */
 function runCase(
   scenario: string,
   noise: number,
   seed: number,
-): { found: Record<string, string> | undefined; seconds: number } {
+): { found: Record<string, string> | undefined; report?: CaseReport; dir: string; seconds: number } {
   const dir = mkdtempSync(join(tmpdir(), `odekit-discovery-${scenario}-`));
   const gen = spawnSync(
     process.execPath,
     [
       ...tsx,
       join(root, `apps/demo/scenarios/${scenario}/generate.ts`),
-      '--noise',
-      String(noise),
+      ...(scenario === 'variants' ? [] : ['--noise', String(noise)]),
       '--seed',
       String(seed),
       '--out',
@@ -66,11 +80,14 @@ function runCase(
     { encoding: 'utf8', maxBuffer: 1 << 28 },
   );
   const seconds = Math.round((performance.now() - started) / 1000);
-  if (r.status !== 0) return { found: undefined, seconds };
-  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
-    discovered: Record<string, { expression: string }>;
+  if (r.status !== 0) return { found: undefined, dir, seconds };
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as CaseReport;
+  return {
+    found: Object.fromEntries(Object.entries(report.discovered).map(([n, d]) => [n, d.expression])),
+    report,
+    dir,
+    seconds,
   };
-  return { found: Object.fromEntries(Object.entries(report.discovered).map(([n, d]) => [n, d.expression])), seconds };
 }
 
 /** Exactly one r*c term (any order) with its constant within 5 % of `k`. */
@@ -147,4 +164,114 @@ if (which === 'all' || which === 'diffrax') {
     });
   }
   emit({ workload: 'discovery', scenario: 'diffrax-sr', noise: 0.01, seeds, successRate: ok / seeds });
+}
+
+if (which === 'variants') {
+  const byKind = new Map<string, { ok: number; n: number }>();
+  for (let seed = from; seed < from + seeds; seed++) {
+    const { found, report, dir, seconds } = runCase('variants', 0, seed);
+    const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as {
+      kind: string;
+      equations: Record<string, string>;
+      parameters: Record<string, number>;
+      missing: Record<string, string>;
+      initial: number[][];
+      noise: number;
+      times: { t1: number; points: number };
+    };
+    // The box of states to compare on: the data's range, widened by half on each side.
+    const rows = readFileSync(join(dir, 'data.csv'), 'utf8').trim().split('\n');
+    const head = (rows[0] as string).split(',');
+    const box: Record<string, [number, number]> = {};
+    for (const s of ['r', 'c']) {
+      const j = head.indexOf(s);
+      const col = rows.slice(1).map((l) => Number(l.split(',')[j]));
+      box[s] = [0.5 * Math.min(...col), 1.5 * Math.max(...col)];
+    }
+    const judged = Object.fromEntries(
+      Object.entries(truth.equations).map(([s, family]) => [
+        s,
+        judgeEquation({ found: report?.equations[s] ?? 'NN(r)', family, truth: truth.parameters, box }),
+      ]),
+    );
+    const success = report !== undefined && Object.values(judged).every((j) => j.ok);
+    const k = byKind.get(truth.kind) ?? { ok: 0, n: 0 };
+    byKind.set(truth.kind, { ok: k.ok + (success ? 1 : 0), n: k.n + 1 });
+    emit({
+      workload: 'discovery',
+      scenario: 'variants',
+      kind: truth.kind,
+      seed,
+      noise: truth.noise,
+      points: truth.times.points * truth.initial.length,
+      success,
+      missing: truth.missing,
+      found: found ?? 'failed',
+      equations: report?.equations ?? null,
+      judged: Object.fromEntries(
+        Object.entries(judged).map(([s, j]) => [
+          s,
+          {
+            ok: j.ok,
+            residual: Number(j.residual.toPrecision(2)),
+            constantError: Number(j.constantError.toPrecision(2)),
+            fitted: j.fitted,
+          },
+        ]),
+      ),
+      extrapolationRelRms: report === undefined ? null : extrapolationError(report, truth),
+      seconds,
+    });
+  }
+  let ok = 0;
+  for (const v of byKind.values()) ok += v.ok;
+  emit({
+    workload: 'discovery',
+    scenario: 'variants',
+    seeds: `${from}..${from + seeds - 1}`,
+    successRate: ok / seeds,
+    byKind: Object.fromEntries([...byKind].map(([kind, v]) => [kind, `${v.ok}/${v.n}`])),
+  });
+}
+
+/** Relative RMS of the final model's extrapolation (to twice the span) against the truth from its true starts. */
+function extrapolationError(
+  report: CaseReport,
+  truth: { equations: Record<string, string>; parameters: Record<string, number>; initial: number[][] },
+): number {
+  const eqs = ['r', 'c'].map((s) => parseExpression(truth.equations[s] as string));
+  const consts = Object.fromEntries(Object.entries(truth.parameters).map(([k, v]) => [k, Float64Array.of(v)]));
+  const f = (y: number[]) =>
+    eqs.map(
+      (e) =>
+        e.evaluate({ ...consts, r: Float64Array.of(y[0] as number), c: Float64Array.of(y[1] as number) })[0] as number,
+    );
+  let se = 0;
+  let ss = 0;
+  for (const tr of report.predictions.extrapolation) {
+    let y = [...(truth.initial[tr.trajectory] as number[])];
+    let t = 0;
+    tr.t.forEach((target, i) => {
+      while (t < target - 1e-12) {
+        const h = Math.min(5e-3, target - t);
+        const k1 = f(y);
+        const k2 = f(y.map((v, j) => v + (h / 2) * (k1[j] as number)));
+        const k3 = f(y.map((v, j) => v + (h / 2) * (k2[j] as number)));
+        const k4 = f(y.map((v, j) => v + h * (k3[j] as number)));
+        y = y.map(
+          (v, j) =>
+            v + (h / 6) * ((k1[j] as number) + 2 * (k2[j] as number) + 2 * (k3[j] as number) + (k4[j] as number)),
+        );
+        t += h;
+      }
+      ['r', 'c'].forEach((s, j) => {
+        const pred = tr.values[s]?.[i];
+        if (typeof pred === 'number') {
+          se += (pred - (y[j] as number)) ** 2;
+          ss += (y[j] as number) ** 2;
+        }
+      });
+    });
+  }
+  return Number(Math.sqrt(se / Math.max(ss, 1e-300)).toPrecision(3));
 }

@@ -18,6 +18,7 @@ import {
   withConstants,
 } from '@odekit/symbolic';
 import { bestSubsets, solveSmall } from './best-subset.js';
+import { rationalSubsets } from './rational-subsets.js';
 import type { StageSettings } from './types.js';
 
 /** A symbolic search: `symbolicRegression` of @odekit/symbolic, or its Node version with `workers`. */
@@ -35,6 +36,17 @@ export const EVALUATIONS_PER_SECOND = 15000;
 
 /** Relative RMS against the network within which a best-subset polynomial is judged on the data. */
 export const SUBSET_TOLERANCE = 0.35;
+
+/** Rational candidates (see `rationalSubsets`) judged on the data per network, at most. */
+export const RATIONAL_CANDIDATES = 3;
+
+/**
+ * An expression's form: its text with every non-integer constant written `#` (`0.45*c*r` and
+ * `0.4498*c*r` are one form; `c^2` and `c^3` are two).
+ */
+export function formOf(e: Expression): string {
+  return e.toString().replace(/\d+\.\d+(?:e[-+]?\d+)?|\d+e[-+]?\d+/g, '#');
+}
 
 /** Options of {@link discoverTerm}. */
 export interface DiscoverOptions {
@@ -425,6 +437,23 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
       .filter((e) => e.loss <= bound);
   };
   const subsets = subsetsOn(o.along ?? { X, y }, [2, 1, 1]);
+  // Rational shapes `m/(p + q*d)` (saturating responses: Holling II/III, Beddington–DeAngelis),
+  // by linearised least squares on the same states: the best of each shape, best first.
+  const rationals = (() => {
+    const S = o.along ?? { X, y };
+    const kv = known.map((k) => k.evaluate(S.X));
+    const bound = (SUBSET_TOLERANCE * Math.sqrt(effectiveLoss(new Expr(constant(0)), S.X, S.y, kv))) ** 2;
+    const seen = new Set<string>();
+    return rationalSubsets({ X: S.X, y: S.y, always: kv, keep: 1 })
+      .map((e) => ({ ...e, loss: effectiveLoss(e.expr, S.X, S.y, kv) }))
+      .filter((e) => e.loss <= bound)
+      .filter((e) => {
+        const shape = formOf(e.expr);
+        if (seen.has(shape)) return false;
+        seen.add(shape);
+        return true;
+      });
+  })();
   const front = mergeFronts(candidates, []);
   const minLoss = Math.min(...front.map((e) => e.loss));
   // The scale: the RMS of what the known terms cannot explain (a network that learned a share of
@@ -443,8 +472,9 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
   // Against the network, with the known terms' share fitted back in.
   const errorRms = Math.sqrt(lossOf(expr));
   const alternatives = [expr];
+  // One candidate per form: `0.45*c*r` and `0.4498*c*r` refit to the same thing on the data.
   const add = (r: Expression) => {
-    if (!alternatives.some((a) => a.toString() === r.toString())) alternatives.push(r);
+    if (!alternatives.some((a) => formOf(a) === formOf(r))) alternatives.push(r);
   };
   const near = front
     .filter((e) => e !== chosen && e.loss <= 10 * tol)
@@ -453,8 +483,14 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
     if (alternatives.length >= Math.min(4, settings.candidates)) break;
     add(roundSignificant(prune(e.expr, X, y, Math.max(tol, 1.01 * e.loss), lossOf), 4, networkRms));
   }
-  // And the best polynomial subsets that follow the network within SUBSET_TOLERANCE of its RMS
-  // (a network trained on one noisy arc is often 10–20 % off the truth even there).
+  // The best rational shapes (up to 3), then the best polynomial subsets that follow the network
+  // within SUBSET_TOLERANCE of its RMS (a network trained on one noisy arc is often 10–20 % off the
+  // truth even there).
+  const beforeRationals = alternatives.length;
+  for (const e of rationals) {
+    if (alternatives.length >= Math.min(settings.candidates, beforeRationals + RATIONAL_CANDIDATES)) break;
+    add(roundSignificant(simplify(e.expr), 4, networkRms));
+  }
   for (const e of subsets) {
     if (alternatives.length >= settings.candidates) break;
     add(roundSignificant(simplify(e.expr), 4, networkRms));

@@ -17,7 +17,7 @@ const defaults: StageSettings = {
   unaryOperators: [],
   maxSize: 16,
   selectionTolerance: 0.05,
-  candidates: 8,
+  candidates: 10,
   refitIterations: 200,
   rtol: 1e-6,
   atol: 1e-8,

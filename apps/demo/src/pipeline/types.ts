@@ -65,9 +65,9 @@ export interface StageSettings {
   readonly selectionTolerance: number;
   /**
    * Candidates per network judged on the data in the refit, each refit briefly in place of the
-   * network (default 8): the search's choice, its nearest front entries and the best polynomial
-   * subsets of 1–3 terms; of those within an F-test-like margin of the best, the fewest constants,
-   * then the lowest loss, wins.
+   * network (default 10), one per form: the search's choice, its nearest front entries, the best
+   * rational shapes `m/(p + q*d)` (up to 3) and the best polynomial subsets of 1–3 terms; of those
+   * within an F-test-like margin of the best, the fewest constants, then the lowest loss, wins.
    */
   readonly candidates: number;
   /** L-BFGS iterations of the refit (default 200). */

@@ -1,6 +1,6 @@
-import { disposeTree } from '@odekit/core';
+import { cloneTree, disposeTree, type TensorTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
-import { adam, fit } from '@odekit/train';
+import { adam, cosineDecay, fit, type Schedule } from '@odekit/train';
 import { tidyNumbers } from '../numbers.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 
@@ -95,16 +95,21 @@ export async function hybridStage(
       notes.push(`L-BFGS on the networks could not start (${e.message.split('\n')[0]})`);
     }
   }
-  // Then everything together, briefly (Adam at a third of the rate; NaN guard).
+  // Then everything together, briefly: Adam from a third of the rate with a cosine decay to a
+  // tenth of that (NaN guard), ending at the best iterate, not the last. A constant rate left the
+  // phase's end at the mercy of the last steps' oscillation: tiny numerical changes moved its
+  // final loss by 2x (0.0028 against 0.0057 on the embedded example).
   if (settings.jointSteps > 0) {
+    const best = keepBest(params);
     const joint = await fit({
       params,
       loss: (p) => model.loss(p, data),
-      optimizer: adam({ learningRate: settings.learningRate / 3 }),
+      optimizer: adam({ learningRate: jointSchedule(settings.learningRate, settings.jointSteps) }),
       steps: settings.jointSteps,
       seed: ctx.seed,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
       onStep: async (info) => {
+        best.step(info.loss, info.params);
         await ctx.emit({
           type: 'step',
           stage: 'hybrid',
@@ -116,17 +121,31 @@ export async function hybridStage(
       },
     });
     disposeTree(params);
-    params = joint.params;
     curve.push(...joint.history);
     steps += joint.steps;
     stopReason = joint.stopReason;
-    notes.push(`everything, Adam: ${joint.message.replace(/\.$/, '')}`);
     if (joint.stopReason === 'aborted') {
-      disposeTree(params);
+      best.dispose();
+      disposeTree(joint.params);
       const e = new Error('the run was stopped');
       e.name = 'AbortError';
       throw e;
     }
+    const kept = best.finish(joint.params, (p) => {
+      try {
+        const l = model.loss(p, data);
+        const v = l.dataSync()[0] as number;
+        l.dispose();
+        return v;
+      } catch (e) {
+        if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+        return Number.POSITIVE_INFINITY;
+      }
+    });
+    params = kept.params;
+    notes.push(
+      `everything, Adam (cosine decay): ${joint.message.replace(/\.$/, '')}; kept ${kept.last ? 'the last iterate' : `the best iterate (loss ${kept.loss.toPrecision(4)})`}`,
+    );
   }
   // And L-BFGS on everything: the joint minimum, which Adam approaches slowly. Directions the data
   // cannot tell apart (a known term's parameter against the same term inside a network) are
@@ -165,4 +184,46 @@ export async function hybridStage(
     }
   }
   return { params, curve, steps, stopReason, message: tidyNumbers(`${notes.join('; ')}.`) };
+}
+
+/**
+ * The joint phase's learning rate: a third of `rate`, decayed along a cosine (Loshchilov & Hutter
+ * 2017) to a tenth of that over `steps`.
+ */
+export function jointSchedule(rate: number, steps: number): Schedule {
+  return cosineDecay({ initValue: rate / 3, decaySteps: Math.max(1, steps), alpha: 0.1 });
+}
+
+/**
+ * Tracks the best iterate of a `fit` run from its `onStep` calls: `fit` reports each step's loss
+ * with the parameters after that step's update, so the loss belongs to the parameters of the call
+ * before (or the start). `finish` takes the run's final parameters (owned) and returns the better of
+ * them and the best iterate, by `lossOf` for the final ones; it frees the other.
+ */
+export function keepBest<P extends TensorTree>(start: P) {
+  let before: P = cloneTree(start);
+  let best: { loss: number; params: P } | undefined;
+  return {
+    step(loss: number, after: P): void {
+      if (Number.isFinite(loss) && (best === undefined || loss < best.loss)) {
+        if (best !== undefined) disposeTree(best.params);
+        best = { loss, params: before };
+      } else disposeTree(before);
+      before = cloneTree(after);
+    },
+    finish(last: P, lossOf: (p: P) => number): { params: P; loss: number; last: boolean } {
+      disposeTree(before);
+      const lastLoss = lossOf(last);
+      if (best === undefined || lastLoss <= best.loss) {
+        if (best !== undefined) disposeTree(best.params);
+        return { params: last, loss: lastLoss, last: true };
+      }
+      disposeTree(last);
+      return { params: best.params, loss: best.loss, last: false };
+    },
+    dispose(): void {
+      disposeTree(before);
+      if (best !== undefined) disposeTree(best.params);
+    },
+  };
 }

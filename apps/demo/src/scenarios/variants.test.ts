@@ -1,0 +1,37 @@
+import { modelFromEquations } from '@odekit/observables';
+import { parseExpression } from '@odekit/symbolic';
+import { describe, expect, it } from 'vitest';
+import { drawVariant, VARIANT_KINDS, variantRhs } from './variants.js';
+
+describe('drawVariant', () => {
+  it('cycles through the kinds, draws the same variant for a seed, and stays in the ranges the issue names', () => {
+    for (let seed = 0; seed < 16; seed++) {
+      const v = drawVariant(seed);
+      expect(v.kind).toBe(VARIANT_KINDS[seed % VARIANT_KINDS.length]);
+      expect(JSON.stringify(drawVariant(seed))).toBe(JSON.stringify(v));
+      expect(v.noise).toBeGreaterThanOrEqual(0.01);
+      expect(v.noise).toBeLessThanOrEqual(0.05);
+      const points = v.times.points * v.initial.length;
+      expect(points).toBeGreaterThanOrEqual(30);
+      expect(points).toBeLessThanOrEqual(101);
+      // The model loads (equations parse, networks called with their inputs).
+      const model = modelFromEquations(v.model as never);
+      expect(Object.keys(model.networks).sort()).toEqual(Object.keys(v.truth.missing).sort());
+    }
+  });
+  it("states a truth whose missing terms are what the model's networks stand in for", () => {
+    // holling2/both: r' = alpha*r [- k*r^2] + NN1, c' = -gamma*c + NN2
+    const v = drawVariant(2);
+    const f = variantRhs(v);
+    const p = v.truth.parameters;
+    const at = { r: Float64Array.of(1.3), c: Float64Array.of(0.7) };
+    const nn1 = parseExpression(v.truth.missing.NN1 as string).evaluate(at)[0] as number;
+    const nn2 = parseExpression(v.truth.missing.NN2 as string).evaluate(at)[0] as number;
+    const [dr, dc] = f(0, [1.3, 0.7]);
+    expect(dr).toBeCloseTo((p.alpha as number) * 1.3 - (p.k ?? 0) * 1.69 + nn1, 2);
+    expect(dc).toBeCloseTo(-(p.gamma as number) * 0.7 + nn2, 2);
+  });
+  it('refuses a bad seed', () => {
+    expect(() => drawVariant(-1)).toThrow(/seed must be an integer >= 0/);
+  });
+});
