@@ -2,7 +2,7 @@ import { compileField, valueAndGrad } from '@odekit/core';
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { type CompileOption, diffeqsolve, dopri5, pidController, rodas5p, saveAt, tsit5 } from './index.js';
+import { type CompileOption, diffeqsolve, dopri5, kvaerno5, pidController, rodas5p, saveAt, tsit5 } from './index.js';
 
 type Field = (t: number, y: tf.Tensor, a: { k: tf.Tensor; w: tf.Tensor }) => tf.Tensor;
 
@@ -189,5 +189,25 @@ describe("compile: { precision: 'float64' }", () => {
     const f64 = run(vdp, { precision: 'float64' });
     expect(f64).toEqual(run(compileField(vdp, { precision: 'float64' })));
     expect(run(vdp).nfe).not.toBe(f64.nfe);
+  });
+  it('leaks no tensors (rodas5p and kvaerno5 on the float64 program)', async () => {
+    await expectNoLeak(() => {
+      run(vdp, { precision: 'float64' });
+    });
+    const field = compileField(vdp, { precision: 'float64' });
+    await expectNoLeak(() => {
+      const y0 = tf.tensor1d([2, 0]);
+      const sol = diffeqsolve({
+        term: field,
+        solver: kvaerno5(),
+        t0: 0,
+        t1: 20,
+        y0,
+        saveat: saveAt({ ts: [5, 10, 20] }),
+        stepsizeController: pidController({ rtol: 1e-6, atol: 1e-10 }),
+      });
+      sol.dispose();
+      y0.dispose();
+    });
   });
 });
