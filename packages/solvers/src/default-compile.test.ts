@@ -2,7 +2,7 @@ import { compileField, valueAndGrad } from '@odekit/core';
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { type CompileOption, diffeqsolve, dopri5, pidController, saveAt, tsit5 } from './index.js';
+import { type CompileOption, diffeqsolve, dopri5, kvaerno5, pidController, rodas5p, saveAt, tsit5 } from './index.js';
 
 type Field = (t: number, y: tf.Tensor, a: { k: tf.Tensor; w: tf.Tensor }) => tf.Tensor;
 
@@ -156,5 +156,58 @@ describe('what cannot be compiled falls back, reported, to the same solution as 
     expect(() => solve(smooth, 'yes' as never)).toThrow(/'compile' must be a boolean or an object/);
     expect(() => solve(smooth, { strikt: true } as never)).toThrow(/unknown 'compile' option 'strikt'; pass true/);
     expect(() => solve(smooth, { onFallback: 1 } as never)).toThrow(/'compile.onFallback' must be a function/);
+    expect(() => solve(smooth, { precision: 'float16' } as never)).toThrow(
+      /'compile.precision' must be 'float32' or 'float64', got float16/,
+    );
+  });
+});
+
+describe("compile: { precision: 'float64' }", () => {
+  // Van der Pol μ = 1000 for 200 time units at rtol 1e-6 with rodas5p: the float64 program is the
+  // one compileField(f, { precision: 'float64' }) makes, step for step
+  const vdp = (_t: number, y: tf.Tensor) => {
+    const [x, v] = tf.unstack(y, -1) as [tf.Tensor, tf.Tensor];
+    return tf.stack([v, tf.sub(tf.mul(tf.mul(1000, tf.sub(1, tf.square(x))), v), x)], -1);
+  };
+  const run = (term: typeof vdp, compile?: CompileOption) => {
+    const y0 = tf.tensor1d([2, 0]);
+    const sol = diffeqsolve({
+      term,
+      solver: rodas5p(),
+      t0: 0,
+      t1: 200,
+      y0,
+      stepsizeController: pidController({ rtol: 1e-6, atol: 1e-10 }),
+      ...(compile === undefined ? {} : { compile }),
+    });
+    const out = { nfe: sol.stats.numFnEvals, y: Array.from((sol.ys as tf.Tensor).dataSync()) };
+    sol.dispose();
+    y0.dispose();
+    return out;
+  };
+  it('solves as compileField(f, { precision: "float64" }) does, and differently from float32', () => {
+    const f64 = run(vdp, { precision: 'float64' });
+    expect(f64).toEqual(run(compileField(vdp, { precision: 'float64' })));
+    expect(run(vdp).nfe).not.toBe(f64.nfe);
+  });
+  it('leaks no tensors (rodas5p and kvaerno5 on the float64 program)', async () => {
+    await expectNoLeak(() => {
+      run(vdp, { precision: 'float64' });
+    });
+    const field = compileField(vdp, { precision: 'float64' });
+    await expectNoLeak(() => {
+      const y0 = tf.tensor1d([2, 0]);
+      const sol = diffeqsolve({
+        term: field,
+        solver: kvaerno5(),
+        t0: 0,
+        t1: 20,
+        y0,
+        saveat: saveAt({ ts: [5, 10, 20] }),
+        stepsizeController: pidController({ rtol: 1e-6, atol: 1e-10 }),
+      });
+      sol.dispose();
+      y0.dispose();
+    });
   });
 });

@@ -37,7 +37,7 @@ export interface DiffeqsolveOptions<Y extends Tree<tf.Tensor>, A> {
   /**
    * Whether a plain tfjs field is compiled for host arrays (`compileField`) on the cpu and wasm
    * backends: `true` by default, `false` to run the field as written (tfjs ops), or
-   * `{ strict, onFallback }`. A field that cannot be compiled (it reads tensor values, its ops
+   * `{ strict, onFallback, precision }` (`precision: 'float64'` for stiff solves below rtol ≈ 1e-4). A field that cannot be compiled (it reads tensor values, its ops
    * change between `t0` and `t1`, ...) falls back to the tensor field with the reason in
    * `sol.stats.fallbacks`. Fields that carry a host implementation (`compileField`, an MLP's
    * `vectorField`) use them either way.
@@ -213,7 +213,7 @@ function validate<Y extends Tree<tf.Tensor>, A>(o: DiffeqsolveOptions<Y, A>): So
   const compile = compileChoice(o.compile);
   const userField = vf as unknown as VectorField<Tree<tf.Tensor>, unknown>;
   // the same field, compiled for host arrays unless it carries a host implementation or compile is off
-  const field = fieldForHost(userField, compile.enabled);
+  const field = fieldForHost(userField, compile.enabled, compile.precision);
   const fallbacks: string[] = [];
   const reportFallback = (reason: string): void => {
     if (fallbacks.includes(reason)) return;

@@ -148,7 +148,7 @@ export function hostStorage(f: HostField, solver: AbstractSolver): LoopStorage<H
         for (let q = 1; q < r; q++) {
           const c = w[j * r + q] as number;
           if (c === 0) continue;
-          const k = dense.k[q - 1] as Float32Array;
+          const k = dense.k[q - 1] as FloatArray;
           for (let i = 0; i < W; i++) out[dst + i] = (out[dst + i] as number) + c * (k[src + i] as number);
         }
       }

@@ -38,7 +38,7 @@ export interface StiffProblem {
 }
 
 /**
- * Loads the stiff problems (Robertson to 40 and to 1e5, Van der Pol μ = 1000, the Oregonator)
+ * Loads the stiff problems (Robertson to 40 and to 1e5, Van der Pol μ = 1000, the Oregonator, HIRES)
  * with float64 references and SciPy's Radau/BDF/LSODA figures, made by
  * `packages/testing/scripts/make-stiff-problems.py`.
  *

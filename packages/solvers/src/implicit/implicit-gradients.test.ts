@@ -8,7 +8,7 @@ import { constantStepSize, pidController, type StepSizeController } from '../con
 import { diffeqsolve } from '../diffeqsolve.js';
 import { saveAt } from '../save-at.js';
 import type { AbstractSolver } from '../solver.js';
-import { implicitEuler, kvaerno3, kvaerno5, rodas4 } from './implicit-solvers.js';
+import { implicitEuler, kvaerno3, kvaerno5, rodas4, rodas5p } from './implicit-solvers.js';
 import { StartStates } from './start-states.js';
 
 /** Robertson's kinetics with its three rates as trainable args (log-rates, so gradients are relative sensitivities). */
@@ -105,6 +105,16 @@ describe('gradients through implicit steps (implicit function theorem), Robertso
     // method's order; measured at rtol 1e-5: host pass 2.3e-2 and tape 1.0e-2 from central
     // differences, 1.2e-2 apart; the host pass takes its Jacobians by differences, the tape by VJPs)
     const solver = rodas4();
+    const pid = pidController({ rtol: 1e-5, atol: 1e-9 });
+    const checkpoint = gradOf(solver, pid, recursiveCheckpointAdjoint());
+    const direct = gradOf(solver, pid, directAdjoint());
+    expect(relErr(checkpoint, direct), `checkpointed ${checkpoint} vs direct ${direct}`).toBeLessThan(2e-2);
+    const fd = fdGrad(solver, pid, 2e-2);
+    expect(relErr(checkpoint, fd), `checkpointed ${checkpoint} vs FD ${fd}`).toBeLessThan(5e-2);
+  });
+
+  it('rodas5p, adaptive steps: the checkpointed adjoint (three dense rows in the host backward pass) agrees with the tape (≤ 2e-2) and finite differences (≤ 5e-2)', () => {
+    const solver = rodas5p();
     const pid = pidController({ rtol: 1e-5, atol: 1e-9 });
     const checkpoint = gradOf(solver, pid, recursiveCheckpointAdjoint());
     const direct = gradOf(solver, pid, directAdjoint());

@@ -35,6 +35,8 @@ const KVAERNO5: Case[] = [
   ['VDP1000', 1e-6, 2, 3e-4], // error bar not met (1.2e-4 vs 1e-4)
   ['OREGO', 1e-3, 2, 'bar'],
   ['OREGO', 1e-6, 2, 'bar'],
+  ['HIRES', 1e-3, 2, 'bar'],
+  ['HIRES', 1e-6, 2, 'bar'],
 ];
 const RODAS4: Case[] = [
   ['ROBER', 1e-3, 2, 'bar'],
@@ -45,9 +47,12 @@ const RODAS4: Case[] = [
   ['VDP1000', 1e-6, 2, 'bar'], // 3.8e-6, 1.08× (2.2× with the float32 field and ∂f/∂t by differences)
   ['OREGO', 1e-3, 2, 0.06], // error bar not met (3.0e-2 vs 4.7e-3); kvaerno5 meets it
   ['OREGO', 1e-6, 2, 'bar'],
+  ['HIRES', 1e-3, 2, 'bar'],
+  ['HIRES', 1e-6, 2.1, 'bar'], // 1.98 × Radau's evaluations: the NFE bar is met, with 1 % to spare
 ];
-// rodas5p: every bar but the error on Van der Pol and the Oregonator at rtol 1e-3, at 0.68–0.93 ×
-// Radau's evaluations. Van der Pol's error there sits at t = 2400, just before the fold, where
+// rodas5p: every bar but the error on Van der Pol and the Oregonator at rtol 1e-3, at 0.68–1.29 ×
+// Radau's evaluations (HIRES, added as a check on a problem the solvers were not tuned on,
+// passes for kvaerno5, rodas4 and rodas5p at both tolerances). Van der Pol's error there sits at t = 2400, just before the fold, where
 // the phase error of the whole solve shows in the fast component: it moves between 8.5e-4 and
 // 8.6e-3 with the controller's factormax (5…10) or safety, so no setting meets it robustly.
 const RODAS5P: Case[] = [
@@ -59,6 +64,8 @@ const RODAS5P: Case[] = [
   ['VDP1000', 1e-6, 2, 'bar'],
   ['OREGO', 1e-3, 2, 1e-2], // error bar not met (5.4e-3 vs 4.7e-3); kvaerno5 meets it
   ['OREGO', 1e-6, 2, 'bar'],
+  ['HIRES', 1e-3, 2, 'bar'],
+  ['HIRES', 1e-6, 2, 'bar'],
 ];
 // kvaerno3 at rtol 1e-3 (third order: at 1e-6 it takes 2.5–3.3 × Radau's evaluations). Before the
 // difference Jacobian was taken from f(t0, y0) rather than the step's first-same-as-last k_0,
