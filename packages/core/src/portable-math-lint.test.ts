@@ -1,5 +1,7 @@
 // The lint rule that keeps library numerics on portablePow / portableTanh
 // (scripts/lint-portable-math.mjs, run by `pnpm lint`).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs script without types
 import { codeOnly, covered, findings } from '../../../scripts/lint-portable-math.mjs';
@@ -53,5 +55,12 @@ describe('lint-portable-math', () => {
     expect(covered('packages/core/dist/index.js')).toBe(false);
     expect(covered('packages/assembly/assembly/sr-kernels.ts')).toBe(false);
     expect(covered('bench/src/w1.ts')).toBe(false);
+  });
+
+  it('finds nothing in the repository as committed (the check pnpm lint runs)', () => {
+    const script = fileURLToPath(new URL('../../../scripts/lint-portable-math.mjs', import.meta.url));
+    const run = spawnSync(process.execPath, [script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 });

@@ -24,7 +24,7 @@ export function portablePow(x: number, y: number): number {
     // a negative base: real only for an integer exponent (then the sign of (-1)^y)
     if (Number.isInteger(y)) return (y % 2 === 0 ? 1 : -1) * positivePow(-x, y);
   }
-  return x ** y;
+  return x ** y; // portable-math: allow (NaN, ±0, ±∞: exactly defined by ECMAScript)
 }
 
 /** x^n for an integer n >= 0 by repeated squaring. */

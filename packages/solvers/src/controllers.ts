@@ -208,7 +208,7 @@ export function pidController(options: PidOptions = {}): StepSizeController {
       const upper = accept && state.rejected === true ? Math.min(1, factormax) : factormax;
       let raw = safety * f1 * f2 * f3;
       if (accept && predictive && state.prevDt !== undefined && state.prevErr !== undefined && errNorm > 0) {
-        const gus = safety * (dt / state.prevDt) * (state.prevErr / (errNorm * errNorm)) ** (1 / errorOrder);
+        const gus = safety * (dt / state.prevDt) * portablePow(state.prevErr / (errNorm * errNorm), 1 / errorOrder);
         if (gus < raw) raw = gus;
       }
       factor = Math.min(Math.max(raw, factormin), upper);

@@ -1,3 +1,4 @@
+import { portablePow } from '@odekit/core';
 import { Expression } from './expression.js';
 import { constantsOf, type ExprNode, withConstants } from './node.js';
 
@@ -20,7 +21,7 @@ export function roundConstants(expr: Expression | ExprNode, digits: number): Exp
     throw new Error(`roundConstants: 'digits' must be an integer in [0, 15], got ${digits}.`);
   }
   const root = expr instanceof Expression ? expr.root : expr;
-  const f = 10 ** digits;
+  const f = portablePow(10, digits);
   const rounded = withConstants(
     root,
     constantsOf(root).map((c) => {

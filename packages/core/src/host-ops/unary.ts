@@ -1,4 +1,5 @@
 import { fastTanh } from '../cpu-kernels/tanh.js';
+import { portableTanh } from '../portable-math.js';
 import type { FloatArray } from './float-array.js';
 
 /**
@@ -237,7 +238,7 @@ export const UNARY: Readonly<Record<string, UnaryOp>> = {
 export const UNARY_FLOAT64: Readonly<Record<string, UnaryOp>> = {
   Tanh: {
     fwd: (x, y, n) => {
-      for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i] as number);
+      for (let i = 0; i < n; i++) y[i] = portableTanh(x[i] as number);
     },
     bwd: (UNARY.Tanh as UnaryOp).bwd,
   },

@@ -1,3 +1,4 @@
+import { portablePow } from '@odekit/core';
 import type { StepTolerances } from '../solver.js';
 import { luSolve } from './dense-lu.js';
 import type { EsdirkTableau } from './esdirk-tableau.js';
@@ -120,7 +121,7 @@ export function esdirkAttempt(
       // stiff components far off their slow manifold (Robertson's y2 by 5× at h = 0.05), where
       // a Jacobian from the step's start no longer contracts.
       const y = Float64Array.from(Y[i - 1] as Float64Array);
-      let eta = Math.max(nm.eta, UROUND32) ** 0.8;
+      let eta = portablePow(Math.max(nm.eta, UROUND32), 0.8);
       let prev = 0;
       let converged = false;
       const delta = new Float64Array(N);
@@ -150,7 +151,7 @@ export function esdirkAttempt(
           if (theta >= 0.99 && !full) break;
           eta = theta < 0.99 ? theta / (1 - theta) : 100;
           const left = o.maxNewtonIterations - 1 - m;
-          if (!full && nd > stall && (theta ** left / (1 - theta)) * nd > o.kappa) break;
+          if (!full && nd > stall && (portablePow(theta, left) / (1 - theta)) * nd > o.kappa) break;
         }
         // a first correction is trusted only when it is already small (a predictor far off, on a
         // nonlinear field, must show contraction before the stage is accepted)

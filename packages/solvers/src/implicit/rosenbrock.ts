@@ -1,4 +1,4 @@
-import type { FloatArray } from '@odekit/core';
+import { type FloatArray, portablePow } from '@odekit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type {
   AbstractSolver,
@@ -30,7 +30,10 @@ function rodasDenseWeights(R: number) {
     w[0] = derivative ? 0 : 1;
     w[1] = derivative ? 1 / h : t;
     // θ^r (1 − θ) and its derivative r θ^(r−1) − (r + 1) θ^r
-    for (let r = 1; r <= R; r++) w[1 + r] = derivative ? (r * t ** (r - 1) - (r + 1) * t ** r) / h : t ** r * (1 - t);
+    for (let r = 1; r <= R; r++)
+      w[1 + r] = derivative
+        ? (r * portablePow(t, r - 1) - (r + 1) * portablePow(t, r)) / h
+        : portablePow(t, r) * (1 - t);
     return w;
   };
 }
