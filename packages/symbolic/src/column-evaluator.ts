@@ -1,6 +1,7 @@
 import { binaryScalar, colColKernel, colScalarKernel, scalarColKernel, unaryKernel, unaryScalar } from './kernels.js';
 import type { ExprNode } from './node.js';
 import { ProgramRunner } from './program-evaluator.js';
+import { sumSquares } from './sum-squares.js';
 import { wasmKernelsOn, wasmPowLogged } from './wasm-kernels.js';
 
 /** Data columns by variable name; all of one length. */
@@ -383,30 +384,6 @@ function sumsFinite(o: Float64Array, rows: number): boolean {
   }
   for (let i = m; i < rows; i++) s0 += (o[i] as number) * 0;
   return s0 + s1 + s2 + s3 === 0;
-}
-
-/** Σ (f − y)² over n rows, in the order of {@link ColumnEvaluator.sumSquaredError}. */
-function sumSquares(f: Float64Array, y: Float64Array, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const m = n & ~3;
-  for (let i = 0; i < m; i += 4) {
-    const d0 = (f[i] as number) - (y[i] as number);
-    const d1 = (f[i + 1] as number) - (y[i + 1] as number);
-    const d2 = (f[i + 2] as number) - (y[i + 2] as number);
-    const d3 = (f[i + 3] as number) - (y[i + 3] as number);
-    s0 += d0 * d0;
-    s1 += d1 * d1;
-    s2 += d2 * d2;
-    s3 += d3 * d3;
-  }
-  for (let i = m; i < n; i++) {
-    const d = (f[i] as number) - (y[i] as number);
-    s0 += d * d;
-  }
-  return s0 + s1 + (s2 + s3);
 }
 
 /** A unary operator over a whole data column, and whether its first k values sum finitely, by k. */

@@ -2,6 +2,7 @@ import type { Rng } from '@odekit/core';
 import { ColumnEvaluator } from './column-evaluator.js';
 import type { Dataset } from './dataset.js';
 import type { ExprNode } from './node.js';
+import { sumSquares } from './sum-squares.js';
 
 /** Rows of the screening view: members' losses between iterations when batching. */
 export const SCREEN_ROWS = 1000;
@@ -41,26 +42,7 @@ export function mseOf(f: Float64Array, view: RowView): number {
       s += (weights[i] as number) * d * d;
     }
   } else {
-    // four partial sums: the additions of one sum wait on each other, four run side by side
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    const m = n & ~3;
-    for (let i = 0; i < m; i += 4) {
-      const d0 = (f[i] as number) - (y[i] as number);
-      const d1 = (f[i + 1] as number) - (y[i + 1] as number);
-      const d2 = (f[i + 2] as number) - (y[i + 2] as number);
-      const d3 = (f[i + 3] as number) - (y[i + 3] as number);
-      s += d0 * d0;
-      s1 += d1 * d1;
-      s2 += d2 * d2;
-      s3 += d3 * d3;
-    }
-    for (let i = m; i < n; i++) {
-      const d = (f[i] as number) - (y[i] as number);
-      s += d * d;
-    }
-    s = s + s1 + (s2 + s3);
+    s = sumSquares(f, y, n);
   }
   const loss = s / view.sumWeights;
   return Number.isFinite(loss) ? loss : Number.POSITIVE_INFINITY;
