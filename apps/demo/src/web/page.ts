@@ -290,6 +290,9 @@ export class DemoPage {
       return null;
     }
     const id = ++this.runId;
+    // which run the phase belongs to: a test (or a script) that clicks Run again after a finished
+    // run waits for this number to change, not for a 'done' that is still the last run's
+    document.body.dataset.run = String(id);
     let cleared = false;
     this.choice = null;
     const refitButton = byId<HTMLButtonElement>('refit-choice');

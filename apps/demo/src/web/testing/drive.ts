@@ -49,11 +49,18 @@ export interface PageRun {
 /** Clicks Run and waits for the run to end (done, failed or stopped). */
 export async function runOnPage(page: Page, timeoutMs = 600_000): Promise<PageRun> {
   const startedAt = await page.evaluate(() => performance.now());
+  const before = await page.evaluate(() => Number(document.body.dataset.run ?? 0));
   await page.click('#run');
-  await page.waitForFunction(() => ['done', 'failed', 'stopped'].includes(document.body.dataset.phase ?? ''), null, {
-    timeout: timeoutMs,
-    polling: 250,
-  });
+  // Run checks the inputs (asynchronously, in the worker) before it starts: until then the phase
+  // is still the previous run's 'done', so wait for this run's number, or for the refusal
+  await page.waitForFunction(
+    (previous) =>
+      (Number(document.body.dataset.run ?? 0) > previous &&
+        ['done', 'failed', 'stopped'].includes(document.body.dataset.phase ?? '')) ||
+      (document.getElementById('status')?.textContent ?? '').startsWith('Not run'),
+    before,
+    { timeout: timeoutMs, polling: 250 },
+  );
   const endedAt = await page.evaluate(() => performance.now());
   const status = (await page.textContent('#status')) ?? '';
   const phase = (await page.evaluate(() => document.body.dataset.phase)) ?? '';
