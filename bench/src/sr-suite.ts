@@ -246,6 +246,7 @@ if (process.argv.includes('--summarize')) {
           seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
           cpuSeconds: Number((cpuNow() - c0).toFixed(1)),
           stopReason: result.stopReason,
+          islandRestarts: result.islandRestarts ?? 0,
           evaluations: result.evaluations,
           protocol,
         };

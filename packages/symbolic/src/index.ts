@@ -1,3 +1,4 @@
+export { cancelCommonFactors } from './cancel-factors.js';
 export { ColumnEvaluator, type Columns } from './column-evaluator.js';
 export {
   type CompiledExpression,

@@ -78,7 +78,7 @@ describe('makeSeeds', () => {
 
   it('at 1 % noise, where p from 0.6 to 1 fits alike, also seeds the p whose rounded coefficients fit: exactly y^0.9 - y + 0.5*y^2', () => {
     const box: Record<string, [number, number]> = { x: [0.1, 5], y: [0.1, 5] };
-    const X = sample(box, 7500, 4);
+    const X = sample(box, 3000, 4);
     const clean = parseExpression('y^0.9 - y + 0.5*y^2').evaluate(X);
     const rms = Math.sqrt(clean.reduce((a, v) => a + v * v, 0) / clean.length);
     const rng = createRng(5);

@@ -1,3 +1,4 @@
+import { cancelCommonFactors } from './cancel-factors.js';
 import { binary, constant, constantsOf, type ExprNode, unary, withConstants } from './node.js';
 import type { OpName } from './operators.js';
 import { printNode } from './print.js';
@@ -101,7 +102,8 @@ export function roundSignificant(v: number, digits: number): number {
 
 /**
  * A readable version of `tree` whose loss stays within `(1 + tolerance)·loss + floor` of the
- * input's: simplified (constant folding, like terms, no `x - -0.42`), then pruned (a constant set
+ * input's: simplified (common variable factors of a ratio cancelled, see `cancelCommonFactors`;
+ * constant folding, like terms, no `x - -0.42`), then pruned (a constant set
  * to 0 or a sum reduced to one of its operands, whenever that keeps the loss — terms such as
  * `-1.98e-17*x` vanish), then each constant rounded to the fewest significant digits (1 to 15)
  * the loss supports, and simplified again. Returns the tree and its loss. Diffrax's symbolic
@@ -128,7 +130,7 @@ export function tidyTree(tree: ExprNode, options: TidyOptions): { tree: ExprNode
   if (!Number.isFinite(loss0)) return { tree, loss: loss0 };
   const limit = (1 + tolerance) * loss0 + floor;
   let best: { tree: ExprNode; loss: number } | undefined;
-  const start = simp(tree);
+  const start = simp(cancelCommonFactors(tree));
   const startLoss = lossOf(start);
   const base = startLoss <= limit ? start : tree;
   // one pass per normalisation of the ratios; the smallest, then shortest printed result wins
