@@ -274,6 +274,9 @@ export function radauAttempt(
     }
   }
   const accepted = !wantError || err <= 1;
+  // a slowly contracting Newton iteration: a fresh Jacobian at the next step's start (SciPy's rule)
+  const recompute = nIter > 2 && rate > THET;
+  if (accepted) nm.stale = recompute;
   let nextStep: number | undefined;
   if (wantError) {
     const fac = Math.min(SAFE, (SAFE * (2 * maxIter + 1)) / (2 * maxIter + nIter));
@@ -288,8 +291,6 @@ export function radauAttempt(
       st.erracc = Math.max(1e-2, err);
       let hnew = absH / quot;
       if (st.rejected) hnew = Math.min(hnew, absH);
-      const recompute = nIter > 2 && rate > THET;
-      nm.stale = recompute;
       const qt = hnew / absH;
       if (!recompute && qt >= KEEP_LOW && qt <= KEEP_HIGH) hnew = absH;
       nextStep = hnew;
