@@ -7,7 +7,8 @@ import type { HostFieldWithVjp } from './host-field-vjp.js';
 import type { ResolvedImplicitOptions } from './implicit-options.js';
 import { UROUND32 } from './jacobian.js';
 import { NewtonMatrix, scaledNorm } from './newton-matrix.js';
-import { RADAU_AINV, RADAU_C, RADAU_DENSE, RADAU_E, RADAU_GAMMA0, RADAU_TI } from './radau-tableau.js';
+import { stageMatrix } from './radau-stage-matrix.js';
+import { RADAU_A, RADAU_AINV, RADAU_C, RADAU_DENSE, RADAU_E, RADAU_GAMMA0, RADAU_TI } from './radau-tableau.js';
 
 /** float64's unit roundoff (RADAU5's `UROUND`), for the floor of Newton's tolerance. */
 const EPS64 = 2 ** -52;
@@ -21,6 +22,11 @@ const KEEP_LOW = 1;
 const KEEP_HIGH = 1.2;
 /** Recompute the Jacobian after a step whose Newton iteration contracted slower than this (`THET`). */
 const THET = 1e-3;
+/**
+ * Newton iterations allowed to a step that cannot shrink (constant steps, and the re-solve of an
+ * accepted step for its gradient, which starts afresh without the previous step's polynomial).
+ */
+export const FIXED_STEP_NEWTON_ITERATIONS = 30;
 
 /** The last accepted step: its collocation polynomial gives the next step's Newton start. */
 interface Polynomial {
@@ -210,6 +216,7 @@ export function radauAttempt(
     }
   }
 
+  const iterCap = wantError ? maxIter : Math.max(maxIter, FIXED_STEP_NEWTON_ITERATIONS);
   let Z: Float64Array[] = Zstart;
   let nIter = 0;
   let rate = 0;
@@ -217,7 +224,7 @@ export function radauAttempt(
   for (;;) {
     const fresh = nm.freshAt(t0, y0);
     if (st.factor3(h)) {
-      const run = newton(st, f, t0, h, y0, Zstart, scale, newtonTol, stall, maxIter);
+      const run = newton(st, f, t0, h, y0, Zstart, scale, newtonTol, stall, iterCap);
       Z = run.Z;
       nIter += run.iterations;
       rate = run.rate;
@@ -225,6 +232,14 @@ export function radauAttempt(
     }
     if (converged || fresh) break;
     st.refresh(f, t0, y0, k0);
+  }
+  if (!converged && !wantError) {
+    // constant steps (and gradient replays) cannot shrink: full Newton, the Jacobians at the iterates
+    const run = fullNewton(st, o, f, t0, h, y0, Zstart, scale, newtonTol, FIXED_STEP_NEWTON_ITERATIONS);
+    Z = run.Z;
+    nIter += run.iterations;
+    rate = 1;
+    converged = run.converged;
   }
   nm.numNewtonIterations += nIter;
 
@@ -401,4 +416,89 @@ function addCorrection(Z: Float64Array[], dZ: Float64Array, batch: number, D: nu
       for (let i = 0; i < D; i++) z[b * D + i] = (z[b * D + i] as number) + (dZ[b * n3 + I * D + i] as number);
     }
   }
+}
+
+/** `ΔW = (T⁻¹ ⊗ I)·ΔZ` per sample (ΔZ laid out `[batch][stage][D]`), for Newton's norm. */
+function transformed(dZ: Float64Array, batch: number, D: number): Float64Array {
+  const n3 = 3 * D;
+  const dW = new Float64Array(dZ.length);
+  for (let b = 0; b < batch; b++) {
+    for (let I = 0; I < 3; I++) {
+      const Ti = RADAU_TI[I] as readonly number[];
+      for (let i = 0; i < D; i++) {
+        let v = 0;
+        for (let K = 0; K < 3; K++) v += (Ti[K] as number) * (dZ[b * n3 + K * D + i] as number);
+        dW[b * n3 + I * D + i] = v;
+      }
+    }
+  }
+  return dW;
+}
+
+/**
+ * Full Newton on the stage equations `G(Z) = Z − h(A ⊗ I)·F(y0 + Z) = 0`: `Z −= M(Z)⁻¹·G(Z)` with
+ * `M = I − h(A ⊗ I)·blockdiag(J_i)` at the current stages (Jacobians by differences, or the
+ * user's: a taped VJP would record nothing inside a customGrad forward). The last resort of steps
+ * that cannot shrink.
+ */
+function fullNewton(
+  st: RadauState,
+  o: ResolvedImplicitOptions,
+  f: HostFieldWithVjp,
+  t0: number,
+  h: number,
+  y0: Float64Array,
+  Zstart: readonly Float64Array[],
+  scale: Float64Array,
+  newtonTol: number,
+  maxIter: number,
+): { Z: Float64Array[]; iterations: number; converged: boolean } {
+  const { nm, batch, D } = st;
+  const N = y0.length;
+  const n3 = 3 * D;
+  const Z = Zstart.map((z) => Float64Array.from(z));
+  const scale3 = new Float64Array(3 * N);
+  for (let b = 0; b < batch; b++) {
+    for (let I = 0; I < 3; I++) {
+      for (let i = 0; i < D; i++) scale3[b * n3 + I * D + i] = scale[b * D + i] as number;
+    }
+  }
+  const option = typeof o.jacobian === 'function' ? o.jacobian : 'fd';
+  let prev = 0;
+  for (let m = 0; m < maxIter; m++) {
+    const { M, F, nfe } = stageMatrix(option, f, t0, h, y0, Z, batch);
+    nm.nfe += nfe;
+    nm.numJacobianEvals += 3;
+    nm.numLuFactorisations++;
+    nm.numNewtonIterations++;
+    const G = new Float64Array(3 * N);
+    for (let b = 0; b < batch; b++) {
+      for (let I = 0; I < 3; I++) {
+        const Ai = RADAU_A[I] as readonly number[];
+        for (let i = 0; i < D; i++) {
+          const q = b * D + i;
+          let v = (Z[I] as Float64Array)[q] as number;
+          for (let K = 0; K < 3; K++) v -= h * (Ai[K] as number) * ((F[K] as Float64Array)[q] as number);
+          G[b * n3 + I * D + i] = v;
+        }
+      }
+      const piv = new Int32Array(n3);
+      if (!luFactor(M, n3, piv, b * n3 * n3, 0)) return { Z, iterations: m + 1, converged: false };
+      luSolve(M, n3, piv, G, b * n3 * n3, 0, b * n3);
+    }
+    const nd = scaledNorm(transformed(G, batch, D), scale3, { batch, D: n3 });
+    if (!Number.isFinite(nd)) return { Z, iterations: m + 1, converged: false };
+    for (let b = 0; b < batch; b++) {
+      for (let I = 0; I < 3; I++) {
+        const z = Z[I] as Float64Array;
+        for (let i = 0; i < D; i++) z[b * D + i] = (z[b * D + i] as number) - (G[b * n3 + I * D + i] as number);
+      }
+    }
+    const rate = m > 0 ? nd / prev : 1;
+    if (nd === 0 || (m > 0 && rate < 1 && (rate / (1 - rate)) * nd < newtonTol)) {
+      return { Z, iterations: m + 1, converged: true };
+    }
+    prev = nd;
+  }
+  return { Z, iterations: maxIter, converged: false };
 }
