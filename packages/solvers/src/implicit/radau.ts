@@ -121,7 +121,7 @@ export function radau5(options: ImplicitOptions = {}): AbstractSolver {
    * tolerance) and its derivative `dZ = M⁻¹·h(A ⊗ I)·(J dy0 + ∂F/∂θ dθ)`, the exact derivative of
    * the stage equations. Newton's iterations are never differentiated.
    */
-  const tapedStep = ({ f, t0, h, y0, f0, wantError, tol }: StepInput): StepOutput => {
+  const tapedStep = ({ f, t0, h, y0, wantError, tol }: StepInput): StepOutput => {
     const N = y0.shape[1];
     const batch = tol?.batch ?? 1;
     const D = N / batch;
