@@ -14,6 +14,7 @@ import {
   kvaerno3,
   kvaerno5,
   pidController,
+  radau5,
   rodas4,
   rodas5p,
   saveAt,
@@ -31,7 +32,7 @@ const pcoeff = Number(flag('pcoeff', '0') ?? '0');
 const icoeff = Number(flag('icoeff', '1') ?? '1');
 const safety = Number(flag('safety', '0.9') ?? '0.9');
 const factormax = Number(flag('factormax', '10') ?? '10');
-const makers: Record<string, () => AbstractSolver> = { kvaerno5, kvaerno3, rodas4, rodas5p };
+const makers: Record<string, () => AbstractSolver> = { kvaerno5, kvaerno3, rodas4, rodas5p, radau5 };
 
 for (const p of loadStiffProblems()) {
   if (only !== '' && !only.split(',').includes(p.id)) continue;

@@ -13,6 +13,7 @@ import {
   diffeqsolve,
   kvaerno5,
   pidController,
+  radau5,
   rodas4,
   rodas5p,
   SolveError,
@@ -54,6 +55,7 @@ for (const id of part === 'node' || part === 'accuracy' ? [] : ['ROBER', 'VDP100
     ['kvaerno5', kvaerno5],
     ['rodas4', rodas4],
     ['rodas5p', rodas5p],
+    ['radau5', radau5],
   ] as [string, () => AbstractSolver][]) {
     for (const key of fieldNames) {
       const entry = fields[key as keyof typeof fields];

@@ -18,6 +18,7 @@ export { IMPLICIT_EULER, KVAERNO3, KVAERNO5 } from './implicit/esdirk-tableaus.j
 export type { ImplicitOptions } from './implicit/implicit-options.js';
 export { implicitEuler, kvaerno3, kvaerno5, rodas4, rodas5p } from './implicit/implicit-solvers.js';
 export type { JacobianOption } from './implicit/jacobian.js';
+export { radau5 } from './implicit/radau.js';
 export { rosenbrock } from './implicit/rosenbrock.js';
 export { defineRosenbrockTableau, RODAS4, RODAS5P, type RosenbrockTableau } from './implicit/rosenbrock-tableau.js';
 export type { SolveProblem } from './problem.js';

@@ -302,6 +302,12 @@ export function integrate<V, D>(input: IntegrateInput<V, D>): IntegrateOutput {
       }
       h = decision.dtNext;
       if (decision.accept && out.maxGrowth !== undefined) h = Math.min(h, out.maxGrowth * Math.abs(hh));
+      if (adaptive && out.nextStep !== undefined) {
+        // the solver's own step-size rule (radau5), within the controller's bounds
+        h = out.nextStep;
+        if (controller.dtmax !== undefined) h = Math.min(h, controller.dtmax);
+        if (controller.dtmin !== undefined) h = Math.max(h, controller.dtmin);
+      }
       if (!(h > 1e-14 * Math.max(1, Math.abs(t)))) {
         result = nonfiniteRejections > 0 ? 'nonfinite' : 'dt_min_reached';
         break;

@@ -14,6 +14,8 @@ export interface LoopStep<V, D> {
   readonly implicitStats?: ImplicitStepStats;
   /** See {@link HostStepOutput.maxGrowth}. */
   readonly maxGrowth?: number;
+  /** See {@link HostStepOutput.nextStep}. */
+  readonly nextStep?: number;
 }
 
 /**

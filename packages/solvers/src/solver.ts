@@ -27,6 +27,12 @@ export interface HostStepOutput {
    * next, larger step does not fail Newton; Hairer & Wanner, *Solving ODEs II*, §IV.8).
    */
   readonly maxGrowth?: number;
+  /**
+   * A solver with its own step-size rule (radau5: RADAU5's): the magnitude of the next step,
+   * used instead of the adaptive controller's proposal after this step (accepted or rejected);
+   * the controller's `dtmin`/`dtmax` still apply.
+   */
+  readonly nextStep?: number;
 }
 
 /** What an implicit solver's step did besides evaluating the field (summed into the stats). */
@@ -82,6 +88,8 @@ export interface StepOutput {
   readonly nfe: number;
   /** Implicit solvers: the Jacobian evaluations, LU factorisations and Newton iterations made. */
   readonly implicitStats?: ImplicitStepStats;
+  /** See {@link HostStepOutput.nextStep}. */
+  readonly nextStep?: number;
 }
 
 /**

@@ -9,6 +9,7 @@ import { diffeqsolve } from '../diffeqsolve.js';
 import { saveAt } from '../save-at.js';
 import type { AbstractSolver } from '../solver.js';
 import { implicitEuler, kvaerno3, kvaerno5, rodas4, rodas5p } from './implicit-solvers.js';
+import { radau5 } from './radau.js';
 import { StartStates } from './start-states.js';
 
 /** Robertson's kinetics with its three rates as trainable args (log-rates, so gradients are relative sensitivities). */
@@ -77,6 +78,7 @@ describe('gradients through implicit steps (implicit function theorem), Robertso
     ['kvaerno5', kvaerno5],
     ['kvaerno3', kvaerno3],
     ['implicitEuler', implicitEuler],
+    ['radau5', radau5],
   ] as const) {
     it(`${name}, constant steps: the direct and checkpointed adjoints equal central finite differences of the discrete solution (≤ 2e-3)`, () => {
       const solver = make();
@@ -98,6 +100,17 @@ describe('gradients through implicit steps (implicit function theorem), Robertso
     // FD of adaptive solves: the steps move with the parameters, so the bar is looser
     const fd = fdGrad(solver, pid, 2e-2);
     expect(relErr(direct, fd), `direct ${direct} vs FD ${fd}`).toBeLessThan(5e-3);
+  });
+
+  it('radau5, adaptive steps: direct (tape) and recursive-checkpoint (host backward pass) adjoints agree (≤ 2e-3) and match finite differences (≤ 5e-3)', () => {
+    const solver = radau5();
+    const pid = pidController({ rtol: 1e-6, atol: 1e-10 });
+    const direct = gradOf(solver, pid, directAdjoint());
+    const checkpoint = gradOf(solver, pid, recursiveCheckpointAdjoint());
+    expect(relErr(checkpoint, direct), `checkpointed ${checkpoint} vs direct ${direct}`).toBeLessThan(2e-3);
+    const fd = fdGrad(solver, pid, 2e-2);
+    expect(relErr(direct, fd), `direct ${direct} vs FD ${fd}`).toBeLessThan(5e-3);
+    expect(relErr(checkpoint, fd), `checkpointed ${checkpoint} vs FD ${fd}`).toBeLessThan(5e-3);
   });
 
   it('rodas4, adaptive steps: the checkpointed adjoint (host backward pass, a transposed solve per stage) agrees with the tape (≤ 2e-2) and finite differences (≤ 5e-2)', () => {

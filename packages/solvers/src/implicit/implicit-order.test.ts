@@ -2,6 +2,7 @@ import { empiricalOrder } from '@odekit/testing';
 import { describe, expect, it } from 'vitest';
 import type { AbstractSolver, HostField } from '../solver.js';
 import { implicitEuler, kvaerno3, kvaerno5, rodas4, rodas5p } from './implicit-solvers.js';
+import { radau5 } from './radau.js';
 
 /**
  * A nonlinear, non-autonomous problem with a known solution, in float64 (so the method's own
@@ -68,6 +69,7 @@ const cases: [string, AbstractSolver, number, number[]][] = [
     [8, 16, 32, 64],
   ],
   ['rodas5p', rodas5p({ ...tight, jacobian: exactJacobian }), 5, [8, 16, 32, 64]],
+  ['radau5', radau5(tight), 5, [4, 8, 16, 32]],
 ];
 
 describe('empirical order on a nonstiff problem (constant steps, tight Newton tolerances)', () => {
@@ -107,8 +109,10 @@ function denseError(solver: AbstractSolver, h: number): number {
   return worst;
 }
 
-describe('dense output order of the Rosenbrock methods (local error inside one step ∝ h^(q+1))', () => {
+describe('dense output order of the Rosenbrock methods and radau5 (local error inside one step ∝ h^(q+1))', () => {
   for (const [name, solver, q] of [
+    // the collocation polynomial through y0 and the three stages (order 3)
+    ['radau5', radau5(tight), 3],
     ['rodas4', rodas4({ ...tight, jacobian: exactJacobian }), 3],
     ['rodas5p', rodas5p({ ...tight, jacobian: exactJacobian }), 4],
   ] as const) {

@@ -4,6 +4,7 @@ import { esdirk, stageDenseWeights } from './esdirk.js';
 import { defineEsdirkTableau, type EsdirkTableau } from './esdirk-tableau.js';
 import { IMPLICIT_EULER, KVAERNO3, KVAERNO5 } from './esdirk-tableaus.js';
 import { implicitEuler, kvaerno3, kvaerno5, rodas4, rodas5p } from './implicit-solvers.js';
+import { radau5 } from './radau.js';
 import { RODAS4 } from './rosenbrock-tableau.js';
 
 const esdirks: [EsdirkTableau, number][] = [
@@ -93,6 +94,7 @@ const makers: [string, (o: object) => AbstractSolver][] = [
   ['kvaerno5', kvaerno5],
   ['rodas4', rodas4],
   ['rodas5p', rodas5p],
+  ['radau5', radau5],
 ];
 
 describe('stability functions from real steps (float64 field, exact Jacobian)', () => {
