@@ -94,14 +94,14 @@ function check(): void {
     // C(3): Σ_j a_ij c_j^(q−1) = c_i^q / q, q = 1..3
     for (let q = 1; q <= 3; q++) {
       let s = 0;
-      for (let j = 0; j < 3; j++) s += at(A, i, j) * (c[j] as number) ** (q - 1);
-      if (Math.abs(s - (c[i] as number) ** q / q) > 1e-14) fail(`row ${i} violates C(${q})`);
+      for (let j = 0; j < 3; j++) s += at(A, i, j) * (c[j] as number) ** (q - 1); // portable-math: allow (a load-time check within 1e-14)
+      if (Math.abs(s - (c[i] as number) ** q / q) > 1e-14) fail(`row ${i} violates C(${q})`); // portable-math: allow
     }
   }
   // B(5): Σ b_j c_j^(q−1) = 1/q, q = 1..5 with b the last row
   for (let q = 1; q <= 5; q++) {
     let s = 0;
-    for (let j = 0; j < 3; j++) s += at(A, 2, j) * (c[j] as number) ** (q - 1);
+    for (let j = 0; j < 3; j++) s += at(A, 2, j) * (c[j] as number) ** (q - 1); // portable-math: allow
     if (Math.abs(s - 1 / q) > 1e-14) fail(`b violates B(${q})`);
   }
   // T⁻¹·T = I and T⁻¹·A⁻¹·T = [[γ0,0,0],[0,α,β],[0,−β,α]]
