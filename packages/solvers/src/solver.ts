@@ -88,7 +88,10 @@ export interface StepOutput {
   readonly nfe: number;
   /** Implicit solvers: the Jacobian evaluations, LU factorisations and Newton iterations made. */
   readonly implicitStats?: ImplicitStepStats;
-  /** See {@link HostStepOutput.nextStep}. */
+  /**
+   * A solver with its own step-size rule (radau5: RADAU5's): the magnitude of the next step,
+   * used instead of the adaptive controller's proposal (as on the host step).
+   */
   readonly nextStep?: number;
 }
 
