@@ -9,6 +9,7 @@ import { tsit5 } from '../runge-kutta/solvers.js';
 import { saveAt } from '../save-at.js';
 import { SolveError } from '../solution.js';
 import { implicitEuler, kvaerno3, kvaerno5, rodas4 } from './implicit-solvers.js';
+import { radau5 } from './radau.js';
 
 const problems = loadStiffProblems();
 const rober = problems.find((p) => p.id === 'ROBER');
@@ -102,11 +103,14 @@ describe('implicit solvers in diffeqsolve', () => {
   });
 });
 
-describe('failures end in a result code with the partial solution, never NaN', () => {
+describe.each([
+  ['kvaerno5', kvaerno5],
+  ['radau5', radau5],
+] as const)('%s: failures end in a result code with the partial solution, never NaN', (_name, solverOf) => {
   it('a singular (NaN) user Jacobian: steps are rejected down to dt_min, the partial solution is kept', () => {
     const sol = diffeqsolve({
       term: roberField,
-      solver: kvaerno5({ jacobian: () => [Number.NaN, 0, 0, 0, Number.NaN, 0, 0, 0, Number.NaN] }),
+      solver: solverOf({ jacobian: () => [Number.NaN, 0, 0, 0, Number.NaN, 0, 0, 0, Number.NaN] }),
       t0: 0,
       t1: 40,
       y0: tf.tensor1d(rober.y0),
@@ -123,7 +127,7 @@ describe('failures end in a result code with the partial solution, never NaN', (
 
   it('Newton divergence at the smallest step (a wrong-signed Jacobian): dt_min_reached, and a SolveError by default', () => {
     const stiff = (_t: number, y: tf.Tensor) => tf.mul(-1e4, y);
-    const make = () => kvaerno5({ jacobian: () => [1e4], maxNewtonIterations: 4 });
+    const make = () => solverOf({ jacobian: () => [1e4], maxNewtonIterations: 4 });
     const opts = {
       term: stiff,
       t0: 0,
@@ -134,6 +138,7 @@ describe('failures end in a result code with the partial solution, never NaN', (
     const sol = diffeqsolve({ ...opts, solver: make(), throwOnFailure: false });
     expect(sol.result).toBe('dt_min_reached');
     expect(sol.stats.numRejectedSteps).toBeGreaterThan(0);
+    expect(Array.from((sol.ys as tf.Tensor).dataSync()).every(Number.isFinite)).toBe(true);
     sol.dispose();
     let err: unknown;
     try {
