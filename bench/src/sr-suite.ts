@@ -31,7 +31,7 @@ import { type Box, type Columns, sampleBox } from './sr-check.js';
 import { judge } from './sr-suite-judge.js';
 import { appendRun, keyOf, type Protocol, type RunRecord, readRuns, summaries } from './sr-suite-runs.js';
 import { SUITE_TARGETS, type SuiteTarget } from './sr-suite-targets.js';
-import { searchVariant } from './sr-variants.js';
+import { BENCH_SEARCH_SPACE, searchVariant } from './sr-variants.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -164,9 +164,6 @@ async function throughNetwork(truth: ReturnType<typeof parseExpression>, box: Bo
   return { y, valMse: mse / 200 };
 }
 
-const BINARY = ['+', '-', '*', '/', '^'] as const;
-const UNARY = ['exp', 'log', 'sin', 'cos', 'sqrt'] as const;
-
 async function prepare(t: SuiteTarget, k: number, condition: string) {
   const truth = parseExpression(t.expr);
   if (condition === 'network') {
@@ -209,18 +206,7 @@ if (process.argv.includes('--summarize')) {
           X: data.X,
           y: data.y,
           seed: 0,
-          maxSize: 30,
-          binaryOperators: [...BINARY],
-          unaryOperators: [...UNARY],
-          constraints: { '^': [-1, 1] },
-          nestedConstraints: {
-            exp: { exp: 0, log: 0 },
-            log: { exp: 0, log: 0 },
-            sin: { sin: 0, cos: 0 },
-            cos: { sin: 0, cos: 0 },
-            sqrt: { sqrt: 0 },
-            '^': { '^': 0 },
-          },
+          ...BENCH_SEARCH_SPACE,
           batching: true,
           batchSize: 50,
           iterations: 1_000_000,

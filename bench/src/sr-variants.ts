@@ -3,6 +3,25 @@
 // session 8 (pinned here: every mechanism added since is an option that 'old' leaves off).
 import type { SymbolicRegressionOptions } from '@odekit/symbolic';
 
+/**
+ * The search space both SR workloads use (the shared ten's protocol): PySR's example operators,
+ * trees up to 30 nodes, powers with a constant or simple exponent, no nested transcendental functions.
+ */
+export const BENCH_SEARCH_SPACE = {
+  maxSize: 30,
+  binaryOperators: ['+', '-', '*', '/', '^'],
+  unaryOperators: ['exp', 'log', 'sin', 'cos', 'sqrt'],
+  constraints: { '^': [-1, 1] },
+  nestedConstraints: {
+    exp: { exp: 0, log: 0 },
+    log: { exp: 0, log: 0 },
+    sin: { sin: 0, cos: 0 },
+    cos: { sin: 0, cos: 0 },
+    sqrt: { sqrt: 0 },
+    '^': { '^': 0 },
+  },
+} satisfies Partial<SymbolicRegressionOptions>;
+
 /** Early stopping of the current search: a stalled front (30 % of the budget), sooner (15 %) at the noise floor. */
 export const EARLY_STOP = {
   earlyStop: { stall: 0.3, floorStall: 0.15 },

@@ -30,7 +30,7 @@ import {
 } from '@odekit/symbolic';
 import { type Box, isRecovered, r2, sampleBox, slice } from './sr-check.js';
 import { judge } from './sr-suite-judge.js';
-import { searchVariant } from './sr-variants.js';
+import { BENCH_SEARCH_SPACE, searchVariant } from './sr-variants.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -79,18 +79,7 @@ async function runOne(t: Target, k: number, noise: number) {
     X: train.X,
     y: yNoisy,
     seed: searchSeed,
-    maxSize: 30,
-    binaryOperators: [...BINARY],
-    unaryOperators: [...UNARY],
-    constraints: { '^': [-1, 1] },
-    nestedConstraints: {
-      exp: { exp: 0, log: 0 },
-      log: { exp: 0, log: 0 },
-      sin: { sin: 0, cos: 0 },
-      cos: { sin: 0, cos: 0 },
-      sqrt: { sqrt: 0 },
-      '^': { '^': 0 },
-    },
+    ...BENCH_SEARCH_SPACE,
     batching: true,
     batchSize,
     parsimony,
