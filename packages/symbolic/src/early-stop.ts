@@ -1,4 +1,8 @@
-import type { Candidate } from './hall-of-fame.js';
+/** What the stall monitor reads of a front entry (a hall-of-fame `Candidate` is one). */
+interface FrontPoint {
+  readonly loss: number;
+  readonly complexity: number;
+}
 
 /**
  * When a search may stop before its budget (the object form of the `earlyStop` option).
@@ -70,13 +74,13 @@ export class StallMonitor {
   }
 
   /** Records the current front at `progress` (fraction of the budget); returns whether it improved. */
-  observe(front: readonly Candidate[], progress: number): boolean {
+  observe(front: readonly FrontPoint[], progress: number): boolean {
     const next = new Float64Array(this.best.length).fill(Number.POSITIVE_INFINITY);
     let running = Number.POSITIVE_INFINITY;
     let k = 0;
     for (let c = 1; c < next.length; c++) {
-      while (k < front.length && (front[k] as Candidate).complexity <= c) {
-        running = Math.min(running, Math.max((front[k] as Candidate).loss, this.lossFloor));
+      while (k < front.length && (front[k] as FrontPoint).complexity <= c) {
+        running = Math.min(running, Math.max((front[k] as FrontPoint).loss, this.lossFloor));
         k++;
       }
       next[c] = running;
