@@ -191,6 +191,20 @@ const cpuNow = (): number => {
 };
 if (process.argv.includes('--summarize')) {
   if (resume === undefined) throw new Error('sr-suite: --summarize needs --resume FILE.');
+  // the best expressions of the file judged again by the current judge (rule (5) came after some
+  // files were made); the front's verdicts (`recoveredOnFront`) stay as recorded
+  let changed = 0;
+  runs.forEach((r, i) => {
+    const target = SUITE_TARGETS.find((x) => x.id === r.case);
+    if (target === undefined || typeof r.best !== 'string') return;
+    const v = judge(parseExpression(r.best), parseExpression(target.expr), target.vars);
+    if (v.recovered !== r.recovered) {
+      changed++;
+      emit({ workload: 'SR-suite', case: r.case, condition: r.condition, search: r.search, best: r.best, rejudged: v });
+    }
+    runs[i] = { ...r, recovered: v.recovered, reason: v.reason };
+  });
+  emit({ workload: 'SR-suite', case: 'rejudged', runs: runs.length, changed });
 } else {
   for (const condition of conditions) {
     for (const t of targets) {
