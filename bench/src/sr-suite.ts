@@ -91,16 +91,22 @@ const targets = SUITE_TARGETS.filter(
     i >= offset,
 ).filter((_, j) => j % (shardN as number) === (shardI as number) - 1);
 
-/** `n` states along a trajectory-shaped cloud: 8 closed curves through the box plus 3 % jitter. */
-function trajectoryCloud(box: Box, n: number, seed: number): Columns {
-  const rng = createRng(seed);
+/**
+ * `n` states along a trajectory-shaped cloud: 8 closed curves through the box (drawn from
+ * `curveSeed`) plus 3 % jitter, the points on them drawn from `pointSeed`. The network's training
+ * states, its validation states and the states the search sees share the curves (the demo samples
+ * a network where its data were), with points of their own.
+ */
+function trajectoryCloud(box: Box, n: number, curveSeed: number, pointSeed: number): Columns {
+  const curveRng = createRng(curveSeed);
+  const rng = createRng(pointSeed);
   const names = Object.keys(box);
   const curves = Array.from({ length: 8 }, () =>
     names.map(() => ({
-      w: 1 + Math.floor(rng.nextFloat() * 3),
-      phi: 2 * Math.PI * rng.nextFloat(),
-      a: 0.25 + 0.2 * rng.nextFloat(),
-      c: 0.3 + 0.4 * rng.nextFloat(),
+      w: 1 + Math.floor(curveRng.nextFloat() * 3),
+      phi: 2 * Math.PI * curveRng.nextFloat(),
+      a: 0.25 + 0.2 * curveRng.nextFloat(),
+      c: 0.3 + 0.4 * curveRng.nextFloat(),
     })),
   );
   const out: Columns = {};
@@ -122,7 +128,7 @@ function trajectoryCloud(box: Box, n: number, seed: number): Columns {
 /** Trains the small MLP on the truth along the cloud; returns its outputs at `at` and its validation MSE. */
 async function throughNetwork(truth: ReturnType<typeof parseExpression>, box: Box, at: Columns, seed: number) {
   const names = Object.keys(box);
-  const train = trajectoryCloud(box, 600, seed);
+  const train = trajectoryCloud(box, 600, seed, seed);
   const yTrain = truth.evaluate(train);
   const mean = yTrain.reduce((a, b) => a + b, 0) / yTrain.length;
   const std = Math.sqrt(yTrain.reduce((a, b) => a + (b - mean) ** 2, 0) / yTrain.length) || 1;
@@ -153,7 +159,7 @@ async function throughNetwork(truth: ReturnType<typeof parseExpression>, box: Bo
   const pred = net.apply(res.params, xA);
   const y = Float64Array.from(await pred.data(), (v) => v * std + mean);
   // the network's error on 200 held-out states of the cloud (a validation split, as the demo has)
-  const val = trajectoryCloud(box, 200, seed + 1);
+  const val = trajectoryCloud(box, 200, seed, seed + 1);
   const yVal = truth.evaluate(val);
   const xV = toInput(val, 200);
   const predVal = net.apply(res.params, xV);
@@ -167,7 +173,8 @@ async function throughNetwork(truth: ReturnType<typeof parseExpression>, box: Bo
 async function prepare(t: SuiteTarget, k: number, condition: string) {
   const truth = parseExpression(t.expr);
   if (condition === 'network') {
-    const X = trajectoryCloud(t.vars, 10000, 5000 + k);
+    // the network's curves (seed 6000 + k), new points on them
+    const X = trajectoryCloud(t.vars, 10000, 6000 + k, 5000 + k);
     const { y, valMse } = await throughNetwork(truth, t.vars, X, 6000 + k);
     // selection within the network's own error (1.5× its validation MSE: a margin for the estimate)
     return { X, y, noiseVariance: 1.5 * valMse };
