@@ -369,7 +369,13 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
     const started = now();
     await emit({ type: 'stage-start', stage: 'report', detail: 'final equations, extrapolation, report' });
     const noise = noiseEstimate(data);
-    const residualRms = residuals(model, params, data);
+    let residualRms: Values;
+    try {
+      residualRms = residuals(model, params, data);
+    } catch (e) {
+      if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+      residualRms = Object.fromEntries(data.channels.map((ch) => [ch, Number.NaN]));
+    }
     const relNoise = Math.max(
       ...data.channels.map((ch) => {
         let s = 0;
