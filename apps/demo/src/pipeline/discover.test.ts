@@ -42,4 +42,28 @@ describe('discoverTerm', () => {
     expect(Math.abs(v - 1) / 1).toBeLessThan(1e-3);
     expect(new Set(texts.map((t) => formOf(parseExpression(t)))).size).toBe(texts.length);
   });
+  it('sees a known term inside a factored polynomial and leaves it to the physics', async () => {
+    const n = 300;
+    const r = Float64Array.from({ length: n }, (_, i) => 1 + Math.cos((2 * Math.PI * i) / n));
+    const c = Float64Array.from({ length: n }, (_, i) => 2 + 1.5 * Math.sin((2 * Math.PI * i) / n));
+    // The network learned the missing 0.3*c^2 - 0.1*c^3 plus a share 0.875*c of the known -gamma*c.
+    const y = Float64Array.from(c, (v) => 0.875 * v + 0.3 * v * v - 0.1 * v ** 3);
+    const search: SearchFunction = async (o) => {
+      const real = (await symbolicRegression({ ...o, maxEvals: 200 })) as SymbolicRegressionResult;
+      const e = parseExpression('(0.481 - 0.1*c)*c*(c + 1.82)');
+      return { ...real, hallOfFame: [{ complexity: e.complexity, loss: 1e-6, score: 0, expr: e }] };
+    };
+    const d = await discoverTerm({
+      X: { r, c },
+      y,
+      settings: { ...DEFAULT_SETTINGS, maxSize: 8 },
+      seed: 0,
+      budget: 0.01,
+      workers: 0,
+      search,
+      knownTerms: [parseExpression('-c'), parseExpression('c*r')],
+    });
+    expect(d.expr.toString()).toMatch(/^0\.3\d*\*c\^2 - 0\.1\d*\*c\^3$/);
+    expect(d.message).toContain('left 0.875*c');
+  });
 });

@@ -18,6 +18,7 @@ import {
   withConstants,
 } from '@odekit/symbolic';
 import { bestSubsets, solveSmall } from './best-subset.js';
+import { expandPolynomial } from './expand-polynomial.js';
 import { rationalSubsets } from './rational-subsets.js';
 import type { StageSettings } from './types.js';
 
@@ -418,7 +419,14 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
   const judge = (entry: HallOfFameEntry): HallOfFameEntry => {
     let e = simplify(entry.expr);
     if (known.length > 0) {
-      const a = absorbKnownTerms(e, known, X, y, Number.POSITIVE_INFINITY);
+      let a = absorbKnownTerms(e, known, X, y, Number.POSITIVE_INFINITY);
+      // A polynomial in factored form (`(0.48 - 0.1*c)*c*(c + 1.82)`) hides a known term (`0.87*c`
+      // beside `-gamma*c`) inside its product: expanded, the term is seen and left to the physics.
+      const expanded = a.dropped.length === 0 ? expandPolynomial(e) : undefined;
+      if (expanded !== undefined && expanded.toString() !== e.toString()) {
+        const b = absorbKnownTerms(expanded, known, X, y, Number.POSITIVE_INFINITY);
+        if (b.dropped.length > 0) a = b;
+      }
       if (a.dropped.length > 0) dropped.set(a.expr, a.dropped);
       e = a.expr;
     }
