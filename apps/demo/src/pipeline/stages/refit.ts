@@ -11,6 +11,8 @@ import {
   variablesOf,
 } from '@odekit/symbolic';
 import { adam, fit } from '@odekit/train';
+import * as tf from '@tensorflow/tfjs-core';
+import { knownShares } from '../discover.js';
 import { tidyNumbers } from '../numbers.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 import type { NetworkDiscovery } from './symbolic.js';
@@ -79,6 +81,30 @@ function freeCount(e: Expression): number {
   };
   visit(e.root, false);
   return n;
+}
+
+/**
+ * `params` (owned; returned, its replaced scalars freed) with the share of each known term that
+ * `alt` leaves to the physics added to that term's parameter. A network that also learned a share
+ * of a known term (`+1.18*r` beside `alpha*r`, when the physics fit was off) is read back without
+ * it (the candidates are judged with the known terms free); put in place of the network with the
+ * physics as it was, the candidate would start far from the trained model (and often from a solve
+ * that fails: a state that blows up or dies out), not from where the network left it.
+ */
+export function withKnownShares(params: EquationsParams, d: NetworkDiscovery, alt: Expression): EquationsParams {
+  const names = d.knownParameters ?? [];
+  if (!names.some((n) => n !== undefined)) return params;
+  const shares = knownShares(alt, d.X, d.y, d.knownValues);
+  if (shares === undefined) return params;
+  const physics = { ...params.physics };
+  shares.forEach((k, j) => {
+    const known = names[j];
+    const old = known === undefined ? undefined : physics[known.name];
+    if (known === undefined || old === undefined || k === 0) return;
+    physics[known.name] = tf.tidy(() => old.add(tf.scalar(known.sign * k)));
+    old.dispose();
+  });
+  return { ...params, physics };
 }
 
 /** L-BFGS iterations of each candidate's brief refit. */
@@ -273,7 +299,7 @@ export async function refitStage(
         for (const alt of d.alternatives.length > 0 ? d.alternatives : [d.expr]) {
           checkAborted(ctx.signal);
           const next = m.substitute(d.call.name, alt, { params: p, variables: d.call.variables });
-          const res = await briefRefit(next.model, next.params, ctx);
+          const res = await briefRefit(next.model, withKnownShares(next.params, d, alt), ctx);
           tried.push({ expr: alt, model: next.model, params: res.params, loss: res.loss });
         }
       } catch (e) {
