@@ -11,7 +11,7 @@ import {
 import { type LbfgsOptions, lbfgsAsync } from '@odekit/train';
 import { effectiveLoss, roundSignificant, type SearchFunction } from './discover.js';
 import { buildModel, checkChannels, readData } from './input.js';
-import { equationWithNumbers, roundTo, supportedDigits } from './numbers.js';
+import { equationWithNumbers, roundedConstants, roundTo, supportedDigits } from './numbers.js';
 import { resolveSettings, resolveStages } from './settings.js';
 import { checkAborted, type StageContext } from './stages/context.js';
 import { hybridStage } from './stages/hybrid.js';
@@ -173,7 +173,7 @@ function refitExpression(d: NetworkDiscovery, finalValues: Values, digits: numbe
         return { kind: 'call', name: n.name, args: n.args.map((a) => fill(a, false)) };
     }
   };
-  const e = simplify(new Expression(fill(d.expr.root, false)));
+  const e = roundedConstants(simplify(new Expression(fill(d.expr.root, false))), digits);
   return { text: e.toString(), latex: e.toLatex() };
 }
 
