@@ -38,8 +38,12 @@ function mul(a: Poly, b: Poly): Poly {
   return out;
 }
 
-/** The tree as a polynomial, or undefined when it is not one (a division by a variable, a function, a non-integer power). */
-function toPoly(n: ExprNode): Poly | undefined {
+/**
+ * The tree as a polynomial, or undefined when it is not one (a division by a variable, a function, a
+ * non-integer power). With `laurent`, a division by a single monomial is one too (its powers
+ * subtracted, negative ones allowed): `c*r/c` → `r`.
+ */
+function toPoly(n: ExprNode, laurent = false): Poly | undefined {
   switch (n.kind) {
     case 'const':
       return new Map([['', n.value]]);
@@ -47,11 +51,11 @@ function toPoly(n: ExprNode): Poly | undefined {
       return new Map([[`${n.name}^1`, 1]]);
     case 'unary': {
       if (n.op !== 'neg') return undefined;
-      const a = toPoly(n.arg);
+      const a = toPoly(n.arg, laurent);
       return a && new Map([...a].map(([k, v]) => [k, -v]));
     }
     case 'binary': {
-      const a = toPoly(n.left);
+      const a = toPoly(n.left, laurent);
       if (a === undefined) return undefined;
       if (n.op === '^') {
         if (n.right.kind !== 'const' || !Number.isInteger(n.right.value) || n.right.value < 0 || n.right.value > 6)
@@ -60,14 +64,18 @@ function toPoly(n: ExprNode): Poly | undefined {
         for (let i = 0; i < n.right.value; i++) out = mul(out, a);
         return out;
       }
-      const b = toPoly(n.right);
+      const b = toPoly(n.right, laurent);
       if (b === undefined) return undefined;
       if (n.op === '+') return add(a, b, 1);
       if (n.op === '-') return add(a, b, -1);
       if (n.op === '*') return mul(a, b);
       if (n.op === '/') {
         const only = b.size === 1 ? b.get('') : undefined;
-        return only === undefined || only === 0 ? undefined : new Map([...a].map(([k, v]) => [k, v / only]));
+        if (only !== undefined && only !== 0) return new Map([...a].map(([k, v]) => [k, v / only]));
+        const [monomial] = b;
+        if (!laurent || b.size !== 1 || monomial === undefined || monomial[1] === 0) return undefined;
+        const inverse = new Map([...powersOf(monomial[0])].map(([v, e]) => [v, -e]));
+        return mul(a, new Map([[key(inverse), 1 / monomial[1]]]));
       }
       return undefined;
     }
@@ -92,7 +100,31 @@ function toPoly(n: ExprNode): Poly | undefined {
  */
 export function expandPolynomial(e: Expression): Expression | undefined {
   const p = toPoly(e.root);
-  if (p === undefined) return undefined;
+  return p === undefined ? undefined : fromPoly(p);
+}
+
+/**
+ * `e` with the monomial factors that a division cancels taken out (`1.86*r*r/(r*r)` → `1.86`,
+ * `0.114*c*r/c` → `0.114*r`, `(0.09*r/c + 0.6)*c` → `0.6*c + 0.09*r`), when that leaves a
+ * polynomial smaller than `e`; otherwise `e` itself. @odekit/symbolic's `simplify` does not cancel
+ * such factors, and a constant written with variables in it passes for a function of them.
+ *
+ * @example
+ * ```ts
+ * import { parseExpression } from '@odekit/symbolic';
+ * import { cancelMonomials } from './expand-polynomial.js';
+ * const e = cancelMonomials(parseExpression('1.86*r*r/(r*r)'));
+ * if (e.toString() !== '1.86') throw new Error(e.toString());
+ * ```
+ */
+export function cancelMonomials(e: Expression): Expression {
+  const p = toPoly(e.root, true);
+  if (p === undefined || [...p.keys()].some((k) => [...powersOf(k).values()].some((x) => x < 0))) return e;
+  const out = fromPoly(p);
+  return out.complexity < e.complexity ? out : e;
+}
+
+function fromPoly(p: Poly): Expression {
   let out: ExprNode | undefined;
   const terms = [...p].filter(([, v]) => v !== 0).sort(([a], [b]) => degree(a) - degree(b) || (a < b ? -1 : 1));
   for (const [k, v] of terms) {

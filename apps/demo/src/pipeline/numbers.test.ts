@@ -20,5 +20,8 @@ describe('equationWithNumbers', () => {
     const folded = equationWithNumbers('delta*(a + 1)', { delta: 3.32, a: 0.42 }, 3);
     expect(folded.toString()).toBe('4.71');
     expect(equationWithNumbers('k*x^2', { k: 0.12345 }, 2).toString()).toBe('0.12*x^2');
+    expect(equationWithNumbers('-gamma*c + F1_c0*r*r/(r*r)', { gamma: 0.74, F1_c0: 1.86 }, 3).toString()).toBe(
+      '1.86 - 0.74*c',
+    );
   });
 });

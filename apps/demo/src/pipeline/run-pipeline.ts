@@ -10,6 +10,7 @@ import {
 } from '@odekit/symbolic';
 import { type LbfgsOptions, lbfgsAsync } from '@odekit/train';
 import { effectiveLoss, roundSignificant, type SearchFunction } from './discover.js';
+import { cancelMonomials } from './expand-polynomial.js';
 import { buildModel, checkChannels, readData } from './input.js';
 import { equationWithNumbers, roundedConstants, roundTo, supportedDigits } from './numbers.js';
 import { resolveSettings, resolveStages } from './settings.js';
@@ -173,7 +174,7 @@ function refitExpression(d: NetworkDiscovery, finalValues: Values, digits: numbe
         return { kind: 'call', name: n.name, args: n.args.map((a) => fill(a, false)) };
     }
   };
-  const e = roundedConstants(simplify(new Expression(fill(d.expr.root, false))), digits);
+  const e = roundedConstants(cancelMonomials(simplify(new Expression(fill(d.expr.root, false)))), digits);
   return { text: e.toString(), latex: e.toLatex() };
 }
 

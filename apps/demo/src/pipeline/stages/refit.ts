@@ -13,6 +13,7 @@ import {
 import { adam, fit } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { knownShares } from '../discover.js';
+import { cancelMonomials } from '../expand-polynomial.js';
 import { tidyNumbers } from '../numbers.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 import type { NetworkDiscovery } from './symbolic.js';
@@ -199,7 +200,8 @@ export function zeroedVariants(e: Expression): Expression[] {
     };
     const z = zero(e.root, false);
     if (!hit) break;
-    const s = simplify(new Expression(z));
+    // `1.86*r*r/(r*r)` is a constant: cancelled, it is seen as one (and not kept)
+    const s = cancelMonomials(simplify(new Expression(z)));
     const text = s.toString();
     if (
       s.complexity < e.complexity &&
