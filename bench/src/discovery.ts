@@ -234,11 +234,15 @@ if (which === 'variants') {
   });
 }
 
-/** Relative RMS of the final model's extrapolation (to twice the span) against the truth from its true starts. */
+/**
+ * Relative RMS of the final model's extrapolation (to twice the span) against the truth from its
+ * true starts; null when the final model has no prediction at some of those times (its solve
+ * failed there: the report holds nulls), which would otherwise count as no error at all.
+ */
 function extrapolationError(
   report: CaseReport,
   truth: { equations: Record<string, string>; parameters: Record<string, number>; initial: number[][] },
-): number {
+): number | null {
   const eqs = ['r', 'c'].map((s) => parseExpression(truth.equations[s] as string));
   const consts = Object.fromEntries(Object.entries(truth.parameters).map(([k, v]) => [k, Float64Array.of(v)]));
   const f = (y: number[]) =>
@@ -248,6 +252,7 @@ function extrapolationError(
     );
   let se = 0;
   let ss = 0;
+  let missing = 0;
   for (const tr of report.predictions.extrapolation) {
     let y = [...(truth.initial[tr.trajectory] as number[])];
     let t = 0;
@@ -269,9 +274,10 @@ function extrapolationError(
         if (typeof pred === 'number') {
           se += (pred - (y[j] as number)) ** 2;
           ss += (y[j] as number) ** 2;
-        }
+        } else missing++;
       });
     });
   }
-  return Number(Math.sqrt(se / Math.max(ss, 1e-300)).toPrecision(3));
+  if (missing > 0 || ss === 0) return null;
+  return Number(Math.sqrt(se / ss).toPrecision(3));
 }

@@ -18,6 +18,7 @@ import {
   withConstants,
 } from '@odekit/symbolic';
 import { bestSubsets, solveSmall } from './best-subset.js';
+import { expandPolynomial } from './expand-polynomial.js';
 import { rationalSubsets } from './rational-subsets.js';
 import type { StageSettings } from './types.js';
 
@@ -272,23 +273,47 @@ export function effectiveLoss(
 ): number {
   const v = e.evaluate(X);
   const r = y.map((yi, i) => yi - (v[i] as number));
-  if (known.length > 0) {
-    const k = known.length;
-    const A = Array.from({ length: k }, (_, a) =>
-      Array.from({ length: k }, (_, b) => dotOf(known[a] as Float64Array, known[b] as Float64Array)),
-    );
-    const rhs = known.map((col) => dotOf(col, r));
-    const coef = solveSmall(A, rhs);
-    if (coef !== undefined) {
-      for (let i = 0; i < r.length; i++) {
-        let s = 0;
-        for (let j = 0; j < k; j++) s += (coef[j] as number) * ((known[j] as Float64Array)[i] as number);
-        r[i] = (r[i] as number) - s;
-      }
+  const coef = sharesOf(r, known);
+  if (coef !== undefined) {
+    for (let i = 0; i < r.length; i++) {
+      let s = 0;
+      for (let j = 0; j < known.length; j++) s += (coef[j] as number) * ((known[j] as Float64Array)[i] as number);
+      r[i] = (r[i] as number) - s;
     }
   }
   const m = mse(r, new Float64Array(r.length));
   return Number.isFinite(m) ? m : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The multiples of the known terms that `e` leaves to the physics: the least-squares coefficients
+ * of the known terms' values on what `e` misses of the network's output `y` (the share of
+ * `gamma*c` a network learned, e.g.). Undefined with no known terms or a singular system.
+ */
+export function knownShares(
+  e: Expression,
+  X: Readonly<Record<string, Float64Array>>,
+  y: Float64Array,
+  known: readonly Float64Array[],
+): number[] | undefined {
+  const v = e.evaluate(X);
+  return sharesOf(
+    y.map((yi, i) => yi - (v[i] as number)),
+    known,
+  );
+}
+
+function sharesOf(r: Float64Array, known: readonly Float64Array[]): number[] | undefined {
+  if (known.length === 0) return undefined;
+  const k = known.length;
+  const A = Array.from({ length: k }, (_, a) =>
+    Array.from({ length: k }, (_, b) => dotOf(known[a] as Float64Array, known[b] as Float64Array)),
+  );
+  const coef = solveSmall(
+    A,
+    known.map((col) => dotOf(col, r)),
+  );
+  return coef?.every(Number.isFinite) ? coef : undefined;
 }
 
 function dotOf(a: Float64Array, b: Float64Array): number {
@@ -418,7 +443,14 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
   const judge = (entry: HallOfFameEntry): HallOfFameEntry => {
     let e = simplify(entry.expr);
     if (known.length > 0) {
-      const a = absorbKnownTerms(e, known, X, y, Number.POSITIVE_INFINITY);
+      let a = absorbKnownTerms(e, known, X, y, Number.POSITIVE_INFINITY);
+      // A polynomial in factored form (`(0.48 - 0.1*c)*c*(c + 1.82)`) hides a known term (`0.87*c`
+      // beside `-gamma*c`) inside its product: expanded, the term is seen and left to the physics.
+      const expanded = a.dropped.length === 0 ? expandPolynomial(e) : undefined;
+      if (expanded !== undefined && expanded.toString() !== e.toString()) {
+        const b = absorbKnownTerms(expanded, known, X, y, Number.POSITIVE_INFINITY);
+        if (b.dropped.length > 0) a = b;
+      }
       if (a.dropped.length > 0) dropped.set(a.expr, a.dropped);
       e = a.expr;
     }

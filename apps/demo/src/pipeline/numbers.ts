@@ -1,12 +1,15 @@
 import {
   constant,
+  constantsOf,
   Expression,
   type ExprNode,
   parseExpression,
   simplify,
   substituteVariables,
   variablesOf,
+  withConstants,
 } from '@odekit/symbolic';
+import { cancelMonomials } from './expand-polynomial.js';
 
 /** `v` to `digits` significant digits, as a number (−0 becomes 0). */
 export function roundTo(v: number, digits: number): number {
@@ -16,7 +19,10 @@ export function roundTo(v: number, digits: number): number {
 
 /**
  * An equation with parameter values in place of their names, constants to `digits` significant
- * digits and simplified (so no `- -0.42` or `1.98e-17` round-off), network calls kept.
+ * digits and simplified (so no `- -0.42` or `1.98e-17` round-off), network calls kept. Constants
+ * that simplifying folds together (`delta*(1.42)` with delta = 3.32) are rounded again, so the
+ * product prints as `4.71`, not `4.7143999999999995`; monomial factors a division cancels are
+ * taken out (`1.86*r*r/(r*r)` prints as `1.86`).
  */
 export function equationWithNumbers(
   text: string,
@@ -29,7 +35,17 @@ export function equationWithNumbers(
     const v = values[name];
     if (v !== undefined) by[name] = constant(roundTo(v, digits));
   }
-  return simplify(new Expression(substituteVariables(e.root, by)));
+  return roundedConstants(cancelMonomials(simplify(new Expression(substituteVariables(e.root, by)))), digits);
+}
+
+/** Every constant of `e` to `digits` significant digits (integers such as exponents stay as they are). */
+export function roundedConstants(e: Expression, digits: number): Expression {
+  return new Expression(
+    withConstants(
+      e.root,
+      constantsOf(e.root).map((v) => roundTo(v, digits)),
+    ),
+  );
 }
 
 /**

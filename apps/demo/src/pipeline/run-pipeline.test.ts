@@ -44,7 +44,7 @@ describe('runPipeline reproducibility', () => {
         hybridSteps: 20,
         jointSteps: 10,
         jointIterations: 10,
-        networkIterations: 0,
+        networkIterations: 5,
         refitIterations: 10,
         samples: 500,
       };

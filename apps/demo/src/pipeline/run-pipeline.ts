@@ -10,8 +10,9 @@ import {
 } from '@odekit/symbolic';
 import { type LbfgsOptions, lbfgsAsync } from '@odekit/train';
 import { effectiveLoss, roundSignificant, type SearchFunction } from './discover.js';
+import { cancelMonomials } from './expand-polynomial.js';
 import { buildModel, checkChannels, readData } from './input.js';
-import { equationWithNumbers, roundTo, supportedDigits } from './numbers.js';
+import { equationWithNumbers, roundedConstants, roundTo, supportedDigits } from './numbers.js';
 import { resolveSettings, resolveStages } from './settings.js';
 import { checkAborted, type StageContext } from './stages/context.js';
 import { hybridStage } from './stages/hybrid.js';
@@ -173,7 +174,7 @@ function refitExpression(d: NetworkDiscovery, finalValues: Values, digits: numbe
         return { kind: 'call', name: n.name, args: n.args.map((a) => fill(a, false)) };
     }
   };
-  const e = simplify(new Expression(fill(d.expr.root, false)));
+  const e = roundedConstants(cancelMonomials(simplify(new Expression(fill(d.expr.root, false)))), digits);
   return { text: e.toString(), latex: e.toLatex() };
 }
 
@@ -369,7 +370,13 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
     const started = now();
     await emit({ type: 'stage-start', stage: 'report', detail: 'final equations, extrapolation, report' });
     const noise = noiseEstimate(data);
-    const residualRms = residuals(model, params, data);
+    let residualRms: Values;
+    try {
+      residualRms = residuals(model, params, data);
+    } catch (e) {
+      if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+      residualRms = Object.fromEntries(data.channels.map((ch) => [ch, Number.NaN]));
+    }
     const relNoise = Math.max(
       ...data.channels.map((ch) => {
         let s = 0;

@@ -6,7 +6,7 @@ const defaults: StageSettings = {
   hybridLengths: [0.3, 0.6, 1],
   hybridSteps: 150,
   jointSteps: 300,
-  networkIterations: 0,
+  networkIterations: 100,
   jointIterations: 100,
   learningRate: 1e-2,
   samples: 10000,

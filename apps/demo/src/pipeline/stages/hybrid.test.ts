@@ -1,7 +1,7 @@
 import { expectNoLeak } from '@odekit/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { jointSchedule, keepBest } from './hybrid.js';
+import { keepBest } from './hybrid.js';
 
 describe('keepBest', () => {
   it("pairs each step's loss with the parameters before that step's update, and keeps the best", async () => {
@@ -42,14 +42,5 @@ describe('keepBest', () => {
       a2.w.dispose();
       c.dispose();
     });
-  });
-});
-
-describe('jointSchedule', () => {
-  it('decays from a third of the rate to a tenth of that along a cosine', () => {
-    const s = jointSchedule(0.03, 300);
-    expect(s(0)).toBeCloseTo(0.01, 12);
-    expect(s(150)).toBeCloseTo(0.0055, 12);
-    expect(s(300)).toBeCloseTo(0.001, 12);
   });
 });

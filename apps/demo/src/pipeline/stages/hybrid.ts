@@ -1,6 +1,6 @@
 import { cloneTree, disposeTree, type TensorTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
-import { adam, cosineDecay, fit, type Schedule } from '@odekit/train';
+import { adam, fit } from '@odekit/train';
 import { tidyNumbers } from '../numbers.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 
@@ -95,16 +95,14 @@ export async function hybridStage(
       notes.push(`L-BFGS on the networks could not start (${e.message.split('\n')[0]})`);
     }
   }
-  // Then everything together, briefly: Adam from a third of the rate with a cosine decay to a
-  // tenth of that (NaN guard), ending at the best iterate, not the last. A constant rate left the
-  // phase's end at the mercy of the last steps' oscillation: tiny numerical changes moved its
-  // final loss by 2x (0.0028 against 0.0057 on the embedded example).
+  // Then everything together, briefly (Adam at a third of the rate; NaN guard), ending at the best
+  // iterate, not the last: the phase's last steps may oscillate.
   if (settings.jointSteps > 0) {
     const best = keepBest(params);
     const joint = await fit({
       params,
       loss: (p) => model.loss(p, data),
-      optimizer: adam({ learningRate: jointSchedule(settings.learningRate, settings.jointSteps) }),
+      optimizer: adam({ learningRate: settings.learningRate / 3 }),
       steps: settings.jointSteps,
       seed: ctx.seed,
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
@@ -144,7 +142,7 @@ export async function hybridStage(
     });
     params = kept.params;
     notes.push(
-      `everything, Adam (cosine decay): ${joint.message.replace(/\.$/, '')}; kept ${kept.last ? 'the last iterate' : `the best iterate (loss ${kept.loss.toPrecision(4)})`}`,
+      `everything, Adam: ${joint.message.replace(/\.$/, '')}; kept ${kept.last ? 'the last iterate' : `the best iterate (loss ${kept.loss.toPrecision(4)})`}`,
     );
   }
   // And L-BFGS on everything: the joint minimum, which Adam approaches slowly. Directions the data
@@ -184,14 +182,6 @@ export async function hybridStage(
     }
   }
   return { params, curve, steps, stopReason, message: tidyNumbers(`${notes.join('; ')}.`) };
-}
-
-/**
- * The joint phase's learning rate: a third of `rate`, decayed along a cosine (Loshchilov & Hutter
- * 2017) to a tenth of that over `steps`.
- */
-export function jointSchedule(rate: number, steps: number): Schedule {
-  return cosineDecay({ initValue: rate / 3, decaySteps: Math.max(1, steps), alpha: 0.1 });
 }
 
 /**

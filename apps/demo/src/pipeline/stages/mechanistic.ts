@@ -96,6 +96,17 @@ export async function mechanisticStage(
         );
         break;
       }
+      // Values that fit a prefix but make the solve fail on the whole series (a rate pushed to
+      // where the state blows up just after the prefix) would break every later stage: keep the
+      // values before.
+      if (length < 1 && !solvesWhole(model, { ...res.params, networks: off }, data)) {
+        disposeTree(res.params);
+        lastReason = 'unstable_beyond_prefix';
+        reasons.push(
+          `${Math.round(length * 100)} %: loss ${res.value.toPrecision(4)}, but with these values the solve fails on the whole series, so the values before are kept`,
+        );
+        break;
+      }
       if (owned) disposeTree(current);
       current = res.params;
       owned = true;
@@ -108,10 +119,26 @@ export async function mechanisticStage(
   } finally {
     disposeTree(off);
   }
+  // Nothing kept from a fit (the first prefix failed): the starting values, as a copy (the caller
+  // frees `start`).
+  if (!owned) current = cloneTree(current);
   const params: EquationsParams = {
     physics: current.physics,
     initial: current.initial,
     networks: cloneTree(start.networks),
   };
   return { params, curve, steps, stopReason: lastReason, message: `L-BFGS per prefix — ${reasons.join('; ')}.` };
+}
+
+/** Whether the model solves on the whole data with `params` (a finite loss, no failed solve). */
+export function solvesWhole(model: EquationsModel, params: EquationsParams, data: StageContext['data']): boolean {
+  try {
+    const l = model.loss(params, data);
+    const v = l.dataSync()[0] as number;
+    l.dispose();
+    return Number.isFinite(v);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'SolveError') return false;
+    throw e;
+  }
 }

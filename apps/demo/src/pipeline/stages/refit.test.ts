@@ -7,6 +7,8 @@ describe('zeroedVariants', () => {
     const v = zeroedVariants(parseExpression('(1/(x1 + 1) - 0.000138)*x1')).map(String);
     expect(v).toContain('x1/(x1 + 1)');
     expect(zeroedVariants(parseExpression('-0.9*r*c')).map(String)).toEqual([]);
+    // A variant that is a constant once its factors cancel is not kept (`1.86*r*r/(r*r)` is `1.86`).
+    expect(zeroedVariants(parseExpression('(1.86*r*r + 0.5*r)/(r*r)')).map(String)).toEqual(['0.5*r/(r*r)']);
     // Integer exponents are not constants to drop.
     expect(zeroedVariants(parseExpression('0.3*c^2 - 0.1*c^3')).map(String).sort()).toEqual(['-0.1*c^3', '0.3*c^2']);
   });

@@ -11,6 +11,9 @@ import {
   variablesOf,
 } from '@odekit/symbolic';
 import { adam, fit } from '@odekit/train';
+import * as tf from '@tensorflow/tfjs-core';
+import { knownShares } from '../discover.js';
+import { cancelMonomials } from '../expand-polynomial.js';
 import { tidyNumbers } from '../numbers.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 import type { NetworkDiscovery } from './symbolic.js';
@@ -81,11 +84,50 @@ function freeCount(e: Expression): number {
   return n;
 }
 
+/**
+ * `params` (owned; returned, its replaced scalars freed) with the share of each known term that
+ * `alt` leaves to the physics added to that term's parameter. A network that also learned a share
+ * of a known term (`+1.18*r` beside `alpha*r`, when the physics fit was off) is read back without
+ * it (the candidates are judged with the known terms free); put in place of the network with the
+ * physics as it was, the candidate would start far from the trained model (and often from a solve
+ * that fails: a state that blows up or dies out), not from where the network left it.
+ */
+export function withKnownShares(params: EquationsParams, d: NetworkDiscovery, alt: Expression): EquationsParams {
+  const names = d.knownParameters ?? [];
+  if (!names.some((n) => n !== undefined)) return params;
+  const shares = knownShares(alt, d.X, d.y, d.knownValues);
+  if (shares === undefined) return params;
+  const physics = { ...params.physics };
+  shares.forEach((k, j) => {
+    const known = names[j];
+    const old = known === undefined ? undefined : physics[known.name];
+    if (known === undefined || old === undefined || k === 0) return;
+    physics[known.name] = tf.tidy(() => old.add(tf.scalar(known.sign * k)));
+    old.dispose();
+  });
+  return { ...params, physics };
+}
+
 /** L-BFGS iterations of each candidate's brief refit. */
 const BRIEF_ITERATIONS = 30;
 
-/** A short L-BFGS refit on the whole data; a solve that fails at the start counts as an infinite loss. */
+/**
+ * A short L-BFGS refit on the whole data; a solve that fails at the start counts as an infinite loss.
+ * Takes `start` (frees it, also when it throws: a stopped run's `AbortError`); the caller owns the result.
+ */
 async function briefRefit(
+  model: EquationsModel,
+  start: EquationsParams,
+  ctx: StageContext,
+): Promise<{ params: EquationsParams; loss: number }> {
+  try {
+    return await briefRefitBorrowing(model, start, ctx);
+  } finally {
+    disposeTree(start);
+  }
+}
+
+async function briefRefitBorrowing(
   model: EquationsModel,
   start: EquationsParams,
   ctx: StageContext,
@@ -158,7 +200,8 @@ export function zeroedVariants(e: Expression): Expression[] {
     };
     const z = zero(e.root, false);
     if (!hit) break;
-    const s = simplify(new Expression(z));
+    // `1.86*r*r/(r*r)` is a constant: cancelled, it is seen as one (and not kept)
+    const s = cancelMonomials(simplify(new Expression(z)));
     const text = s.toString();
     if (
       s.complexity < e.complexity &&
@@ -177,8 +220,9 @@ export function zeroedVariants(e: Expression): Expression[] {
  * Drops what does not pay, on the data: each constant of `start`'s expression set to 0 in turn (a
  * whole term, or a leftover like the `- 0.000138` in `(1/(x + 1) - 0.000138)*x`), the rest refit
  * briefly; a variant is kept when its loss stays within the margin of one constant, for up to
- * `rounds` drops. `base` is the model with network `d` still in it. Frees the params of every
- * result it replaces (including `start`'s when it drops something); says each drop in `said`.
+ * `rounds` drops. `base` is the model with network `d` still in it. Takes `start.params`: they
+ * are the result's, or freed when something is dropped; when it throws (a stopped run), it frees
+ * everything it holds, `start.params` included. Says each drop in `said`.
  */
 async function dropUnneeded(
   base: EquationsModel,
@@ -190,26 +234,32 @@ async function dropUnneeded(
   said: string[],
 ): Promise<Tried> {
   let current = start;
-  for (let round = 0; round < rounds; round++) {
-    const fitted = withFittedConstants(current.expr, current.params, d.call.name);
-    let better: Tried | undefined;
-    for (const simpler of zeroedVariants(fitted)) {
-      checkAborted(ctx.signal);
-      const next = base.substitute(d.call.name, simpler, { params: current.params, variables: d.call.variables });
-      const res = await briefRefit(next.model, next.params, ctx);
-      disposeTree(next.params);
-      if (res.loss <= current.loss * (1 + margin(1, observed))) {
-        better = { expr: simpler, model: next.model, params: res.params, loss: res.loss };
-        break;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const fitted = withFittedConstants(current.expr, current.params, d.call.name);
+      let better: Tried | undefined;
+      for (const simpler of zeroedVariants(fitted)) {
+        checkAborted(ctx.signal);
+        const next = base.substitute(d.call.name, simpler, { params: current.params, variables: d.call.variables });
+        const res = await briefRefit(next.model, next.params, ctx);
+        if (res.loss <= current.loss * (1 + margin(1, observed))) {
+          better = { expr: simpler, model: next.model, params: res.params, loss: res.loss };
+          break;
+        }
+        disposeTree(res.params);
       }
-      disposeTree(res.params);
+      if (better === undefined) break;
+      said.push(
+        `${d.call.name}: dropped a constant the data does not need → ${better.expr.toString()} (loss ${fmt(better.loss)})`,
+      );
+      const replaced = current;
+      current = better;
+      disposeTree(replaced.params);
     }
-    if (better === undefined) break;
-    said.push(
-      `${d.call.name}: dropped a constant the data does not need → ${better.expr.toString()} (loss ${fmt(better.loss)})`,
-    );
+  } catch (e) {
+    // `current` is `start` or the last drop kept (whose predecessors are freed already)
     disposeTree(current.params);
-    current = better;
+    throw e;
   }
   return current;
 }
@@ -237,124 +287,139 @@ export async function refitStage(
   // the model before the last network's substitution (the others already expressions), for the
   // check after the final fit
   let lastBase: { model: EquationsModel; d: NetworkDiscovery } | undefined;
-  for (const d of found) {
-    // Each candidate in place of this network (the others still networks), refit briefly on the
-    // whole data: see `simplestAcceptable` for the choice. The
-    // data, not the network's imperfect copy of it, has the last word.
-    const tried: Tried[] = [];
-    for (const alt of d.alternatives.length > 0 ? d.alternatives : [d.expr]) {
-      checkAborted(ctx.signal);
-      const next = m.substitute(d.call.name, alt, { params: p, variables: d.call.variables });
-      const res = await briefRefit(next.model, next.params, ctx);
-      disposeTree(next.params);
-      tried.push({ expr: alt, model: next.model, params: res.params, loss: res.loss });
-    }
-    const best = tried.reduce((a, t) => (t.loss < a.loss ? t : a), tried[0] as Tried);
-    const pick = simplestAcceptable(tried, best, observed);
-    for (const t of tried) if (t !== pick) disposeTree(t.params);
-    const baseModel = m;
-    const baseParams = p;
-    lastBase = { model: baseModel, d };
-    if (tried.length > 1) {
-      choices.push(
-        `${d.call.name}: ${tried.map((t) => `${t.expr.toString()} (loss ${fmt(t.loss)})`).join(', ')} → ${pick.expr.toString()}`,
-      );
-    }
-    // Then, on the data too, drop what does not pay (a chosen expression keeps its terms).
-    const current = d.chosen ? pick : await dropUnneeded(baseModel, d, pick, observed, ctx, 6, choices);
-    m = current.model;
-    p = current.params;
-    if (owned) disposeTree(baseParams);
-    owned = true;
-    chosenExpr.set(d.call.name, current.expr);
-  }
-  const { data, settings } = ctx;
   const curve: number[] = [];
   const notes: string[] = [];
   let steps = 0;
   let stopReason = 'completed';
-  const lengths = [0.5, 1];
-  const iters = Math.max(1, Math.round(settings.refitIterations / lengths.length));
-  let failedAtStart = false;
-  for (const [k, length] of lengths.entries()) {
-    checkAborted(ctx.signal);
-    try {
-      const res = await ctx.lbfgs({
+  try {
+    for (const d of found) {
+      // Each candidate in place of this network (the others still networks), refit briefly on the
+      // whole data: see `simplestAcceptable` for the choice. The
+      // data, not the network's imperfect copy of it, has the last word.
+      const tried: Tried[] = [];
+      try {
+        for (const alt of d.alternatives.length > 0 ? d.alternatives : [d.expr]) {
+          checkAborted(ctx.signal);
+          const next = m.substitute(d.call.name, alt, { params: p, variables: d.call.variables });
+          const res = await briefRefit(next.model, withKnownShares(next.params, d, alt), ctx);
+          tried.push({ expr: alt, model: next.model, params: res.params, loss: res.loss });
+        }
+      } catch (e) {
+        // a stopped run: the candidates refit so far are freed here, `p` below
+        for (const t of tried) disposeTree(t.params);
+        throw e;
+      }
+      const best = tried.reduce((a, t) => (t.loss < a.loss ? t : a), tried[0] as Tried);
+      const pick = simplestAcceptable(tried, best, observed);
+      for (const t of tried) if (t !== pick) disposeTree(t.params);
+      const baseModel = m;
+      const baseParams = p;
+      lastBase = { model: baseModel, d };
+      if (tried.length > 1) {
+        choices.push(
+          `${d.call.name}: ${tried.map((t) => `${t.expr.toString()} (loss ${fmt(t.loss)})`).join(', ')} → ${pick.expr.toString()}`,
+        );
+      }
+      // Then, on the data too, drop what does not pay (a chosen expression keeps its terms);
+      // dropUnneeded takes `pick.params` (and frees them if it throws).
+      const current = d.chosen ? pick : await dropUnneeded(baseModel, d, pick, observed, ctx, 6, choices);
+      m = current.model;
+      p = current.params;
+      if (owned) disposeTree(baseParams);
+      owned = true;
+      chosenExpr.set(d.call.name, current.expr);
+    }
+    const { data, settings } = ctx;
+    const lengths = [0.5, 1];
+    const iters = Math.max(1, Math.round(settings.refitIterations / lengths.length));
+    let failedAtStart = false;
+    for (const [k, length] of lengths.entries()) {
+      checkAborted(ctx.signal);
+      try {
+        const res = await ctx.lbfgs({
+          params: p,
+          loss: (q) => m.loss(q, data, { length }),
+          maxIterations: iters,
+          gradTolerance: 1e-8,
+          valueTolerance: 1e-12,
+          onIteration: ({ iteration, value }) => {
+            curve.push(value);
+            ctx.emitNow({
+              type: 'step',
+              stage: 'refit',
+              step: steps + iteration,
+              loss: value,
+              fraction: Math.min(1, (k * iters + iteration) / (lengths.length * iters)),
+              phase: `L-BFGS on ${Math.round(length * 100)} %`,
+            });
+          },
+        });
+        if (owned) disposeTree(p);
+        p = res.params;
+        owned = true;
+        steps += res.iterations;
+        stopReason = res.reason;
+        notes.push(
+          `${Math.round(length * 100)} %: ${res.reason} after ${res.iterations} iterations (loss ${res.value.toPrecision(4)})`,
+        );
+      } catch (e) {
+        if (!isSolveError(e)) throw e;
+        failedAtStart = true;
+        notes.push(`${Math.round(length * 100)} %: the solve failed at the start (${e.message.split('\n')[0]})`);
+        break;
+      }
+    }
+    if (failedAtStart) {
+      // Step back: small Adam steps with the NaN guard, which stops at the last good values.
+      const res = await fit({
         params: p,
-        loss: (q) => m.loss(q, data, { length }),
-        maxIterations: iters,
-        gradTolerance: 1e-8,
-        valueTolerance: 1e-12,
-        onIteration: ({ iteration, value }) => {
-          curve.push(value);
-          ctx.emitNow({
-            type: 'step',
-            stage: 'refit',
-            step: steps + iteration,
-            loss: value,
-            fraction: Math.min(1, (k * iters + iteration) / (lengths.length * iters)),
-            phase: `L-BFGS on ${Math.round(length * 100)} %`,
-          });
-        },
+        loss: (q) => m.loss(q, data),
+        optimizer: adam({ learningRate: settings.learningRate / 10 }),
+        steps: 200,
+        ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+        onStep: () => ctx.gate(),
       });
       if (owned) disposeTree(p);
       p = res.params;
       owned = true;
-      steps += res.iterations;
-      stopReason = res.reason;
-      notes.push(
-        `${Math.round(length * 100)} %: ${res.reason} after ${res.iterations} iterations (loss ${res.value.toPrecision(4)})`,
-      );
-    } catch (e) {
-      if (!isSolveError(e)) throw e;
-      failedAtStart = true;
-      notes.push(`${Math.round(length * 100)} %: the solve failed at the start (${e.message.split('\n')[0]})`);
-      break;
+      curve.push(...res.history);
+      steps += res.steps;
+      stopReason = res.stopReason === 'completed' ? 'fallback_adam' : `fallback_adam_${res.stopReason}`;
+      notes.push(`fell back to Adam: ${res.message}`);
     }
-  }
-  if (failedAtStart) {
-    // Step back: small Adam steps with the NaN guard, which stops at the last good values.
-    const res = await fit({
-      params: p,
-      loss: (q) => m.loss(q, data),
-      optimizer: adam({ learningRate: settings.learningRate / 10 }),
-      steps: 200,
-      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-      onStep: () => ctx.gate(),
-    });
-    if (owned) disposeTree(p);
-    p = res.params;
-    owned = true;
-    curve.push(...res.history);
-    steps += res.steps;
-    stopReason = res.stopReason === 'completed' ? 'fallback_adam' : `fallback_adam_${res.stopReason}`;
-    notes.push(`fell back to Adam: ${res.message}`);
-  }
-  if (!owned) p = cloneTree(p);
-  // After the joint fit, once more: a constant of the last network's expression that the data no
-  // longer needs (the joint fit moved the others; e.g. a `- 0.0106` left beside the true term) is
-  // dropped when the loss stays within the margin of one constant. Earlier networks' base models
-  // still hold later networks, whose weights are gone by now, so only the last one is checked.
-  if (!failedAtStart && lastBase !== undefined && !lastBase.d.chosen) {
-    const { d } = lastBase;
-    const expr = chosenExpr.get(d.call.name);
-    const loss = m.loss(p, data);
-    const value = loss.dataSync()[0] as number;
-    loss.dispose();
-    if (expr !== undefined && Number.isFinite(value)) {
-      // `p` is owned here (the joint fit's result, or the clone above); dropUnneeded frees it on a drop
-      const start: Tried = { expr, model: m, params: p, loss: value };
-      const after: string[] = [];
-      const kept = await dropUnneeded(lastBase.model, d, start, observed, ctx, 3, after);
-      if (kept !== start) {
-        notes.push(`then, after the joint fit: ${after.join('; ')}`);
-        m = kept.model;
+    if (!owned) p = cloneTree(p);
+    // After the joint fit, once more: a constant of the last network's expression that the data no
+    // longer needs (the joint fit moved the others; e.g. a `- 0.0106` left beside the true term) is
+    // dropped when the loss stays within the margin of one constant. Earlier networks' base models
+    // still hold later networks, whose weights are gone by now, so only the last one is checked.
+    if (!failedAtStart && lastBase !== undefined && !lastBase.d.chosen) {
+      const { d } = lastBase;
+      const expr = chosenExpr.get(d.call.name);
+      const loss = m.loss(p, data);
+      const value = loss.dataSync()[0] as number;
+      loss.dispose();
+      if (expr !== undefined && Number.isFinite(value)) {
+        // `p` is owned here (the joint fit's result, or the clone above); dropUnneeded takes it (frees
+        // it on a drop, or if it throws), so it is not ours to free until it comes back
+        const start: Tried = { expr, model: m, params: p, loss: value };
+        const after: string[] = [];
+        owned = false;
+        const kept = await dropUnneeded(lastBase.model, d, start, observed, ctx, 3, after);
         p = kept.params;
-        chosenExpr.set(d.call.name, kept.expr);
+        owned = true;
+        if (kept !== start) {
+          notes.push(`then, after the joint fit: ${after.join('; ')}`);
+          m = kept.model;
+          chosenExpr.set(d.call.name, kept.expr);
+        }
       }
     }
+    await ctx.predictions('refit', m, p);
+  } catch (e) {
+    // a stopped run (or an unexpected error): free what this stage holds, once
+    if (owned) disposeTree(p);
+    throw e;
   }
-  await ctx.predictions('refit', m, p);
   const picked = choices.length ? ` Candidates judged on the data: ${choices.join('; ')}.` : '';
   return {
     model: m,

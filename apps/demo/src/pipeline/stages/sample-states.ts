@@ -50,9 +50,20 @@ export function sampleStates(
   const times = linspace(t0, t1, 200);
   const states = model.states;
   const pool: number[][] = [];
-  const visited = model.predictValues(params, data, { times });
+  let visited: readonly {
+    readonly times: ArrayLike<number>;
+    readonly states: Readonly<Record<string, ArrayLike<number>>>;
+  }[];
+  try {
+    visited = model.predictValues(params, data, { times });
+  } catch (e) {
+    if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+    // The trained model does not solve over the data's span: its states are unknown there, so
+    // the observed states stand in (every state must be a channel of the data).
+    visited = observedStates(data, states, e);
+  }
   for (const tr of visited) {
-    for (let i = 0; i < times.length; i++) pool.push(states.map((s) => tr.states[s]?.[i] as number));
+    for (let i = 0; i < tr.times.length; i++) pool.push(states.map((s) => tr.states[s]?.[i] as number));
   }
   const z = normals(seed + 101);
   if (settings.sampleTrajectories > 0) {
@@ -101,4 +112,20 @@ export function sampleStates(
     });
   }
   return out;
+}
+
+/** The data's own rows as visited states (rows with a missing state skipped); rethrows `cause` when a state is not observed. */
+function observedStates(
+  data: Dataset,
+  states: readonly string[],
+  cause: Error,
+): { times: Float64Array; states: Record<string, Float64Array> }[] {
+  if (!states.every((s) => data.channels.includes(s))) throw cause;
+  return data.trajectories.map((tr) => {
+    const rows = Array.from(tr.times.keys()).filter((i) => states.every((s) => Number.isFinite(tr.values[s]?.[i])));
+    return {
+      times: Float64Array.from(rows, (i) => tr.times[i] as number),
+      states: Object.fromEntries(states.map((s) => [s, Float64Array.from(rows, (i) => tr.values[s]?.[i] as number)])),
+    };
+  });
 }

@@ -68,8 +68,32 @@ export function networkCalls(spec: ModelSpec, names: readonly string[]): Network
  * call's variables; none when the network appears in more than one equation.
  */
 export function knownTerms(spec: ModelSpec, call: NetworkCall, names: readonly string[]): Expression[] {
+  return knownTermsWithParameters(spec, call, names).map((k) => k.term);
+}
+
+/**
+ * The parameter a known term is linear in, and the sign the term has in its equation: the
+ * equation holds `sign * name * term`, so a share `k` of the term that a network learned belongs to
+ * the parameter as `name + sign * k`.
+ */
+export interface KnownParameter {
+  readonly name: string;
+  readonly sign: 1 | -1;
+}
+
+/**
+ * {@link knownTerms} with, for each, the one parameter the term is linear in (`-gamma*c` →
+ * `gamma`, the term being `gamma` times the known term `-c`; `- kappa*r^2` → `kappa` with sign −1),
+ * or undefined when the term has more parameters or is not linear in its one
+ * (`delta*r*c/(1 + h*r)`, `c^kappa`).
+ */
+export function knownTermsWithParameters(
+  spec: ModelSpec,
+  call: NetworkCall,
+  names: readonly string[],
+): { term: Expression; parameter: KnownParameter | undefined }[] {
   const params = new Set(Object.keys(spec.parameters ?? {}));
-  const out: Expression[] = [];
+  const out: { term: Expression; parameter: KnownParameter | undefined }[] = [];
   const calls = (n: ExprNode): boolean =>
     n.kind === 'call'
       ? n.name === call.name || n.args.some(calls)
@@ -104,10 +128,31 @@ export function knownTerms(spec: ModelSpec, call: NetworkCall, names: readonly s
       );
       const k = simplify(new Expression(substituteVariables(t.node, ones)));
       const vars = variablesOf(k.root);
-      if (vars.length > 0 && vars.every((v) => call.variables.includes(v))) out.push(k);
+      if (vars.length > 0 && vars.every((v) => call.variables.includes(v))) {
+        const name = linearParameter(t.node, Object.keys(ones), k);
+        out.push({ term: k, parameter: name === undefined ? undefined : { name, sign: t.sign } });
+      }
     }
   }
   return out;
+}
+
+/** The term's one parameter when the term is that parameter times `k` (checked at a few points), else undefined. */
+function linearParameter(term: ExprNode, parameters: readonly string[], k: Expression): string | undefined {
+  const [p] = parameters;
+  if (parameters.length !== 1 || p === undefined) return undefined;
+  const twice = new Expression(substituteVariables(term, { [p]: constant(2) }));
+  const at = Object.fromEntries(
+    variablesOf(k.root).map((v, i) => [v, Float64Array.from([0.6, 1.3, 2.2], (x) => x + 0.37 * i)]),
+  );
+  const a = twice.evaluate(at);
+  const b = k.evaluate(at);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = 2 * (b[i] as number);
+    if (!(Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)))) return undefined;
+  }
+  return p;
 }
 
 /** A front entry for the report (constants to 4 significant digits). */
@@ -123,6 +168,8 @@ export interface NetworkDiscovery extends Discovery {
   readonly y: Float64Array;
   /** The known terms' values on the samples (see `knownTerms`). */
   readonly knownValues: readonly Float64Array[];
+  /** For each known term, the parameter it is linear in, if one (see `knownTermsWithParameters`). */
+  readonly knownParameters?: readonly (KnownParameter | undefined)[];
   /** `expr` was chosen by the user (the pipeline's `choose`): the refit fits it as written, dropping no term. */
   readonly chosen?: boolean;
 }
@@ -184,7 +231,8 @@ export async function symbolicStage(
       level: 'info',
       message: `${call.name}(${call.args.join(', ')}): searching on ${n} sampled states for ${options.budget} s`,
     });
-    const known = knownTerms(spec, call, names);
+    const withParameters = knownTermsWithParameters(spec, call, names);
+    const known = withParameters.map((k) => k.term);
     const found = await discoverTerm({
       X,
       y,
@@ -204,7 +252,14 @@ export async function symbolicStage(
           fraction,
         }),
     });
-    out.push({ ...found, call, X, y, knownValues: known.map((k) => k.evaluate(X)) });
+    out.push({
+      ...found,
+      call,
+      X,
+      y,
+      knownValues: known.map((k) => k.evaluate(X)),
+      knownParameters: withParameters.map((k) => k.parameter),
+    });
   }
   return out;
 }
