@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emit, flag } from './common.js';
+import { extrapolationSums } from './extrapolation.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const budget = flag('budget', '30') as string;
@@ -57,33 +58,7 @@ for (let k = 0; k < repeat; k++) {
     const c1 = c0 as number;
     return [p.alpha * r1 - p.beta * r1 * c1, -p.gamma * c1 + p.delta * r1 * c1 + p.kappa * c1 * c1 - p.mu * c1 ** 3];
   };
-  let se = 0;
-  let ss = 0;
-  for (const tr of report.predictions.extrapolation) {
-    let y = [...(truth.initial[tr.trajectory] as number[])];
-    let t = 0;
-    tr.t.forEach((target, i) => {
-      while (t < target - 1e-12) {
-        const h = Math.min(1e-3, target - t);
-        const k1 = f(y);
-        const k2 = f(y.map((v, j) => v + (h / 2) * (k1[j] as number)));
-        const k3 = f(y.map((v, j) => v + (h / 2) * (k2[j] as number)));
-        const k4 = f(y.map((v, j) => v + h * (k3[j] as number)));
-        y = y.map(
-          (v, j) =>
-            v + (h / 6) * ((k1[j] as number) + 2 * (k2[j] as number) + 2 * (k3[j] as number) + (k4[j] as number)),
-        );
-        t += h;
-      }
-      truth.states.forEach((s, j) => {
-        const pred = tr.values[s]?.[i];
-        if (typeof pred === 'number') {
-          se += (pred - (y[j] as number)) ** 2;
-          ss += (y[j] as number) ** 2;
-        }
-      });
-    });
-  }
+  const { se, ss } = extrapolationSums(report.predictions.extrapolation, truth.initial, truth.states, f, 1e-3);
   const fp = report.parameters.final;
   const constErr = (a: number | undefined, b: number) => (a === undefined ? null : Math.abs(Math.abs(a) - b) / b);
   emit({

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseExpression } from '@odekit/symbolic';
 import { emit, flag } from './common.js';
 import { judgeEquation } from './discovery-judge.js';
+import { extrapolationSums } from './extrapolation.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const seeds = Number(flag('seeds', '10'));
@@ -250,34 +251,7 @@ function extrapolationError(
       (e) =>
         e.evaluate({ ...consts, r: Float64Array.of(y[0] as number), c: Float64Array.of(y[1] as number) })[0] as number,
     );
-  let se = 0;
-  let ss = 0;
-  let missing = 0;
-  for (const tr of report.predictions.extrapolation) {
-    let y = [...(truth.initial[tr.trajectory] as number[])];
-    let t = 0;
-    tr.t.forEach((target, i) => {
-      while (t < target - 1e-12) {
-        const h = Math.min(5e-3, target - t);
-        const k1 = f(y);
-        const k2 = f(y.map((v, j) => v + (h / 2) * (k1[j] as number)));
-        const k3 = f(y.map((v, j) => v + (h / 2) * (k2[j] as number)));
-        const k4 = f(y.map((v, j) => v + h * (k3[j] as number)));
-        y = y.map(
-          (v, j) =>
-            v + (h / 6) * ((k1[j] as number) + 2 * (k2[j] as number) + 2 * (k3[j] as number) + (k4[j] as number)),
-        );
-        t += h;
-      }
-      ['r', 'c'].forEach((s, j) => {
-        const pred = tr.values[s]?.[i];
-        if (typeof pred === 'number') {
-          se += (pred - (y[j] as number)) ** 2;
-          ss += (y[j] as number) ** 2;
-        } else missing++;
-      });
-    });
-  }
+  const { se, ss, missing } = extrapolationSums(report.predictions.extrapolation, truth.initial, ['r', 'c'], f, 5e-3);
   if (missing > 0 || ss === 0) return null;
   return Number(Math.sqrt(se / ss).toPrecision(3));
 }
