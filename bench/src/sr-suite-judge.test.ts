@@ -19,6 +19,16 @@ describe("the SR-suite's judge", () => {
     expect(judgeString('2*x/(x + 0.7 + 0.001*w)', '2*x/(0.7 + x)', { x: P, w: P }).reason).toBe('inputs');
   });
 
+  it('recovers an exact rearrangement whose constant another form could do without', () => {
+    // setting the 2 to 0 and refitting the rest gives 2.5/(x^-2 + 1.25), also the truth
+    expect(judgeString('2 - 1.6013/(x^2.001 + 0.801)', '2*x^2/(0.8 + x^2)', { x: [0, 4], w: P })).toEqual({
+      recovered: true,
+    });
+    expect(judgeString('1.49997 - 3.0003/(x^3.0004 + 2.00034)', '1.5*x^3/(2 + x^3)', { x: [0, 4] })).toEqual({
+      recovered: true,
+    });
+  });
+
   it('refuses an extra term, however small on the data (the refit would set its constant to 0)', () => {
     // what the network condition returned for E01 and E06 before this rule: both passed (3) and (4)
     expect(judgeString('0.499*(0.015/y + y)*x', '0.5*x*y', { x: P, y: P })).toEqual({
