@@ -82,6 +82,15 @@ describe('runPipeline (the discovery loop end to end, short budgets)', () => {
     SLOW_MS,
   );
 
+  it("plots the network against the found expression with the known terms' shares, at the RMS error the caption states", () => {
+    const d = result.report.discovered.NN;
+    const { network, expression } = d?.samples ?? { network: [], expression: [] };
+    expect(network.length).toBeGreaterThan(100);
+    const rms = Math.sqrt(network.reduce((s, v, i) => s + (v - (expression[i] as number)) ** 2, 0) / network.length);
+    // the plotted points are a subset of the states errorRms is measured on: within 25 % of it
+    expect(Math.abs(rms - (d?.errorRms ?? 0)) / (d?.errorRms ?? 1)).toBeLessThan(0.25);
+  });
+
   it('reports every stage with why it stopped, in order, and streams events', () => {
     expect(result.report.stages.map((s) => s.name)).toEqual(['mechanistic', 'hybrid', 'symbolic', 'refit', 'report']);
     for (const s of result.report.stages) {

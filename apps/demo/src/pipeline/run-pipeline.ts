@@ -9,7 +9,7 @@ import {
   variablesOf,
 } from '@odekit/symbolic';
 import { type LbfgsOptions, lbfgsAsync } from '@odekit/train';
-import { effectiveLoss, roundSignificant, type SearchFunction } from './discover.js';
+import { effectiveLoss, knownShares, roundSignificant, type SearchFunction } from './discover.js';
 import { cancelMonomials } from './expand-polynomial.js';
 import { buildModel, checkChannels, readData } from './input.js';
 import { equationWithNumbers, roundedConstants, roundTo, supportedDigits } from './numbers.js';
@@ -408,11 +408,18 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
         : { text: d.expr.toString(), latex: d.expr.toLatex() };
       const keep = Math.min(400, d.y.length);
       const pick = Array.from({ length: keep }, (_, i) => Math.floor((i * d.y.length) / keep));
+      // the expression with the multiples of the known terms it leaves to the physics (the shares
+      // the network learned of `gamma*c`, e.g.): what the network's output is compared with
       const exprValues = d.expr.evaluate(d.X);
+      const shares = knownShares(d.expr, d.X, d.y, d.knownValues) ?? [];
+      shares.forEach((c, j) => {
+        const col = d.knownValues[j] as Float64Array;
+        for (let i = 0; i < exprValues.length; i++) exprValues[i] = (exprValues[i] as number) + c * (col[i] as number);
+      });
       discovered[d.call.name] = {
         expression: refit.text,
         latex: refit.latex,
-        searched: d.expr.toString(),
+        searched: roundSignificant(d.expr, 4).toString(),
         inputs: d.call.args,
         complexity: d.expr.complexity,
         networkRms: d.networkRms,

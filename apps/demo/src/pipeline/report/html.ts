@@ -83,7 +83,7 @@ function discoveredSection(report: Report): string {
       .join('');
     return `<h3>${escapeHtml(name)}(${escapeHtml(d.inputs.join(', '))})</h3>
 <div class="eq">${tex(`${latexName(name)}(${d.inputs.map(latexName).join(', ')}) \\approx ${d.latex}`, true)}</div>
-<p>Chosen by the search as <code>${escapeHtml(d.searched)}</code> (complexity ${d.complexity}; RMS error ${formatNumber(d.errorRms)} against the network, whose output has RMS ${formatNumber(d.networkRms)}), then refit with the whole model: <code>${escapeHtml(d.expression)}</code>.</p>
+<p>Chosen among the search's front and the candidates fitted to the data as <code>${escapeHtml(d.searched)}</code> (complexity ${d.complexity}; RMS error ${formatNumber(d.errorRms)} against the network with the known terms free, whose output has RMS ${formatNumber(d.networkRms)}), then refit with the whole model: <code>${escapeHtml(d.expression)}</code>.</p>
 <details><summary>Pareto front (${d.front.length} expressions)</summary><table><thead><tr><th>complexity</th><th>loss</th><th>expression</th></tr></thead><tbody>${front}</tbody></table></details>`;
   });
   return parts.length ? `<h2>Discovered terms</h2>${parts.join('\n')}` : '';

@@ -121,7 +121,7 @@ function networkFigures(report: Report): Figure[] {
     return {
       id: `network-${name}`,
       title: `${name}: network against the found expression`,
-      caption: `On ${values.length} of the sampled states; the diagonal is perfect agreement. RMS error ${d.errorRms.toPrecision(3)} (network RMS ${d.networkRms.toPrecision(3)}).`,
+      caption: `On ${values.length} of the sampled states, the found expression with the multiples of the known terms it leaves to the physics; the diagonal is perfect agreement. RMS error ${d.errorRms.toPrecision(3)} (network RMS ${d.networkRms.toPrecision(3)}).`,
       spec: {
         ...base,
         width: 320,
