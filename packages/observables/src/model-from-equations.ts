@@ -41,6 +41,27 @@ export interface EquationsModel extends ObservedModel<EquationsParams> {
   initParams(): EquationsParams;
   /** The spec with `params`' physical values and fitted initial values written back (networks stay calls). */
   toSpec(params: EquationsParams): EquationsSpec;
+  /**
+   * The right-hand side at given states, as a Diffrax user calls `term.vf(t, y, args)`: the time
+   * derivatives `[n, states]` of the rows of `y` (`[n, states]`, in state order), with the
+   * conditions `conditions` (`[n, conditions]`; required when the model reads conditions) at time
+   * `t` (required when the equations use t). Plain tfjs ops (not the compiled field), differentiable
+   * in `params`; the caller owns the result. Used for gradient matching against estimated
+   * derivatives of the data.
+   *
+   * @throws ObservablesError for a `y` of the wrong shape, or a missing `t` or `conditions`.
+   * @example
+   * ```ts
+   * const m = modelFromEquations({ states: ['x'], parameters: { k: 2 }, equations: { x: '-k*x' } });
+   * const p = m.initParams();
+   * const dy = m.rates(p, tf.tensor2d([[1], [3]])); // [[-2], [-6]]
+   * ```
+   */
+  rates(
+    params: EquationsParams,
+    y: tf.Tensor2D,
+    options?: { readonly t?: number; readonly conditions?: tf.Tensor2D },
+  ): tf.Tensor2D;
   /** Each state's right-hand side as LaTeX (`\frac{dr}{dt} = …`), parameters by name. */
   latex(): Record<string, string>;
   /**
@@ -287,6 +308,37 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
     return out as EquationsSpec;
   };
 
+  const rates: EquationsModel['rates'] = (params, y, opts = {}) => {
+    if (!(y instanceof tf.Tensor) || y.rank !== 2 || y.shape[1] !== states.length) {
+      throw new ObservablesError(
+        `${who}.rates: y must be a [n, ${states.length}] tensor of states (${states.join(', ')}), got shape [${y instanceof tf.Tensor ? y.shape.join(', ') : typeof y}].`,
+      );
+    }
+    const n = y.shape[0];
+    const usesT = fieldVars.has('t') && !states.includes('t') && !conditions.includes('t');
+    if (usesT && opts.t === undefined) {
+      throw new ObservablesError(`${who}.rates: the equations use t; pass { t } (a number).`);
+    }
+    let c = opts.conditions;
+    if (conditions.length > 0 && c === undefined) {
+      throw new ObservablesError(
+        `${who}.rates: the model reads the conditions ${conditions.join(', ')}; pass { conditions } as a [n, ${conditions.length}] tensor.`,
+      );
+    }
+    if (c !== undefined && (c.rank !== 2 || c.shape[0] !== n || c.shape[1] !== conditions.length)) {
+      throw new ObservablesError(
+        `${who}.rates: conditions must be [${n}, ${conditions.length}], got [${c.shape.join(', ')}].`,
+      );
+    }
+    const own = c === undefined;
+    c ??= tf.zeros([n, 0]) as tf.Tensor2D;
+    try {
+      return tensorField(opts.t ?? 0, y, { params, c }) as tf.Tensor2D;
+    } finally {
+      if (own) c.dispose();
+    }
+  };
+
   const latex = (): Record<string, string> =>
     Object.fromEntries(
       states.map((st, j) => {
@@ -338,6 +390,7 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
     networks: Object.freeze(networks),
     initParams,
     toSpec,
+    rates,
     latex,
     substitute,
   });

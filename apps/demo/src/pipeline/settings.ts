@@ -7,6 +7,7 @@ const defaults: StageSettings = {
   hybridSteps: 150,
   jointSteps: 300,
   networkIterations: 100,
+  collocationIterations: 200,
   jointIterations: 100,
   learningRate: 1e-2,
   samples: 10000,
@@ -31,6 +32,7 @@ const nonNegativeInts = [
   'sampleTrajectories',
   'refitIterations',
   'networkIterations',
+  'collocationIterations',
   'jointSteps',
   'jointIterations',
 ] as const;

@@ -43,6 +43,13 @@ export interface StageSettings {
    * 0.0008), and where the joint phase ended depended on chance (the seed, last-bit rounding).
    */
   readonly networkIterations: number;
+  /**
+   * L-BFGS iterations of each of the hybrid stage's two gradient-matching phases (default 200; 0:
+   * none): before any solve, the networks and then everything fitted so that the right-hand side
+   * at the data's smoothed states matches their smoothed rates (collocation). Used when every state
+   * is observed directly and the result fits the series better than the networks at zero.
+   */
+  readonly collocationIterations: number;
   /** L-BFGS iterations on everything at the end of the hybrid stage (default 100; 0: none). */
   readonly jointIterations: number;
   /** Adam learning rate of the hybrid and joint stages (default 1e-2). */

@@ -1,7 +1,9 @@
 import { cloneTree, disposeTree, type TensorTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
 import { adam, fit } from '@odekit/train';
+import * as tf from '@tensorflow/tfjs-core';
 import { tidyNumbers } from '../numbers.js';
+import { gradientMatching, ownStartsModel, rateMatcher, rateTable, segmentDataset } from './collocation.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 
 /**
@@ -10,90 +12,190 @@ import { checkAborted, type StageContext, type StageOutcome } from './context.js
  * at a lower learning rate. `fit`'s NaN guard stops a run that blows up with the last good
  * parameters; the stage then goes on with those.
  */
+/** Segment lengths (points) of the multiple-shooting phases, shortest first. */
+const SEGMENT_POINTS = [6, 12, 24, 48] as const;
+
 export async function hybridStage(
   model: EquationsModel,
   start: EquationsParams,
   ctx: StageContext,
 ): Promise<StageOutcome> {
   const { settings, data } = ctx;
-  const adamStages = settings.hybridLengths.map((length) => ({
-    name: `networks on ${Math.round(length * 100)} %`,
-    train: 'networks',
-    length,
-    steps: settings.hybridSteps,
-  }));
   const total =
-    adamStages.reduce((n, s) => n + s.steps, 0) +
-    settings.networkIterations +
+    settings.hybridLengths.length * (settings.hybridSteps + settings.networkIterations) +
     settings.jointSteps +
     settings.jointIterations;
-  const res = await fit({
-    params: start,
-    loss: (p, _b, c) => model.loss(p, data, { length: c.length }),
-    optimizer: adam({ learningRate: settings.learningRate }),
-    stages: adamStages,
-    seed: ctx.seed,
-    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-    onStep: async (info) => {
-      await ctx.emit({
-        type: 'step',
-        stage: 'hybrid',
-        step: info.step,
-        loss: info.loss,
-        fraction: (info.step + 1) / total,
-        phase: info.stageName,
-      });
-      if ((info.step + 1) % 50 === 0) await ctx.predictions('hybrid', model, info.params);
-    },
-  });
-  if (res.stopReason === 'aborted') {
-    disposeTree(res.params);
-    const e = new Error('the run was stopped');
-    e.name = 'AbortError';
-    throw e;
-  }
-  let params = res.params;
-  const curve = [...res.history];
-  let steps = res.steps;
-  const notes = [
-    `Adam — ${res.stages.map((s) => `${s.name}: ${s.steps} steps, loss ${s.finalLoss.toPrecision(4)}`).join('; ')} (${res.stopReason})`,
-  ];
-  let stopReason: string = res.stopReason;
-  // L-BFGS, networks only, physics still frozen: a few dozen iterations take the small network to
-  // the minimum where Adam would need thousands of steps (the loss is smooth at these tolerances).
-  if (settings.networkIterations > 0 && res.stopReason !== 'nonfinite') {
+  const curve: number[] = [];
+  let steps = 0;
+  const notes: string[] = [];
+  let stopReason = 'completed';
+  // First, without solving: the networks (then everything) by gradient matching against the data's
+  // smoothed rates, so that the solves below start near a field that follows the whole series.
+  const matched = await gradientMatching(model, start, ctx, settings.collocationIterations);
+  curve.push(...matched.curve);
+  notes.push(matched.note);
+  let params = matched.params ?? cloneTree(start);
+  const fullLoss = (p: EquationsParams): number => {
+    try {
+      const l = model.loss(p, data);
+      const v = l.dataSync()[0] as number;
+      l.dispose();
+      return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
+    } catch (e) {
+      if (e instanceof Error && e.name === 'SolveError') return Number.POSITIVE_INFINITY;
+      throw e;
+    }
+  };
+  let bestFull = matched.params !== undefined ? fullLoss(params) : undefined;
+  /** L-BFGS on `which` with `loss`; keeps the result, or notes why it could not start. */
+  const lbfgsPhase = async (
+    which: 'networks' | 'everything',
+    loss: (p: EquationsParams) => tf.Scalar,
+    phase: string,
+    maxIterations: number,
+    guard = true,
+  ): Promise<string> => {
     checkAborted(ctx.signal);
     const frozen = { physics: params.physics, initial: params.initial };
     try {
-      const lb = await ctx.lbfgs({
-        params: params.networks,
-        loss: (n) => model.loss({ ...frozen, networks: n }, data),
-        maxIterations: settings.networkIterations,
-        gradTolerance: 1e-8,
-        valueTolerance: 1e-12,
-        onIteration: ({ iteration, value }) => {
-          curve.push(value);
-          ctx.emitNow({
-            type: 'step',
-            stage: 'hybrid',
-            step: steps + iteration,
-            loss: value,
-            fraction: Math.min(1, (steps + iteration) / total),
-            phase: 'networks, L-BFGS',
-          });
-        },
-      });
-      disposeTree(params.networks);
-      params = { ...frozen, networks: lb.params };
-      steps += lb.iterations;
-      stopReason = lb.reason;
-      notes.push(
-        `L-BFGS on the networks: ${lb.reason} after ${lb.iterations} iterations (loss ${lb.value.toPrecision(4)})`,
-      );
+      const onIteration = ({ iteration, value }: { iteration: number; value: number }) => {
+        curve.push(value);
+        ctx.emitNow({
+          type: 'step',
+          stage: 'hybrid',
+          step: steps + iteration,
+          loss: value,
+          fraction: Math.min(1, (steps + iteration) / total),
+          phase,
+        });
+      };
+      const opts = { maxIterations, gradTolerance: 1e-8, valueTolerance: 1e-12, onIteration };
+      let reason: string;
+      let iterations: number;
+      let value: number;
+      let next: EquationsParams;
+      if (which === 'networks') {
+        const lb = await ctx.lbfgs({
+          ...opts,
+          params: params.networks,
+          loss: (n) => loss({ ...frozen, networks: n }),
+        });
+        next = { ...frozen, networks: lb.params };
+        ({ reason, iterations, value } = lb);
+      } else {
+        const lb = await ctx.lbfgs({ ...opts, params, loss });
+        next = lb.params;
+        ({ reason, iterations, value } = lb);
+      }
+      steps += iterations;
+      const done = `L-BFGS ${reason} after ${iterations} iterations (loss ${value.toPrecision(4)})`;
+      // From a gradient-matching start, a phase is kept only when the whole series fits at least
+      // as well after it: a phase on part of the data (a prefix, segments) may fit that part by
+      // a field that fails beyond it.
+      if (bestFull !== undefined && guard) {
+        const after = fullLoss(next);
+        if (!(after <= bestFull)) {
+          if (which === 'networks') disposeTree(next.networks);
+          else disposeTree(next);
+          return `${done}, not kept (loss on the series ${after.toPrecision(4)} against ${bestFull.toPrecision(4)} before)`;
+        }
+        bestFull = after;
+      }
+      if (which === 'networks') disposeTree(params.networks);
+      else disposeTree(params);
+      params = next;
+      stopReason = reason;
+      return done;
     } catch (e) {
       if (!(e instanceof Error && e.name === 'SolveError')) throw e;
-      notes.push(`L-BFGS on the networks could not start (${e.message.split('\n')[0]})`);
+      return `L-BFGS could not start (${e.message.split('\n')[0]})`;
     }
+  };
+  // Then multiple shooting on short segments (starts from the smoother), everything trained: a
+  // solve over a few points cannot drift out of phase, so this finds the field where single
+  // shooting on a long series of several cycles stalls in a local minimum.
+  const segModel = matched.params !== undefined ? ownStartsModel(model, settings) : undefined;
+  const table = matched.params !== undefined ? rateTable(model, data) : undefined;
+  const matcher = table !== undefined ? rateMatcher(model, table) : undefined;
+  /** `loss` plus the networks' small share of the rates when the start came from gradient matching. */
+  const shared =
+    (loss: (p: EquationsParams) => tf.Scalar) =>
+    (p: EquationsParams): tf.Scalar =>
+      matcher === undefined ? loss(p) : tf.tidy(() => tf.add(loss(p), matcher.networkShare(p)) as tf.Scalar);
+  try {
+    if (segModel !== undefined && matcher !== undefined && settings.networkIterations > 0) {
+      for (const points of SEGMENT_POINTS) {
+        const seg = segmentDataset(model, data, points);
+        if (seg === undefined) break;
+        const msg = await lbfgsPhase(
+          'everything',
+          shared((p) => segModel.loss(p, seg)),
+          `everything on segments of ${points} points, L-BFGS`,
+          settings.networkIterations,
+          false,
+        );
+        notes.push(`segments of ${points} points (${seg.trajectories.length}): ${msg}`);
+      }
+      // the reference for the phases on the whole series or its prefixes below
+      bestFull = fullLoss(params);
+    }
+    // Per prefix (continuum learning): without a start from the smoothed data, Adam from where the
+    // last prefix ended; then L-BFGS on the networks, physics frozen. L-BFGS takes the small
+    // networks to the prefix's minimum where Adam alone would need thousands of steps (the loss is
+    // smooth at these tolerances), so each longer prefix starts from a model that follows the shorter
+    // one; Adam alone fell behind on long series of several cycles, and the networks learned a wrong
+    // term there.
+    const adamSteps = matched.params === undefined ? settings.hybridSteps : 0;
+    for (const length of settings.hybridLengths) {
+      const pct = `${Math.round(length * 100)} %`;
+      const name = `networks on ${pct}`;
+      let note = `${pct}:`;
+      if (adamSteps > 0) {
+        const res = await fit({
+          params,
+          loss: (p, _b, c) => model.loss(p, data, { length: c.length }),
+          optimizer: adam({ learningRate: settings.learningRate }),
+          stages: [{ name, train: 'networks', length, steps: adamSteps }],
+          seed: ctx.seed,
+          ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+          onStep: async (info) => {
+            await ctx.emit({
+              type: 'step',
+              stage: 'hybrid',
+              step: steps + info.step,
+              loss: info.loss,
+              fraction: Math.min(1, (steps + info.step + 1) / total),
+              phase: name,
+            });
+            if ((info.step + 1) % 50 === 0) await ctx.predictions('hybrid', model, info.params);
+          },
+        });
+        disposeTree(params);
+        if (res.stopReason === 'aborted') {
+          disposeTree(res.params);
+          const e = new Error('the run was stopped');
+          e.name = 'AbortError';
+          throw e;
+        }
+        params = res.params;
+        curve.push(...res.history);
+        steps += res.steps;
+        stopReason = res.stopReason;
+        note += ` Adam ${res.steps} steps, loss ${(res.stages[0]?.finalLoss ?? Number.NaN).toPrecision(4)} (${res.stopReason}),`;
+      }
+      if (settings.networkIterations > 0) {
+        note += ` ${await lbfgsPhase(
+          matcher === undefined ? 'networks' : 'everything',
+          shared((p) => model.loss(p, data, { length })),
+          `${matcher === undefined ? name : `everything on ${pct}`}, L-BFGS`,
+          settings.networkIterations,
+        )}`;
+      }
+      notes.push(note);
+      await ctx.predictions('hybrid', model, params);
+    }
+  } finally {
+    matcher?.dispose();
   }
   // Then everything together, briefly (Adam at a third of the rate; NaN guard), ending at the best
   // iterate, not the last: the phase's last steps may oscillate.
@@ -129,18 +231,9 @@ export async function hybridStage(
       e.name = 'AbortError';
       throw e;
     }
-    const kept = best.finish(joint.params, (p) => {
-      try {
-        const l = model.loss(p, data);
-        const v = l.dataSync()[0] as number;
-        l.dispose();
-        return v;
-      } catch (e) {
-        if (!(e instanceof Error && e.name === 'SolveError')) throw e;
-        return Number.POSITIVE_INFINITY;
-      }
-    });
+    const kept = best.finish(joint.params, fullLoss);
     params = kept.params;
+    if (bestFull !== undefined) bestFull = Math.min(bestFull, kept.loss);
     notes.push(
       `everything, Adam: ${joint.message.replace(/\.$/, '')}; kept ${kept.last ? 'the last iterate' : `the best iterate (loss ${kept.loss.toPrecision(4)})`}`,
     );
@@ -149,37 +242,13 @@ export async function hybridStage(
   // cannot tell apart (a known term's parameter against the same term inside a network) are
   // sorted out later: the search judges expressions with the known terms free.
   if (settings.jointIterations > 0 && stopReason !== 'nonfinite') {
-    checkAborted(ctx.signal);
-    try {
-      const lb = await ctx.lbfgs({
-        params,
-        loss: (q) => model.loss(q, data),
-        maxIterations: settings.jointIterations,
-        gradTolerance: 1e-8,
-        valueTolerance: 1e-12,
-        onIteration: ({ iteration, value }) => {
-          curve.push(value);
-          ctx.emitNow({
-            type: 'step',
-            stage: 'hybrid',
-            step: steps + iteration,
-            loss: value,
-            fraction: Math.min(1, (steps + iteration) / total),
-            phase: 'everything, L-BFGS',
-          });
-        },
-      });
-      disposeTree(params);
-      params = lb.params;
-      steps += lb.iterations;
-      stopReason = lb.reason;
-      notes.push(
-        `L-BFGS on everything: ${lb.reason} after ${lb.iterations} iterations (loss ${lb.value.toPrecision(4)})`,
-      );
-    } catch (e) {
-      if (!(e instanceof Error && e.name === 'SolveError')) throw e;
-      notes.push(`L-BFGS on everything could not start (${e.message.split('\n')[0]})`);
-    }
+    const msg = await lbfgsPhase(
+      'everything',
+      (q) => model.loss(q, data),
+      'everything, L-BFGS',
+      settings.jointIterations,
+    );
+    notes.push(`L-BFGS on everything: ${msg.replace(/^L-BFGS /, '')}`);
   }
   return { params, curve, steps, stopReason, message: tidyNumbers(`${notes.join('; ')}.`) };
 }
