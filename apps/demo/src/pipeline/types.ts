@@ -30,14 +30,16 @@ export interface StageSettings {
   readonly mechanisticLengths: readonly number[];
   /** L-BFGS iterations per curriculum length of the mechanistic fit (default 60). */
   readonly mechanisticIterations: number;
-  /** Curriculum of the hybrid stage, physics frozen (default [0.3, 0.6, 1]). */
+  /** Curriculum (prefix fractions) of the hybrid stage (default [0.3, 0.6, 1]). */
   readonly hybridLengths: readonly number[];
-  /** Adam steps per hybrid curriculum length (default 150). */
+  /** Adam steps per hybrid curriculum length, without a gradient-matching start (default 150). */
   readonly hybridSteps: number;
   /** Adam steps of the joint stage, everything trained (default 300). */
   readonly jointSteps: number;
   /**
-   * L-BFGS iterations on the networks (physics frozen) after the Adam steps (default 100): the
+   * L-BFGS iterations per hybrid phase (default 100): per segment length of the multiple shooting
+   * and per prefix (everything trained from a gradient-matching start; else the networks, physics
+   * frozen, after the Adam steps). For the networks alone: the
    * networks at their optimum before everything is trained together. Without them the Adam steps
    * left the networks far from it (loss 0.0064 on the embedded example against a noise floor of
    * 0.0008), and where the joint phase ended depended on chance (the seed, last-bit rounding).

@@ -6,15 +6,19 @@ import { tidyNumbers } from '../numbers.js';
 import { gradientMatching, ownStartsModel, rateMatcher, rateTable, segmentDataset } from './collocation.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 
-/**
- * Stage 2, the hybrid model: the physics frozen and the networks (started near zero) trained by
- * Adam on growing prefixes of the series (continuum learning), then everything together briefly
- * at a lower learning rate. `fit`'s NaN guard stops a run that blows up with the last good
- * parameters; the stage then goes on with those.
- */
 /** Segment lengths (points) of the multiple-shooting phases, shortest first. */
 const SEGMENT_POINTS = [6, 12, 24, 48] as const;
 
+/**
+ * Stage 2, the hybrid model. When every state is observed directly: gradient matching against the
+ * data's smoothed rates (no solve), multiple shooting on short segments (6 to 48 points, starts
+ * from the smoother), L-BFGS on growing prefixes and on the whole series, everything trained, each
+ * phase after the segments kept only when the whole series fits no worse. Otherwise the talk's
+ * curriculum: physics frozen, networks (started near zero) by Adam and L-BFGS on growing
+ * prefixes. Both end with everything together (Adam, ending at its best iterate, then L-BFGS).
+ * `fit`'s NaN guard stops a run that blows up with the last good parameters; the stage then goes
+ * on with those.
+ */
 export async function hybridStage(
   model: EquationsModel,
   start: EquationsParams,
