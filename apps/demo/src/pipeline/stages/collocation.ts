@@ -10,7 +10,7 @@ import {
 import { pidController } from '@odekit/solvers';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkAborted, type StageContext } from './context.js';
-import { zeroNetworks } from './mechanistic.js';
+import { seriesLoss, zeroNetworks } from './mechanistic.js';
 import { smoothRates } from './smooth-rates.js';
 
 /** Estimated states and their rates at the data's times, as matrices `[rows, states]`. */
@@ -142,17 +142,7 @@ export async function gradientMatching(
   const { matchLoss } = matcher;
   const withShare = (p: EquationsParams): tf.Scalar =>
     tf.tidy(() => tf.add(matchLoss(p), matcher.networkShare(p)) as tf.Scalar);
-  const odeLoss = (p: EquationsParams): number => {
-    try {
-      const l = model.loss(p, ctx.data);
-      const v = l.dataSync()[0] as number;
-      l.dispose();
-      return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
-    } catch (e) {
-      if (e instanceof Error && e.name === 'SolveError') return Number.POSITIVE_INFINITY;
-      throw e;
-    }
-  };
+  const odeLoss = (p: EquationsParams): number => seriesLoss(model, p, ctx.data);
   try {
     // the equations may use t, which a table of states from several times cannot give
     try {

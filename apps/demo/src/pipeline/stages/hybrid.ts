@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { tidyNumbers } from '../numbers.js';
 import { gradientMatching, ownStartsModel, rateMatcher, rateTable, segmentDataset } from './collocation.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
+import { seriesLoss } from './mechanistic.js';
 
 /** Segment lengths (points) of the multiple-shooting phases, shortest first. */
 const SEGMENT_POINTS = [6, 12, 24, 48] as const;
@@ -39,17 +40,7 @@ export async function hybridStage(
   curve.push(...matched.curve);
   notes.push(matched.note);
   let params = matched.params ?? cloneTree(start);
-  const fullLoss = (p: EquationsParams): number => {
-    try {
-      const l = model.loss(p, data);
-      const v = l.dataSync()[0] as number;
-      l.dispose();
-      return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
-    } catch (e) {
-      if (e instanceof Error && e.name === 'SolveError') return Number.POSITIVE_INFINITY;
-      throw e;
-    }
-  };
+  const fullLoss = (p: EquationsParams): number => seriesLoss(model, p, data);
   let bestFull = matched.params !== undefined ? fullLoss(params) : undefined;
   /** L-BFGS on `which` with `loss`; keeps the result, or notes why it could not start. */
   const lbfgsPhase = async (

@@ -130,15 +130,20 @@ export async function mechanisticStage(
   return { params, curve, steps, stopReason: lastReason, message: `L-BFGS per prefix — ${reasons.join('; ')}.` };
 }
 
-/** Whether the model solves on the whole data with `params` (a finite loss, no failed solve). */
-export function solvesWhole(model: EquationsModel, params: EquationsParams, data: StageContext['data']): boolean {
+/** The model's loss on the whole data with `params`, as a number: +Infinity for a failed solve or a non-finite loss. */
+export function seriesLoss(model: EquationsModel, params: EquationsParams, data: StageContext['data']): number {
   try {
     const l = model.loss(params, data);
     const v = l.dataSync()[0] as number;
     l.dispose();
-    return Number.isFinite(v);
+    return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
   } catch (e) {
-    if (e instanceof Error && e.name === 'SolveError') return false;
+    if (e instanceof Error && e.name === 'SolveError') return Number.POSITIVE_INFINITY;
     throw e;
   }
+}
+
+/** Whether the model solves on the whole data with `params` (a finite loss, no failed solve). */
+export function solvesWhole(model: EquationsModel, params: EquationsParams, data: StageContext['data']): boolean {
+  return Number.isFinite(seriesLoss(model, params, data));
 }
