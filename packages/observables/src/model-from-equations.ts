@@ -1,4 +1,11 @@
-import { type CompileFieldOptions, compileField, type TreeDef, treeFlatten, treeUnflatten } from '@odekit/core';
+import {
+  type CompileFieldOptions,
+  compileField,
+  hostImplementationOf,
+  type TreeDef,
+  treeFlatten,
+  treeUnflatten,
+} from '@odekit/core';
 import { type MlpLayer, type MlpParams, mlp } from '@odekit/nn';
 import { type CompiledFunction, compileExpression, Expression, variable, variablesOf } from '@odekit/symbolic';
 import * as tf from '@tensorflow/tfjs-core';
@@ -45,8 +52,9 @@ export interface EquationsModel extends ObservedModel<EquationsParams> {
    * The right-hand side at given states, as a Diffrax user calls `term.vf(t, y, args)`: the time
    * derivatives `[n, states]` of the rows of `y` (`[n, states]`, in state order), with the
    * conditions `conditions` (`[n, conditions]`; required when the model reads conditions) at time
-   * `t` (required when the equations use t). Plain tfjs ops (not the compiled field), differentiable
-   * in `params`; the caller owns the result. Used for gradient matching against estimated
+   * `t` (required when the equations use t). Run by the compiled field's host program where it
+   * opens (the same numbers on every backend, as the solves), else by tfjs ops; differentiable in
+   * `params`; the caller owns the result. Used for gradient matching against estimated
    * derivatives of the data.
    *
    * @throws ObservablesError for a `y` of the wrong shape, or a missing `t` or `conditions`.
@@ -333,10 +341,34 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
     const own = c === undefined;
     c ??= tf.zeros([n, 0]) as tf.Tensor2D;
     try {
-      return tensorField(opts.t ?? 0, y, { params, c }) as tf.Tensor2D;
+      return hostRates(opts.t ?? 0, y, { params, c }) ?? (tensorField(opts.t ?? 0, y, { params, c }) as tf.Tensor2D);
     } finally {
       if (own) c.dispose();
     }
+  };
+  /**
+   * The rates through the compiled field's host program (the one the solves run), with its VJP as
+   * the gradient: the same float32 numbers on every backend and V8 (tfjs's wasm and cpu kernels
+   * round matMuls and tanh differently), so a fit to rates is as reproducible as a fit to solves.
+   * Undefined when the field has no host program or it cannot open on this structure.
+   */
+  const hostRates = (t: number, y: tf.Tensor2D, args: ModelContext<EquationsParams>): tf.Tensor2D | undefined => {
+    const host = hostImplementationOf(field);
+    if (host === undefined) return undefined;
+    const { leaves } = treeFlatten<tf.Tensor>(args as never);
+    const session = host.open(args, y.shape, leaves, undefined, undefined, [t, t]);
+    if (session === undefined) return undefined;
+    const yv = y.dataSync();
+    const op = tf.customGrad((...xs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const value = tf.tensor2d(Float32Array.from(session.evaluate(t, yv)), y.shape as [number, number]);
+      const gradFunc = (dy: tf.Tensor) => {
+        const grads = leaves.map((l) => new Float64Array(l.size));
+        session.vjp(t, yv, dy.dataSync(), grads);
+        return grads.map((g, j) => tf.tensor(Float32Array.from(g), (xs[j] as tf.Tensor).shape));
+      };
+      return { value, gradFunc };
+    }) as (...x: tf.Tensor[]) => tf.Tensor2D;
+    return op(...leaves);
   };
 
   const latex = (): Record<string, string> =>

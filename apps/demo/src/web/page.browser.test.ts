@@ -243,10 +243,10 @@ describe('the demo page in Chromium', () => {
     await page.waitForFunction(() => document.body.dataset.phase === 'stopped', null, { timeout: 30_000, polling: 50 });
     expect(await page.textContent('#status')).toMatch(/^Stopped/);
     expect(await page.evaluate(() => lossCount())).toBe(1);
-    // running: Stop in the middle of the hybrid stage (900 Adam steps here, seconds even on a fast
-    // machine) ends the run there
-    await page.fill('#hybridSteps', '300');
-    await page.dispatchEvent('#hybridSteps', 'change');
+    // running: Stop in the middle of the hybrid stage (900 Adam steps of its joint phase here,
+    // seconds even on a fast machine) ends the run there
+    await page.fill('#jointSteps', '900');
+    await page.dispatchEvent('#jointSteps', 'change');
     await page.click('#run');
     await page.waitForFunction(
       () => document.querySelector('[data-stage="hybrid"]')?.classList.contains('running') && lossCount() >= 20,

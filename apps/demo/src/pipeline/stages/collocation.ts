@@ -5,6 +5,7 @@ import {
   type EquationsModel,
   type EquationsParams,
   modelFromEquations,
+  sumInFloat64,
   type TrajectoryInput,
 } from '@odekit/observables';
 import { pidController } from '@odekit/solvers';
@@ -93,7 +94,9 @@ export function rateMatcher(model: EquationsModel, table: RateTable) {
   const init = model.initParams();
   const off = zeroNetworks(init);
   disposeTree(init);
-  const weighted = (x: tf.Tensor): tf.Scalar => tf.mean(tf.sum(tf.mul(tf.square(x), W), 1)) as tf.Scalar;
+  // summed in float64 on the host (sumInFloat64): the same number on every backend
+  const weighted = (x: tf.Tensor): tf.Scalar =>
+    tf.mul(sumInFloat64(tf.mul(tf.square(x), W)), 1 / table.rows) as tf.Scalar;
   return {
     matchLoss: (p: EquationsParams): tf.Scalar => tf.tidy(() => weighted(tf.sub(model.rates(p, Y, cond), D))),
     networkShare: (p: EquationsParams): tf.Scalar => {
@@ -129,6 +132,8 @@ export async function gradientMatching(
   iterations: number,
 ): Promise<{ params: EquationsParams | undefined; note: string; curve: number[] }> {
   const curve: number[] = [];
+  // the step numbers of the progress events: one count over both phases
+  let done = 0;
   if (iterations <= 0) return { params: undefined, note: 'gradient matching off', curve };
   const table = rateTable(model, ctx.data);
   if (table === undefined) {
@@ -169,7 +174,7 @@ export async function gradientMatching(
           ctx.emitNow({
             type: 'step',
             stage: 'hybrid',
-            step: iteration,
+            step: done + iteration,
             loss: value,
             fraction: 0,
             phase,
@@ -183,6 +188,7 @@ export async function gradientMatching(
       (n) => matchLoss({ ...frozen, networks: n }),
       'networks by gradient matching, L-BFGS',
     );
+    done += nets.iterations + 1;
     const both = await lbfgs(
       { physics: start.physics, networks: nets.params },
       (q) => withShare({ ...q, initial: start.initial }),

@@ -38,6 +38,7 @@ export async function hybridStage(
   // smoothed rates, so that the solves below start near a field that follows the whole series.
   const matched = await gradientMatching(model, start, ctx, settings.collocationIterations);
   curve.push(...matched.curve);
+  steps += matched.curve.length;
   notes.push(matched.note);
   let params = matched.params ?? cloneTree(start);
   const fullLoss = (p: EquationsParams): number => seriesLoss(model, p, data);
