@@ -122,14 +122,15 @@ export const SHARE_WEIGHT = 1e-3;
  * smoothed rates (each state's squared error over its rates' mean square). No ODE is solved, so
  * long series of several cycles cost what short ones do, and the result starts the hybrid stage
  * near a vector field that follows the whole series. Returns the new parameters (owned) only when
- * they fit the series better than `start` does by the model's own loss (solved); else undefined,
- * with a note saying why.
+ * they fit better than `start` does by `judge` (default: the model's own loss on the series,
+ * solved); else undefined, with a note saying why.
  */
 export async function gradientMatching(
   model: EquationsModel,
   start: EquationsParams,
   ctx: StageContext,
   iterations: number,
+  judge?: { readonly name: string; readonly loss: (p: EquationsParams) => number },
 ): Promise<{ params: EquationsParams | undefined; note: string; curve: number[] }> {
   const curve: number[] = [];
   // the step numbers of the progress events: one count over both phases
@@ -147,7 +148,7 @@ export async function gradientMatching(
   const { matchLoss } = matcher;
   const withShare = (p: EquationsParams): tf.Scalar =>
     tf.tidy(() => tf.add(matchLoss(p), matcher.networkShare(p)) as tf.Scalar);
-  const odeLoss = (p: EquationsParams): number => seriesLoss(model, p, ctx.data);
+  const odeLoss = judge?.loss ?? ((p: EquationsParams): number => seriesLoss(model, p, ctx.data));
   try {
     // the equations may use t, which a table of states from several times cannot give
     try {
@@ -202,7 +203,7 @@ export async function gradientMatching(
     };
     const before = odeLoss(start);
     const after = odeLoss(candidate);
-    const note = `gradient matching on ${table.rows} smoothed points: networks ${nets.reason} after ${nets.iterations} iterations (mismatch ${nets.value.toPrecision(3)}), everything ${both.reason} after ${both.iterations} (mismatch ${both.value.toPrecision(3)}); loss on the series ${after.toPrecision(4)} against ${before.toPrecision(4)} without it`;
+    const note = `gradient matching on ${table.rows} smoothed points: networks ${nets.reason} after ${nets.iterations} iterations (mismatch ${nets.value.toPrecision(3)}), everything ${both.reason} after ${both.iterations} (mismatch ${both.value.toPrecision(3)}); loss on ${judge?.name ?? 'the series'} ${after.toPrecision(4)} against ${before.toPrecision(4)} without it`;
     if (!(after < before)) {
       disposeTree(candidate);
       return { params: undefined, note: `${note}, so not used`, curve };

@@ -36,7 +36,23 @@ export async function hybridStage(
   let stopReason = 'completed';
   // First, without solving: the networks (then everything) by gradient matching against the data's
   // smoothed rates, so that the solves below start near a field that follows the whole series.
-  const matched = await gradientMatching(model, start, ctx, settings.collocationIterations);
+  // Judged on the shortest segments where the data can be cut (a field that follows the data
+  // locally can still drift out of phase, or blow up, over a long series: the segments below are
+  // for that), else on the whole series.
+  const segModel = ownStartsModel(model, settings);
+  const firstSegments = segModel !== undefined ? segmentDataset(model, data, SEGMENT_POINTS[0]) : undefined;
+  const matched = await gradientMatching(
+    model,
+    start,
+    ctx,
+    settings.collocationIterations,
+    segModel !== undefined && firstSegments !== undefined
+      ? {
+          name: `segments of ${SEGMENT_POINTS[0]} points`,
+          loss: (p) => seriesLoss(segModel, p, firstSegments),
+        }
+      : undefined,
+  );
   curve.push(...matched.curve);
   steps += matched.curve.length;
   notes.push(matched.note);
@@ -110,7 +126,6 @@ export async function hybridStage(
   // Then multiple shooting on short segments (starts from the smoother), everything trained: a
   // solve over a few points cannot drift out of phase, so this finds the field where single
   // shooting on a long series of several cycles stalls in a local minimum.
-  const segModel = matched.params !== undefined ? ownStartsModel(model, settings) : undefined;
   const table = matched.params !== undefined ? rateTable(model, data) : undefined;
   const matcher = table !== undefined ? rateMatcher(model, table) : undefined;
   /** `loss` plus the networks' small share of the rates when the start came from gradient matching. */
@@ -119,7 +134,12 @@ export async function hybridStage(
     (p: EquationsParams): tf.Scalar =>
       matcher === undefined ? loss(p) : tf.tidy(() => tf.add(loss(p), matcher.networkShare(p)) as tf.Scalar);
   try {
-    if (segModel !== undefined && matcher !== undefined && settings.networkIterations > 0) {
+    if (
+      segModel !== undefined &&
+      matcher !== undefined &&
+      matched.params !== undefined &&
+      settings.networkIterations > 0
+    ) {
       for (const points of SEGMENT_POINTS) {
         const seg = segmentDataset(model, data, points);
         if (seg === undefined) break;
