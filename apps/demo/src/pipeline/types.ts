@@ -49,7 +49,8 @@ export interface StageSettings {
    * L-BFGS iterations of each of the hybrid stage's two gradient-matching phases (default 200; 0:
    * none): before any solve, the networks and then everything fitted so that the right-hand side
    * at the data's smoothed states matches their smoothed rates (collocation). Used when every state
-   * is observed directly and the result fits the series better than the networks at zero.
+   * is observed directly and the result fits the data's shortest segments (6 points, each solved
+   * from the smoothed states at its start) better than the networks at zero.
    */
   readonly collocationIterations: number;
   /** L-BFGS iterations on everything at the end of the hybrid stage (default 100; 0: none). */

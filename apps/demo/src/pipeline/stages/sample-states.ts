@@ -36,7 +36,7 @@ export function timeSpan(data: Dataset): [number, number] {
  * The trained model's typical states, for symbolic regression of its networks (the talk's advice:
  * not one orbit, whose states are nearly collinear): every data trajectory on a fine grid, plus
  * `sampleTrajectories` runs from initial states near the data's (each state scaled by
- * exp(spread · z)), kept inside the box of the data trajectories' states widened by a tenth; then `samples` states drawn from all of them, each jittered by a relative
+ * exp(spread · z)); then `samples` states drawn from all of them, each jittered by a relative
  * `jitter`. Runs that fail to solve are skipped. Returns columns per state.
  */
 export function sampleStates(
@@ -65,25 +65,6 @@ export function sampleStates(
   for (const tr of visited) {
     for (let i = 0; i < tr.times.length; i++) pool.push(states.map((s) => tr.states[s]?.[i] as number));
   }
-  // The box of the states the data's trajectories visit, widened by a tenth of its size: the
-  // runs from other starts are read only inside it. A network has been trained only where the
-  // data are; outside, its output is whatever the fit left there (a held-out variant's network
-  // ranged from -5.4 to 1.1 on states up to 1.8x the data's largest, where the truth stays in
-  // -1.2 … 0), and the search would read that back.
-  const box = states.map((_, j) => {
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const row of pool) {
-      const v = row[j] as number;
-      if (Number.isFinite(v)) {
-        lo = Math.min(lo, v);
-        hi = Math.max(hi, v);
-      }
-    }
-    const pad = 0.1 * (hi - lo);
-    return [lo - pad, hi + pad] as const;
-  });
-  const inBox = (row: number[]) => row.every((v, j) => v >= (box[j]?.[0] as number) && v <= (box[j]?.[1] as number));
   const z = normals(seed + 101);
   if (settings.sampleTrajectories > 0) {
     // One model whose initial state is a trainable scalar per state: set it to each new start.
@@ -106,7 +87,7 @@ export function sampleStates(
           if (tr !== undefined) {
             for (let i = 0; i < times.length; i++) {
               const row = states.map((s) => tr.states[s]?.[i] as number);
-              if (row.every(Number.isFinite) && inBox(row)) pool.push(row);
+              if (row.every(Number.isFinite)) pool.push(row);
             }
           }
         } catch (e) {
