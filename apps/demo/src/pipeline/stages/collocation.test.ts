@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS } from '../settings.js';
 import type { ModelSpec } from '../types.js';
 import { gradientMatching, rateTable, segmentDataset } from './collocation.js';
 import type { StageContext } from './context.js';
+import { noiseFloor } from './hybrid.js';
 
 // Lotka–Volterra, alpha = 1.3, beta = 0.9, gamma = 0.8, delta = 0.7, two trajectories of 50
 // points on [0, 12] (two cycles), RK4 with 100 substeps per interval, 1 % noise.
@@ -157,4 +158,34 @@ describe('gradientMatching', () => {
       disposeTree(start);
     });
   }, 60_000);
+});
+
+describe('noiseFloor', () => {
+  it("estimates the loss of a model that follows the data to their noise (0.6-2.5x the added noise's mean square: leave-one-out residuals hold some smoothing bias)", () => {
+    const model = buildModel(SPEC, DEFAULT_SETTINGS, 0);
+    for (const level of [0.01, 0.04]) {
+      const data = lvData(level);
+      // the added noise's mean square: (level * value)^2 over the noisy values (the first rows are exact)
+      let sum = 0;
+      let n = 0;
+      for (const tr of data.trajectories) {
+        for (const ch of ['r', 'c']) {
+          const col = tr.values[ch] as Float64Array;
+          col.forEach((v, i) => {
+            sum += i === 0 ? 0 : (level * v) ** 2; // portable-math: allow (test arithmetic)
+            n++;
+          });
+        }
+      }
+      const floor = noiseFloor(model, data) as number;
+      expect(floor / (sum / n)).toBeGreaterThan(0.6);
+      expect(floor / (sum / n)).toBeLessThan(2.5);
+    }
+    const hidden = buildModel(
+      { ...SPEC, observations: { r: 'r' }, initial: { r: 'data', c: 1 } } as ModelSpec,
+      DEFAULT_SETTINGS,
+      0,
+    );
+    expect(noiseFloor(hidden, lvData(0.01))).toBeUndefined();
+  });
 });

@@ -3,35 +3,291 @@ import type { EquationsModel, EquationsParams } from '@odekit/observables';
 import { adam, fit } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { tidyNumbers } from '../numbers.js';
-import { gradientMatching, ownStartsModel, rateMatcher, rateTable, segmentDataset } from './collocation.js';
+import {
+  directChannels,
+  gradientMatching,
+  ownStartsModel,
+  rateMatcher,
+  rateTable,
+  segmentDataset,
+} from './collocation.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 import { seriesLoss } from './mechanistic.js';
+import { smoothRates } from './smooth-rates.js';
 
 /** Segment lengths (points) of the multiple-shooting phases, shortest first. */
 const SEGMENT_POINTS = [6, 12, 24, 48] as const;
 
 /**
- * Stage 2, the hybrid model. When every state is observed directly: gradient matching against the
- * data's smoothed rates (no solve), multiple shooting on short segments (6 to 48 points, starts
- * from the smoother), L-BFGS on growing prefixes and on the whole series, everything trained, each
- * phase after the segments kept only when the whole series fits no worse. Otherwise the talk's
- * curriculum: physics frozen, networks (started near zero) by Adam and L-BFGS on growing
- * prefixes. Both end with everything together (Adam, ending at its best iterate, then L-BFGS).
- * `fit`'s NaN guard stops a run that blows up with the last good parameters; the stage then goes
- * on with those.
+ * Stage 2, the hybrid model. First the talk's curriculum: physics frozen, networks (started near
+ * zero) by Adam on growing prefixes, L-BFGS on the networks, then everything together (Adam,
+ * ending at its best iterate, then L-BFGS). When every state is observed directly and that model
+ * misses the data by more than twice the noise floor estimated from them (long series of several
+ * cycles, where it falls behind prefix after prefix), the stage starts again from gradient
+ * matching against the data's smoothed rates (no solve), multiple shooting on short segments (6
+ * to 48 points, starts from the smoother), L-BFGS on growing prefixes and on the whole series,
+ * everything trained, each phase after the segments kept only when the whole series fits no
+ * worse; the better of the two models (loss on the series) is kept. `fit`'s NaN guard stops a run
+ * that blows up with the last good parameters; the stage then goes on with those.
  */
 export async function hybridStage(
   model: EquationsModel,
   start: EquationsParams,
   ctx: StageContext,
 ): Promise<StageOutcome> {
+  const plain = await plainHybrid(model, start, ctx);
+  const floor = noiseFloor(model, ctx.data);
+  const plainLoss = seriesLoss(model, plain.params, ctx.data);
+  if (floor === undefined || ctx.settings.collocationIterations === 0) return plain;
+  const ratio = `${(plainLoss / floor).toPrecision(3)}x the noise floor estimated from the data`;
+  if (plainLoss <= FIT_FACTOR * floor) {
+    return { ...plain, message: tidyNumbers(`${plain.message.replace(/\.$/, '')}; fits to ${ratio}.`) };
+  }
+  checkAborted(ctx.signal);
+  const other = await matchedHybrid(model, start, ctx, plain.steps);
+  if (other === undefined) {
+    return {
+      ...plain,
+      message: tidyNumbers(`${plain.message.replace(/\.$/, '')}; ${ratio}, and gradient matching did not help.`),
+    };
+  }
+  const otherLoss = seriesLoss(model, other.params, ctx.data);
+  const both = {
+    curve: [...plain.curve, ...other.curve],
+    steps: other.steps,
+  };
+  if (otherLoss < plainLoss) {
+    disposeTree(plain.params);
+    return {
+      ...other,
+      ...both,
+      message: tidyNumbers(
+        `From near-zero networks: ${plain.message.replace(/\.$/, '')}; ${ratio}, so again from gradient matching — ${other.message.replace(/\.$/, '')}; kept this (loss ${otherLoss.toPrecision(4)} against ${plainLoss.toPrecision(4)}).`,
+      ),
+    };
+  }
+  disposeTree(other.params);
+  return {
+    ...plain,
+    ...both,
+    message: tidyNumbers(
+      `${plain.message.replace(/\.$/, '')}; ${ratio}; from gradient matching the loss was ${otherLoss.toPrecision(4)}, so this is kept.`,
+    ),
+  };
+}
+
+/** How far above the noise floor the hybrid's loss may be and still count as fitting the data. */
+const FIT_FACTOR = 2;
+
+/**
+ * The loss a model that follows the data to their noise would have (the model's loss is the mean
+ * squared residual over the observed values): the mean of each directly observed channel's
+ * leave-one-out residual of the local smoother, squared, weighted by its values. Undefined when a
+ * state is not observed directly (as for gradient matching).
+ */
+export function noiseFloor(model: EquationsModel, data: StageContext['data']): number | undefined {
+  const channels = directChannels(model);
+  if (channels === undefined || channels.some((c) => !data.channels.includes(c))) return undefined;
+  let sum = 0;
+  let n = 0;
+  for (const tr of data.trajectories) {
+    for (const ch of data.channels) {
+      const col = tr.values[ch] as Float64Array;
+      const count = col.filter(Number.isFinite).length;
+      const s = smoothRates(tr.times, col);
+      if (!Number.isFinite(s.looRms)) continue;
+      sum += s.looRms * s.looRms * count;
+      n += count;
+    }
+  }
+  return n > 0 && sum > 0 ? sum / n : undefined;
+}
+
+/** The talk's curriculum from near-zero networks (the stage before gradient matching). */
+async function plainHybrid(model: EquationsModel, start: EquationsParams, ctx: StageContext): Promise<StageOutcome> {
+  const { settings, data } = ctx;
+  const adamStages = settings.hybridLengths.map((length) => ({
+    name: `networks on ${Math.round(length * 100)} %`,
+    train: 'networks',
+    length,
+    steps: settings.hybridSteps,
+  }));
+  const total =
+    adamStages.reduce((n, s) => n + s.steps, 0) +
+    settings.networkIterations +
+    settings.jointSteps +
+    settings.jointIterations;
+  const res = await fit({
+    params: start,
+    loss: (p, _b, c) => model.loss(p, data, { length: c.length }),
+    optimizer: adam({ learningRate: settings.learningRate }),
+    stages: adamStages,
+    seed: ctx.seed,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    onStep: async (info) => {
+      await ctx.emit({
+        type: 'step',
+        stage: 'hybrid',
+        step: info.step,
+        loss: info.loss,
+        fraction: (info.step + 1) / total,
+        phase: info.stageName,
+      });
+      if ((info.step + 1) % 50 === 0) await ctx.predictions('hybrid', model, info.params);
+    },
+  });
+  if (res.stopReason === 'aborted') {
+    disposeTree(res.params);
+    const e = new Error('the run was stopped');
+    e.name = 'AbortError';
+    throw e;
+  }
+  let params = res.params;
+  const curve = [...res.history];
+  let steps = res.steps;
+  const notes = [
+    `Adam — ${res.stages.map((s) => `${s.name}: ${s.steps} steps, loss ${s.finalLoss.toPrecision(4)}`).join('; ')} (${res.stopReason})`,
+  ];
+  let stopReason: string = res.stopReason;
+  // L-BFGS, networks only, physics still frozen: a few dozen iterations take the small network to
+  // the minimum where Adam would need thousands of steps (the loss is smooth at these tolerances).
+  if (settings.networkIterations > 0 && res.stopReason !== 'nonfinite') {
+    checkAborted(ctx.signal);
+    const frozen = { physics: params.physics, initial: params.initial };
+    try {
+      const lb = await ctx.lbfgs({
+        params: params.networks,
+        loss: (n) => model.loss({ ...frozen, networks: n }, data),
+        maxIterations: settings.networkIterations,
+        gradTolerance: 1e-8,
+        valueTolerance: 1e-12,
+        onIteration: ({ iteration, value }) => {
+          curve.push(value);
+          ctx.emitNow({
+            type: 'step',
+            stage: 'hybrid',
+            step: steps + iteration,
+            loss: value,
+            fraction: Math.min(1, (steps + iteration) / total),
+            phase: 'networks, L-BFGS',
+          });
+        },
+      });
+      disposeTree(params.networks);
+      params = { ...frozen, networks: lb.params };
+      steps += lb.iterations;
+      stopReason = lb.reason;
+      notes.push(
+        `L-BFGS on the networks: ${lb.reason} after ${lb.iterations} iterations (loss ${lb.value.toPrecision(4)})`,
+      );
+    } catch (e) {
+      if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+      notes.push(`L-BFGS on the networks could not start (${e.message.split('\n')[0]})`);
+    }
+  }
+  // Then everything together, briefly (Adam at a third of the rate; NaN guard), ending at the best
+  // iterate, not the last: the phase's last steps may oscillate.
+  if (settings.jointSteps > 0) {
+    const best = keepBest(params);
+    const joint = await fit({
+      params,
+      loss: (p) => model.loss(p, data),
+      optimizer: adam({ learningRate: settings.learningRate / 3 }),
+      steps: settings.jointSteps,
+      seed: ctx.seed,
+      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      onStep: async (info) => {
+        best.step(info.loss, info.params);
+        await ctx.emit({
+          type: 'step',
+          stage: 'hybrid',
+          step: steps + info.step,
+          loss: info.loss,
+          fraction: Math.min(1, (steps + info.step + 1) / total),
+          phase: 'everything',
+        });
+      },
+    });
+    disposeTree(params);
+    curve.push(...joint.history);
+    steps += joint.steps;
+    stopReason = joint.stopReason;
+    if (joint.stopReason === 'aborted') {
+      best.dispose();
+      disposeTree(joint.params);
+      const e = new Error('the run was stopped');
+      e.name = 'AbortError';
+      throw e;
+    }
+    const kept = best.finish(joint.params, (p) => {
+      try {
+        const l = model.loss(p, data);
+        const v = l.dataSync()[0] as number;
+        l.dispose();
+        return v;
+      } catch (e) {
+        if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+        return Number.POSITIVE_INFINITY;
+      }
+    });
+    params = kept.params;
+    notes.push(
+      `everything, Adam: ${joint.message.replace(/\.$/, '')}; kept ${kept.last ? 'the last iterate' : `the best iterate (loss ${kept.loss.toPrecision(4)})`}`,
+    );
+  }
+  // And L-BFGS on everything: the joint minimum, which Adam approaches slowly. Directions the data
+  // cannot tell apart (a known term's parameter against the same term inside a network) are
+  // sorted out later: the search judges expressions with the known terms free.
+  if (settings.jointIterations > 0 && stopReason !== 'nonfinite') {
+    checkAborted(ctx.signal);
+    try {
+      const lb = await ctx.lbfgs({
+        params,
+        loss: (q) => model.loss(q, data),
+        maxIterations: settings.jointIterations,
+        gradTolerance: 1e-8,
+        valueTolerance: 1e-12,
+        onIteration: ({ iteration, value }) => {
+          curve.push(value);
+          ctx.emitNow({
+            type: 'step',
+            stage: 'hybrid',
+            step: steps + iteration,
+            loss: value,
+            fraction: Math.min(1, (steps + iteration) / total),
+            phase: 'everything, L-BFGS',
+          });
+        },
+      });
+      disposeTree(params);
+      params = lb.params;
+      steps += lb.iterations;
+      stopReason = lb.reason;
+      notes.push(
+        `L-BFGS on everything: ${lb.reason} after ${lb.iterations} iterations (loss ${lb.value.toPrecision(4)})`,
+      );
+    } catch (e) {
+      if (!(e instanceof Error && e.name === 'SolveError')) throw e;
+      notes.push(`L-BFGS on everything could not start (${e.message.split('\n')[0]})`);
+    }
+  }
+  return { params, curve, steps, stopReason, message: tidyNumbers(`${notes.join('; ')}.`) };
+}
+
+/** The stage from gradient matching (undefined when gradient matching is not used). */
+async function matchedHybrid(
+  model: EquationsModel,
+  start: EquationsParams,
+  ctx: StageContext,
+  firstStep: number,
+): Promise<StageOutcome | undefined> {
   const { settings, data } = ctx;
   const total =
     settings.hybridLengths.length * (settings.hybridSteps + settings.networkIterations) +
     settings.jointSteps +
     settings.jointIterations;
   const curve: number[] = [];
-  let steps = 0;
+  let steps = firstStep;
   const notes: string[] = [];
   let stopReason = 'completed';
   // First, without solving: the networks (then everything) by gradient matching against the data's
@@ -56,7 +312,8 @@ export async function hybridStage(
   curve.push(...matched.curve);
   steps += matched.curve.length;
   notes.push(matched.note);
-  let params = matched.params ?? cloneTree(start);
+  if (matched.params === undefined) return undefined;
+  let params = matched.params;
   const fullLoss = (p: EquationsParams): number => seriesLoss(model, p, data);
   let bestFull = matched.params !== undefined ? fullLoss(params) : undefined;
   /** L-BFGS on `which` with `loss`; keeps the result, or notes why it could not start. */
@@ -155,55 +412,16 @@ export async function hybridStage(
       // the reference for the phases on the whole series or its prefixes below
       bestFull = fullLoss(params);
     }
-    // Per prefix (continuum learning): without a start from the smoothed data, Adam from where the
-    // last prefix ended; then L-BFGS on the networks, physics frozen. L-BFGS takes the small
-    // networks to the prefix's minimum where Adam alone would need thousands of steps (the loss is
-    // smooth at these tolerances), so each longer prefix starts from a model that follows the shorter
-    // one; Adam alone fell behind on long series of several cycles, and the networks learned a wrong
-    // term there.
-    const adamSteps = matched.params === undefined ? settings.hybridSteps : 0;
+    // Per prefix (continuum learning), everything by L-BFGS, each prefix kept only when the whole
+    // series fits no worse after it.
     for (const length of settings.hybridLengths) {
       const pct = `${Math.round(length * 100)} %`;
-      const name = `networks on ${pct}`;
       let note = `${pct}:`;
-      if (adamSteps > 0) {
-        const res = await fit({
-          params,
-          loss: (p, _b, c) => model.loss(p, data, { length: c.length }),
-          optimizer: adam({ learningRate: settings.learningRate }),
-          stages: [{ name, train: 'networks', length, steps: adamSteps }],
-          seed: ctx.seed,
-          ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-          onStep: async (info) => {
-            await ctx.emit({
-              type: 'step',
-              stage: 'hybrid',
-              step: steps + info.step,
-              loss: info.loss,
-              fraction: Math.min(1, (steps + info.step + 1) / total),
-              phase: name,
-            });
-            if ((info.step + 1) % 50 === 0) await ctx.predictions('hybrid', model, info.params);
-          },
-        });
-        disposeTree(params);
-        if (res.stopReason === 'aborted') {
-          disposeTree(res.params);
-          const e = new Error('the run was stopped');
-          e.name = 'AbortError';
-          throw e;
-        }
-        params = res.params;
-        curve.push(...res.history);
-        steps += res.steps;
-        stopReason = res.stopReason;
-        note += ` Adam ${res.steps} steps, loss ${(res.stages[0]?.finalLoss ?? Number.NaN).toPrecision(4)} (${res.stopReason}),`;
-      }
       if (settings.networkIterations > 0) {
         note += ` ${await lbfgsPhase(
-          matcher === undefined ? 'networks' : 'everything',
+          'everything',
           shared((p) => model.loss(p, data, { length })),
-          `${matcher === undefined ? name : `everything on ${pct}`}, L-BFGS`,
+          `everything on ${pct}, L-BFGS`,
           settings.networkIterations,
         )}`;
       }
