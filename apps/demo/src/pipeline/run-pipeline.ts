@@ -180,9 +180,9 @@ function refitExpression(d: NetworkDiscovery, finalValues: Values, digits: numbe
 
 /**
  * The discovery loop on a model written as equations and a CSV: (1) the mechanistic fit,
- * networks off, L-BFGS with continuum learning; (2) the hybrid model: gradient matching on the
- * smoothed data, multiple shooting, then growing prefixes (or, without directly observed states,
- * physics frozen then everything, Adam with continuum learning); (3) symbolic regression of each network on the
+ * networks off, L-BFGS with continuum learning; (2) the hybrid model, physics frozen then
+ * everything, Adam with continuum learning (again from gradient matching on the smoothed data and
+ * multiple shooting when that misses the data); (3) symbolic regression of each network on the
  * trained model's typical states; (4) the refit with the found expressions' constants trainable;
  * (5) the report. Browser-safe; the command and the page both run it.
  *
@@ -286,7 +286,7 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
       const started = now();
       const detail = {
         mechanistic: 'networks off; L-BFGS on growing prefixes of the series',
-        hybrid: 'the networks with the physics: gradient matching, multiple shooting, growing prefixes',
+        hybrid: 'physics frozen, networks from near zero (Adam, continuum learning); then everything',
         symbolic: `symbolic regression of ${Object.keys(model.networks).join(', ')} on sampled states`,
         refit: 'found expressions in place of the networks, all constants refit (L-BFGS)',
         report: '',

@@ -32,25 +32,24 @@ export interface StageSettings {
   readonly mechanisticIterations: number;
   /** Curriculum (prefix fractions) of the hybrid stage (default [0.3, 0.6, 1]). */
   readonly hybridLengths: readonly number[];
-  /** Adam steps per hybrid curriculum length, without a gradient-matching start (default 150). */
+  /** Adam steps per hybrid curriculum length (default 150). */
   readonly hybridSteps: number;
   /** Adam steps of the joint stage, everything trained (default 300). */
   readonly jointSteps: number;
   /**
-   * L-BFGS iterations per hybrid phase (default 100): per segment length of the multiple shooting
-   * and per prefix (everything trained from a gradient-matching start; else the networks, physics
-   * frozen, after the Adam steps). For the networks alone: the
-   * networks at their optimum before everything is trained together. Without them the Adam steps
-   * left the networks far from it (loss 0.0064 on the embedded example against a noise floor of
-   * 0.0008), and where the joint phase ended depended on chance (the seed, last-bit rounding).
+   * L-BFGS iterations on the networks (physics frozen) after the Adam steps (default 100), and per
+   * segment length and prefix from a gradient-matching start: the networks at their optimum before
+   * everything is trained together. Without them the Adam steps left the networks far from it
+   * (loss 0.0064 on the embedded example against a noise floor of 0.0008), and where the joint
+   * phase ended depended on chance (the seed, last-bit rounding).
    */
   readonly networkIterations: number;
   /**
    * L-BFGS iterations of each of the hybrid stage's two gradient-matching phases (default 200; 0:
-   * none): before any solve, the networks and then everything fitted so that the right-hand side
-   * at the data's smoothed states matches their smoothed rates (collocation). Used when every state
-   * is observed directly and the result fits the data's shortest segments (6 points, each solved
-   * from the smoothed states at its start) better than the networks at zero.
+   * none): when the talk's curriculum misses the data by over twice the noise floor, the networks
+   * and then everything are fitted so that the right-hand side at the data's smoothed states
+   * matches their smoothed rates (collocation), before multiple shooting. Only when every state is
+   * observed directly.
    */
   readonly collocationIterations: number;
   /** L-BFGS iterations on everything at the end of the hybrid stage (default 100; 0: none). */
