@@ -188,52 +188,11 @@ async function plainHybrid(model: EquationsModel, start: EquationsParams, ctx: S
   // Then everything together, briefly (Adam at a third of the rate; NaN guard), ending at the best
   // iterate, not the last: the phase's last steps may oscillate.
   if (settings.jointSteps > 0) {
-    const best = keepBest(params);
-    const joint = await fit({
-      params,
-      loss: (p) => model.loss(p, data),
-      optimizer: adam({ learningRate: settings.learningRate / 3 }),
-      steps: settings.jointSteps,
-      seed: ctx.seed,
-      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-      onStep: async (info) => {
-        best.step(info.loss, info.params);
-        await ctx.emit({
-          type: 'step',
-          stage: 'hybrid',
-          step: steps + info.step,
-          loss: info.loss,
-          fraction: Math.min(1, (steps + info.step + 1) / total),
-          phase: 'everything',
-        });
-      },
-    });
-    disposeTree(params);
-    curve.push(...joint.history);
-    steps += joint.steps;
+    const joint = await jointAdam(model, params, ctx, curve, steps, total);
+    params = joint.params;
+    steps = joint.steps;
     stopReason = joint.stopReason;
-    if (joint.stopReason === 'aborted') {
-      best.dispose();
-      disposeTree(joint.params);
-      const e = new Error('the run was stopped');
-      e.name = 'AbortError';
-      throw e;
-    }
-    const kept = best.finish(joint.params, (p) => {
-      try {
-        const l = model.loss(p, data);
-        const v = l.dataSync()[0] as number;
-        l.dispose();
-        return v;
-      } catch (e) {
-        if (!(e instanceof Error && e.name === 'SolveError')) throw e;
-        return Number.POSITIVE_INFINITY;
-      }
-    });
-    params = kept.params;
-    notes.push(
-      `everything, Adam: ${joint.message.replace(/\.$/, '')}; kept ${kept.last ? 'the last iterate' : `the best iterate (loss ${kept.loss.toPrecision(4)})`}`,
-    );
+    notes.push(joint.note);
   }
   // And L-BFGS on everything: the joint minimum, which Adam approaches slowly. Directions the data
   // cannot tell apart (a known term's parameter against the same term inside a network) are
@@ -434,43 +393,12 @@ async function matchedHybrid(
   // Then everything together, briefly (Adam at a third of the rate; NaN guard), ending at the best
   // iterate, not the last: the phase's last steps may oscillate.
   if (settings.jointSteps > 0) {
-    const best = keepBest(params);
-    const joint = await fit({
-      params,
-      loss: (p) => model.loss(p, data),
-      optimizer: adam({ learningRate: settings.learningRate / 3 }),
-      steps: settings.jointSteps,
-      seed: ctx.seed,
-      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-      onStep: async (info) => {
-        best.step(info.loss, info.params);
-        await ctx.emit({
-          type: 'step',
-          stage: 'hybrid',
-          step: steps + info.step,
-          loss: info.loss,
-          fraction: Math.min(1, (steps + info.step + 1) / total),
-          phase: 'everything',
-        });
-      },
-    });
-    disposeTree(params);
-    curve.push(...joint.history);
-    steps += joint.steps;
+    const joint = await jointAdam(model, params, ctx, curve, steps, total);
+    params = joint.params;
+    steps = joint.steps;
     stopReason = joint.stopReason;
-    if (joint.stopReason === 'aborted') {
-      best.dispose();
-      disposeTree(joint.params);
-      const e = new Error('the run was stopped');
-      e.name = 'AbortError';
-      throw e;
-    }
-    const kept = best.finish(joint.params, fullLoss);
-    params = kept.params;
-    if (bestFull !== undefined) bestFull = Math.min(bestFull, kept.loss);
-    notes.push(
-      `everything, Adam: ${joint.message.replace(/\.$/, '')}; kept ${kept.last ? 'the last iterate' : `the best iterate (loss ${kept.loss.toPrecision(4)})`}`,
-    );
+    if (bestFull !== undefined) bestFull = Math.min(bestFull, joint.loss);
+    notes.push(joint.note);
   }
   // And L-BFGS on everything: the joint minimum, which Adam approaches slowly. Directions the data
   // cannot tell apart (a known term's parameter against the same term inside a network) are
@@ -485,6 +413,60 @@ async function matchedHybrid(
     notes.push(`L-BFGS on everything: ${msg.replace(/^L-BFGS /, '')}`);
   }
   return { params, curve, steps, stopReason, message: tidyNumbers(`${notes.join('; ')}.`) };
+}
+
+/**
+ * The joint phase: everything by Adam at a third of the learning rate for `jointSteps` steps from
+ * `params` (owned; freed), ending at the best iterate by the loss on the whole series. Pushes the
+ * loss curve onto `curve` and emits progress from step `first`; throws an `AbortError` when the
+ * run is stopped.
+ */
+async function jointAdam(
+  model: EquationsModel,
+  params: EquationsParams,
+  ctx: StageContext,
+  curve: number[],
+  first: number,
+  total: number,
+): Promise<{ params: EquationsParams; loss: number; steps: number; stopReason: string; note: string }> {
+  const { settings, data } = ctx;
+  const best = keepBest(params);
+  const joint = await fit({
+    params,
+    loss: (p) => model.loss(p, data),
+    optimizer: adam({ learningRate: settings.learningRate / 3 }),
+    steps: settings.jointSteps,
+    seed: ctx.seed,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    onStep: async (info) => {
+      best.step(info.loss, info.params);
+      await ctx.emit({
+        type: 'step',
+        stage: 'hybrid',
+        step: first + info.step,
+        loss: info.loss,
+        fraction: Math.min(1, (first + info.step + 1) / total),
+        phase: 'everything',
+      });
+    },
+  });
+  disposeTree(params);
+  curve.push(...joint.history);
+  if (joint.stopReason === 'aborted') {
+    best.dispose();
+    disposeTree(joint.params);
+    const e = new Error('the run was stopped');
+    e.name = 'AbortError';
+    throw e;
+  }
+  const kept = best.finish(joint.params, (p) => seriesLoss(model, p, data));
+  return {
+    params: kept.params,
+    loss: kept.loss,
+    steps: first + joint.steps,
+    stopReason: joint.stopReason,
+    note: `everything, Adam: ${joint.message.replace(/\.$/, '')}; kept ${kept.last ? 'the last iterate' : `the best iterate (loss ${kept.loss.toPrecision(4)})`}`,
+  };
 }
 
 /**
