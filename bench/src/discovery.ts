@@ -10,7 +10,10 @@
 //     shared/both/prey, Holling III, Beddington–DeAngelis, logistic prey, cubic predator; 1–5 %
 //     noise, 30–100 points); success = every final equation in the truth's family with every
 //     constant within 5 % (see discovery-judge.ts); also the extrapolation error to twice the span.
+//     `--family lv` draws the variants from the Lotka–Volterra kinds only (the truth always a·r·c;
+//     a network for both equations' interaction terms, the prey's only or the predator's only).
 // Flags: --seeds N (default 10), --from S (first seed, default 0), --budget S (default 10),
+// --family all|lv (variants only),
 // --noise a,b,c, --scenario ude|diffrax|variants|all.
 // Data come from the scenarios' generator scripts; the command runs as a child process per case.
 import { spawnSync } from 'node:child_process';
@@ -29,6 +32,8 @@ const budget = flag('budget', '10') as string;
 const noises = (flag('noise', '0.005,0.01,0.05') as string).split(',').map(Number);
 const which = flag('scenario', 'all') as string;
 const from = Number(flag('from', '0'));
+const family = flag('family', 'all') as string;
+if (family !== 'all' && family !== 'lv') throw new Error(`discovery: --family must be 'all' or 'lv', got '${family}'.`);
 const tsx = ['--import', 'tsx', '--conditions=@odekit/source'];
 
 interface CaseReport {
@@ -49,7 +54,7 @@ function runCase(
     [
       ...tsx,
       join(root, `apps/demo/scenarios/${scenario}/generate.ts`),
-      ...(scenario === 'variants' ? [] : ['--noise', String(noise)]),
+      ...(scenario === 'variants' ? ['--family', family] : ['--noise', String(noise)]),
       '--seed',
       String(seed),
       '--out',
@@ -201,6 +206,7 @@ if (which === 'variants') {
     emit({
       workload: 'discovery',
       scenario: 'variants',
+      family,
       kind: truth.kind,
       seed,
       noise: truth.noise,
@@ -229,6 +235,7 @@ if (which === 'variants') {
   emit({
     workload: 'discovery',
     scenario: 'variants',
+    family,
     seeds: `${from}..${from + seeds - 1}`,
     successRate: ok / seeds,
     byKind: Object.fromEntries([...byKind].map(([kind, v]) => [kind, `${v.ok}/${v.n}`])),

@@ -1,7 +1,8 @@
 // Held-out Lotka–Volterra variants (not committed data: drawn from a seed for the discovery bench).
 // Writes model.json, data.csv and truth.json of variant `--seed` (its kind, truth and sampling:
 // apps/demo/src/scenarios/variants.ts) into `--out` (required).
-// Run: npx tsx --conditions=@odekit/source apps/demo/scenarios/variants/generate.ts --seed 3 --out DIR
+// `--family lv` draws from the Lotka–Volterra kinds only (LV_KINDS).
+// Run: npx tsx --conditions=@odekit/source apps/demo/scenarios/variants/generate.ts --seed 3 [--family lv] --out DIR
 import { writeFileSync } from 'node:fs';
 import { drawVariant, variantRhs } from '../../src/scenarios/variants.js';
 import { flag } from '../lib/args.js';
@@ -12,7 +13,7 @@ if (out === '') {
   console.error('variants/generate.ts: --out DIR is required (the variants are drawn, not committed).');
   process.exit(1);
 }
-const v = drawVariant(Number(flag('seed', '0')));
+const v = drawVariant(Number(flag('seed', '0')), flag('family', 'all') as 'all' | 'lv');
 const dir = out.endsWith('/') ? out : `${out}/`;
 const truth = {
   kind: v.kind,

@@ -1,7 +1,7 @@
 import { modelFromEquations } from '@odekit/observables';
 import { parseExpression } from '@odekit/symbolic';
 import { describe, expect, it } from 'vitest';
-import { drawVariant, VARIANT_KINDS, variantRhs } from './variants.js';
+import { drawVariant, LV_KINDS, VARIANT_KINDS, type Variant, variantRhs } from './variants.js';
 
 describe('drawVariant', () => {
   it('cycles through the kinds, draws the same variant for a seed, and stays in the ranges the issue names', () => {
@@ -31,7 +31,39 @@ describe('drawVariant', () => {
     expect(dr).toBeCloseTo((p.alpha as number) * 1.3 - (p.k ?? 0) * 1.69 + nn1, 2);
     expect(dc).toBeCloseTo(-(p.gamma as number) * 0.7 + nn2, 2);
   });
-  it('refuses a bad seed', () => {
+  it("draws the Lotka–Volterra family: the truth's missing terms are exactly what the model leaves out", () => {
+    // The model with each network replaced by its missing term, evaluated at the truth's known
+    // rates, must be the truth's right-hand side at any state: nothing lost, nothing counted twice.
+    const known: Record<string, string> = { alpha: 'alpha', kappa: 'k', gamma: 'gamma', beta: 'a', delta: 'b' };
+    for (let seed = 0; seed < 9; seed++) {
+      const v: Variant = drawVariant(seed, 'lv');
+      expect(v.kind).toBe(LV_KINDS[seed % LV_KINDS.length]);
+      expect(v.truth.equations.r).toMatch(/a\*r\*c/);
+      expect(v.noise).toBeGreaterThanOrEqual(0.01);
+      expect(v.noise).toBeLessThanOrEqual(0.05);
+      expect(v.times.points * v.initial.length).toBeGreaterThanOrEqual(30);
+      expect(v.times.points * v.initial.length).toBeLessThanOrEqual(101);
+      const p = v.truth.parameters;
+      const values = Object.fromEntries(
+        Object.entries(known).map(([m, t]) => [m, Float64Array.of((p[t] as number) ?? Number.NaN)]),
+      );
+      const f = variantRhs(v);
+      for (const [r, c] of [
+        [1.3, 0.7],
+        [0.4, 2.1],
+      ] as const) {
+        const at = { ...values, r: Float64Array.of(r), c: Float64Array.of(c) };
+        const filled = (text: string) =>
+          text.replace(/([A-Za-z0-9]+)\(r, c\)/g, (_m, name: string) => `(${v.truth.missing[name] as string})`);
+        const [dr, dc] = f(0, [r, c]);
+        expect(parseExpression(filled(v.model.equations.r)).evaluate(at)[0]).toBeCloseTo(dr as number, 2);
+        expect(parseExpression(filled(v.model.equations.c)).evaluate(at)[0]).toBeCloseTo(dc as number, 2);
+      }
+    }
+    expect(drawVariant(2, 'lv').model.equations.c).toBe('-gamma*c + NN(r, c)');
+  });
+  it('refuses a bad seed or family', () => {
     expect(() => drawVariant(-1)).toThrow(/seed must be an integer >= 0/);
+    expect(() => drawVariant(0, 'odd' as never)).toThrow(/family must be 'all' or 'lv'/);
   });
 });

@@ -24,7 +24,18 @@ export const VARIANT_KINDS = [
   'logistic/prey',
   'cubic/predator',
 ] as const;
-export type VariantKind = (typeof VARIANT_KINDS)[number];
+
+/**
+ * The Lotka–Volterra family (`drawVariant(seed, 'lv')`): the truth is always the bilinear
+ * a·r·c response (with a logistic prey half the time), and a network stands in for the unknown
+ * interaction term of both equations, of the prey's only, or of the predator's only — the
+ * issue's "variants of Lotka–Volterra with unknown terms of one or both equations replaced by
+ * networks".
+ */
+export const LV_KINDS = ['bilinear/both', 'bilinear/prey', 'bilinear/predator'] as const;
+export type VariantKind = (typeof VARIANT_KINDS)[number] | (typeof LV_KINDS)[number];
+/** Which cycle of kinds a seed draws from: all eight, or the Lotka–Volterra three. */
+export type VariantFamily = 'all' | 'lv';
 
 /** One variant: the model a user would write, the truth behind the data, and how the data are sampled. */
 export interface Variant {
@@ -77,10 +88,13 @@ const RESPONSES = {
  * if (v.kind !== 'holling2/shared' || !v.model.equations.c.includes('F(r, c)')) throw new Error(v.kind);
  * ```
  */
-export function drawVariant(seed: number): Variant {
+export function drawVariant(seed: number, family: VariantFamily = 'all'): Variant {
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`drawVariant: seed must be an integer >= 0, got ${seed}.`);
-  const kind = VARIANT_KINDS[seed % VARIANT_KINDS.length] as VariantKind;
-  const u = mulberry32(1000 + seed);
+  if (family !== 'all' && family !== 'lv')
+    throw new Error(`drawVariant: family must be 'all' or 'lv', got '${String(family)}'.`);
+  const kinds: readonly VariantKind[] = family === 'lv' ? LV_KINDS : VARIANT_KINDS;
+  const kind = kinds[seed % kinds.length] as VariantKind;
+  const u = mulberry32((family === 'lv' ? 5000 : 1000) + seed);
   const within = (lo: number, hi: number) => round3(lo + (hi - lo) * u());
   for (let attempt = 0; attempt < 200; attempt++) {
     const v = draw(kind, seed, within, u);
@@ -142,6 +156,13 @@ function draw(kind: VariantKind, seed: number, within: (lo: number, hi: number) 
       model = { r: `${rKnown} + NN1(r, c)`, c: '-gamma*c + NN2(r, c)' };
       networks.NN1 = net;
       networks.NN2 = net;
+    } else if (placement === 'predator') {
+      // The prey's loss written out with its own trainable rate; the predator's gain unknown.
+      const known = P.replace(/\ba\b/g, 'beta').replace(/\bh\b/g, 'hh').replace(/\bm\b/g, 'mm');
+      parameters.beta = guess(p.a as number);
+      for (const k of ['h', 'm']) if (p[k] !== undefined) parameters[k + k] = guess(p[k] as number);
+      model = { r: `${rKnown} - ${known}`, c: '-gamma*c + NN(r, c)' };
+      networks.NN = net;
     } else {
       // The predator's gain written out with its own trainable parameters (delta·P with guesses).
       const known = P.replace(/\ba\b/g, 'delta').replace(/\bh\b/g, 'hh').replace(/\bm\b/g, 'mm');
@@ -166,7 +187,9 @@ function draw(kind: VariantKind, seed: number, within: (lo: number, hi: number) 
         ? numbers('-k*r^2')
         : response === 'cubic'
           ? numbers('q*c^2 - s*c^3')
-          : numbers(`-${resp}`);
+          : placement === 'predator'
+            ? numbers(resp.replace(/^a\*/, 'b*'))
+            : numbers(`-${resp}`);
   const trajectories = u() < 0.7 ? 1 : 2;
   const points = Math.round(within(30, 100) / trajectories);
   const initial = Array.from({ length: trajectories }, () => [within(0.5, 3), within(0.5, 2.5)] as const);
