@@ -1,4 +1,4 @@
-import { disposeTree, type TensorTree } from '@odekit/core';
+import { cloneTree, disposeTree, type TensorTree } from '@odekit/core';
 import type { Dataset, EquationsModel, EquationsParams } from '@odekit/observables';
 import {
   Expression,
@@ -255,6 +255,9 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
   const predictions: Partial<Record<StageName, SeriesSet[]>> = {};
   const lossCurves: Partial<Record<StageName, number[]>> = {};
   let params = model.initParams();
+  // The user's starting values: the hybrid stage tries them too when the mechanistic fit moved the
+  // physics far and that start misses the data.
+  const guesses = cloneTree({ physics: params.physics, initial: params.initial });
   let discoveries: NetworkDiscovery[] = [];
   const fullLoss = (m: EquationsModel, p: EquationsParams): number | null => {
     try {
@@ -298,7 +301,9 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
       let message = '';
       if (name === 'mechanistic' || name === 'hybrid') {
         const out =
-          name === 'mechanistic' ? await mechanisticStage(model, params, ctx) : await hybridStage(model, params, ctx);
+          name === 'mechanistic'
+            ? await mechanisticStage(model, params, ctx)
+            : await hybridStage(model, params, ctx, guesses);
         disposeTree(params);
         params = out.params;
         lossCurves[name] = out.curve;
@@ -497,6 +502,7 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
     return { report, model: finalSpec };
   } finally {
     disposeTree(params);
+    disposeTree(guesses);
   }
 }
 

@@ -1,77 +1,14 @@
-import { createRng, disposeTree, type TensorTree } from '@odekit/core';
-import { createDataset, type Dataset, type EquationsModel } from '@odekit/observables';
+import { disposeTree } from '@odekit/core';
+import type { EquationsModel } from '@odekit/observables';
 import { expectNoLeak } from '@odekit/testing';
-import { type LbfgsOptions, lbfgsAsync } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../input.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 import type { ModelSpec } from '../types.js';
 import { gradientMatching, rateTable, segmentDataset } from './collocation.js';
-import type { StageContext } from './context.js';
 import { noiseFloor } from './hybrid.js';
-
-// Lotka–Volterra, alpha = 1.3, beta = 0.9, gamma = 0.8, delta = 0.7, two trajectories of 50
-// points on [0, 12] (two cycles), RK4 with 100 substeps per interval, 1 % noise.
-const P = { alpha: 1.3, beta: 0.9, gamma: 0.8, delta: 0.7 };
-const field = ([r, c]: number[]): number[] => [
-  P.alpha * (r as number) - P.beta * (r as number) * (c as number),
-  -P.gamma * (c as number) + P.delta * (r as number) * (c as number),
-];
-function lvData(noise: number): Dataset {
-  const rng = createRng(11);
-  const trajectories = [
-    [1.2, 0.9],
-    [0.7, 1.6],
-  ].map((y0, k) => {
-    const times = Float64Array.from({ length: 50 }, (_, i) => (12 * i) / 49);
-    const r: number[] = [];
-    const c: number[] = [];
-    let y = [...y0];
-    times.forEach((_, i) => {
-      if (i > 0) {
-        const h = (times[1] as number) / 100;
-        for (let s = 0; s < 100; s++) {
-          const k1 = field(y);
-          const k2 = field(y.map((v, j) => v + (h / 2) * (k1[j] as number)));
-          const k3 = field(y.map((v, j) => v + (h / 2) * (k2[j] as number)));
-          const k4 = field(y.map((v, j) => v + h * (k3[j] as number)));
-          y = y.map(
-            (v, j) =>
-              v + (h / 6) * ((k1[j] as number) + 2 * (k2[j] as number) + 2 * (k3[j] as number) + (k4[j] as number)),
-          );
-        }
-      }
-      const first = i === 0;
-      r.push((y[0] as number) * (first ? 1 : 1 + noise * rng.nextNormal()));
-      c.push((y[1] as number) * (first ? 1 : 1 + noise * rng.nextNormal()));
-    });
-    return { id: String(k), times, values: { r, c } };
-  });
-  return createDataset({ channels: ['r', 'c'], trajectories });
-}
-
-const SPEC: ModelSpec = {
-  states: ['r', 'c'],
-  parameters: { alpha: 1.3, gamma: 0.8 },
-  equations: { r: 'alpha*r + NN1(r, c)', c: '-gamma*c + NN2(r, c)' },
-  initial: { r: 'data', c: 'data' },
-  networks: { NN1: { width: 8, depth: 1, activation: 'tanh' }, NN2: { width: 8, depth: 1, activation: 'tanh' } },
-} as ModelSpec;
-
-function context(data: Dataset): StageContext {
-  return {
-    data,
-    settings: DEFAULT_SETTINGS,
-    seed: 0,
-    signal: undefined,
-    emit: async () => {},
-    emitNow: () => {},
-    predictions: async () => {},
-    gate: async () => {},
-    lbfgs: <Q extends TensorTree>(o: LbfgsOptions<Q>) => lbfgsAsync(o),
-  };
-}
+import { context, field, lvData, SPEC } from './lv-fixture.js';
 
 describe('rateTable', () => {
   it("estimates the states' rates at the interior times within 8 % of the true field (1 % noise)", () => {

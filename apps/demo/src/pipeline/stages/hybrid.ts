@@ -34,9 +34,11 @@ export async function hybridStage(
   model: EquationsModel,
   start: EquationsParams,
   ctx: StageContext,
+  guesses?: Pick<EquationsParams, 'physics' | 'initial'>,
 ): Promise<StageOutcome> {
-  const plain = await plainHybrid(model, start, ctx);
   const floor = noiseFloor(model, ctx.data);
+  const first = await fromGuessesToo(model, start, ctx, floor, guesses);
+  const plain = first.outcome;
   const plainLoss = seriesLoss(model, plain.params, ctx.data);
   if (floor === undefined || ctx.settings.collocationIterations === 0) return plain;
   const ratio = `${(plainLoss / floor).toPrecision(3)}x the noise floor estimated from the data`;
@@ -44,7 +46,7 @@ export async function hybridStage(
     return { ...plain, message: tidyNumbers(`${plain.message.replace(/\.$/, '')}; fits to ${ratio}.`) };
   }
   checkAborted(ctx.signal);
-  const other = await matchedHybrid(model, start, ctx, plain.steps);
+  const other = await matchedHybrid(model, first.start, ctx, plain.steps);
   if (other === undefined) {
     return {
       ...plain,
@@ -78,6 +80,83 @@ export async function hybridStage(
 
 /** How far above the noise floor the hybrid's loss may be and still count as fitting the data. */
 const FIT_FACTOR = 2;
+
+/** How far (relative) a physical parameter must have moved in the mechanistic fit to count as moved. */
+const MOVED = 0.2;
+
+/**
+ * The curriculum from the mechanistic fit's values and, when that misses the data (over
+ * {@link FIT_FACTOR} times the noise floor, or any failed solve) and the mechanistic fit moved a
+ * parameter by over {@link MOVED} of its starting value, once more from the starting values: the
+ * physics fitted with the networks off can absorb the missing term into the known rates along a
+ * short prefix (a prey's growth rate 30x too high and a crowding term for a predation term), and
+ * frozen there it leaves the networks a large physics error to learn. The start whose model fits
+ * the series better is kept, with the values it started from (for the second start).
+ */
+async function fromGuessesToo(
+  model: EquationsModel,
+  start: EquationsParams,
+  ctx: StageContext,
+  floor: number | undefined,
+  guesses: Pick<EquationsParams, 'physics' | 'initial'> | undefined,
+): Promise<{ outcome: StageOutcome; start: EquationsParams }> {
+  const plain = await plainHybrid(model, start, ctx);
+  const moved = guesses === undefined ? [] : movedParameters(start.physics, guesses.physics);
+  if (guesses === undefined || moved.length === 0) return { outcome: plain, start };
+  const loss = seriesLoss(model, plain.params, ctx.data);
+  if (floor !== undefined && loss <= FIT_FACTOR * floor) return { outcome: plain, start };
+  checkAborted(ctx.signal);
+  const from: EquationsParams = { physics: guesses.physics, initial: guesses.initial, networks: start.networks };
+  const other = await plainHybrid(model, from, ctx);
+  const otherLoss = seriesLoss(model, other.params, ctx.data);
+  const what = `the mechanistic fit moved ${moved.join(', ')}`;
+  if (otherLoss < loss) {
+    disposeTree(plain.params);
+    return {
+      outcome: {
+        ...other,
+        curve: [...plain.curve, ...other.curve],
+        steps: plain.steps + other.steps,
+        message: tidyNumbers(
+          `From the mechanistic fit's values: ${plain.message.replace(/\.$/, '')} (loss ${loss.toPrecision(4)}); ${what}, so again from the starting values: ${other.message.replace(/\.$/, '')}; kept this (loss ${otherLoss.toPrecision(4)}).`,
+        ),
+      },
+      start: from,
+    };
+  }
+  disposeTree(other.params);
+  return {
+    outcome: {
+      ...plain,
+      curve: [...plain.curve, ...other.curve],
+      steps: plain.steps + other.steps,
+      message: tidyNumbers(
+        `${plain.message.replace(/\.$/, '')}; ${what}, and from the starting values the loss was ${otherLoss.toPrecision(4)} against ${loss.toPrecision(4)}, so this is kept.`,
+      ),
+    },
+    start,
+  };
+}
+
+/** The physical parameters whose values moved by over {@link MOVED} of their starting values ("alpha 0.815 → 25.6"). */
+function movedParameters(fitted: EquationsParams['physics'], guesses: EquationsParams['physics']): string[] {
+  const out: string[] = [];
+  for (const [name, g] of Object.entries(guesses)) {
+    const f = fitted[name];
+    if (f === undefined) continue;
+    const a = g.dataSync();
+    const b = f.dataSync();
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i] as number;
+      const y = b[i] as number;
+      if (Math.abs(y - x) > MOVED * Math.max(Math.abs(x), 1e-3)) {
+        out.push(`${name} ${Number(x.toPrecision(3))} → ${Number(y.toPrecision(3))}`);
+        break;
+      }
+    }
+  }
+  return out;
+}
 
 /**
  * The loss a model that follows the data to their noise would have (the model's loss is the mean

@@ -12,7 +12,7 @@ import {
 } from '@odekit/symbolic';
 import { adam, fit } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { knownShares } from '../discover.js';
+import { formOf, knownShares } from '../discover.js';
 import { cancelMonomials } from '../expand-polynomial.js';
 import { tidyNumbers } from '../numbers.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
@@ -264,6 +264,111 @@ async function dropUnneeded(
   return current;
 }
 
+/** How many of each network's simplest candidates enter the joint combinations, and at most how many combinations. */
+const JOINT_PER_NETWORK = 3;
+const JOINT_MAX = 16;
+
+/**
+ * The combinations of each network's {@link JOINT_PER_NETWORK} simplest candidates (fewest
+ * constants, then lowest loss when judged alone; one per form), each substituted for its network
+ * in `model` and refit briefly together; against the sequential choice (`sequential`, loss
+ * `sequentialLoss`) by the rule of {@link simplestAcceptable} counted over all networks. Returns
+ * the winning combination (model, owned parameters, the model before the last network's
+ * substitution, what it says) when it is not the sequential one; else undefined. Frees every
+ * other refit, also when it throws.
+ */
+async function jointChoice(
+  model: EquationsModel,
+  params: EquationsParams,
+  found: readonly NetworkDiscovery[],
+  triedBy: ReadonlyMap<string, readonly { expr: Expression; loss: number }[]>,
+  sequential: ReadonlyMap<string, Expression>,
+  sequentialLoss: number,
+  observed: number,
+  ctx: StageContext,
+): Promise<
+  | {
+      model: EquationsModel;
+      params: EquationsParams;
+      lastBase: EquationsModel;
+      exprs: Map<string, Expression>;
+      said: string;
+    }
+  | undefined
+> {
+  const per = found.map((d) => {
+    const list = [...(triedBy.get(d.call.name) ?? [])]
+      .filter((t) => Number.isFinite(t.loss))
+      .sort((a, b) => freeCount(a.expr) - freeCount(b.expr) || a.loss - b.loss);
+    const out: Expression[] = [];
+    for (const t of list) {
+      if (out.length >= JOINT_PER_NETWORK) break;
+      if (!out.some((e) => formOf(e) === formOf(t.expr))) out.push(t.expr);
+    }
+    return out;
+  });
+  if (per.some((l) => l.length === 0)) return undefined;
+  const sequentialForms = found.map((d) => formOf(sequential.get(d.call.name) as Expression)).join(' | ');
+  let combos: Expression[][] = [[]];
+  for (const list of per) combos = combos.flatMap((c) => list.map((e) => [...c, e]));
+  combos = combos.filter((c) => c.map(formOf).join(' | ') !== sequentialForms).slice(0, JOINT_MAX);
+  const free = (exprs: readonly Expression[]) => exprs.reduce((n, e) => n + freeCount(e), 0);
+  const results: {
+    exprs: Expression[];
+    model: EquationsModel;
+    lastBase: EquationsModel;
+    params: EquationsParams;
+    loss: number;
+  }[] = [];
+  try {
+    for (const combo of combos) {
+      checkAborted(ctx.signal);
+      let m = model;
+      let p: EquationsParams | undefined;
+      let lastBase = model;
+      try {
+        for (const [i, d] of found.entries()) {
+          const e = combo[i] as Expression;
+          lastBase = m;
+          const next = m.substitute(d.call.name, e, { params: p ?? params, variables: d.call.variables });
+          if (p !== undefined) disposeTree(p);
+          m = next.model;
+          p = withKnownShares(next.params, d, e);
+        }
+      } catch (e) {
+        if (p !== undefined) disposeTree(p);
+        throw e;
+      }
+      const res = await briefRefit(m, p as EquationsParams, ctx);
+      results.push({ exprs: combo, model: m, lastBase, params: res.params, loss: res.loss });
+    }
+  } catch (e) {
+    for (const r of results) disposeTree(r.params);
+    throw e;
+  }
+  const seqExprs = found.map((d) => sequential.get(d.call.name) as Expression);
+  const pool = [{ exprs: seqExprs, loss: sequentialLoss }, ...results];
+  const best = pool.reduce((a, r) => (r.loss < a.loss ? r : a), pool[0] as (typeof pool)[number]);
+  const ok = pool.filter((r) => r.loss <= best.loss * (1 + margin(free(best.exprs) - free(r.exprs), observed)));
+  const fewest = Math.min(...ok.map((r) => free(r.exprs)));
+  const win = ok
+    .filter((r) => free(r.exprs) === fewest)
+    .reduce((a, r) => (r.loss < a.loss ? r : a), ok.find((r) => free(r.exprs) === fewest) as (typeof pool)[number]);
+  const text = (r: { exprs: readonly Expression[]; loss: number }) =>
+    `${r.exprs.map((e) => e.toString()).join(', ')} (loss ${fmt(r.loss)})`;
+  const winner = results.find((r) => r === win);
+  for (const r of results) if (r !== winner) disposeTree(r.params);
+  if (winner === undefined) return undefined;
+  const names = found.map((d) => d.call.name).join(', ');
+  return {
+    model: winner.model,
+    params: winner.params,
+    lastBase: winner.lastBase,
+    exprs: new Map(found.map((d, i) => [d.call.name, winner.exprs[i] as Expression])),
+    said: `${names} together: ${[{ exprs: seqExprs, loss: sequentialLoss }, ...results].map(text).join(', ')} → ${winner.exprs.map((e) => e.toString()).join(', ')}`,
+  };
+}
+
 /**
  * Stage 4, the refit: every network call replaced by its found expression, whose constants become
  * trainable parameters; then all parameters and constants refit differentiably by L-BFGS on growing
@@ -291,6 +396,8 @@ export async function refitStage(
   const notes: string[] = [];
   let steps = 0;
   let stopReason = 'completed';
+  const triedBy = new Map<string, { expr: Expression; loss: number }[]>();
+  let sequentialLoss = Number.POSITIVE_INFINITY;
   try {
     for (const d of found) {
       // Each candidate in place of this network (the others still networks), refit briefly on the
@@ -311,6 +418,10 @@ export async function refitStage(
       }
       const best = tried.reduce((a, t) => (t.loss < a.loss ? t : a), tried[0] as Tried);
       const pick = simplestAcceptable(tried, best, observed);
+      triedBy.set(
+        d.call.name,
+        tried.map((t) => ({ expr: t.expr, loss: t.loss })),
+      );
       for (const t of tried) if (t !== pick) disposeTree(t.params);
       const baseModel = m;
       const baseParams = p;
@@ -328,6 +439,24 @@ export async function refitStage(
       if (owned) disposeTree(baseParams);
       owned = true;
       chosenExpr.set(d.call.name, current.expr);
+      sequentialLoss = current.loss;
+    }
+    // Each network above was judged with the later ones still networks, which can make up for a
+    // wrong choice of the earlier ones along the data's states (a `c^2*r` for a `c*r` beside a network
+    // that absorbs the difference). With two or more networks, the combinations of each one's
+    // simplest candidates are refit together too, and the choice among them and the sequential
+    // one follows the same rule (fewest constants within the margin, then the lowest loss).
+    if (found.length >= 2 && !found.some((d) => d.chosen) && Number.isFinite(sequentialLoss)) {
+      const joint = await jointChoice(model, params, found, triedBy, chosenExpr, sequentialLoss, observed, ctx);
+      if (joint !== undefined) {
+        if (owned) disposeTree(p);
+        m = joint.model;
+        p = joint.params;
+        owned = true;
+        lastBase = { model: joint.lastBase, d: found[found.length - 1] as NetworkDiscovery };
+        for (const [name, e] of joint.exprs) chosenExpr.set(name, e);
+        choices.push(joint.said);
+      }
     }
     const { data, settings } = ctx;
     const lengths = [0.5, 1];
