@@ -1,6 +1,13 @@
-import { parseExpression } from '@odekit/symbolic';
+import { disposeTree } from '@odekit/core';
+import { type Expression, parseExpression } from '@odekit/symbolic';
+import { expectNoLeak } from '@odekit/testing';
 import { describe, expect, it } from 'vitest';
-import { margin, simplestAcceptable, type Tried, zeroedVariants } from './refit.js';
+import { formOf } from '../discover.js';
+import { buildModel } from '../input.js';
+import { DEFAULT_SETTINGS } from '../settings.js';
+import { context, lvData, P, SPEC } from './lv-fixture.js';
+import { jointChoice, margin, simplestAcceptable, type Tried, zeroedVariants } from './refit.js';
+import type { NetworkDiscovery } from './symbolic.js';
 
 describe('zeroedVariants', () => {
   it('sets each free constant to 0 in turn and keeps the simpler results that still use a variable', () => {
@@ -39,4 +46,60 @@ describe('simplestAcceptable', () => {
     // Beyond the margin a simpler candidate loses: the best stays.
     expect(simplestAcceptable([t('0.6683*c*r', 0.002), best], best, 62)).toBe(best);
   });
+});
+
+describe('jointChoice', () => {
+  // Lotka–Volterra with a network for each interaction term (1 % noise, two trajectories).
+  const data = lvData(0.01);
+  const model = buildModel(SPEC, DEFAULT_SETTINGS, 0);
+  const discovery = (name: string) =>
+    ({ call: { name, args: ['r', 'c'], variables: ['r', 'c'] } }) as unknown as NetworkDiscovery;
+  const found = [discovery('NN1'), discovery('NN2')];
+  const e = (s: string) => parseExpression(s);
+  // What each network's candidates scored when judged one at a time (the others still networks).
+  const triedBy = new Map([
+    [
+      'NN1',
+      [
+        { expr: e('-0.1*c^2*r'), loss: 1e-3 },
+        { expr: e('-0.8*c*r'), loss: 2e-3 },
+        { expr: e('0.2*c - 0.9*c*r'), loss: 1e-3 },
+      ],
+    ],
+    [
+      'NN2',
+      [
+        { expr: e('0.6*c*r'), loss: 2e-3 },
+        { expr: e('0.3*r - 0.5'), loss: 1e-3 },
+        { expr: e('0.05*c*r + 0.7*r - 1.9'), loss: 1e-3 },
+      ],
+    ],
+  ]);
+  it("refits the combinations of each network's simplest candidates together and takes the true pair over a sequential choice that fits worse", async () => {
+    await expectNoLeak(async () => {
+      const params = model.initParams();
+      const sequential = new Map([
+        ['NN1', e('-0.1*c^2*r')],
+        ['NN2', e('0.05*c*r + 0.7*r - 1.9')],
+      ]);
+      const out = await jointChoice(model, params, found, triedBy, sequential, 1e-3, 200, context(data));
+      expect(out).toBeDefined();
+      if (out !== undefined) {
+        expect(formOf(out.exprs.get('NN1') as Expression)).toBe('-#*c*r');
+        expect(formOf(out.exprs.get('NN2') as Expression)).toBe('#*c*r');
+        // the fitted constants are the truth's (beta 0.9, delta 0.7) within 3 %
+        expect(Math.abs((out.params.physics.NN1_c0?.dataSync()[0] as number) / -P.beta - 1)).toBeLessThan(0.03);
+        expect(Math.abs((out.params.physics.NN2_c0?.dataSync()[0] as number) / P.delta - 1)).toBeLessThan(0.03);
+        expect(out.said).toMatch(/^NN1, NN2 together: .* → -\S+\*c\*r, \S+\*c\*r$/);
+        disposeTree(out.params);
+      }
+      // When the sequential choice is the true pair, nothing else beats it: undefined, nothing kept.
+      const right = new Map([
+        ['NN1', e('-0.8*c*r')],
+        ['NN2', e('0.6*c*r')],
+      ]);
+      expect(await jointChoice(model, params, found, triedBy, right, 1.05e-4, 200, context(data))).toBeUndefined();
+      disposeTree(params);
+    });
+  }, 120_000);
 });

@@ -277,7 +277,7 @@ const JOINT_MAX = 16;
  * substitution, what it says) when it is not the sequential one; else undefined. Frees every
  * other refit, also when it throws.
  */
-async function jointChoice(
+export async function jointChoice(
   model: EquationsModel,
   params: EquationsParams,
   found: readonly NetworkDiscovery[],
