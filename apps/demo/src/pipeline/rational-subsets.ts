@@ -8,6 +8,7 @@ import {
   simplify,
 } from '@odekit/symbolic';
 import { solveSmall } from './best-subset.js';
+import { effectiveLoss } from './known-terms.js';
 
 /** Options of {@link rationalSubsets}. */
 export interface RationalSubsetOptions {
@@ -153,7 +154,7 @@ export function rationalSubsets(o: RationalSubsetOptions): HallOfFameEntry[] {
         bottom = binary('+', bottom, binary('*', constant((b[k] as number) / a0), (denTerms[j] as Expression).root));
       });
       const expr = simplify(new Expression(binary('/', top, bottom)));
-      const loss = fractionLoss(expr, X, y, always);
+      const loss = effectiveLoss(expr, X, y, always);
       if (Number.isFinite(loss)) scored.push({ complexity: expr.complexity, loss, score: 0, expr });
     }
     out.push(...scored.sort((p, q) => p.loss - q.loss).slice(0, keep));
@@ -199,29 +200,4 @@ export function distinctFunctions<E extends { readonly expr: Expression; readonl
     else if (entry.complexity < same.entry.complexity) same.entry = entry;
   }
   return kept.map((k) => k.entry);
-}
-
-/** Mean squared error of `e` against `y` with free multiples of the `known` columns (least squares). */
-function fractionLoss(
-  e: Expression,
-  X: Readonly<Record<string, Float64Array>>,
-  y: Float64Array,
-  known: readonly Float64Array[],
-): number {
-  const v = e.evaluate(X);
-  const r = Float64Array.from(y, (yi, i) => yi - (v[i] as number));
-  if (known.length > 0) {
-    const A = known.map((a) => known.map((b) => a.reduce((s, x, i) => s + x * (b[i] as number), 0)));
-    const coef = solveSmall(
-      A,
-      known.map((a) => a.reduce((s, x, i) => s + x * (r[i] as number), 0)),
-    );
-    if (coef !== undefined)
-      for (let i = 0; i < r.length; i++)
-        for (let j = 0; j < known.length; j++)
-          r[i] = (r[i] as number) - (coef[j] as number) * ((known[j] as Float64Array)[i] as number);
-  }
-  let s = 0;
-  for (const x of r) s += x * x;
-  return s / Math.max(r.length, 1);
 }

@@ -9,9 +9,10 @@ import {
   variablesOf,
 } from '@odekit/symbolic';
 import { type LbfgsOptions, lbfgsAsync } from '@odekit/train';
-import { effectiveLoss, knownShares, roundSignificant, type SearchFunction } from './discover.js';
+import { roundSignificant, type SearchFunction } from './discover.js';
 import { cancelMonomials } from './expand-polynomial.js';
 import { buildModel, checkChannels, readData } from './input.js';
+import { effectiveLoss, knownShares } from './known-terms.js';
 import { equationWithNumbers, roundedConstants, roundTo, supportedDigits } from './numbers.js';
 import { resolveSettings, resolveStages } from './settings.js';
 import { checkAborted, type StageContext } from './stages/context.js';

@@ -110,31 +110,21 @@ async function fromGuessesToo(
   const other = await plainHybrid(model, from, ctx);
   const otherLoss = seriesLoss(model, other.params, ctx.data);
   const what = `the mechanistic fit moved ${moved.join(', ')}`;
-  if (otherLoss < loss) {
-    disposeTree(plain.params);
-    return {
-      outcome: {
-        ...other,
-        curve: [...plain.curve, ...other.curve],
-        steps: plain.steps + other.steps,
-        message: tidyNumbers(
-          `From the mechanistic fit's values: ${plain.message.replace(/\.$/, '')} (loss ${loss.toPrecision(4)}); ${what}, so again from the starting values: ${other.message.replace(/\.$/, '')}; kept this (loss ${otherLoss.toPrecision(4)}).`,
-        ),
-      },
-      start: from,
-    };
-  }
-  disposeTree(other.params);
+  const took = otherLoss < loss;
+  disposeTree(took ? plain.params : other.params);
+  const kept = took ? other : plain;
   return {
     outcome: {
-      ...plain,
+      ...kept,
       curve: [...plain.curve, ...other.curve],
       steps: plain.steps + other.steps,
       message: tidyNumbers(
-        `${plain.message.replace(/\.$/, '')}; ${what}, and from the starting values the loss was ${otherLoss.toPrecision(4)} against ${loss.toPrecision(4)}, so this is kept.`,
+        took
+          ? `From the mechanistic fit's values: ${plain.message.replace(/\.$/, '')} (loss ${loss.toPrecision(4)}); ${what}, so again from the starting values: ${other.message.replace(/\.$/, '')}; kept this (loss ${otherLoss.toPrecision(4)}).`
+          : `${plain.message.replace(/\.$/, '')}; ${what}, and from the starting values the loss was ${otherLoss.toPrecision(4)} against ${loss.toPrecision(4)}, so this is kept.`,
       ),
     },
-    start,
+    start: took ? from : start,
   };
 }
 

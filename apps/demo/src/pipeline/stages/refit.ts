@@ -12,8 +12,9 @@ import {
 } from '@odekit/symbolic';
 import { adam, fit } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { formOf, knownShares } from '../discover.js';
+import { formOf } from '../discover.js';
 import { cancelMonomials } from '../expand-polynomial.js';
+import { knownShares } from '../known-terms.js';
 import { tidyNumbers } from '../numbers.js';
 import { checkAborted, type StageContext, type StageOutcome } from './context.js';
 import type { NetworkDiscovery } from './symbolic.js';
