@@ -21,7 +21,9 @@ const SEGMENT_POINTS = [6, 12, 24, 48] as const;
 /**
  * Stage 2, the hybrid model. First the talk's curriculum: physics frozen, networks (started near
  * zero) by Adam on growing prefixes, L-BFGS on the networks, then everything together (Adam,
- * ending at its best iterate, then L-BFGS). When every state is observed directly and that model
+ * ending at its best iterate, then L-BFGS); when that misses the data and the mechanistic fit
+ * moved the physics far from `guesses` (the user's starting values), once more from those, keeping
+ * the better (see {@link fromGuessesToo}). When every state is observed directly and that model
  * misses the data by more than twice the noise floor estimated from them (long series of several
  * cycles, where it falls behind prefix after prefix), the stage starts again from gradient
  * matching against the data's smoothed rates (no solve), multiple shooting on short segments (6
