@@ -82,7 +82,8 @@ describe('jointChoice', () => {
         ['NN1', e('-0.1*c^2*r')],
         ['NN2', e('0.05*c*r + 0.7*r - 1.9')],
       ]);
-      const out = await jointChoice(model, params, found, triedBy, sequential, 1e-3, 200, context(data));
+      const joint = await jointChoice(model, params, found, triedBy, sequential, 1e-3, 200, context(data));
+      const out = joint?.choice;
       expect(out).toBeDefined();
       if (out !== undefined) {
         expect(formOf(out.exprs.get('NN1') as Expression)).toBe('-#*c*r');
@@ -90,15 +91,17 @@ describe('jointChoice', () => {
         // the fitted constants are the truth's (beta 0.9, delta 0.7) within 3 %
         expect(Math.abs((out.params.physics.NN1_c0?.dataSync()[0] as number) / -P.beta - 1)).toBeLessThan(0.03);
         expect(Math.abs((out.params.physics.NN2_c0?.dataSync()[0] as number) / P.delta - 1)).toBeLessThan(0.03);
-        expect(out.said).toMatch(/^NN1, NN2 together: .* → -\S+\*c\*r, \S+\*c\*r$/);
+        expect(joint?.said).toMatch(/^NN1, NN2 together: .* → -\S+\*c\*r, \S+\*c\*r$/);
         disposeTree(out.params);
       }
-      // When the sequential choice is the true pair, nothing else beats it: undefined, nothing kept.
+      // When the sequential choice is the true pair, nothing else beats it: no choice, nothing kept.
       const right = new Map([
         ['NN1', e('-0.8*c*r')],
         ['NN2', e('0.6*c*r')],
       ]);
-      expect(await jointChoice(model, params, found, triedBy, right, 1.05e-4, 200, context(data))).toBeUndefined();
+      const kept = await jointChoice(model, params, found, triedBy, right, 1.05e-4, 200, context(data));
+      expect(kept?.choice).toBeUndefined();
+      expect(kept?.said).toMatch(/→ -0\.8\*c\*r, 0\.6\*c\*r \(the sequential choice\)$/);
       disposeTree(params);
     });
   }, 120_000);

@@ -274,9 +274,9 @@ const JOINT_MAX = 16;
  * constants, then lowest loss when judged alone; one per form), each substituted for its network
  * in `model` and refit briefly together; against the sequential choice (`sequential`, loss
  * `sequentialLoss`) by the rule of {@link simplestAcceptable} counted over all networks. Returns
- * the winning combination (model, owned parameters, the model before the last network's
- * substitution, what it says) when it is not the sequential one; else undefined. Frees every
- * other refit, also when it throws.
+ * what it compared (`said`) and, when a combination beats the sequential choice, that combination
+ * (`choice`: model, owned parameters, the model before the last network's substitution);
+ * undefined when there is nothing to combine. Frees every other refit, also when it throws.
  */
 export async function jointChoice(
   model: EquationsModel,
@@ -289,11 +289,13 @@ export async function jointChoice(
   ctx: StageContext,
 ): Promise<
   | {
-      model: EquationsModel;
-      params: EquationsParams;
-      lastBase: EquationsModel;
-      exprs: Map<string, Expression>;
       said: string;
+      choice?: {
+        model: EquationsModel;
+        params: EquationsParams;
+        lastBase: EquationsModel;
+        exprs: Map<string, Expression>;
+      };
     }
   | undefined
 > {
@@ -359,14 +361,20 @@ export async function jointChoice(
     `${r.exprs.map((e) => e.toString()).join(', ')} (loss ${fmt(r.loss)})`;
   const winner = results.find((r) => r === win);
   for (const r of results) if (r !== winner) disposeTree(r.params);
-  if (winner === undefined) return undefined;
   const names = found.map((d) => d.call.name).join(', ');
+  const said = `${names} together: ${pool.map(text).join(', ')} → ${win.exprs.map((e) => e.toString()).join(', ')}${winner === undefined ? ' (the sequential choice)' : ''}`;
   return {
-    model: winner.model,
-    params: winner.params,
-    lastBase: winner.lastBase,
-    exprs: new Map(found.map((d, i) => [d.call.name, winner.exprs[i] as Expression])),
-    said: `${names} together: ${[{ exprs: seqExprs, loss: sequentialLoss }, ...results].map(text).join(', ')} → ${winner.exprs.map((e) => e.toString()).join(', ')}`,
+    said,
+    ...(winner === undefined
+      ? {}
+      : {
+          choice: {
+            model: winner.model,
+            params: winner.params,
+            lastBase: winner.lastBase,
+            exprs: new Map(found.map((d, i) => [d.call.name, winner.exprs[i] as Expression])),
+          },
+        }),
   };
 }
 
@@ -449,15 +457,16 @@ export async function refitStage(
     // one follows the same rule (fewest constants within the margin, then the lowest loss).
     if (found.length >= 2 && !found.some((d) => d.chosen) && Number.isFinite(sequentialLoss)) {
       const joint = await jointChoice(model, params, found, triedBy, chosenExpr, sequentialLoss, observed, ctx);
-      if (joint !== undefined) {
+      if (joint?.choice !== undefined) {
+        const c = joint.choice;
         if (owned) disposeTree(p);
-        m = joint.model;
-        p = joint.params;
+        m = c.model;
+        p = c.params;
         owned = true;
-        lastBase = { model: joint.lastBase, d: found[found.length - 1] as NetworkDiscovery };
-        for (const [name, e] of joint.exprs) chosenExpr.set(name, e);
-        choices.push(joint.said);
+        lastBase = { model: c.lastBase, d: found[found.length - 1] as NetworkDiscovery };
+        for (const [name, e] of c.exprs) chosenExpr.set(name, e);
       }
+      if (joint !== undefined) choices.push(joint.said);
     }
     const { data, settings } = ctx;
     const lengths = [0.5, 1];
