@@ -6,7 +6,7 @@ import { formOf } from '../discover.js';
 import { buildModel } from '../input.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 import { context, lvData, P, SPEC } from './lv-fixture.js';
-import { jointChoice, margin, simplestAcceptable, type Tried, zeroedVariants } from './refit.js';
+import { jointChoice, margin, simplestAcceptable, simplestCombination, type Tried, zeroedVariants } from './refit.js';
 import type { NetworkDiscovery } from './symbolic.js';
 
 describe('zeroedVariants', () => {
@@ -45,6 +45,30 @@ describe('simplestAcceptable', () => {
     expect(simplestAcceptable([t('0.2246*c', 0.00109), ...tried.slice(1)], best, 62).expr.toString()).toBe('0.2246*c');
     // Beyond the margin a simpler candidate loses: the best stays.
     expect(simplestAcceptable([t('0.6683*c*r', 0.002), best], best, 62)).toBe(best);
+  });
+});
+
+describe('simplestCombination', () => {
+  const c = (loss: number, ...exprs: string[]) => ({ exprs: exprs.map((x) => parseExpression(x)), loss });
+  it('takes the fewest constants summed over the networks within the margin, then the lowest loss', () => {
+    // A held-out variant (seed 6 of --family lv): the sequential choice, 3 constants, against the
+    // true pair refit together, 2 constants and a lower loss.
+    const sequential = c(0.003029, '-0.1079*c^2*r', '0.06097*c*r + 0.7073*r - 1.909');
+    const pair = c(0.002411, '-0.5476*c*r', '0.3493*c*r');
+    expect(simplestCombination([sequential, pair, c(0.00335, '-0.5476*c*r', '0.06141*c*r^2')], 54)).toBe(pair);
+    // Within the margin of the best for the constant it saves, the simpler combination still wins.
+    expect(simplestCombination([c(0.0023, '-0.1*c^2*r', '0.2*c*r + 0.3*r'), pair], 54)).toBe(pair);
+    expect(simplestCombination([c(0.002, '-0.1*c^2*r', '0.2*c*r + 0.3*r'), pair], 54)).not.toBe(pair);
+  });
+  it('on a tie in constants and loss (within 1 %) takes the smaller trees, the first given on an exact tie', () => {
+    // Diffrax's example, seed 1: both have 4 constants and the same loss to 4 digits; the sequential
+    // choice's trees are smaller (the other carries an `x1*x1` that the data set near zero).
+    const sequential = c(0.00001595, 'x1/(1.001*x1 + 1.002)', '-1.13*x0/(x0 + 1.12)');
+    const other = c(0.000015949, 'x1/(x1 + 0.205*x1*x1 + 0.9562)', '-1.13*x0/(x0 + 1.12)');
+    expect(simplestCombination([sequential, other], 62)).toBe(sequential);
+    expect(simplestCombination([other, sequential], 62)).toBe(sequential);
+    const twin = c(0.00001595, 'x1/(1.001*x1 + 1.002)', '-1.13*x0/(x0 + 1.12)');
+    expect(simplestCombination([sequential, twin], 62)).toBe(sequential);
   });
 });
 

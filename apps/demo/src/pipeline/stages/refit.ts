@@ -265,6 +265,26 @@ async function dropUnneeded(
   return current;
 }
 
+/**
+ * The choice among combinations of expressions (one per network) refit together: those within the
+ * margin of the best for the constants they save (summed over the networks); of them, the ones
+ * with the fewest constants; of those, the lowest loss — or a smaller tree (sizes summed) within
+ * 1 % of it, the first in `pool` on a tie. {@link simplestAcceptable}'s rule, for several networks.
+ */
+export function simplestCombination<T extends { readonly exprs: readonly Expression[]; readonly loss: number }>(
+  pool: readonly T[],
+  observed: number,
+): T {
+  const free = (r: T) => r.exprs.reduce((n, e) => n + freeCount(e), 0);
+  const size = (r: T) => r.exprs.reduce((n, e) => n + e.complexity, 0);
+  const best = pool.reduce((a, r) => (r.loss < a.loss ? r : a), pool[0] as T);
+  const ok = pool.filter((r) => r.loss <= best.loss * (1 + margin(free(best) - free(r), observed)));
+  const fewest = Math.min(...ok.map(free));
+  const order = ok.filter((r) => free(r) === fewest);
+  const lowest = Math.min(...order.map((r) => r.loss));
+  return order.filter((r) => r.loss <= lowest * 1.01).sort((a, b) => size(a) - size(b) || a.loss - b.loss)[0] ?? best;
+}
+
 /** How many of each network's simplest candidates enter the joint combinations, and at most how many combinations. */
 const JOINT_PER_NETWORK = 3;
 const JOINT_MAX = 16;
@@ -273,7 +293,8 @@ const JOINT_MAX = 16;
  * The combinations of each network's {@link JOINT_PER_NETWORK} simplest candidates (fewest
  * constants, then lowest loss when judged alone; one per form), each substituted for its network
  * in `model` and refit briefly together; against the sequential choice (`sequential`, loss
- * `sequentialLoss`) by the rule of {@link simplestAcceptable} counted over all networks. Returns
+ * `sequentialLoss`) by the rule of {@link simplestAcceptable} counted over all networks (constants
+ * and tree sizes summed). Returns
  * what it compared (`said`) and, when a combination beats the sequential choice, that combination
  * (`choice`: model, owned parameters, the model before the last network's substitution);
  * undefined when there is nothing to combine. Frees every other refit, also when it throws.
@@ -315,7 +336,6 @@ export async function jointChoice(
   let combos: Expression[][] = [[]];
   for (const list of per) combos = combos.flatMap((c) => list.map((e) => [...c, e]));
   combos = combos.filter((c) => c.map(formOf).join(' | ') !== sequentialForms).slice(0, JOINT_MAX);
-  const free = (exprs: readonly Expression[]) => exprs.reduce((n, e) => n + freeCount(e), 0);
   const results: {
     exprs: Expression[];
     model: EquationsModel;
@@ -351,12 +371,7 @@ export async function jointChoice(
   }
   const seqExprs = found.map((d) => sequential.get(d.call.name) as Expression);
   const pool = [{ exprs: seqExprs, loss: sequentialLoss }, ...results];
-  const best = pool.reduce((a, r) => (r.loss < a.loss ? r : a), pool[0] as (typeof pool)[number]);
-  const ok = pool.filter((r) => r.loss <= best.loss * (1 + margin(free(best.exprs) - free(r.exprs), observed)));
-  const fewest = Math.min(...ok.map((r) => free(r.exprs)));
-  const win = ok
-    .filter((r) => free(r.exprs) === fewest)
-    .reduce((a, r) => (r.loss < a.loss ? r : a), ok.find((r) => free(r.exprs) === fewest) as (typeof pool)[number]);
+  const win = simplestCombination(pool, observed);
   const text = (r: { exprs: readonly Expression[]; loss: number }) =>
     `${r.exprs.map((e) => e.toString()).join(', ')} (loss ${fmt(r.loss)})`;
   const winner = results.find((r) => r === win);
