@@ -88,7 +88,8 @@ const MOVED = 0.2;
 
 /**
  * The curriculum from the mechanistic fit's values and, when that misses the data (over
- * {@link FIT_FACTOR} times the noise floor, or any failed solve) and the mechanistic fit moved a
+ * {@link FIT_FACTOR} times the noise floor, or any failed solve) or its joint phases stopped on a
+ * failed solve (the physics never trained with the networks), and the mechanistic fit moved a
  * parameter by over {@link MOVED} of its starting value, once more from the starting values: the
  * physics fitted with the networks off can absorb the missing term into the known rates along a
  * short prefix (a prey's growth rate 30x too high and a crowding term for a predation term), and
@@ -106,7 +107,11 @@ async function fromGuessesToo(
   const moved = guesses === undefined ? [] : movedParameters(start.physics, guesses.physics);
   if (guesses === undefined || moved.length === 0) return { outcome: plain, start };
   const loss = seriesLoss(model, plain.params, ctx.data);
-  if (floor !== undefined && loss <= FIT_FACTOR * floor) return { outcome: plain, start };
+  // Fitting within the floor is not enough when the joint phases could not run (a solve failed in
+  // them): the physics then stayed where the mechanistic fit left it.
+  if (floor !== undefined && loss <= FIT_FACTOR * floor && plain.stopReason !== 'nonfinite') {
+    return { outcome: plain, start };
+  }
   checkAborted(ctx.signal);
   const from: EquationsParams = { physics: guesses.physics, initial: guesses.initial, networks: start.networks };
   const other = await plainHybrid(model, from, ctx);
