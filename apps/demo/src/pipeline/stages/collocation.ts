@@ -10,7 +10,7 @@ import {
 } from '@odekit/observables';
 import { pidController } from '@odekit/solvers';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkAborted, type StageContext } from './context.js';
+import { checkAborted, type StageContext, stepReporter } from './context.js';
 import { seriesLoss, zeroNetworks } from './mechanistic.js';
 import { smoothRates } from './smooth-rates.js';
 
@@ -170,17 +170,7 @@ export async function gradientMatching(
         maxIterations: iterations,
         gradTolerance: 1e-9,
         valueTolerance: 1e-12,
-        onIteration: ({ iteration, value }) => {
-          curve.push(value);
-          ctx.emitNow({
-            type: 'step',
-            stage: 'hybrid',
-            step: done + iteration,
-            loss: value,
-            fraction: 0,
-            phase,
-          });
-        },
+        onIteration: stepReporter(ctx, curve, 'hybrid', phase, (i) => ({ step: done + i, fraction: 0 })),
       });
     checkAborted(ctx.signal);
     const frozen = { physics: start.physics, initial: start.initial };

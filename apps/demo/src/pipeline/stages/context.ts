@@ -45,3 +45,22 @@ export function checkAborted(signal: AbortSignal | undefined): void {
     throw e;
   }
 }
+
+/**
+ * An L-BFGS `onIteration` that appends each iteration's loss to `curve` and sends a `step` event
+ * for `stage` and `phase`, its step number and progress fraction from `at` (read when the
+ * iteration comes, so counters the caller advances between phases are current).
+ */
+export function stepReporter(
+  ctx: StageContext,
+  curve: number[],
+  stage: StageName,
+  phase: string,
+  at: (iteration: number) => { step: number; fraction: number },
+): (info: { iteration: number; value: number }) => void {
+  return ({ iteration, value }) => {
+    curve.push(value);
+    const { step, fraction } = at(iteration);
+    ctx.emitNow({ type: 'step', stage, step, loss: value, fraction, phase });
+  };
+}

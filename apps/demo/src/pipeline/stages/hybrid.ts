@@ -11,7 +11,7 @@ import {
   rateTable,
   segmentDataset,
 } from './collocation.js';
-import { checkAborted, type StageContext, type StageOutcome } from './context.js';
+import { checkAborted, type StageContext, type StageOutcome, stepReporter } from './context.js';
 import { seriesLoss } from './mechanistic.js';
 import { smoothRates } from './smooth-rates.js';
 
@@ -237,17 +237,10 @@ async function plainHybrid(model: EquationsModel, start: EquationsParams, ctx: S
         maxIterations: settings.networkIterations,
         gradTolerance: 1e-8,
         valueTolerance: 1e-12,
-        onIteration: ({ iteration, value }) => {
-          curve.push(value);
-          ctx.emitNow({
-            type: 'step',
-            stage: 'hybrid',
-            step: steps + iteration,
-            loss: value,
-            fraction: Math.min(1, (steps + iteration) / total),
-            phase: 'networks, L-BFGS',
-          });
-        },
+        onIteration: stepReporter(ctx, curve, 'hybrid', 'networks, L-BFGS', (i) => ({
+          step: steps + i,
+          fraction: Math.min(1, (steps + i) / total),
+        })),
       });
       disposeTree(params.networks);
       params = { ...frozen, networks: lb.params };
@@ -282,17 +275,10 @@ async function plainHybrid(model: EquationsModel, start: EquationsParams, ctx: S
         maxIterations: settings.jointIterations,
         gradTolerance: 1e-8,
         valueTolerance: 1e-12,
-        onIteration: ({ iteration, value }) => {
-          curve.push(value);
-          ctx.emitNow({
-            type: 'step',
-            stage: 'hybrid',
-            step: steps + iteration,
-            loss: value,
-            fraction: Math.min(1, (steps + iteration) / total),
-            phase: 'everything, L-BFGS',
-          });
-        },
+        onIteration: stepReporter(ctx, curve, 'hybrid', 'everything, L-BFGS', (i) => ({
+          step: steps + i,
+          fraction: Math.min(1, (steps + i) / total),
+        })),
       });
       disposeTree(params);
       params = lb.params;
@@ -362,17 +348,10 @@ async function matchedHybrid(
     checkAborted(ctx.signal);
     const frozen = { physics: params.physics, initial: params.initial };
     try {
-      const onIteration = ({ iteration, value }: { iteration: number; value: number }) => {
-        curve.push(value);
-        ctx.emitNow({
-          type: 'step',
-          stage: 'hybrid',
-          step: steps + iteration,
-          loss: value,
-          fraction: Math.min(1, (steps + iteration) / total),
-          phase,
-        });
-      };
+      const onIteration = stepReporter(ctx, curve, 'hybrid', phase, (i) => ({
+        step: steps + i,
+        fraction: Math.min(1, (steps + i) / total),
+      }));
       const opts = { maxIterations, gradTolerance: 1e-8, valueTolerance: 1e-12, onIteration };
       let reason: string;
       let iterations: number;

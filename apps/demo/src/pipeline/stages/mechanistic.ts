@@ -2,7 +2,7 @@ import { cloneTree, disposeTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
 import type { LbfgsResult } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkAborted, type StageContext, type StageOutcome } from './context.js';
+import { checkAborted, type StageContext, type StageOutcome, stepReporter } from './context.js';
 
 /** The networks' parameters with every leaf zero: the networks switched off (output 0). */
 export function zeroNetworks(params: EquationsParams): EquationsParams['networks'] {
@@ -62,17 +62,16 @@ export async function mechanisticStage(
           maxIterations: settings.mechanisticIterations,
           gradTolerance: 1e-7,
           valueTolerance: 1e-12,
-          onIteration: ({ iteration, value }) => {
-            curve.push(value);
-            ctx.emitNow({
-              type: 'step',
-              stage: 'mechanistic',
-              step: steps + iteration,
-              loss: value,
-              fraction: Math.min(1, (k * settings.mechanisticIterations + iteration) / total),
-              phase: `first ${Math.round(length * 100)} % of the series`,
-            });
-          },
+          onIteration: stepReporter(
+            ctx,
+            curve,
+            'mechanistic',
+            `first ${Math.round(length * 100)} % of the series`,
+            (i) => ({
+              step: steps + i,
+              fraction: Math.min(1, (k * settings.mechanisticIterations + i) / total),
+            }),
+          ),
         });
       } catch (e) {
         if (!(e instanceof Error && e.name === 'SolveError')) throw e;

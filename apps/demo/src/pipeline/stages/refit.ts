@@ -16,7 +16,7 @@ import { formOf } from '../discover.js';
 import { cancelMonomials } from '../expand-polynomial.js';
 import { knownShares } from '../known-terms.js';
 import { tidyNumbers } from '../numbers.js';
-import { checkAborted, type StageContext, type StageOutcome } from './context.js';
+import { checkAborted, type StageContext, type StageOutcome, stepReporter } from './context.js';
 import type { NetworkDiscovery } from './symbolic.js';
 
 const isSolveError = (e: unknown): e is Error => e instanceof Error && e.name === 'SolveError';
@@ -496,17 +496,10 @@ export async function refitStage(
           maxIterations: iters,
           gradTolerance: 1e-8,
           valueTolerance: 1e-12,
-          onIteration: ({ iteration, value }) => {
-            curve.push(value);
-            ctx.emitNow({
-              type: 'step',
-              stage: 'refit',
-              step: steps + iteration,
-              loss: value,
-              fraction: Math.min(1, (k * iters + iteration) / (lengths.length * iters)),
-              phase: `L-BFGS on ${Math.round(length * 100)} %`,
-            });
-          },
+          onIteration: stepReporter(ctx, curve, 'refit', `L-BFGS on ${Math.round(length * 100)} %`, (i) => ({
+            step: steps + i,
+            fraction: Math.min(1, (k * iters + i) / (lengths.length * iters)),
+          })),
         });
         if (owned) disposeTree(p);
         p = res.params;
