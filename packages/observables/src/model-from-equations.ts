@@ -18,12 +18,15 @@ import { type SubstituteOptions, substituteNetwork } from './substitute.js';
 /**
  * The parameters of a model written as equations: `physics` (the spec's parameters, float32
  * scalars), `networks` (an MLP parameter tree per network), `initial` (a scalar per state whose
- * initial value is `"fit"`). `fit`'s stages pick them by these top-level names.
+ * initial value is `"fit"`; and, optionally, for a state whose initial value is `"data"`, a
+ * `[trajectories]` tensor of corrections added to each trajectory's first row — zeros make the
+ * first rows themselves, and training them fits each trajectory's start to the whole series
+ * when the first row is as noisy as the rest). `fit`'s stages pick them by these top-level names.
  */
 export type EquationsParams = {
   physics: Record<string, tf.Scalar>;
   networks: Record<string, MlpParams>;
-  initial: Record<string, tf.Scalar>;
+  initial: Record<string, tf.Tensor>;
 };
 
 /** Options of {@link modelFromEquations} besides the spec. */
@@ -257,8 +260,18 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
         switch (init.kind) {
           case 'number':
             return tf.fill([n], init.value);
-          case 'data':
-            return tf.tensor1d(initialFromData(dataset, plan, [st], `${who}.predict`));
+          case 'data': {
+            const rows = tf.tensor1d(initialFromData(dataset, plan, [st], `${who}.predict`));
+            const shift = params.initial?.[st];
+            if (shift === undefined) return rows;
+            if (!(shift instanceof tf.Tensor) || shift.shape.join() !== String(n)) {
+              rows.dispose();
+              throw new ObservablesError(
+                `${who}: params.initial.${st} corrects the first rows of '${st}' and must be a tensor [${n}] (one value per trajectory), got ${shift instanceof tf.Tensor ? `shape [${shift.shape.join(', ')}]` : typeof shift}; drop it to start at the first rows.`,
+              );
+            }
+            return tf.add(rows, shift);
+          }
           case 'fit': {
             const v = params.initial?.[st];
             if (!(v instanceof tf.Tensor)) {
@@ -392,13 +405,15 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
           fresh.physics[k] = tf.clone(old) as tf.Scalar;
         }
       }
-      for (const k of Object.keys(fresh.initial)) {
+      // fitted initial values, and the first-row corrections of states that start from the data
+      parsed.initial.forEach((init, j) => {
+        const k = states[j] as string;
         const old = params.initial?.[k];
-        if (old instanceof tf.Tensor) {
+        if ((init.kind === 'fit' || init.kind === 'data') && old instanceof tf.Tensor) {
           fresh.initial[k]?.dispose();
-          fresh.initial[k] = tf.clone(old) as tf.Scalar;
+          fresh.initial[k] = tf.clone(old);
         }
-      }
+      });
       for (const k of Object.keys(fresh.networks)) {
         const old = params.networks?.[k];
         if (old !== undefined) {

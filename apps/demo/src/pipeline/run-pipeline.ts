@@ -9,6 +9,7 @@ import {
   variablesOf,
 } from '@odekit/symbolic';
 import { type LbfgsOptions, lbfgsAsync } from '@odekit/train';
+import * as tf from '@tensorflow/tfjs-core';
 import { roundSignificant, type SearchFunction } from './discover.js';
 import { cancelMonomials } from './expand-polynomial.js';
 import { buildModel, checkChannels, readData } from './input.js';
@@ -256,6 +257,11 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
   const predictions: Partial<Record<StageName, SeriesSet[]>> = {};
   const lossCurves: Partial<Record<StageName, number[]>> = {};
   let params = model.initParams();
+  if (settings.fitStarts) {
+    // each trajectory's start: its first row plus a trained correction (see StageSettings.fitStarts)
+    for (const [st, init] of Object.entries(model.spec.initial ?? {}))
+      if (init === 'data') params.initial[st] = tf.zeros([data.trajectories.length]);
+  }
   // The user's starting values: the hybrid stage tries them too when the mechanistic fit moved the
   // physics far and that start misses the data.
   const guesses = cloneTree({ physics: params.physics, initial: params.initial });

@@ -80,8 +80,9 @@ export interface StageSettings {
   /**
    * Candidates per network judged on the data in the refit, each refit briefly in place of the
    * network (default 10), one per form: the search's choice, its nearest front entries, the best
-   * rational shapes `m/(p + q*d)` (up to 3) and the best polynomial subsets of 1–3 terms; of those
-   * within an F-test-like margin of the best, the fewest constants, then the lowest loss, wins.
+   * rational shapes `m/(p + q*d)` (up to 3) and the best polynomial subsets of 1–3 terms; besides
+   * these, every one-term candidate (each monomial of the inputs up to degree 2). Of those within an
+   * F-test-like margin of the best, the fewest constants, then the lowest loss, wins.
    */
   readonly candidates: number;
   /** L-BFGS iterations of the refit (default 200). */
@@ -89,6 +90,15 @@ export interface StageSettings {
   /** Solver tolerances of every fit (default rtol 1e-6, atol 1e-8: smooth losses for line searches). */
   readonly rtol: number;
   readonly atol: number;
+  /**
+   * Fit each trajectory's start (default true): a state whose initial value is `"data"` starts at
+   * its trajectory's first row plus a correction every stage trains with the rest (the report's
+   * `initial` gives the fitted starts). A first row is as noisy as the others, and a
+   * predator–prey orbit is neutrally stable: started 3 % off, the model stays on another orbit for
+   * the whole series, and the parameters (or the networks) bend to make up for it. `false` keeps
+   * the first rows exactly.
+   */
+  readonly fitStarts: boolean;
 }
 
 /** What `runPipeline` needs. */

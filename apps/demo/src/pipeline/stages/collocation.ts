@@ -210,7 +210,8 @@ export async function gradientMatching(
  * start): multiple shooting with the starts taken from the smoother instead of fitted. A model
  * solved on them cannot drift out of phase over several cycles, so its loss has none of the local
  * minima that single shooting on a long oscillating series has. Undefined when a state is not
- * observed directly or not started from the data.
+ * observed directly or not started from the data. Solve it with parameters whose `initial` is
+ * empty: the trajectories' first-row corrections (`fitStarts`) are for the data's trajectories.
  */
 export function segmentDataset(model: EquationsModel, data: StageContext['data'], points: number): Dataset | undefined {
   const channels = directChannels(model);

@@ -326,7 +326,8 @@ async function matchedHybrid(
     segModel !== undefined && firstSegments !== undefined
       ? {
           name: `segments of ${SEGMENT_POINTS[0]} points`,
-          loss: (p) => seriesLoss(segModel, p, firstSegments),
+          // segments start at the smoothed states, not at the trajectories' corrected first rows
+          loss: (p) => seriesLoss(segModel, { ...p, initial: {} }, firstSegments),
         }
       : undefined,
   );
@@ -416,7 +417,7 @@ async function matchedHybrid(
         if (seg === undefined) break;
         const msg = await lbfgsPhase(
           'everything',
-          shared((p) => segModel.loss(p, seg)),
+          shared((p) => segModel.loss({ ...p, initial: {} }, seg)),
           `everything on segments of ${points} points, L-BFGS`,
           settings.networkIterations,
           false,
