@@ -1,6 +1,6 @@
 import { parseExpression, type SymbolicRegressionResult, symbolicRegression } from '@odekit/symbolic';
 import { describe, expect, it } from 'vitest';
-import { discoverTerm, formOf, type SearchFunction } from './discover.js';
+import { discoverTerm, formOf, oneTermCandidates, type SearchFunction } from './discover.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 
 describe('formOf', () => {
@@ -10,6 +10,22 @@ describe('formOf', () => {
     expect(f('c*r/(0.4745*r + 1.035)')).toBe(f('c*r/(0.49*r + 1.2)'));
     expect(f('0.3*c^2')).not.toBe(f('0.3*c^3'));
     expect(f('0.3*c^2')).not.toBe(f('0.3*c*r'));
+  });
+});
+
+describe('oneTermCandidates', () => {
+  it('fits each monomial up to degree 2 alone with the known terms free, leaving out the known ones and constants', () => {
+    const n = 300;
+    const r = Float64Array.from({ length: n }, (_, i) => 1.5 + 1.2 * Math.cos((2 * Math.PI * i) / n));
+    const c = Float64Array.from({ length: n }, (_, i) => 1.2 + 0.8 * Math.sin((2 * Math.PI * i) / n + 0.4));
+    // what the network learned: the true 0.5*c*r and a share of the known -gamma*c
+    const y = Float64Array.from(r, (v, i) => 0.5 * v * (c[i] as number) - 0.3 * (c[i] as number));
+    const got = oneTermCandidates({ X: { r, c }, y }, [parseExpression('c')]);
+    const forms = got.map((e) => formOf(e)).sort();
+    expect(forms).toEqual(['#*(c*r)', '#*c^2', '#*r', '#*r^2']);
+    const rc = got.find((e) => formOf(e) === '#*(c*r)');
+    // its constant fitted beside the free known term: exactly the true one
+    expect(rc?.evaluate({ r: Float64Array.of(1), c: Float64Array.of(1) })[0]).toBeCloseTo(0.5, 9);
   });
 });
 

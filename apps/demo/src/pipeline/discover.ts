@@ -467,6 +467,12 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
     if (alternatives.length >= settings.candidates) break;
     add(roundSignificant(simplify(e.expr), 4, networkRms));
   }
+  // And every one-term candidate, each monomial of the inputs up to degree 2 with its constant
+  // fitted (known terms free), however it follows the network: along one orbit a network can
+  // follow the data as well as the truth and still be another function of the states (the
+  // predator's gain `0.196*c*r` learned as a sum of seven terms that took a share of `gamma*c`),
+  // so the simplest terms are judged on the data whatever the network says of them.
+  for (const e of oneTermCandidates(o.along ?? { X, y }, known)) add(roundSignificant(simplify(e), 4, networkRms));
   alternatives.sort((a, b) => a.complexity - b.complexity);
   const left = dropped.get(searched) ?? [];
   return {
@@ -481,4 +487,22 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
     stopReason: result.stopReason,
     message: `chose complexity ${expr.complexity} of ${front.length} on the front (the simplest within RMS ${Math.sqrt(tol).toPrecision(2)} of the network, known terms free)${left.length ? `; left ${left.join(', ')} to the known terms' parameters` : ''}; ${result.evaluations} evaluations, stopped by ${result.stopReason}.`,
   };
+}
+
+/** Each monomial of the inputs up to degree 2 alone, its constant fitted to `S.y` with the known terms free (those not already known). */
+export function oneTermCandidates(
+  S: { readonly X: Readonly<Record<string, Float64Array>>; readonly y: Float64Array },
+  known: readonly Expression[],
+): Expression[] {
+  return bestSubsets({
+    X: S.X,
+    y: S.y,
+    degree: 2,
+    maxTerms: 1,
+    keep: Number.POSITIVE_INFINITY,
+    always: known.map((k) => k.evaluate(S.X)),
+    exclude: known.map((k) => k.toString()),
+  })
+    .map((e) => e.expr)
+    .filter((e) => e.variables.length > 0);
 }
