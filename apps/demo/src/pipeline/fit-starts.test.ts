@@ -56,6 +56,22 @@ describe('fitStarts', () => {
     expect(fitted.model.initial).toEqual({ r: 'data', c: 'data' });
   }, 120_000);
 
+  it('with networks in the model, the mechanistic fit leaves the starts at the first rows (the hybrid stage fits them)', async () => {
+    const withNet = {
+      ...spec,
+      parameters: { alpha: 1.2, gamma: 0.9, delta: 0.6 },
+      equations: { r: 'alpha*r + NN(r, c)', c: '-gamma*c + delta*r*c' },
+      networks: { NN: { width: 4, depth: 1, activation: 'tanh' } },
+    } as ModelSpec;
+    const res = await runPipeline({ spec: withNet, csv, options: { stages: ['mechanistic'], seed: 0 } });
+    exact.trajectories.forEach((tr, k) => {
+      for (const [j, s] of ['r', 'c'].entries()) {
+        const row = (tr.values[s]?.[0] as number) * (1 + ((moved[k] as number[])[j] as number));
+        expect(res.report.initial.byStage.mechanistic?.[k]?.[s]).toBeCloseTo(row, 5);
+      }
+    });
+  }, 60_000);
+
   it('names a setting that is not true or false', async () => {
     await expect(
       runPipeline({ spec, csv, options: { stages: ['mechanistic'], settings: { fitStarts: 'yes' as never } } }),

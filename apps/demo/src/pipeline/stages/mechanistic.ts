@@ -32,10 +32,24 @@ export async function mechanisticStage(
 ): Promise<StageOutcome> {
   const { settings, data } = ctx;
   const off = zeroNetworks(start);
-  const nTrain = Object.keys(start.physics).length + Object.keys(start.initial).length;
+  // With networks in the model, the trajectories' first-row corrections (fitStarts) wait for them:
+  // with the missing term switched off, a free start is one more way to bend the wrong physics to
+  // the data (on a held-out variant the predator's start went from 1.29 to 2.61).
+  const fromData = model.spec.initial ?? {};
+  const waits = (k: string) => Object.keys(model.networks).length > 0 && fromData[k] === 'data';
+  const held = Object.fromEntries(Object.entries(start.initial).filter(([k]) => waits(k)));
+  const withHeld = (p: Pick<EquationsParams, 'physics' | 'initial'>): EquationsParams => ({
+    physics: p.physics,
+    initial: { ...p.initial, ...held },
+    networks: off,
+  });
+  let current = {
+    physics: start.physics,
+    initial: Object.fromEntries(Object.entries(start.initial).filter(([k]) => !waits(k))),
+  };
+  const nTrain = Object.keys(current.physics).length + Object.keys(current.initial).length;
   const curve: number[] = [];
   const reasons: string[] = [];
-  let current = { physics: start.physics, initial: start.initial };
   let owned = false;
   let steps = 0;
   let lastReason = 'completed';
@@ -58,7 +72,7 @@ export async function mechanisticStage(
       try {
         res = await ctx.lbfgs({
           params: current,
-          loss: (p) => model.loss({ physics: p.physics, initial: p.initial, networks: off }, data, { length }),
+          loss: (p) => model.loss(withHeld(p), data, { length }),
           maxIterations: settings.mechanisticIterations,
           gradTolerance: 1e-7,
           valueTolerance: 1e-12,
@@ -98,7 +112,7 @@ export async function mechanisticStage(
       // Values that fit a prefix but make the solve fail on the whole series (a rate pushed to
       // where the state blows up just after the prefix) would break every later stage: keep the
       // values before.
-      if (length < 1 && !solvesWhole(model, { ...res.params, networks: off }, data)) {
+      if (length < 1 && !solvesWhole(model, withHeld(res.params), data)) {
         disposeTree(res.params);
         lastReason = 'unstable_beyond_prefix';
         reasons.push(
@@ -113,7 +127,7 @@ export async function mechanisticStage(
       reasons.push(
         `${Math.round(length * 100)} %: ${res.reason} after ${res.iterations} iterations (loss ${res.value.toPrecision(4)})`,
       );
-      await ctx.predictions('mechanistic', model, { ...current, networks: off });
+      await ctx.predictions('mechanistic', model, withHeld(current));
     }
   } finally {
     disposeTree(off);
@@ -123,7 +137,7 @@ export async function mechanisticStage(
   if (!owned) current = cloneTree(current);
   const params: EquationsParams = {
     physics: current.physics,
-    initial: current.initial,
+    initial: { ...current.initial, ...cloneTree(held) },
     networks: cloneTree(start.networks),
   };
   return { params, curve, steps, stopReason: lastReason, message: `L-BFGS per prefix — ${reasons.join('; ')}.` };
