@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeEquation } from './discovery-judge.js';
+import { judgeEquation, termFamily } from './discovery-judge.js';
 
 const family = 'alpha*r - k*r^2 - a*r*c/(1 + h*r)';
 const truth = { alpha: 1, k: 0.2, a: 1, h: 0.5 };
@@ -32,5 +32,20 @@ describe('judgeEquation', () => {
   });
   it('fails an equation that still calls a network', () => {
     expect(judgeEquation({ found: 'r + NN(r, c)', family, truth, box }).ok).toBe(false);
+  });
+});
+
+describe('termFamily', () => {
+  const box = { r: [0.3, 4], c: [0.3, 3] } as const;
+  it('names every number of a missing term but integer exponents, and judges network terms with it', () => {
+    expect(termFamily('-0.616*c*r')).toEqual({ family: '-p0*c*r', truth: { p0: 0.616 } });
+    expect(termFamily('0.299*c^2 - 0.0998*c^3')).toEqual({
+      family: 'p0*c^2 - p1*c^3',
+      truth: { p0: 0.299, p1: 0.0998 },
+    });
+    const t = termFamily('-0.616*c*r');
+    expect(judgeEquation({ found: '-0.63*c*r', ...t, box }).ok).toBe(true);
+    expect(judgeEquation({ found: '-0.575*c*r', ...t, box }).ok).toBe(false); // 6.7 % off
+    expect(judgeEquation({ found: '-1.05*c*r^2', ...t, box }).ok).toBe(false);
   });
 });

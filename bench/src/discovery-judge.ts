@@ -171,3 +171,18 @@ function solve(A: number[][], b: number[]): number[] | undefined {
   const x = M.map((row, i) => (row[n] as number) / (row[i] as number));
   return x.every(Number.isFinite) ? x : undefined;
 }
+
+/**
+ * A network's missing term as a family for {@link judgeEquation}: each number (not an integer
+ * exponent) named `p0`, `p1`, …, its value the truth (`-0.616*c*r` → `-p0*c*r`, p0 = 0.616).
+ */
+export function termFamily(term: string): { family: string; truth: Record<string, number> } {
+  const truth: Record<string, number> = {};
+  let k = 0;
+  const family = term.replace(/(?<![\^\w.])\d+(?:\.\d+)?(?:e[-+]?\d+)?/g, (m) => {
+    const name = `p${k++}`;
+    truth[name] = Number(m);
+    return name;
+  });
+  return { family, truth };
+}

@@ -9,7 +9,9 @@
 //     of apps/demo/src/scenarios/variants.ts (its kind cycles through 8: bilinear, Holling II
 //     shared/both/prey, Holling III, Beddington–DeAngelis, logistic prey, cubic predator; 1–5 %
 //     noise, 30–100 points); success = every final equation in the truth's family with every
-//     constant within 5 % (see discovery-judge.ts); also the extrapolation error to twice the span.
+//     constant within 5 % (see discovery-judge.ts); also the extrapolation error to twice the span,
+//     and `networksOk`: each network read back as its missing term with its constants within 5 %
+//     (the UDE scenario's criterion, the known rates not judged; `networksRate` in the summary).
 //     `--family lv` draws the variants from the Lotka–Volterra kinds only (the truth always a·r·c;
 //     a network for both equations' interaction terms, the prey's only or the predator's only).
 // Flags: --seeds N (default 10), --from S (first seed, default 0), --budget S (default 10),
@@ -23,7 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseExpression } from '@odekit/symbolic';
 import { emit, flag } from './common.js';
-import { judgeEquation } from './discovery-judge.js';
+import { judgeEquation, termFamily } from './discovery-judge.js';
 import { extrapolationSums } from './extrapolation.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -174,6 +176,7 @@ if (which === 'all' || which === 'diffrax') {
 
 if (which === 'variants') {
   const byKind = new Map<string, { ok: number; n: number }>();
+  let okNetworks = 0;
   for (let seed = from; seed < from + seeds; seed++) {
     const { found, report, dir, seconds } = runCase('variants', 0, seed);
     const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as {
@@ -201,6 +204,16 @@ if (which === 'variants') {
       ]),
     );
     const success = report !== undefined && Object.values(judged).every((j) => j.ok);
+    // The networks alone, as the UDE scenario is judged: each read back as the term it stands in
+    // for, with its constants within 5 % (the known rates not judged).
+    const terms = Object.fromEntries(
+      Object.entries(truth.missing).map(([name, term]) => [
+        name,
+        judgeEquation({ found: found?.[name] ?? 'NN(r)', ...termFamily(term), box }),
+      ]),
+    );
+    const networksOk = found !== undefined && Object.values(terms).every((j) => j.ok);
+    if (networksOk) okNetworks++;
     const k = byKind.get(truth.kind) ?? { ok: 0, n: 0 };
     byKind.set(truth.kind, { ok: k.ok + (success ? 1 : 0), n: k.n + 1 });
     emit({
@@ -226,6 +239,10 @@ if (which === 'variants') {
           },
         ]),
       ),
+      networksOk,
+      networkConstantError: Object.fromEntries(
+        Object.entries(terms).map(([n, j]) => [n, Number(j.constantError.toPrecision(2))]),
+      ),
       extrapolationRelRms: report === undefined ? null : extrapolationError(report, truth),
       seconds,
     });
@@ -238,6 +255,7 @@ if (which === 'variants') {
     family,
     seeds: `${from}..${from + seeds - 1}`,
     successRate: ok / seeds,
+    networksRate: okNetworks / seeds,
     byKind: Object.fromEntries([...byKind].map(([kind, v]) => [kind, `${v.ok}/${v.n}`])),
   });
 }
