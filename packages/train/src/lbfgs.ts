@@ -182,6 +182,12 @@ function* iterate<P extends TensorTree>(
   let numEvaluations = 0;
   const evaluate = (x: Float64Array): { f: number; g: Float64Array } => {
     numEvaluations++;
+    // A trial point that is not finite (a step along a direction that overflowed, or from a
+    // gradient that was NaN) is never handed to the loss (whose inputs may be checked, e.g. a
+    // solve's initial state): it counts as an infinite loss, and the line search backs off.
+    if (numEvaluations > 1 && !x.every(Number.isFinite)) {
+      return { f: Number.POSITIVE_INFINITY, g: new Float64Array(n).fill(Number.NaN) };
+    }
     const p = toTree(x);
     let out: { value: tf.Tensor; grads: P };
     try {

@@ -127,6 +127,32 @@ describe('lbfgs', () => {
     disposeTree([t, y, p0, res.params]);
     void applyUpdates;
   });
+  it('never hands a non-finite trial point to a loss that checks its inputs (as a solve checks its initial state)', () => {
+    // A NaN gradient beyond x = 2 (a model that breaks there); the loss, like diffeqsolve, throws a
+    // plain error on a non-finite input. Whatever the line search makes of the NaN, the result and
+    // every point handed to the loss are finite.
+    let calls = 0;
+    const loss = (p: { x: tf.Tensor }) => {
+      calls++;
+      if (!Array.from(p.x.dataSync()).every(Number.isFinite))
+        throw new Error('loss: the value has NaN; pass finite values.');
+      const beyond = (p.x.dataSync()[0] as number) >= 2;
+      if (!beyond) return tf.tidy(() => tf.sum(tf.square(tf.sub(p.x, 3)))) as tf.Scalar;
+      // beyond the wall the value is still finite, its gradient is not
+      const broken = tf.customGrad(((x: tf.Tensor) => ({
+        value: tf.sum(tf.square(tf.sub(x, 3))),
+        gradFunc: (dy: tf.Tensor) => tf.mul(tf.onesLike(x), tf.mul(dy, Number.NaN)),
+      })) as never);
+      return broken(p.x) as tf.Scalar;
+    };
+    const x0 = { x: tf.tensor1d([0]) };
+    const res = lbfgs({ params: x0, loss, maxIterations: 20 });
+    const x = res.params.x.dataSync()[0] as number;
+    expect(Number.isFinite(x)).toBe(true);
+    expect(Number.isFinite(res.value) && res.value <= 9).toBe(true);
+    expect(calls).toBeGreaterThan(1);
+    disposeTree([x0, res.params]);
+  });
   it('lbfgsAsync takes the same iterates as lbfgs, awaits onIteration, and stops on abort with the last iterate', async () => {
     const t = tf.linspace(0, 2, 30);
     const y = tf.tidy(() => tf.mul(2, tf.exp(tf.mul(-1.5, t))));
