@@ -1,6 +1,6 @@
 import { parseExpression, type SymbolicRegressionResult, symbolicRegression } from '@odekit/symbolic';
 import { describe, expect, it } from 'vitest';
-import { discoverTerm, formOf, oneTermCandidates, type SearchFunction } from './discover.js';
+import { discoverTerm, expandedWithSameConstants, formOf, oneTermCandidates, type SearchFunction } from './discover.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 
 describe('formOf', () => {
@@ -10,6 +10,16 @@ describe('formOf', () => {
     expect(f('c*r/(0.4745*r + 1.035)')).toBe(f('c*r/(0.49*r + 1.2)'));
     expect(f('0.3*c^2')).not.toBe(f('0.3*c^3'));
     expect(f('0.3*c^2')).not.toBe(f('0.3*c*r'));
+  });
+});
+
+describe('expandedWithSameConstants', () => {
+  it('expands a factored polynomial when that adds no constant, and leaves the rest alone', () => {
+    const x = (t: string) => expandedWithSameConstants(parseExpression(t)).toString();
+    // the embedded example's term as the tie rule once chose it
+    expect(x('-0.0983*c*c*(c - 2.99)')).toMatch(/^0\.29\d*\*c\^2 - 0\.0983\*c\^3$/);
+    expect(x('(c + 1.5)*(r + 2)')).toBe('(c + 1.5)*(r + 2)'); // expanded it would need 3 constants
+    expect(x('x1/(x1 + 1)')).toBe('x1/(x1 + 1)');
   });
 });
 

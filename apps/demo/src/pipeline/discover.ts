@@ -50,6 +50,22 @@ export function formOf(e: Expression): string {
   return e.toString().replace(/\d+\.\d+(?:e[-+]?\d+)?|\d+e[-+]?\d+/g, '#');
 }
 
+/** Free constants of an expression (integer exponents are fixed). */
+export function freeCount(e: Expression): number {
+  let n = 0;
+  const visit = (node: ExprNode, exponent: boolean): void => {
+    if (node.kind === 'const') {
+      if (!(exponent && Number.isInteger(node.value))) n++;
+    } else if (node.kind === 'unary') visit(node.arg, false);
+    else if (node.kind === 'binary') {
+      visit(node.left, false);
+      visit(node.right, node.op === '^');
+    } else if (node.kind === 'call') for (const a of node.args) visit(a, false);
+  };
+  visit(e.root, false);
+  return n;
+}
+
 /** Options of {@link discoverTerm}. */
 export interface DiscoverOptions {
   /** Inputs by variable name and the network's output on the sampled states, `[N]` each. */
@@ -443,10 +459,13 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
   expr = rounded;
   // Against the network, with the known terms' share fitted back in.
   const errorRms = Math.sqrt(lossOf(expr));
-  const alternatives = [expr];
-  // One candidate per form: `0.45*c*r` and `0.4498*c*r` refit to the same thing on the data.
+  const alternatives = [expandedWithSameConstants(expr)];
+  // One candidate per form: `0.45*c*r` and `0.4498*c*r` refit to the same thing on the data; a
+  // polynomial in factored form (`-0.0983*c*c*(c - 2.99)`) is the same form as its expansion with
+  // as many constants (`0.294*c^2 - 0.0983*c^3`), which is the one a reader wants to see.
   const add = (r: Expression) => {
-    if (!alternatives.some((a) => formOf(a) === formOf(r))) alternatives.push(r);
+    const e = expandedWithSameConstants(r);
+    if (!alternatives.some((a) => formOf(expandedWithSameConstants(a)) === formOf(e))) alternatives.push(e);
   };
   const near = front
     .filter((e) => e !== chosen && e.loss <= 10 * tol)
@@ -505,4 +524,10 @@ export function oneTermCandidates(
   })
     .map((e) => e.expr)
     .filter((e) => e.variables.length > 0);
+}
+
+/** `e` expanded when it is a polynomial whose expansion has no more free constants; else `e`. */
+export function expandedWithSameConstants(e: Expression): Expression {
+  const x = expandPolynomial(e);
+  return x !== undefined && freeCount(x) <= freeCount(e) ? x : e;
 }

@@ -12,7 +12,7 @@ import {
 } from '@odekit/symbolic';
 import { adam, fit } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
-import { formOf } from '../discover.js';
+import { formOf, freeCount } from '../discover.js';
 import { cancelMonomials } from '../expand-polynomial.js';
 import { knownShares } from '../known-terms.js';
 import { tidyNumbers } from '../numbers.js';
@@ -70,22 +70,6 @@ export function simplestAcceptable(tried: readonly Tried[], best: Tried, observe
       .filter((t) => t.loss <= lowest.loss * (1 + margin(0, observed)))
       .sort((a, b) => a.expr.complexity - b.expr.complexity || a.loss - b.loss)[0] ?? lowest
   );
-}
-
-/** Free constants of an expression (integer exponents are fixed). */
-function freeCount(e: Expression): number {
-  let n = 0;
-  const visit = (node: ExprNode, exponent: boolean): void => {
-    if (node.kind === 'const') {
-      if (!(exponent && Number.isInteger(node.value))) n++;
-    } else if (node.kind === 'unary') visit(node.arg, false);
-    else if (node.kind === 'binary') {
-      visit(node.left, false);
-      visit(node.right, node.op === '^');
-    } else if (node.kind === 'call') for (const a of node.args) visit(a, false);
-  };
-  visit(e.root, false);
-  return n;
 }
 
 /**
