@@ -462,10 +462,11 @@ export async function discoverTerm(o: DiscoverOptions): Promise<Discovery> {
   const alternatives = [expandedWithSameConstants(expr)];
   // One candidate per form: `0.45*c*r` and `0.4498*c*r` refit to the same thing on the data; a
   // polynomial in factored form (`-0.0983*c*c*(c - 2.99)`) is the same form as its expansion with
-  // as many constants (`0.294*c^2 - 0.0983*c^3`), which is the one a reader wants to see.
+  // as many constants (`0.294*c^2 - 0.0983*c^3`), which is the one a reader wants to see (every
+  // entry is expanded so on the way in).
   const add = (r: Expression) => {
     const e = expandedWithSameConstants(r);
-    if (!alternatives.some((a) => formOf(expandedWithSameConstants(a)) === formOf(e))) alternatives.push(e);
+    if (!alternatives.some((a) => formOf(a) === formOf(e))) alternatives.push(e);
   };
   const near = front
     .filter((e) => e !== chosen && e.loss <= 10 * tol)

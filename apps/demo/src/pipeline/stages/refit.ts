@@ -57,19 +57,13 @@ export function margin(extra: number, observed: number): number {
  * The choice among candidates refit on the data: those within the margin of the best for the
  * constants they save; of them, the ones with the fewest constants (the F-test's order); of
  * those, the lowest loss — or a smaller tree within {@link margin}`(0)` of it.
+ * {@link simplestCombination}'s rule for one network.
  */
-export function simplestAcceptable(tried: readonly Tried[], best: Tried, observed: number): Tried {
-  const ok = tried.filter(
-    (t) => t.loss <= best.loss * (1 + margin(freeCount(best.expr) - freeCount(t.expr), observed)),
-  );
-  const fewest = Math.min(...ok.map((t) => freeCount(t.expr)));
-  const order = ok.filter((t) => freeCount(t.expr) === fewest);
-  const lowest = order.reduce((a, t) => (t.loss < a.loss ? t : a), order[0] ?? best);
-  return (
-    order
-      .filter((t) => t.loss <= lowest.loss * (1 + margin(0, observed)))
-      .sort((a, b) => a.expr.complexity - b.expr.complexity || a.loss - b.loss)[0] ?? lowest
-  );
+export function simplestAcceptable(tried: readonly Tried[], observed: number): Tried {
+  return simplestCombination(
+    tried.map((t) => ({ exprs: [t.expr], loss: t.loss, t })),
+    observed,
+  ).t;
 }
 
 /**
@@ -256,7 +250,7 @@ async function dropUnneeded(
  * The choice among combinations of expressions (one per network) refit together: those within the
  * margin of the best for the constants they save (summed over the networks); of them, the ones
  * with the fewest constants; of those, the lowest loss — or a smaller tree (sizes summed) within
- * {@link margin}`(0)` of it, the first in `pool` on a tie. {@link simplestAcceptable}'s rule, for several networks.
+ * {@link margin}`(0)` of it, the first in `pool` on a tie.
  */
 export function simplestCombination<T extends { readonly exprs: readonly Expression[]; readonly loss: number }>(
   pool: readonly T[],
@@ -431,8 +425,7 @@ export async function refitStage(
         for (const t of tried) disposeTree(t.params);
         throw e;
       }
-      const best = tried.reduce((a, t) => (t.loss < a.loss ? t : a), tried[0] as Tried);
-      const pick = simplestAcceptable(tried, best, observed);
+      const pick = simplestAcceptable(tried, observed);
       triedBy.set(
         d.call.name,
         tried.map((t) => ({ expr: t.expr, loss: t.loss })),
