@@ -23,6 +23,7 @@ const defaults: StageSettings = {
   rtol: 1e-6,
   atol: 1e-8,
   fitStarts: true,
+  rateStarts: true,
 };
 
 /** Default stage settings (the talk's tricks: continuum learning, tight tolerances for line searches). */
@@ -75,8 +76,10 @@ export function resolveSettings(spec: ModelSpec, overrides: Partial<StageSetting
     if (!(typeof s[k] === 'number' && s[k] >= 0 && Number.isFinite(s[k])))
       throw new UserInputError(`${where(k)} must be a number >= 0, got ${JSON.stringify(s[k])}.`);
   }
-  if (typeof s.fitStarts !== 'boolean')
-    throw new UserInputError(`${where('fitStarts')} must be true or false, got ${JSON.stringify(s.fitStarts)}.`);
+  for (const k of ['fitStarts', 'rateStarts'] as const) {
+    if (typeof s[k] !== 'boolean')
+      throw new UserInputError(`${where(k)} must be true or false, got ${JSON.stringify(s[k])}.`);
+  }
   for (const k of ['mechanisticLengths', 'hybridLengths'] as const) {
     const v = s[k];
     if (!Array.isArray(v) || v.length === 0 || v.some((x) => !(typeof x === 'number' && x > 0 && x <= 1))) {

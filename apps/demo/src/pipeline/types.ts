@@ -99,6 +99,12 @@ export interface StageSettings {
    * the first rows exactly.
    */
   readonly fitStarts: boolean;
+  /**
+   * Refit each candidate expression from a second start too (default true): its constants and the
+   * physics fitted to the smoothed data's rates (gradient matching), not to the network's samples;
+   * the better of the two refits counts. Used when every state is observed directly.
+   */
+  readonly rateStarts: boolean;
 }
 
 /** What `runPipeline` needs. */

@@ -16,6 +16,7 @@ import { formOf, freeCount } from '../discover.js';
 import { cancelMonomials } from '../expand-polynomial.js';
 import { knownShares } from '../known-terms.js';
 import { tidyNumbers } from '../numbers.js';
+import { type RateTable, rateMatcher, rateTable } from './collocation.js';
 import { checkAborted, type StageContext, type StageOutcome, stepReporter } from './context.js';
 import type { NetworkDiscovery } from './symbolic.js';
 
@@ -30,6 +31,8 @@ export interface Tried {
   readonly model: EquationsModel;
   readonly params: EquationsParams;
   readonly loss: number;
+  /** Whether the refit that won started from the smoothed rates (see {@link briefRefitFromBoth}). */
+  readonly fromRates?: boolean;
 }
 
 /** How many values the data hold (missing cells not counted). */
@@ -126,6 +129,113 @@ async function briefRefitBorrowing(
     if (!isSolveError(e)) throw e;
     return { params: cloneTree(start), loss: Number.POSITIVE_INFINITY };
   }
+}
+
+/** L-BFGS iterations of a candidate's rate-matched start. */
+const RATE_ITERATIONS = 60;
+
+/**
+ * A start for a candidate that does not depend on the network it replaces: from `start`, the
+ * physics (the candidate's constants and every parameter) fitted by L-BFGS so that the model's
+ * rates at the smoothed states match the smoothed rates (gradient matching: no solve, so cheap).
+ * Owned by the caller; `start` is borrowed. Undefined when the equations cannot be evaluated on
+ * the table (they use `t`) or the fit is not finite.
+ */
+async function rateMatchedStart(
+  model: EquationsModel,
+  start: EquationsParams,
+  table: RateTable,
+  ctx: StageContext,
+): Promise<EquationsParams | undefined> {
+  const matcher = rateMatcher(model, table);
+  try {
+    try {
+      matcher.matchLoss(start).dispose();
+    } catch (e) {
+      if (e instanceof Error && e.name === 'ObservablesError') return undefined;
+      throw e;
+    }
+    const res = await ctx.lbfgs({
+      params: start.physics,
+      loss: (physics) => matcher.matchLoss({ ...start, physics }),
+      maxIterations: RATE_ITERATIONS,
+      gradTolerance: 1e-9,
+      valueTolerance: 1e-12,
+    });
+    if (!Number.isFinite(res.value)) {
+      disposeTree(res.params);
+      return undefined;
+    }
+    return { physics: res.params, networks: cloneTree(start.networks), initial: cloneTree(start.initial) };
+  } finally {
+    matcher.dispose();
+  }
+}
+
+/** The model's loss on the data as a number; a failed solve or a non-finite loss is infinite. */
+function lossValue(model: EquationsModel, params: EquationsParams, data: StageContext['data']): number {
+  try {
+    const l = model.loss(params, data);
+    const v = l.dataSync()[0] as number;
+    l.dispose();
+    return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
+  } catch (e) {
+    if (!isSolveError(e)) throw e;
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * {@link briefRefit} from `start` (the constants fitted on the network's samples, the physics as
+ * the hybrid stage left it), and, when the data's states are observed directly, from a
+ * {@link rateMatchedStart} too if that start is already within twice the first refit's loss: the
+ * better of the two. The network's samples come from the states the trained model visits, and a
+ * network that learned a share of a known term (or a function that only matches the true term
+ * along one orbit) can start the true form far from where it fits; the short refit then stalls
+ * (a `0.715*c*r` at 5× the loss of a wrong `0.27*r`). Gradient matching places the candidate by
+ * the data alone. Takes `start` (frees it, also when it throws); the caller owns the result.
+ */
+async function briefRefitFromBoth(
+  model: EquationsModel,
+  start: EquationsParams,
+  table: RateTable | undefined,
+  ctx: StageContext,
+): Promise<{ params: EquationsParams; loss: number; fromRates: boolean }> {
+  let second: EquationsParams | undefined;
+  try {
+    second = table === undefined ? undefined : await rateMatchedStart(model, start, table, ctx);
+  } catch (e) {
+    disposeTree(start);
+    throw e;
+  }
+  let first: { params: EquationsParams; loss: number };
+  try {
+    first = await briefRefit(model, start, ctx);
+  } catch (e) {
+    if (second !== undefined) disposeTree(second);
+    throw e;
+  }
+  if (second === undefined) return { ...first, fromRates: false };
+  let other: { params: EquationsParams; loss: number };
+  let handedOver = false;
+  try {
+    if (!(lossValue(model, second, ctx.data) < 2 * first.loss)) {
+      disposeTree(second);
+      return { ...first, fromRates: false };
+    }
+    handedOver = true;
+    other = await briefRefit(model, second, ctx);
+  } catch (e) {
+    if (!handedOver) disposeTree(second);
+    disposeTree(first.params);
+    throw e;
+  }
+  if (other.loss < first.loss) {
+    disposeTree(first.params);
+    return { ...other, fromRates: true };
+  }
+  disposeTree(other.params);
+  return { ...first, fromRates: false };
 }
 
 /**
@@ -293,6 +403,7 @@ export async function jointChoice(
   sequentialLoss: number,
   observed: number,
   ctx: StageContext,
+  table?: RateTable,
 ): Promise<
   | {
       said: string;
@@ -347,7 +458,7 @@ export async function jointChoice(
         if (p !== undefined) disposeTree(p);
         throw e;
       }
-      const res = await briefRefit(m, p as EquationsParams, ctx);
+      const res = await briefRefitFromBoth(m, p as EquationsParams, table, ctx);
       results.push({ exprs: combo, model: m, lastBase, params: res.params, loss: res.loss });
     }
   } catch (e) {
@@ -407,6 +518,8 @@ export async function refitStage(
   let stopReason = 'completed';
   const triedBy = new Map<string, { expr: Expression; loss: number }[]>();
   let sequentialLoss = Number.POSITIVE_INFINITY;
+  // the smoothed states and rates, for each candidate's second start (undefined when a state is not observed directly)
+  const table = ctx.settings.rateStarts ? rateTable(model, ctx.data) : undefined;
   try {
     for (const d of found) {
       // Each candidate in place of this network (the others still networks), refit briefly on the
@@ -417,8 +530,8 @@ export async function refitStage(
         for (const alt of d.alternatives.length > 0 ? d.alternatives : [d.expr]) {
           checkAborted(ctx.signal);
           const next = m.substitute(d.call.name, alt, { params: p, variables: d.call.variables });
-          const res = await briefRefit(next.model, withKnownShares(next.params, d, alt), ctx);
-          tried.push({ expr: alt, model: next.model, params: res.params, loss: res.loss });
+          const res = await briefRefitFromBoth(next.model, withKnownShares(next.params, d, alt), table, ctx);
+          tried.push({ expr: alt, model: next.model, params: res.params, loss: res.loss, fromRates: res.fromRates });
         }
       } catch (e) {
         // a stopped run: the candidates refit so far are freed here, `p` below
@@ -436,7 +549,7 @@ export async function refitStage(
       lastBase = { model: baseModel, d };
       if (tried.length > 1) {
         choices.push(
-          `${d.call.name}: ${tried.map((t) => `${t.expr.toString()} (loss ${fmt(t.loss)})`).join(', ')} → ${pick.expr.toString()}`,
+          `${d.call.name}: ${tried.map((t) => `${t.expr.toString()} (loss ${fmt(t.loss)}${t.fromRates ? ', from the smoothed rates' : ''})`).join(', ')} → ${pick.expr.toString()}`,
         );
       }
       // Then, on the data too, drop what does not pay (a chosen expression keeps its terms);
@@ -455,7 +568,7 @@ export async function refitStage(
     // simplest candidates are refit together too, and the choice among them and the sequential
     // one follows the same rule (fewest constants within the margin, then the lowest loss).
     if (found.length >= 2 && !found.some((d) => d.chosen) && Number.isFinite(sequentialLoss)) {
-      const joint = await jointChoice(model, params, found, triedBy, chosenExpr, sequentialLoss, observed, ctx);
+      const joint = await jointChoice(model, params, found, triedBy, chosenExpr, sequentialLoss, observed, ctx, table);
       if (joint?.choice !== undefined) {
         const c = joint.choice;
         if (owned) disposeTree(p);
