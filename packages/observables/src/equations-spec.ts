@@ -29,6 +29,17 @@ export interface NetworkSpec {
   readonly finalInitScale?: number;
   /** The number of inputs, checked against every call (default: taken from the calls). */
   readonly inputs?: number;
+  /**
+   * Fixed scales of the network's inputs (one number for all, or one per input; default 1): the
+   * network sees each input divided by its scale. States of size 10–40 saturate a tanh layer; the
+   * demo sets each to the input's typical size in the data.
+   */
+  readonly inputScale?: number | readonly number[];
+  /**
+   * A fixed factor on the network's output (default 1): the network's own output stays of order
+   * one while the term it stands for has the size of its equation's rates.
+   */
+  readonly outputScale?: number;
   /** Initialiser seed (default: the model's seed plus the network's index). */
   readonly seed?: number;
 }
@@ -80,6 +91,8 @@ export interface ParsedSpec {
     activation: ActivationName;
     initScale: number;
     finalInitScale: number;
+    inputScale: readonly number[];
+    outputScale: number;
     seed: number | undefined;
   }[];
   readonly hidden: readonly string[];
@@ -88,7 +101,17 @@ export interface ParsedSpec {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TOP_KEYS = ['states', 'parameters', 'conditions', 'equations', 'initial', 'observations', 'networks', 't0'];
-const NET_KEYS = ['width', 'depth', 'activation', 'initScale', 'finalInitScale', 'inputs', 'seed'];
+const NET_KEYS = [
+  'width',
+  'depth',
+  'activation',
+  'initScale',
+  'finalInitScale',
+  'inputs',
+  'inputScale',
+  'outputScale',
+  'seed',
+];
 
 const fail = (path: string, message: string, position?: number): never => {
   throw new SpecError(`modelFromEquations: ${path}: ${message}`, path, position);
@@ -322,9 +345,25 @@ export function parseSpec(spec: unknown): ParsedSpec {
         `unknown activation ${JSON.stringify(activation)}; use one of ${Object.keys(ACTIVATIONS).join(', ')}.`,
       );
     }
+    const scaleIn = o.inputScale ?? 1;
+    const scales = Array.isArray(scaleIn) ? scaleIn : Array.from({ length: arity }, () => scaleIn);
+    if (scales.length !== arity)
+      fail(
+        `${path}.inputScale`,
+        `the network '${name}' takes ${arity} input(s), so give one scale or ${arity}, got ${scales.length}.`,
+      );
+    scales.forEach((v, j) => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+        fail(
+          `${path}.inputScale${Array.isArray(scaleIn) ? `[${j}]` : ''}`,
+          `must be a number > 0, got ${JSON.stringify(v)}.`,
+        );
+    });
     return {
       name,
       arity,
+      inputScale: scales as number[],
+      outputScale: pos('outputScale', 1),
       width: int('width', 4, 1) as number,
       depth: int('depth', 1, 0) as number,
       activation: activation as ActivationName,

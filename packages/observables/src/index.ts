@@ -23,6 +23,7 @@ export {
 } from './model.js';
 export {
   type EquationsModel,
+  type EquationsNetwork,
   type EquationsOptions,
   type EquationsParams,
   modelFromEquations,

@@ -37,6 +37,23 @@ export interface EquationsOptions extends Omit<SolveSettings, 't0'> {
   readonly compile?: boolean | CompileFieldOptions;
 }
 
+/** A network of an {@link EquationsModel}: its layer and the fixed scales around it. */
+export interface EquationsNetwork {
+  /** How many inputs it takes. */
+  readonly inputs: number;
+  /** The layer (without the scales). */
+  readonly layer: MlpLayer;
+  /** Each input is divided by its scale before the layer (the spec's `inputScale`; 1s by default). */
+  readonly inputScale: readonly number[];
+  /** The layer's output is multiplied by this (the spec's `outputScale`; 1 by default). */
+  readonly outputScale: number;
+  /**
+   * The network as the equations call it, on rows `x` (`[n, inputs]`): the scales applied
+   * around the layer. Returns `[n, 1]`; the caller owns it.
+   */
+  apply(params: EquationsParams['networks'][string], x: tf.Tensor): tf.Tensor;
+}
+
 /** A model built by {@link modelFromEquations}. */
 export interface EquationsModel extends ObservedModel<EquationsParams> {
   /** The spec it was built from (frozen copy). */
@@ -46,7 +63,7 @@ export interface EquationsModel extends ObservedModel<EquationsParams> {
   /** States no observation reads. */
   readonly hidden: readonly string[];
   /** The networks the expressions call, with their input counts and layers. */
-  readonly networks: Readonly<Record<string, { readonly inputs: number; readonly layer: MlpLayer }>>;
+  readonly networks: Readonly<Record<string, EquationsNetwork>>;
   /** Fresh starting parameters (the caller owns the tensors). */
   initParams(): EquationsParams;
   /** The spec with `params`' physical values and fitted initial values written back (networks stay calls). */
@@ -137,7 +154,7 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
   const who = 'modelFromEquations';
   const { states, conditions } = parsed;
   // Networks: host copies of their starting weights (the model holds no tensors).
-  const networks: Record<string, { inputs: number; layer: MlpLayer }> = {};
+  const networks: Record<string, EquationsNetwork> = {};
   const netInit: Record<string, { treedef: TreeDef; leaves: { shape: number[]; values: Float32Array }[] }> = {};
   parsed.networks.forEach((n, i) => {
     const layer = mlp({
@@ -156,7 +173,20 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
       leaves: leaves.map((t) => ({ shape: [...t.shape], values: t.dataSync() as Float32Array })),
     };
     tf.dispose(leaves);
-    networks[n.name] = { inputs: n.arity, layer };
+    const { inputScale, outputScale } = n;
+    const unit = inputScale.every((v) => v === 1);
+    const inverse = inputScale.map((v) => 1 / v);
+    networks[n.name] = {
+      inputs: n.arity,
+      layer,
+      inputScale,
+      outputScale,
+      apply: (p, x) =>
+        tf.tidy(() => {
+          const out = layer.apply(p as never, unit ? x : tf.mul(x, tf.tensor1d(inverse)));
+          return outputScale === 1 ? out : tf.mul(out, outputScale);
+        }),
+    };
   });
 
   const compiled = (node: ParsedSpec['equations'][number]) => {
@@ -218,7 +248,7 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
   };
   const functionsOf = (params: EquationsParams, n: number): Record<string, CompiledFunction> => {
     const out: Record<string, CompiledFunction> = {};
-    for (const [name, { layer }] of Object.entries(networks)) {
+    for (const [name, net] of Object.entries(networks)) {
       out[name] = (args) => {
         const p = params.networks?.[name];
         if (p === undefined)
@@ -227,7 +257,7 @@ export function modelFromEquations(spec: EquationsSpec, options: EquationsOption
           args.map((a) => toLength(a, n)),
           1,
         );
-        return tf.reshape(layer.apply(p, x), [n]);
+        return tf.reshape(net.apply(p, x), [n]);
       };
     }
     return out;

@@ -14,6 +14,7 @@ import { roundSignificant, type SearchFunction } from './discover.js';
 import { cancelMonomials } from './expand-polynomial.js';
 import { buildModel, checkChannels, readData } from './input.js';
 import { effectiveLoss, knownShares } from './known-terms.js';
+import { withNetworkScales } from './network-scales.js';
 import { equationWithNumbers, roundedConstants, roundTo, supportedDigits } from './numbers.js';
 import { resolveSettings, resolveStages } from './settings.js';
 import { checkAborted, type StageContext } from './stages/context.js';
@@ -198,11 +199,18 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
   const seed = opts.seed ?? 0;
   const budget = opts.budget ?? 30;
   const workers = opts.workers ?? 0;
-  const spec: ModelSpec = input.spec;
+  let spec: ModelSpec = input.spec;
   const settings = resolveSettings(spec, opts.settings);
   const data = readData(input.csv, opts.timeColumn ?? 't', opts.trajectoryColumn ?? 'trajectory');
   let model = buildModel(spec, settings, seed);
   checkChannels(model, data);
+  const scaled = settings.networkScales
+    ? withNetworkScales(spec, data, Object.keys(model.networks))
+    : { spec, said: [] as string[] };
+  if (scaled.said.length > 0) {
+    spec = scaled.spec;
+    model = buildModel(spec, settings, seed);
+  }
   const hasNetworks = Object.keys(model.networks).length > 0;
   const stages = resolveStages(opts.stages, hasNetworks);
   const choices = readChoices(opts.choose ?? {}, spec, Object.keys(model.networks));
@@ -251,6 +259,7 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
       }),
   };
 
+  for (const line of scaled.said) await emit({ type: 'log', level: 'info', message: line });
   const stageReports: StageReport[] = [];
   const byStage: Partial<Record<StageName, Values>> = {};
   const initialByStage: Partial<Record<StageName, Values[]>> = {};
@@ -315,6 +324,7 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
         params = out.params;
         lossCurves[name] = out.curve;
         ({ steps, stopReason, message } = out);
+        if (name === 'hybrid' && scaled.said.length > 0) message = `${scaled.said.join('; ')}. ${message}`;
         loss = fullLoss(model, params);
         record(name, model, params);
         if (name === 'mechanistic') {

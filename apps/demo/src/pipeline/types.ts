@@ -105,6 +105,11 @@ export interface StageSettings {
    * the better of the two refits counts. Used when every state is observed directly.
    */
   readonly rateStarts: boolean;
+  /**
+   * Scale each network's inputs and output by the data's orders of magnitude (default true; see
+   * `withNetworkScales`): a network whose spec sets `inputScale` or `outputScale` keeps its own.
+   */
+  readonly networkScales: boolean;
 }
 
 /** What `runPipeline` needs. */

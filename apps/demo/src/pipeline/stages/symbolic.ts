@@ -218,7 +218,7 @@ export async function symbolicStage(
         for (let k = 0; k < n; k++) inputs[k * call.variables.length + j] = col[k] as number;
       });
       const yt = tf.tidy(() =>
-        net.layer.apply(params.networks[call.name] as never, tf.tensor2d(inputs, [n, call.variables.length])),
+        net.apply(params.networks[call.name] as never, tf.tensor2d(inputs, [n, call.variables.length])),
       );
       const y = Float64Array.from(yt.dataSync());
       yt.dispose();
