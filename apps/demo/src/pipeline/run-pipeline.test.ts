@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expectNoLeak } from '@odekit/testing';
 import { describe, expect, it } from 'vitest';
 import { katexInlineCss } from '../node/katex-css.js';
-import { renderReportHtml } from './report/html.js';
+import { formatNumber, renderReportHtml } from './report/html.js';
 import { checkReport } from './report/schema.js';
 import { runPipeline } from './run-pipeline.js';
 import type { PipelineEvent, PipelineResult, StageSettings } from './types.js';
@@ -124,6 +124,13 @@ describe('runPipeline (the discovery loop end to end, short budgets)', () => {
     expect(html).toContain('data:font/woff2;base64,');
     // Nothing to fetch: no external scripts, stylesheets or fonts.
     expect(html).not.toMatch(/<script|<link|url\((?!data:)/);
+    // Each trajectory's start: its first row, then each stage's fitted start and the final one.
+    const initial = html.slice(html.indexOf('<h2>Initial states</h2>'));
+    expect(initial).toContain('<th>first row</th><th>mechanistic</th><th>hybrid</th><th>refit</th><th>final</th>');
+    const first = result.report.observed[0]?.values.x?.[0] as number;
+    const final = result.report.initial.final[0]?.x as number;
+    expect(initial).toContain(`<td>${formatNumber(first)}</td>`);
+    expect(initial).toContain(`<td><b>${formatNumber(final)}</b></td>`);
   });
 });
 

@@ -57,6 +57,35 @@ function stagesTable(report: Report): string {
   return `<table><thead><tr><th>stage</th><th>loss (MSE)</th><th>steps</th><th>seconds</th><th>stopped</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** The trajectories listed in the initial-state table at most (the rest are in report.json). */
+const INITIAL_ROWS = 10;
+
+/**
+ * Each trajectory's initial states: its first row (where a channel observes the state directly)
+ * and the start each stage fitted (with `fitStarts`, the first row plus a trained correction).
+ */
+function initialTable(report: Report): string {
+  const finals = report.initial.final;
+  if (finals.length === 0) return '';
+  const stages = Object.keys(report.initial.byStage);
+  const head = `<tr><th>trajectory</th><th>state</th><th>first row</th>${stages.map((s) => `<th>${escapeHtml(s)}</th>`).join('')}<th>final</th></tr>`;
+  const rows: string[] = [];
+  finals.slice(0, INITIAL_ROWS).forEach((final, k) => {
+    for (const st of Object.keys(final)) {
+      const first = report.observed[k]?.values[st]?.[0];
+      const cells = stages.map(
+        (s) => `<td>${formatNumber(report.initial.byStage[s as keyof typeof report.initial.byStage]?.[k]?.[st])}</td>`,
+      );
+      rows.push(
+        `<tr><td>${k}</td><td>${tex(latexName(st))}</td><td>${first === undefined || first === null ? '' : formatNumber(first)}</td>${cells.join('')}<td><b>${formatNumber(final[st])}</b></td></tr>`,
+      );
+    }
+  });
+  const more =
+    finals.length > INITIAL_ROWS ? `<p>${finals.length - INITIAL_ROWS} more trajectories in report.json.</p>` : '';
+  return `<h2>Initial states</h2><table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>${more}`;
+}
+
 function parametersTable(report: Report): string {
   const stages = Object.keys(report.parameters.byStage);
   const names = Object.keys(report.parameters.final);
@@ -135,6 +164,7 @@ ${stagesTable(report)}
 <h2>Fit</h2><ul>${fit}</ul>
 <h2>Parameters</h2>
 ${parametersTable(report)}
+${initialTable(report)}
 <h2>Plots</h2>
 ${figureHtml}
 <p class="muted">Made by @odekit/demo (report version ${report.version}).</p>
