@@ -6,7 +6,16 @@ import { formOf } from '../discover.js';
 import { buildModel } from '../input.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 import { context, lvData, P, SPEC } from './lv-fixture.js';
-import { jointChoice, margin, simplestAcceptable, simplestCombination, type Tried, zeroedVariants } from './refit.js';
+import {
+  chiSquareQuantile,
+  chiSquareTail,
+  jointChoice,
+  margin,
+  simplestAcceptable,
+  simplestCombination,
+  type Tried,
+  zeroedVariants,
+} from './refit.js';
 import type { NetworkDiscovery } from './symbolic.js';
 
 describe('zeroedVariants', () => {
@@ -28,6 +37,44 @@ describe('margin', () => {
     expect(margin(0, 62)).toBeCloseTo(2 / 62, 12);
     expect(margin(0, 1000)).toBe(0.01);
     expect(margin(1, 1000)).toBe(0.05);
+  });
+});
+
+describe('chiSquareTail and chiSquareQuantile', () => {
+  it('match the tables (Abramowitz & Stegun 26.8) to 4 digits', () => {
+    expect(chiSquareQuantile(1, 0.05)).toBeCloseTo(3.8415, 3);
+    expect(chiSquareQuantile(2, 0.05)).toBeCloseTo(5.9915, 3);
+    expect(chiSquareQuantile(3, 0.01)).toBeCloseTo(11.3449, 3);
+    expect(chiSquareQuantile(5, 0.05)).toBeCloseTo(11.0705, 3);
+    expect(chiSquareTail(9.2103, 2)).toBeCloseTo(0.01, 5);
+    expect(chiSquareTail(0, 3)).toBe(1);
+  });
+});
+
+describe('margin among many candidates', () => {
+  it('divides the 5 % level among the candidates compared (Bonferroni) where that is stricter than 4 per constant', () => {
+    // one candidate compared: 4 per constant, as before
+    expect(margin(1, 62, 1)).toBeCloseTo(4 / 62, 12);
+    // 13 candidates: two constants must buy chi-square(2) at 0.05/13 = 10.96 over 62 values (17.7 %)
+    expect(margin(2, 62, 13)).toBeCloseTo(chiSquareQuantile(2, 0.05 / 13) / 62, 12);
+    expect(margin(2, 62, 13)).toBeGreaterThan(0.17);
+    // with many constants 4 per constant stays the stricter
+    expect(margin(5, 62, 13)).toBeCloseTo(20 / 62, 12);
+  });
+  it('keeps the true c*r over a 3-constant polynomial that the noise favours 13 % (UDE scenario, 1 % noise, seed 3)', () => {
+    const t = (expr: string, loss: number) => ({ expr: parseExpression(expr), loss }) as unknown as Tried;
+    const rc = t('0.7161*c*r', 0.00006516);
+    const tried = [
+      t('0.2073*c', 0.0002888),
+      rc,
+      t('0.9699*c*r - 0.07185*c^2*r', 0.00006422),
+      t('c*r/(0.6401*c*r - 0.1525*c + 1.2)', 0.0000601),
+      t('0.08979*c^2 - 0.1077*c^2*r + 0.08539', 0.00005759),
+      ...Array.from({ length: 8 }, (_, i) => t(`${0.1 + i}*r^2`, 0.004)),
+    ];
+    expect(simplestAcceptable(tried, 62)).toBe(rc);
+    // against the polynomial alone it loses (8 per two constants: 12.9 %)
+    expect(simplestAcceptable([rc, tried[4] as Tried], 62)).not.toBe(rc);
   });
 });
 

@@ -50,10 +50,63 @@ function observedCount(data: StageContext['data']): number {
  * Akaike 1974), at least 1 % (the brief refits' own spread): on 37 points at 5 % noise,
  * `-0.766*c*r` and `-1.05*c*r^2` differ by 1.1 % in loss, which the noise decides, not the data.
  */
-export function margin(extra: number, observed: number): number {
+export function margin(extra: number, observed: number, compared = 1): number {
   const n = Math.max(observed, 1);
   if (extra <= 0) return Math.max(0.01, 2 / n);
-  return Math.max(0.05, (4 * extra) / n);
+  // Chosen among `compared` candidates, the best of which fits the noise best: the test's level
+  // divided among them (Bonferroni), where that is stricter than 4 per constant.
+  return Math.max(0.05, Math.max(4 * extra, chiSquareQuantile(extra, 0.05 / Math.max(1, compared))) / n);
+}
+
+/**
+ * erfc(x) for x ≥ 0, fractional error under 1.2e-7 (the Chebyshev fit of Press et al.,
+ * Numerical Recipes, 2nd ed., §6.2, `erfcc`).
+ */
+function erfc(x: number): number {
+  const t = 1 / (1 + 0.5 * x);
+  const poly =
+    -1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return t * Math.exp(-x * x + poly);
+}
+
+/**
+ * The upper tail P(X > x) of the chi-square distribution with `k` degrees of freedom (an integer
+ * ≥ 1), by the recurrence Q(x; k + 2) = Q(x; k) + (x/2)^(k/2) e^(−x/2) / Γ(k/2 + 1) from
+ * Q(x; 1) = erfc(√(x/2)) and Q(x; 2) = e^(−x/2) (Abramowitz & Stegun 26.4.4–26.4.5).
+ */
+export function chiSquareTail(x: number, k: number): number {
+  if (!(x > 0)) return 1;
+  const h = x / 2;
+  const e = Math.exp(-h);
+  let q = k % 2 === 1 ? erfc(Math.sqrt(h)) : e;
+  // the term for the current k: (x/2)^(k/2) e^(−x/2) / Γ(k/2 + 1)
+  let term = k % 2 === 1 ? (2 * Math.sqrt(h) * e) / Math.sqrt(Math.PI) : h * e;
+  for (let j = k % 2 === 1 ? 1 : 2; j < k; j += 2) {
+    q += term;
+    term *= h / (j / 2 + 1);
+  }
+  return Math.min(1, q);
+}
+
+/** The x with {@link chiSquareTail}(x, k) = p (0 < p < 1), by bisection to 1e-9 relative. */
+export function chiSquareQuantile(k: number, p: number): number {
+  let lo = 0;
+  let hi = 10 * k + 100;
+  for (let i = 0; i < 100 && hi - lo > 1e-9 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (chiSquareTail(mid, k) > p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
 /**
@@ -369,7 +422,7 @@ export function simplestCombination<T extends { readonly exprs: readonly Express
   const free = (r: T) => r.exprs.reduce((n, e) => n + freeCount(e), 0);
   const size = (r: T) => r.exprs.reduce((n, e) => n + e.complexity, 0);
   const best = pool.reduce((a, r) => (r.loss < a.loss ? r : a), pool[0] as T);
-  const ok = pool.filter((r) => r.loss <= best.loss * (1 + margin(free(best) - free(r), observed)));
+  const ok = pool.filter((r) => r.loss <= best.loss * (1 + margin(free(best) - free(r), observed, pool.length)));
   const fewest = Math.min(...ok.map(free));
   const order = ok.filter((r) => free(r) === fewest);
   const lowest = Math.min(...order.map((r) => r.loss));
