@@ -2,6 +2,7 @@ import { createDataset } from '@odekit/observables';
 import { describe, expect, it } from 'vitest';
 import { scaleFor, withNetworkScales } from './network-scales.js';
 import { runPipeline } from './run-pipeline.js';
+import { rk4 } from './stages/lv-fixture.js';
 import type { ModelSpec } from './types.js';
 
 const spec = {
@@ -93,17 +94,7 @@ describe('the loop on data of other units', () => {
   for (let i = 0; i < 80; i++) {
     const t = (10 * i) / 79;
     if (i > 0) {
-      const h = 10 / 79 / 200;
-      for (let s = 0; s < 200; s++) {
-        const k1 = field(y);
-        const k2 = field(y.map((v, j) => v + (h / 2) * (k1[j] as number)));
-        const k3 = field(y.map((v, j) => v + (h / 2) * (k2[j] as number)));
-        const k4 = field(y.map((v, j) => v + h * (k3[j] as number)));
-        y = y.map(
-          (v, j) =>
-            v + (h / 6) * ((k1[j] as number) + 2 * (k2[j] as number) + 2 * (k3[j] as number) + (k4[j] as number)),
-        );
-      }
+      y = rk4(field, y, 10 / 79 / 200, 200);
     }
     rows.push([t, ...y]);
   }

@@ -14,6 +14,21 @@ export const field = ([r, c]: number[]): number[] => [
   P.alpha * (r as number) - P.beta * (r as number) * (c as number),
   -P.gamma * (c as number) + P.delta * (r as number) * (c as number),
 ];
+/** `steps` classical Runge–Kutta steps of size `h` of dy/dt = `f(y)` from `y` (test data in float64). */
+export function rk4(f: (y: number[]) => number[], y0: readonly number[], h: number, steps: number): number[] {
+  let y = [...y0];
+  for (let s = 0; s < steps; s++) {
+    const k1 = f(y);
+    const k2 = f(y.map((v, j) => v + (h / 2) * (k1[j] as number)));
+    const k3 = f(y.map((v, j) => v + (h / 2) * (k2[j] as number)));
+    const k4 = f(y.map((v, j) => v + h * (k3[j] as number)));
+    y = y.map(
+      (v, j) => v + (h / 6) * ((k1[j] as number) + 2 * (k2[j] as number) + 2 * (k3[j] as number) + (k4[j] as number)),
+    );
+  }
+  return y;
+}
+
 export function lvData(noise: number): Dataset {
   const rng = createRng(11);
   const trajectories = [
@@ -26,17 +41,7 @@ export function lvData(noise: number): Dataset {
     let y = [...y0];
     times.forEach((_, i) => {
       if (i > 0) {
-        const h = (times[1] as number) / 100;
-        for (let s = 0; s < 100; s++) {
-          const k1 = field(y);
-          const k2 = field(y.map((v, j) => v + (h / 2) * (k1[j] as number)));
-          const k3 = field(y.map((v, j) => v + (h / 2) * (k2[j] as number)));
-          const k4 = field(y.map((v, j) => v + h * (k3[j] as number)));
-          y = y.map(
-            (v, j) =>
-              v + (h / 6) * ((k1[j] as number) + 2 * (k2[j] as number) + 2 * (k3[j] as number) + (k4[j] as number)),
-          );
-        }
+        y = rk4(field, y, (times[1] as number) / 100, 100);
       }
       const first = i === 0;
       r.push((y[0] as number) * (first ? 1 : 1 + noise * rng.nextNormal()));

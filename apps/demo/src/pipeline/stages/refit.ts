@@ -18,6 +18,7 @@ import { knownShares } from '../known-terms.js';
 import { tidyNumbers } from '../numbers.js';
 import { type RateTable, rateMatcher, rateTable } from './collocation.js';
 import { checkAborted, type StageContext, type StageOutcome, stepReporter } from './context.js';
+import { seriesLoss } from './mechanistic.js';
 import type { NetworkDiscovery } from './symbolic.js';
 
 const isSolveError = (e: unknown): e is Error => e instanceof Error && e.name === 'SolveError';
@@ -225,19 +226,6 @@ async function rateMatchedStart(
   }
 }
 
-/** The model's loss on the data as a number; a failed solve or a non-finite loss is infinite. */
-function lossValue(model: EquationsModel, params: EquationsParams, data: StageContext['data']): number {
-  try {
-    const l = model.loss(params, data);
-    const v = l.dataSync()[0] as number;
-    l.dispose();
-    return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
-  } catch (e) {
-    if (!isSolveError(e)) throw e;
-    return Number.POSITIVE_INFINITY;
-  }
-}
-
 /**
  * {@link briefRefit} from `start` (the constants fitted on the network's samples, the physics as
  * the hybrid stage left it), and, when the data's states are observed directly, from a
@@ -272,7 +260,7 @@ async function briefRefitFromBoth(
   let other: { params: EquationsParams; loss: number };
   let handedOver = false;
   try {
-    if (!(lossValue(model, second, ctx.data) < 2 * first.loss)) {
+    if (!(seriesLoss(model, second, ctx.data) < 2 * first.loss)) {
       disposeTree(second);
       return { ...first, fromRates: false };
     }
