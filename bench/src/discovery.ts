@@ -15,7 +15,8 @@
 //     `--family lv` draws the variants from the Lotka–Volterra kinds only (the truth always a·r·c;
 //     a network for both equations' interaction terms, the prey's only or the predator's only).
 // Flags: --seeds N (default 10), --from S (first seed, default 0), --budget S (default 10),
-// --family all|lv (variants only),
+// --family all|lv|units (variants only; `units`: the lv kinds in other units, populations × 0.1–40
+// and time × 0.25–20, as a user's own data come),
 // --noise a,b,c, --scenario ude|diffrax|variants|all.
 // Data come from the scenarios' generator scripts; the command runs as a child process per case.
 import { spawnSync } from 'node:child_process';
@@ -35,7 +36,8 @@ const noises = (flag('noise', '0.005,0.01,0.05') as string).split(',').map(Numbe
 const which = flag('scenario', 'all') as string;
 const from = Number(flag('from', '0'));
 const family = flag('family', 'all') as string;
-if (family !== 'all' && family !== 'lv') throw new Error(`discovery: --family must be 'all' or 'lv', got '${family}'.`);
+if (!['all', 'lv', 'units'].includes(family))
+  throw new Error(`discovery: --family must be 'all', 'lv' or 'units', got '${family}'.`);
 const tsx = ['--import', 'tsx', '--conditions=@odekit/source'];
 
 interface CaseReport {
@@ -267,7 +269,12 @@ if (which === 'variants') {
  */
 function extrapolationError(
   report: CaseReport,
-  truth: { equations: Record<string, string>; parameters: Record<string, number>; initial: number[][] },
+  truth: {
+    equations: Record<string, string>;
+    parameters: Record<string, number>;
+    initial: number[][];
+    times: { t1: number };
+  },
 ): number | null {
   const eqs = ['r', 'c'].map((s) => parseExpression(truth.equations[s] as string));
   const consts = Object.fromEntries(Object.entries(truth.parameters).map(([k, v]) => [k, Float64Array.of(v)]));
@@ -276,7 +283,9 @@ function extrapolationError(
       (e) =>
         e.evaluate({ ...consts, r: Float64Array.of(y[0] as number), c: Float64Array.of(y[1] as number) })[0] as number,
     );
-  const { se, ss, missing } = extrapolationSums(report.predictions.extrapolation, truth.initial, ['r', 'c'], f, 5e-3);
+  // Steps of 1/2000 of the data's span (5e-3 on a span of 10), whatever the units of time.
+  const h = 5e-4 * truth.times.t1;
+  const { se, ss, missing } = extrapolationSums(report.predictions.extrapolation, truth.initial, ['r', 'c'], f, h);
   if (missing > 0 || ss === 0) return null;
   return Number(Math.sqrt(se / ss).toPrecision(3));
 }

@@ -1,7 +1,7 @@
 import { modelFromEquations } from '@odekit/observables';
 import { parseExpression } from '@odekit/symbolic';
 import { describe, expect, it } from 'vitest';
-import { drawVariant, LV_KINDS, VARIANT_KINDS, type Variant, variantRhs } from './variants.js';
+import { drawVariant, LV_KINDS, rescaled, VARIANT_KINDS, type Variant, variantRhs } from './variants.js';
 
 describe('drawVariant', () => {
   it('cycles through the kinds, draws the same variant for a seed, and stays in the ranges the issue names', () => {
@@ -64,6 +64,51 @@ describe('drawVariant', () => {
   });
   it('refuses a bad seed or family', () => {
     expect(() => drawVariant(-1)).toThrow(/seed must be an integer >= 0/);
-    expect(() => drawVariant(0, 'odd' as never)).toThrow(/family must be 'all' or 'lv'/);
+    expect(() => drawVariant(0, 'odd' as never)).toThrow(/family must be 'all', 'lv' or 'units'/);
+    expect(() => rescaled(drawVariant(1), { time: 2, r: 3, c: 4 })).toThrow(/no units known for parameter 'h'/);
+  });
+  it('restates a Lotka–Volterra variant in other units: the same dynamics, every rate in the new numbers', () => {
+    const s = { time: 7, r: 20, c: 0.3 };
+    for (let seed = 0; seed < 6; seed++) {
+      const v = drawVariant(seed, 'lv');
+      const w = rescaled(v, s);
+      expect(w.scales).toEqual(s);
+      expect(Math.abs(w.times.t1 / (v.times.t1 * 7) - 1)).toBeLessThan(5e-3);
+      const [f, g] = [variantRhs(v), variantRhs(w)];
+      for (const [r, c] of [
+        [1.3, 0.7],
+        [0.4, 2.1],
+      ] as const) {
+        // r̂ = 20·r, ĉ = 0.3·c, t̂ = 7·t: dr̂/dt̂ = (20/7)·dr/dt (3 digits in each rounded rate).
+        const [dr, dc] = f(0, [r, c]) as [number, number];
+        const [dR, dC] = g(0, [20 * r, 0.3 * c]) as [number, number];
+        expect(Math.abs(dR - (20 / 7) * dr)).toBeLessThan(5e-3 * (20 / 7) * (Math.abs(dr) + 1));
+        expect(Math.abs(dC - (0.3 / 7) * dc)).toBeLessThan(5e-3 * (0.3 / 7) * (Math.abs(dc) + 1));
+        // The missing terms are restated: the model with each network filled in is the new truth.
+        const known: Record<string, string> = { alpha: 'alpha', kappa: 'k', gamma: 'gamma', beta: 'a', delta: 'b' };
+        const p = w.truth.parameters;
+        const at = {
+          ...Object.fromEntries(Object.entries(known).map(([m, t]) => [m, Float64Array.of(p[t] ?? Number.NaN)])),
+          r: Float64Array.of(20 * r),
+          c: Float64Array.of(0.3 * c),
+        };
+        const filled = (text: string) =>
+          text.replace(/([A-Za-z0-9]+)\(r, c\)/g, (_m, name: string) => `(${w.truth.missing[name] as string})`);
+        expect(parseExpression(filled(w.model.equations.r)).evaluate(at)[0]).toBeCloseTo(dR, 6);
+        expect(parseExpression(filled(w.model.equations.c)).evaluate(at)[0]).toBeCloseTo(dC, 6);
+      }
+    }
+    // The units family draws its own scales within the stated decades.
+    for (let seed = 0; seed < 6; seed++) {
+      const u = drawVariant(seed, 'units');
+      expect(u.kind).toBe(LV_KINDS[seed % 3]);
+      const sc = u.scales as { time: number; r: number; c: number };
+      expect(sc.time).toBeGreaterThanOrEqual(0.25);
+      expect(sc.time).toBeLessThanOrEqual(20);
+      for (const x of [sc.r, sc.c]) {
+        expect(x).toBeGreaterThanOrEqual(0.1);
+        expect(x).toBeLessThanOrEqual(40);
+      }
+    }
   });
 });

@@ -3,7 +3,7 @@
 // (or two) stands in for in the model, with noise, point counts and rates drawn in the ranges the
 // issue names (1–5 % noise, 30–100 points). Pure and browser-safe; the script
 // scenarios/variants/generate.ts writes model.json, data.csv and truth.json from it.
-import { mulberry32 } from '@odekit/core';
+import { mulberry32, portablePow } from '@odekit/core';
 import { parseExpression, simplify } from '@odekit/symbolic';
 
 /**
@@ -34,8 +34,14 @@ export const VARIANT_KINDS = [
  */
 export const LV_KINDS = ['bilinear/both', 'bilinear/prey', 'bilinear/predator'] as const;
 export type VariantKind = (typeof VARIANT_KINDS)[number] | (typeof LV_KINDS)[number];
-/** Which cycle of kinds a seed draws from: all eight, or the Lotka–Volterra three. */
-export type VariantFamily = 'all' | 'lv';
+/**
+ * Which cycle of kinds a seed draws from: all eight, the Lotka–Volterra three, or the
+ * Lotka–Volterra three in other units (`units`: the `lv` draw with its populations and its time
+ * rescaled, so states of 0.1–100 and spans of 1.5–300 time units, as a user's own data come).
+ */
+export type VariantFamily = 'all' | 'lv' | 'units';
+/** The families `drawVariant` knows. */
+export const VARIANT_FAMILIES: readonly VariantFamily[] = ['all', 'lv', 'units'];
 
 /** One variant: the model a user would write, the truth behind the data, and how the data are sampled. */
 export interface Variant {
@@ -62,6 +68,8 @@ export interface Variant {
   readonly noise: number;
   /** The first row of each trajectory without noise. */
   readonly exactStart: boolean;
+  /** The `units` family's scales of time and of each population against the `lv` draw. */
+  readonly scales?: { readonly time: number; readonly r: number; readonly c: number };
 }
 
 const round3 = (x: number): number => Number(x.toPrecision(3));
@@ -90,15 +98,19 @@ const RESPONSES = {
  */
 export function drawVariant(seed: number, family: VariantFamily = 'all'): Variant {
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`drawVariant: seed must be an integer >= 0, got ${seed}.`);
-  if (family !== 'all' && family !== 'lv')
-    throw new Error(`drawVariant: family must be 'all' or 'lv', got '${String(family)}'.`);
-  const kinds: readonly VariantKind[] = family === 'lv' ? LV_KINDS : VARIANT_KINDS;
+  if (!VARIANT_FAMILIES.includes(family))
+    throw new Error(`drawVariant: family must be 'all', 'lv' or 'units', got '${String(family)}'.`);
+  const kinds: readonly VariantKind[] = family === 'all' ? VARIANT_KINDS : LV_KINDS;
   const kind = kinds[seed % kinds.length] as VariantKind;
-  const u = mulberry32((family === 'lv' ? 5000 : 1000) + seed);
+  const u = mulberry32({ all: 1000, lv: 5000, units: 9000 }[family] + seed);
   const within = (lo: number, hi: number) => round3(lo + (hi - lo) * u());
   for (let attempt = 0; attempt < 200; attempt++) {
     const v = draw(kind, seed, within, u);
-    if (behaves(v)) return v;
+    if (!behaves(v)) continue;
+    if (family !== 'units') return v;
+    // Log-uniform scales: time × 0.25–20, each population × 0.1–40.
+    const decade = (lo: number, hi: number) => round3(portablePow(10, lo + (hi - lo) * u()));
+    return rescaled(v, { time: decade(-0.6, 1.3), r: decade(-1, 1.6), c: decade(-1, 1.6) });
   }
   throw new Error(`drawVariant: no well-behaved draw for seed ${seed} in 200 tries.`);
 }
@@ -172,10 +184,7 @@ function draw(kind: VariantKind, seed: number, within: (lo: number, hi: number) 
       networks.NN = net;
     }
   }
-  const numbers = (text: string) =>
-    simplify(
-      parseExpression(text.replace(/\b[a-z]+\b/g, (w) => (w === 'r' || w === 'c' ? w : String(p[w])))),
-    ).toString();
+  const numbers = (text: string) => withNumbers(text, p);
   const missing: Record<string, string> = {};
   const resp = response in RESPONSES ? RESPONSES[response as keyof typeof RESPONSES].text : '';
   if (networks.F) missing.F = numbers(resp);
@@ -202,6 +211,47 @@ function draw(kind: VariantKind, seed: number, within: (lo: number, hi: number) 
     times: { t0: 0, t1: round3(within(6, 15)), points },
     noise: round3(within(0.01, 0.05)),
     exactStart: u() < 0.5,
+  };
+}
+
+/** `text` (in the truth's parameters) with the values of `p` in place, simplified. */
+function withNumbers(text: string, p: Readonly<Record<string, number>>): string {
+  return simplify(
+    parseExpression(text.replace(/\b[a-z]+\b/g, (w) => (w === 'r' || w === 'c' ? w : String(p[w])))),
+  ).toString();
+}
+
+/**
+ * The Lotka–Volterra variant `v` in other units: r = S_r·r̂, c = S_c·ĉ, t = S_t·t̂. Each rate
+ * scales by its dimension (α, γ by 1/S_t; the prey's a and the model's β by 1/(S_t·S_c); the
+ * predator's b, δ and the logistic k, κ by 1/(S_t·S_r)), so the new truth is the old one seen in
+ * the new units; the missing terms are restated in the new numbers.
+ */
+export function rescaled(v: Variant, s: { time: number; r: number; c: number }): Variant {
+  const per = (name: string): number => {
+    if (name === 'alpha' || name === 'gamma') return 1 / s.time;
+    if (name === 'a' || name === 'beta') return 1 / (s.time * s.c);
+    if (name === 'b' || name === 'delta' || name === 'k' || name === 'kappa') return 1 / (s.time * s.r);
+    if (name === 'eps') return s.c / s.r;
+    throw new Error(`rescaled: no units known for parameter '${name}' (only the Lotka–Volterra kinds rescale).`);
+  };
+  const scale = (p: Readonly<Record<string, number>>) =>
+    Object.fromEntries(Object.entries(p).map(([k, x]) => [k, round3(x * per(k))]));
+  const p = scale(v.truth.parameters);
+  const missing = Object.fromEntries(
+    Object.keys(v.truth.missing).map((name) => {
+      // A network in the prey's equation stands in for −a·r·c, in the predator's for b·r·c.
+      const text = v.model.equations.r.includes(`${name}(r, c)`) ? '-a*r*c' : 'b*r*c';
+      return [name, withNumbers(text, p)];
+    }),
+  );
+  return {
+    ...v,
+    model: { ...v.model, parameters: scale(v.model.parameters) },
+    truth: { ...v.truth, parameters: p, missing },
+    initial: v.initial.map(([r, c]) => [round3(r * s.r), round3(c * s.c)] as const),
+    times: { ...v.times, t1: round3(v.times.t1 * s.time) },
+    scales: s,
   };
 }
 
