@@ -98,10 +98,11 @@ describe('drawVariant', () => {
         expect(parseExpression(filled(w.model.equations.c)).evaluate(at)[0]).toBeCloseTo(dC, 6);
       }
     }
-    // The units family draws its own scales within the stated decades.
+    // The units family is the lv draw of the same seed in units it draws within the stated decades.
     for (let seed = 0; seed < 6; seed++) {
       const u = drawVariant(seed, 'units');
       expect(u.kind).toBe(LV_KINDS[seed % 3]);
+      expect(JSON.stringify(u)).toBe(JSON.stringify(rescaled(drawVariant(seed, 'lv'), u.scales as never)));
       const sc = u.scales as { time: number; r: number; c: number };
       expect(sc.time).toBeGreaterThanOrEqual(0.25);
       expect(sc.time).toBeLessThanOrEqual(20);

@@ -100,17 +100,20 @@ export function drawVariant(seed: number, family: VariantFamily = 'all'): Varian
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`drawVariant: seed must be an integer >= 0, got ${seed}.`);
   if (!VARIANT_FAMILIES.includes(family))
     throw new Error(`drawVariant: family must be 'all', 'lv' or 'units', got '${String(family)}'.`);
+  if (family === 'units') {
+    // The lv draw of the same seed (so the two families' results compare case by case), seen in
+    // units of its own stream's log-uniform scales: time × 0.25–20, each population × 0.1–40.
+    const w = mulberry32(9000 + seed);
+    const decade = (lo: number, hi: number) => round3(portablePow(10, lo + (hi - lo) * w()));
+    return rescaled(drawVariant(seed, 'lv'), { time: decade(-0.6, 1.3), r: decade(-1, 1.6), c: decade(-1, 1.6) });
+  }
   const kinds: readonly VariantKind[] = family === 'all' ? VARIANT_KINDS : LV_KINDS;
   const kind = kinds[seed % kinds.length] as VariantKind;
-  const u = mulberry32({ all: 1000, lv: 5000, units: 9000 }[family] + seed);
+  const u = mulberry32((family === 'lv' ? 5000 : 1000) + seed);
   const within = (lo: number, hi: number) => round3(lo + (hi - lo) * u());
   for (let attempt = 0; attempt < 200; attempt++) {
     const v = draw(kind, seed, within, u);
-    if (!behaves(v)) continue;
-    if (family !== 'units') return v;
-    // Log-uniform scales: time × 0.25–20, each population × 0.1–40.
-    const decade = (lo: number, hi: number) => round3(portablePow(10, lo + (hi - lo) * u()));
-    return rescaled(v, { time: decade(-0.6, 1.3), r: decade(-1, 1.6), c: decade(-1, 1.6) });
+    if (behaves(v)) return v;
   }
   throw new Error(`drawVariant: no well-behaved draw for seed ${seed} in 200 tries.`);
 }
