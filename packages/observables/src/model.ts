@@ -61,6 +61,12 @@ export interface SolveSettings {
    * (it gets the time since the trajectory's start). Not combined with `t0`.
    */
   readonly starts?: 'shared' | 'own';
+  /**
+   * Defaults of `loss` and `losses`' options (each call's own options override them), e.g.
+   * `{ normalize: { x: 100, y: 0.1 } }` so that every loss of the model weighs its channels alike
+   * whatever their units.
+   */
+  readonly loss?: LossOptions;
 }
 
 /** What a model's vector field and observation functions get besides the state. */
@@ -291,7 +297,10 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
     return same ? pred.observations : (tf.gather(pred.observations, tf.tensor1d(idx, 'int32'), 1) as tf.Tensor2D);
   };
 
-  const loss = (params: P, dataset: Dataset, options: LossOptions = {}): tf.Scalar => {
+  const withDefaults = (options: LossOptions): LossOptions =>
+    settings.loss === undefined ? options : { ...settings.loss, ...options };
+  const loss = (params: P, dataset: Dataset, given: LossOptions = {}): tf.Scalar => {
+    const options = withDefaults(given);
     const what = `${who}.loss`;
     return tf.tidy(() => {
       const { kind, delta, factors, pred, values, mask, count } = lossParts(params, dataset, options, what);
@@ -305,7 +314,8 @@ export function buildModel<P extends TensorTree>(core: ModelCore<P>): ObservedMo
     });
   };
 
-  const losses = (params: P, dataset: Dataset, options: LossOptions = {}): LossReport => {
+  const losses = (params: P, dataset: Dataset, given: LossOptions = {}): LossReport => {
+    const options = withDefaults(given);
     const what = `${who}.losses`;
     const { kind, delta, factors, pred, values, mask, count } = lossParts(params, dataset, options, what);
     const picked = selectChannels(pred, dataset, what);

@@ -174,6 +174,24 @@ describe('observedModel', () => {
       mean((j, r) => (r / (j === 0 ? 2 : 0.5)) ** 2),
       6,
     );
+    // the model's own defaults (option `loss`), which each call's options override
+    const scaledModel = observedModel<Lv>({
+      states: ['r', 'k'],
+      conditions: ['L'],
+      init: 'data',
+      field: lvField,
+      loss: { normalize: scale },
+    });
+    const own = (o: Parameters<typeof model.loss>[2]) => {
+      const l = scaledModel.loss(params, ds, o);
+      const v = l.dataSync()[0] as number;
+      l.dispose();
+      return v;
+    };
+    expect(own({})).toBeCloseTo(value({ normalize: scale }), 6);
+    expect(own({ weights: { k: 3 } })).toBeCloseTo(value({ normalize: scale, weights: { k: 3 } }), 6);
+    expect(own({ normalize: false })).toBeCloseTo(value({}), 6);
+    expect(scaledModel.losses(params, ds).total).toBeCloseTo(value({ normalize: scale }), 5);
     const report = model.losses(params, ds, { weights: { k: 3 } });
     expect(report.total).toBeCloseTo(value({ weights: { k: 3 } }), 5);
     expect(report.count).toBe(res.length);

@@ -63,6 +63,7 @@ const KEYS = new Set([
   'dt0',
   't0',
   'starts',
+  'loss',
 ]);
 
 /** Each trajectory's observation at t0 of the channel of each state's name, `[batch, dim]`. */

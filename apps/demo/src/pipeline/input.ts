@@ -38,12 +38,18 @@ export function readData(csv: string, timeColumn: string, trajectoryColumn: stri
 }
 
 /** Builds the model, with the solver tolerances of the settings. */
-export function buildModel(spec: ModelSpec, settings: StageSettings, seed: number): EquationsModel {
+export function buildModel(
+  spec: ModelSpec,
+  settings: StageSettings,
+  seed: number,
+  lossScales?: Readonly<Record<string, number>>,
+): EquationsModel {
   const { discovery: _d, ...rest } = spec;
   try {
     return modelFromEquations(rest as unknown as EquationsSpec, {
       seed,
       stepsizeController: pidController({ rtol: settings.rtol, atol: settings.atol }),
+      ...(lossScales === undefined ? {} : { loss: { normalize: lossScales } }),
     });
   } catch (e) {
     asUserError(e, 'model');

@@ -1,5 +1,5 @@
 import { cloneTree, disposeTree, type TensorTree } from '@odekit/core';
-import type { Dataset, EquationsModel, EquationsParams } from '@odekit/observables';
+import { channelScales, type Dataset, type EquationsModel, type EquationsParams } from '@odekit/observables';
 import {
   Expression,
   type ExprNode,
@@ -16,6 +16,7 @@ import { buildModel, checkChannels, readData } from './input.js';
 import { effectiveLoss, knownShares } from './known-terms.js';
 import { withNetworkScales } from './network-scales.js';
 import { equationWithNumbers, roundedConstants, roundTo, supportedDigits } from './numbers.js';
+import { allOnes, applyScales, leafScales, magnitudeOf } from './parameter-scales.js';
 import { resolveSettings, resolveStages } from './settings.js';
 import { checkAborted, type StageContext } from './stages/context.js';
 import { hybridStage } from './stages/hybrid.js';
@@ -201,15 +202,24 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
   const workers = opts.workers ?? 0;
   let spec: ModelSpec = input.spec;
   const settings = resolveSettings(spec, opts.settings);
+  // The user's starting values: the magnitude each physical parameter is fitted in.
+  const userValues = Object.fromEntries(
+    Object.entries((spec.parameters ?? {}) as Record<string, unknown>).filter(
+      (e): e is [string, number] => typeof e[1] === 'number',
+    ),
+  );
   const data = readData(input.csv, opts.timeColumn ?? 't', opts.trajectoryColumn ?? 'trajectory');
-  let model = buildModel(spec, settings, seed);
+  // Each channel's residuals over its order of magnitude (see StageSettings.lossScales).
+  const magnitudes = Object.fromEntries(Object.entries(channelScales(data)).map(([ch, v]) => [ch, magnitudeOf(v)]));
+  const lossScales = settings.lossScales && Object.values(magnitudes).some((v) => v !== 1) ? magnitudes : undefined;
+  let model = buildModel(spec, settings, seed, lossScales);
   checkChannels(model, data);
   const scaled = settings.networkScales
     ? withNetworkScales(spec, data, Object.keys(model.networks))
     : { spec, said: [] as string[] };
   if (scaled.said.length > 0) {
     spec = scaled.spec;
-    model = buildModel(spec, settings, seed);
+    model = buildModel(spec, settings, seed, lossScales);
   }
   const hasNetworks = Object.keys(model.networks).length > 0;
   const stages = resolveStages(opts.stages, hasNetworks);
@@ -228,6 +238,8 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
     if (e.type === 'step') await gate();
   };
   const ctx: StageContext = {
+    userValues,
+    ...(lossScales === undefined ? {} : { lossScales }),
     data,
     settings,
     seed,
@@ -248,15 +260,29 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
       }
     },
     gate,
-    lbfgs: <P extends TensorTree>(o: LbfgsOptions<P>) =>
-      lbfgsAsync({
-        ...o,
-        onIteration: async (info) => {
-          o.onIteration?.(info);
-          await gate();
-          checkAborted(opts.signal);
-        },
-      }),
+    lbfgs: async <P extends TensorTree>(o: LbfgsOptions<P>) => {
+      const run = <Q extends TensorTree>(q: LbfgsOptions<Q>) =>
+        lbfgsAsync({
+          ...q,
+          onIteration: async (info) => {
+            q.onIteration?.(info);
+            await gate();
+            checkAborted(opts.signal);
+          },
+        });
+      const scales = settings.parameterScales ? leafScales(o.params, userValues) : undefined;
+      if (scales === undefined || allOnes(scales)) return run(o);
+      // Each parameter in units of its own magnitude (see StageSettings.parameterScales).
+      const u = applyScales(o.params, scales, 'div');
+      try {
+        const res = await run({ ...o, params: u, loss: (q: P) => o.loss(applyScales(q, scales, 'mul')) });
+        const params = applyScales(res.params, scales, 'mul');
+        disposeTree(res.params);
+        return { ...res, params };
+      } finally {
+        disposeTree(u);
+      }
+    },
   };
 
   for (const line of scaled.said) await emit({ type: 'log', level: 'info', message: line });

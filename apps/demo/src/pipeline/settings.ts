@@ -25,6 +25,8 @@ const defaults: StageSettings = {
   fitStarts: true,
   rateStarts: true,
   networkScales: true,
+  parameterScales: true,
+  lossScales: true,
 };
 
 /** Default stage settings (the talk's tricks: continuum learning, tight tolerances for line searches). */
@@ -77,7 +79,7 @@ export function resolveSettings(spec: ModelSpec, overrides: Partial<StageSetting
     if (!(typeof s[k] === 'number' && s[k] >= 0 && Number.isFinite(s[k])))
       throw new UserInputError(`${where(k)} must be a number >= 0, got ${JSON.stringify(s[k])}.`);
   }
-  for (const k of ['fitStarts', 'rateStarts', 'networkScales'] as const) {
+  for (const k of ['fitStarts', 'rateStarts', 'networkScales', 'parameterScales', 'lossScales'] as const) {
     if (typeof s[k] !== 'boolean')
       throw new UserInputError(`${where(k)} must be true or false, got ${JSON.stringify(s[k])}.`);
   }

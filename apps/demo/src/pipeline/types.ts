@@ -110,6 +110,21 @@ export interface StageSettings {
    * `withNetworkScales`): a network whose spec sets `inputScale` or `outputScale` keeps its own.
    */
   readonly networkScales: boolean;
+  /**
+   * Fit each parameter in units of its own magnitude (default true): a scalar parameter whose
+   * starting value in the model (or, for a found expression's constant, its own start) is under
+   * 0.2 or over 5 is optimised as its value over that power of ten, by L-BFGS and by Adam alike.
+   * Adam's steps and L-BFGS's first step are the same size for every parameter; without this a
+   * rate of 0.02 in data of other units moved 50-fold in the first line search and never came back.
+   */
+  readonly parameterScales: boolean;
+  /**
+   * Weigh the data's channels alike whatever their units (default true): every loss divides a
+   * channel's residuals by the order of magnitude (a power of ten) of its RMS when that is under
+   * 0.2 or over 5. Without it a prey counted in tens and a predator in tenths made the loss the
+   * prey's alone, and the predator's rates came back 25 % off.
+   */
+  readonly lossScales: boolean;
 }
 
 /** What `runPipeline` needs. */

@@ -247,12 +247,17 @@ export function segmentDataset(model: EquationsModel, data: StageContext['data']
 }
 
 /** The model solved with every trajectory starting at its own first row (for {@link segmentDataset}); undefined when the equations use t. */
-export function ownStartsModel(model: EquationsModel, settings: StageContext['settings']): EquationsModel | undefined {
+export function ownStartsModel(
+  model: EquationsModel,
+  settings: StageContext['settings'],
+  lossScales?: Readonly<Record<string, number>>,
+): EquationsModel | undefined {
   const { t0: _t0, ...spec } = model.spec as EquationsModel['spec'] & { t0?: number };
   try {
     return modelFromEquations(spec, {
       starts: 'own',
       stepsizeController: pidController({ rtol: settings.rtol, atol: settings.atol }),
+      ...(lossScales === undefined ? {} : { loss: { normalize: lossScales } }),
     });
   } catch (e) {
     if (e instanceof Error && e.name === 'ObservablesError') return undefined;

@@ -26,6 +26,16 @@ export interface StageContext {
    * iterations, so nothing leaks).
    */
   lbfgs<P extends TensorTree>(options: LbfgsOptions<P>): Promise<LbfgsResult<P>>;
+  /**
+   * The model's parameters at the user's starting values (the magnitudes they are fitted in with
+   * `parameterScales`); absent, each parameter's magnitude is that of its value where a fit starts.
+   */
+  readonly userValues?: Readonly<Record<string, number>>;
+  /**
+   * The scale each data channel's residuals are divided by in every loss (`normalize` of
+   * @odekit/observables' loss options: see `lossScales`); absent, residuals count as they are.
+   */
+  readonly lossScales?: Readonly<Record<string, number>>;
 }
 
 /** What a fitting stage returns: new parameters (owned), the loss curve, and how it stopped. */

@@ -1,8 +1,9 @@
 import { cloneTree, disposeTree, type TensorTree } from '@odekit/core';
 import type { EquationsModel, EquationsParams } from '@odekit/observables';
-import { adam, fit } from '@odekit/train';
+import { fit } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { tidyNumbers } from '../numbers.js';
+import { stageAdam } from '../parameter-scales.js';
 import {
   directChannels,
   gradientMatching,
@@ -38,7 +39,7 @@ export async function hybridStage(
   ctx: StageContext,
   guesses?: Pick<EquationsParams, 'physics' | 'initial'>,
 ): Promise<StageOutcome> {
-  const floor = noiseFloor(model, ctx.data);
+  const floor = noiseFloor(model, ctx.data, ctx.lossScales);
   const first = await fromGuessesToo(model, start, ctx, floor, guesses);
   const plain = first.outcome;
   const plainLoss = seriesLoss(model, plain.params, ctx.data);
@@ -161,7 +162,11 @@ function movedParameters(fitted: EquationsParams['physics'], guesses: EquationsP
  * leave-one-out residual of the local smoother, squared, weighted by its values. Undefined when a
  * state is not observed directly (as for gradient matching).
  */
-export function noiseFloor(model: EquationsModel, data: StageContext['data']): number | undefined {
+export function noiseFloor(
+  model: EquationsModel,
+  data: StageContext['data'],
+  scales: Readonly<Record<string, number>> = {},
+): number | undefined {
   const channels = directChannels(model);
   if (channels === undefined || channels.some((c) => !data.channels.includes(c))) return undefined;
   let sum = 0;
@@ -172,7 +177,8 @@ export function noiseFloor(model: EquationsModel, data: StageContext['data']): n
       const count = col.filter(Number.isFinite).length;
       const s = smoothRates(tr.times, col);
       if (!Number.isFinite(s.looRms)) continue;
-      sum += s.looRms * s.looRms * count;
+      const r = s.looRms / (scales[ch] ?? 1);
+      sum += r * r * count;
       n += count;
     }
   }
@@ -196,7 +202,7 @@ async function plainHybrid(model: EquationsModel, start: EquationsParams, ctx: S
   const res = await fit({
     params: start,
     loss: (p, _b, c) => model.loss(p, data, { length: c.length }),
-    optimizer: adam({ learningRate: settings.learningRate }),
+    optimizer: stageAdam(ctx, settings.learningRate),
     stages: adamStages,
     seed: ctx.seed,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
@@ -316,7 +322,7 @@ async function matchedHybrid(
   // Judged on the shortest segments where the data can be cut (a field that follows the data
   // locally can still drift out of phase, or blow up, over a long series: the segments below are
   // for that), else on the whole series.
-  const segModel = ownStartsModel(model, settings);
+  const segModel = ownStartsModel(model, settings, ctx.lossScales);
   const firstSegments = segModel !== undefined ? segmentDataset(model, data, SEGMENT_POINTS[0]) : undefined;
   const matched = await gradientMatching(
     model,
@@ -490,7 +496,7 @@ async function jointAdam(
   const joint = await fit({
     params,
     loss: (p) => model.loss(p, data),
-    optimizer: adam({ learningRate: settings.learningRate / 3 }),
+    optimizer: stageAdam(ctx, settings.learningRate / 3),
     steps: settings.jointSteps,
     seed: ctx.seed,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),

@@ -10,12 +10,13 @@ import {
   unary,
   variablesOf,
 } from '@odekit/symbolic';
-import { adam, fit } from '@odekit/train';
+import { fit } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { formOf, freeCount } from '../discover.js';
 import { cancelMonomials } from '../expand-polynomial.js';
 import { knownShares } from '../known-terms.js';
 import { tidyNumbers } from '../numbers.js';
+import { stageAdam } from '../parameter-scales.js';
 import { type RateTable, rateMatcher, rateTable } from './collocation.js';
 import { checkAborted, type StageContext, type StageOutcome, stepReporter } from './context.js';
 import { seriesLoss } from './mechanistic.js';
@@ -659,7 +660,7 @@ export async function refitStage(
       const res = await fit({
         params: p,
         loss: (q) => m.loss(q, data),
-        optimizer: adam({ learningRate: settings.learningRate / 10 }),
+        optimizer: stageAdam(ctx, settings.learningRate / 10),
         steps: 200,
         ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
         onStep: () => ctx.gate(),
