@@ -1,3 +1,4 @@
+import { expectNoLeak } from '@odekit/testing';
 import { describe, expect, it } from 'vitest';
 import { makeCsv } from '../scenarios/make-csv.js';
 import { drawVariant, variantRhs } from '../scenarios/variants.js';
@@ -36,8 +37,11 @@ describe('the loop on Lotka–Volterra in other units', () => {
     expect(v.model.equations.c).toBe('-gamma*c + NN(r, c)');
     expect(truth.b).toBe(0.0243);
   });
-  it("reads back the predator's gain within 5 %, and every known rate within 5 %", async () => {
-    const { report } = await runPipeline({ spec, csv, options: { seed: 20, budget: 3, workers: 0 } });
+  it("reads back the predator's gain within 5 %, and every known rate within 5 %, leaking no tensor", async () => {
+    const { report } = await expectNoLeak(
+      () => runPipeline({ spec, csv, options: { seed: 20, budget: 3, workers: 0 } }),
+      'a run with scaled losses and parameters',
+    );
     const k = gain(report.discovered.NN?.expression);
     expect(Math.abs(k / (truth.b as number) - 1), report.discovered.NN?.expression).toBeLessThan(0.05);
     const final = report.parameters.final as Record<string, number>;
