@@ -3,6 +3,7 @@ import { expectNoLeak } from '@odekit/testing';
 import { describe, expect, it } from 'vitest';
 import { katexInlineCss } from '../node/katex-css.js';
 import { formatNumber, renderReportHtml } from './report/html.js';
+import { reportFigures } from './report/plots.js';
 import { checkReport } from './report/schema.js';
 import { runPipeline } from './run-pipeline.js';
 import type { PipelineEvent, PipelineResult, StageSettings } from './types.js';
@@ -131,6 +132,29 @@ describe('runPipeline (the discovery loop end to end, short budgets)', () => {
     const final = result.report.initial.final[0]?.x as number;
     expect(initial).toContain(`<td>${formatNumber(first)}</td>`);
     expect(initial).toContain(`<td><b>${formatNumber(final)}</b></td>`);
+  });
+  it("cuts a stage's line where it runs off the data's range, so the data stay readable", () => {
+    const values = (fig: ReturnType<typeof reportFigures>[number]) =>
+      (fig.spec as unknown as { data: { values: { series: string; value: number }[] } }).data.values;
+    const fit = reportFigures(result.report).find((f) => f.id === 'fit');
+    expect(fit?.caption).not.toMatch(/cut/);
+    const data = values(fit as never).filter((r) => r.series === 'data');
+    const hi = Math.max(...data.map((r) => r.value));
+    // the mechanistic stage's line made to run off to 1000× the data
+    const runaway = structuredClone(result.report);
+    const mech = runaway.predictions.byStage.mechanistic?.[0];
+    expect(mech).toBeDefined();
+    const xs = mech?.values.x as (number | null)[];
+    xs.forEach((_v, i) => {
+      xs[i] = i < xs.length / 2 ? (data[0]?.value as number) : 1000 * hi;
+    });
+    const cut = reportFigures(runaway).find((f) => f.id === 'fit');
+    expect(cut?.caption).toMatch(/A line is cut where it leaves the data’s range/);
+    const lines = values(cut as never).filter((r) => r.series !== 'data');
+    expect(Math.max(...lines.map((r) => r.value))).toBeLessThanOrEqual(
+      hi + (hi - Math.min(...data.map((r) => r.value))),
+    );
+    expect(lines.some((r) => r.series === '1 mechanistic fit')).toBe(true);
   });
 });
 

@@ -35,17 +35,45 @@ function rows(sets: readonly SeriesSet[], series: string): Row[] {
 
 const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', background: 'white' } as const;
 
+/**
+ * Each channel's data range widened by its width on both sides: a stage's line beyond it is cut
+ * there, so an early fit that runs off (a mechanistic fit without the missing term, growing to
+ * thousands) does not squash the data and the final fit into a flat line at the panel's foot.
+ */
+export function plotWindows(data: readonly Row[]): Map<string, readonly [number, number]> {
+  const range = new Map<string, [number, number]>();
+  for (const r of data) {
+    const w = range.get(r.channel) ?? [r.value, r.value];
+    range.set(r.channel, [Math.min(w[0], r.value), Math.max(w[1], r.value)]);
+  }
+  const out = new Map<string, readonly [number, number]>();
+  for (const [ch, [lo, hi]] of range) {
+    const width = hi - lo > 0 ? hi - lo : Math.abs(hi) || 1;
+    out.set(ch, [lo - width, hi + width]);
+  }
+  return out;
+}
+
 /** Data against each fitted stage's predictions, one panel per channel and trajectory. */
 function fitFigure(report: Report): Figure {
   const data = rows(report.observed, 'data');
+  const windows = plotWindows(data);
   const lines: Row[] = [];
+  let cut = false;
   for (const [stage, sets] of Object.entries(report.predictions.byStage)) {
-    if (sets) lines.push(...rows(sets, STAGE_LABEL[stage as StageName]));
+    if (!sets) continue;
+    for (const r of rows(sets, STAGE_LABEL[stage as StageName])) {
+      const w = windows.get(r.channel);
+      if (w === undefined || (r.value >= w[0] && r.value <= w[1])) lines.push(r);
+      else cut = true;
+    }
   }
   return {
     id: 'fit',
     title: 'Data and each stage’s fit',
-    caption: 'Points: the data. Lines: the model at the end of each stage, on the data’s times.',
+    caption: `Points: the data. Lines: the model at the end of each stage, on the data’s times.${
+      cut ? ' A line is cut where it leaves the data’s range by more than the range’s width.' : ''
+    }`,
     spec: {
       ...base,
       data: { values: [...data, ...lines] },
