@@ -1,4 +1,5 @@
 import type { Remote } from 'comlink';
+import { cutToWindows, plotWindows } from '../pipeline/report/plots.js';
 import {
   type FrontEntry,
   type PipelineEvent,
@@ -37,6 +38,8 @@ function trajRows(sets: readonly SeriesSet[]): TrajRow[] {
 
 const nextFrame = () => new Promise<void>((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
 
+const CUT_NOTE = (cut: boolean) => (cut ? ", cut where it leaves the data's range by more than its width" : '');
+
 /** Most points the live loss plot draws (longer runs are thinned evenly). */
 const MAX_LOSS_POINTS = 800;
 
@@ -54,6 +57,7 @@ export class ResultsView {
   private chosen = new Map<string, number>();
   private stageState = new Map<StageName, string>();
   private stepCount = 0;
+  private windows: ReadonlyMap<string, readonly [number, number]> = new Map();
   private readonly typeset = new Map<string, string>();
   private readonly paretoRows = new Map<string, HTMLTableRowElement>();
   private paretoDirty = false;
@@ -85,7 +89,16 @@ export class ResultsView {
 
   /** The data points of the trajectory plot. */
   setObserved(series: readonly SeriesSet[]): void {
-    this.trajPlot.set('observed', trajRows(series));
+    const rows = trajRows(series);
+    this.windows = plotWindows(rows);
+    this.trajPlot.set('observed', rows);
+  }
+
+  /** The model's lines, cut where they leave the data's range by more than its width; whether any was. */
+  private setModel(series: readonly SeriesSet[]): boolean {
+    const { kept, cut } = cutToWindows(trajRows(series), this.windows);
+    this.trajPlot.set('model', kept);
+    return cut;
   }
 
   /** Applies a batch of pipeline events. */
@@ -98,8 +111,8 @@ export class ResultsView {
         }
         this.stepCount++;
       } else if (e.type === 'predictions') {
-        this.trajPlot.set('model', trajRows(e.series));
-        byId('traj-summary').textContent = `Lines: the model during ${e.stage}.`;
+        const cut = this.setModel(e.series);
+        byId('traj-summary').textContent = `Lines: the model during ${e.stage}${CUT_NOTE(cut)}.`;
       } else if (e.type === 'pareto') {
         this.fronts.set(e.network, e.front);
         this.paretoDirty = true;
@@ -136,8 +149,8 @@ export class ResultsView {
     this.drawLoss(points);
     this.setObserved(report.observed);
     const final = report.predictions.byStage.refit ?? report.predictions.byStage.mechanistic ?? [];
-    this.trajPlot.set('model', trajRows(final));
-    byId('traj-summary').textContent = 'Lines: the final model.';
+    const cut = this.setModel(final);
+    byId('traj-summary').textContent = `Lines: the final model${CUT_NOTE(cut)}.`;
     this.fronts = new Map(Object.entries(report.discovered).map(([n, d]) => [n, d.front]));
     this.chosen = new Map(Object.entries(report.discovered).map(([n, d]) => [n, d.complexity]));
     // one piece per frame: the page stays responsive while the results go in

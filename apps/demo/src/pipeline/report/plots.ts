@@ -40,7 +40,9 @@ const base = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', backg
  * there, so an early fit that runs off (a mechanistic fit without the missing term, growing to
  * thousands) does not squash the data and the final fit into a flat line at the panel's foot.
  */
-export function plotWindows(data: readonly Row[]): Map<string, readonly [number, number]> {
+export function plotWindows(
+  data: readonly { readonly channel: string; readonly value: number }[],
+): Map<string, readonly [number, number]> {
   const range = new Map<string, [number, number]>();
   for (const r of data) {
     const w = range.get(r.channel) ?? [r.value, r.value];
@@ -54,20 +56,29 @@ export function plotWindows(data: readonly Row[]): Map<string, readonly [number,
   return out;
 }
 
+/** The rows of model lines inside their channel's {@link plotWindows} window, and whether any was cut. */
+export function cutToWindows<R extends { readonly channel: string; readonly value: number }>(
+  rows: readonly R[],
+  windows: ReadonlyMap<string, readonly [number, number]>,
+): { kept: R[]; cut: boolean } {
+  const kept: R[] = [];
+  let cut = false;
+  for (const r of rows) {
+    const w = windows.get(r.channel);
+    if (w === undefined || (r.value >= w[0] && r.value <= w[1])) kept.push(r);
+    else cut = true;
+  }
+  return { kept, cut };
+}
+
 /** Data against each fitted stage's predictions, one panel per channel and trajectory. */
 function fitFigure(report: Report): Figure {
   const data = rows(report.observed, 'data');
-  const windows = plotWindows(data);
-  const lines: Row[] = [];
-  let cut = false;
+  const all: Row[] = [];
   for (const [stage, sets] of Object.entries(report.predictions.byStage)) {
-    if (!sets) continue;
-    for (const r of rows(sets, STAGE_LABEL[stage as StageName])) {
-      const w = windows.get(r.channel);
-      if (w === undefined || (r.value >= w[0] && r.value <= w[1])) lines.push(r);
-      else cut = true;
-    }
+    if (sets) all.push(...rows(sets, STAGE_LABEL[stage as StageName]));
   }
+  const { kept: lines, cut } = cutToWindows(all, plotWindows(data));
   return {
     id: 'fit',
     title: 'Data and each stage’s fit',
