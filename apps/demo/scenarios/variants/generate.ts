@@ -5,7 +5,7 @@
 // in other units (populations × 0.1–40, time × 0.25–20).
 // Run: npx tsx --conditions=@odekit/source apps/demo/scenarios/variants/generate.ts --seed 3 [--family lv] --out DIR
 import { writeFileSync } from 'node:fs';
-import { drawVariant, type VariantFamily, variantRhs } from '../../src/scenarios/variants.js';
+import { drawVariant, type VariantFamily, variantRhs, variantTruth } from '../../src/scenarios/variants.js';
 import { flag } from '../lib/args.js';
 import { makeCsv } from '../lib/generate.js';
 
@@ -16,19 +16,7 @@ if (out === '') {
 }
 const v = drawVariant(Number(flag('seed', '0')), flag('family', 'all') as VariantFamily);
 const dir = out.endsWith('/') ? out : `${out}/`;
-const truth = {
-  kind: v.kind,
-  states: ['r', 'c'],
-  equations: v.truth.equations,
-  missing: v.truth.missing,
-  parameters: v.truth.parameters,
-  initial: v.initial,
-  times: v.times,
-  noise: v.noise,
-  exactStart: v.exactStart,
-  seed: v.seed,
-  ...(v.scales === undefined ? {} : { scales: v.scales }),
-};
+const truth = variantTruth(v);
 writeFileSync(`${dir}data.csv`, makeCsv(variantRhs(v), truth));
 writeFileSync(`${dir}truth.json`, `${JSON.stringify(truth, null, 2)}\n`);
 writeFileSync(`${dir}model.json`, `${JSON.stringify(v.model, null, 2)}\n`);

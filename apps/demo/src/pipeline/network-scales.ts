@@ -1,5 +1,6 @@
 import type { Dataset } from '@odekit/observables';
 import { Expression } from '@odekit/symbolic';
+import { magnitudeOf } from './parameter-scales.js';
 import { smoothRates } from './stages/smooth-rates.js';
 import { networkCalls } from './stages/symbolic.js';
 import type { ModelSpec } from './types.js';
@@ -17,12 +18,7 @@ export const UNSCALED_UP_TO = 5;
  * nearest `x` in log scale (10 for 5–31.6, 100 for 31.6–316); 1 when `x` is not a positive number.
  */
 export function scaleFor(x: number): number {
-  if (!(Number.isFinite(x) && x > UNSCALED_UP_TO)) return 1;
-  // powers of ten by multiplication and a correctly rounded square root: the same on every engine
-  const half = Math.sqrt(10);
-  let s = 1;
-  while (x >= s * half) s *= 10;
-  return s;
+  return Number.isFinite(x) && x > UNSCALED_UP_TO ? magnitudeOf(x) : 1;
 }
 
 const rms = (values: readonly number[]): number => {

@@ -1,4 +1,4 @@
-import { type TensorTree, type Tree, treeMapWithPath } from '@odekit/core';
+import { type TensorTree, type Tree, treeFlatten, treeMapWithPath } from '@odekit/core';
 import { adam, chain, type GradientTransformation } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -40,12 +40,7 @@ export function leafScales(tree: TensorTree, known: Readonly<Record<string, numb
 
 /** Whether every scale of `scales` is 1 (nothing to do). */
 export function allOnes(scales: Tree<number>): boolean {
-  let ones = true;
-  treeMapWithPath((_p: string, s: number) => {
-    if (s !== 1) ones = false;
-    return s;
-  }, scales);
-  return ones;
+  return treeFlatten(scales).leaves.every((s) => s === 1);
 }
 
 /** `tree` with each leaf multiplied (`'mul'`) or divided (`'div'`) by its scale: new tensors the caller owns. */

@@ -1,7 +1,7 @@
 import { expectNoLeak } from '@odekit/testing';
 import { describe, expect, it } from 'vitest';
 import { makeCsv } from '../scenarios/make-csv.js';
-import { drawVariant, variantRhs } from '../scenarios/variants.js';
+import { drawVariant, variantRhs, variantTruth } from '../scenarios/variants.js';
 import { runPipeline } from './run-pipeline.js';
 import type { ModelSpec } from './types.js';
 
@@ -11,17 +11,7 @@ import type { ModelSpec } from './types.js';
 // noise. Before the loss and the parameters were scaled to their magnitudes, the first line search
 // moved that rate fifty-fold and the gain came back 6 % off (`0.0258*c*r`).
 const v = drawVariant(20, 'units');
-const csv = makeCsv(variantRhs(v), {
-  states: ['r', 'c'],
-  equations: v.truth.equations,
-  missing: v.truth.missing,
-  parameters: v.truth.parameters,
-  initial: v.initial,
-  times: v.times,
-  noise: v.noise,
-  exactStart: v.exactStart,
-  seed: v.seed,
-});
+const csv = makeCsv(variantRhs(v), variantTruth(v));
 const spec = v.model as unknown as ModelSpec;
 const truth = v.truth.parameters as Record<string, number>;
 

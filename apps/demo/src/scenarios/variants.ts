@@ -258,6 +258,27 @@ export function rescaled(v: Variant, s: { time: number; r: number; c: number }):
   };
 }
 
+/**
+ * What a variant states about its data (truth.json, and the sampling `makeCsv` reads): its kind,
+ * states, true equations and values, the missing terms, starts, times, noise and seed, and the
+ * `units` family's scales.
+ */
+export function variantTruth(v: Variant) {
+  return {
+    kind: v.kind,
+    states: ['r', 'c'],
+    equations: v.truth.equations,
+    missing: v.truth.missing,
+    parameters: v.truth.parameters,
+    initial: v.initial,
+    times: v.times,
+    noise: v.noise,
+    exactStart: v.exactStart,
+    seed: v.seed,
+    ...(v.scales === undefined ? {} : { scales: v.scales }),
+  };
+}
+
 /** dy/dt of a variant's truth, in float64 (its equations as JavaScript: they are this file's own text). */
 export function variantRhs(v: Variant): (t: number, y: readonly number[]) => number[] {
   const js = (text: string) =>
