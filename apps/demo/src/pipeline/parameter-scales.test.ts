@@ -3,7 +3,7 @@ import { fit, lbfgsAsync } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { allOnes, applyScales, leafScales, magnitudeOf, scaleByMagnitude, stageAdam } from './parameter-scales.js';
-import { DEFAULT_SETTINGS } from './settings.js';
+import { DEFAULT_SETTINGS, resolveSettings } from './settings.js';
 
 const value = (t: tf.Tensor) => t.dataSync()[0] as number;
 
@@ -94,5 +94,19 @@ describe('Adam and L-BFGS in units of each parameter', () => {
     expect(value(p.a)).toBeCloseTo(0.02, 5);
     expect(value(p.b)).toBeCloseTo(50, 2);
     disposeTree([p0, u0, res.params, p]);
+  });
+});
+
+describe('the settings', () => {
+  it('names lossScales or parameterScales when they are not true or false, in the model or as an override', () => {
+    const spec = { states: ['x'], equations: { x: '-x' }, initial: { x: 'data' } } as never;
+    const withSettings = (discovery: object) => ({ ...(spec as object), discovery }) as never;
+    expect(() => resolveSettings(withSettings({ lossScales: 'yes' }))).toThrow(
+      /model: 'discovery.lossScales' must be true or false, got "yes"/,
+    );
+    expect(() => resolveSettings(spec, { parameterScales: 1 as never })).toThrow(
+      /setting 'parameterScales' must be true or false, got 1/,
+    );
+    expect(resolveSettings(spec)).toMatchObject({ lossScales: true, parameterScales: true });
   });
 });
