@@ -1,4 +1,5 @@
 import {
+  channelScales,
   type Dataset,
   datasetFromCsv,
   type EquationsModel,
@@ -35,6 +36,18 @@ export function readData(csv: string, timeColumn: string, trajectoryColumn: stri
   } catch (e) {
     asUserError(e, 'data');
   }
+}
+
+/**
+ * What every loss divides each channel's residuals by (see `StageSettings.lossScales`): the
+ * channel's RMS over the data (every trajectory, missing cells skipped), or undefined when the
+ * setting is off. A channel's residuals then count in units of its own size, so the loss, and every
+ * fit, is the same in any units; and where the noise is a share of each state's size (as in the UDE
+ * paper's data) this is the weighting of least squares by the noise's spread: the maximum-likelihood
+ * fit, not the raw residuals' (whose loss is the largest channel's).
+ */
+export function lossScalesOf(data: Dataset, settings: StageSettings): Readonly<Record<string, number>> | undefined {
+  return settings.lossScales ? channelScales(data) : undefined;
 }
 
 /** Builds the model, with the solver tolerances of the settings. */

@@ -1,5 +1,5 @@
 import { cloneTree, disposeTree, type TensorTree } from '@odekit/core';
-import { channelScales, type Dataset, type EquationsModel, type EquationsParams } from '@odekit/observables';
+import type { Dataset, EquationsModel, EquationsParams } from '@odekit/observables';
 import {
   Expression,
   type ExprNode,
@@ -12,11 +12,11 @@ import { type LbfgsOptions, lbfgsAsync } from '@odekit/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { roundSignificant, type SearchFunction } from './discover.js';
 import { cancelMonomials } from './expand-polynomial.js';
-import { buildModel, checkChannels, readData } from './input.js';
+import { buildModel, checkChannels, lossScalesOf, readData } from './input.js';
 import { effectiveLoss, knownShares } from './known-terms.js';
 import { withNetworkScales } from './network-scales.js';
 import { equationWithNumbers, roundedConstants, roundTo, supportedDigits } from './numbers.js';
-import { allOnes, applyScales, leafScales, magnitudeOf } from './parameter-scales.js';
+import { allOnes, applyScales, leafScales } from './parameter-scales.js';
 import { resolveSettings, resolveStages } from './settings.js';
 import { checkAborted, type StageContext } from './stages/context.js';
 import { hybridStage } from './stages/hybrid.js';
@@ -209,9 +209,7 @@ export async function runPipeline(input: PipelineInput, runtime: PipelineRuntime
     ),
   );
   const data = readData(input.csv, opts.timeColumn ?? 't', opts.trajectoryColumn ?? 'trajectory');
-  // Each channel's residuals over its order of magnitude (see StageSettings.lossScales).
-  const magnitudes = Object.fromEntries(Object.entries(channelScales(data)).map(([ch, v]) => [ch, magnitudeOf(v)]));
-  const lossScales = settings.lossScales && Object.values(magnitudes).some((v) => v !== 1) ? magnitudes : undefined;
+  const lossScales = lossScalesOf(data, settings);
   let model = buildModel(spec, settings, seed, lossScales);
   checkChannels(model, data);
   const scaled = settings.networkScales

@@ -120,9 +120,11 @@ export interface StageSettings {
   readonly parameterScales: boolean;
   /**
    * Weigh the data's channels alike whatever their units (default true): every loss divides a
-   * channel's residuals by the order of magnitude (a power of ten) of its RMS when that is under
-   * 0.2 or over 5. Without it a prey counted in tens and a predator in tenths made the loss the
-   * prey's alone, and the predator's rates came back 25 % off.
+   * channel's residuals by the channel's RMS over the data, so every loss is the same in any units
+   * (and, where the noise is a share of each state's size, it is the maximum-likelihood weighting).
+   * Without it a prey counted in tens and a predator in tenths made the loss the prey's alone, and
+   * the predator's rates came back 25 % off; scaled by powers of ten only, channels
+   * of one decade still counted up to 10× apart and look-alikes won in some units.
    */
   readonly lossScales: boolean;
 }
