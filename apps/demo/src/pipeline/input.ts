@@ -8,6 +8,7 @@ import {
   ObservablesError,
 } from '@odekit/observables';
 import { pidController } from '@odekit/solvers';
+import { magnitudeOf } from './parameter-scales.js';
 import type { ModelSpec, StageSettings } from './types.js';
 import { UserInputError } from './types.js';
 
@@ -39,15 +40,18 @@ export function readData(csv: string, timeColumn: string, trajectoryColumn: stri
 }
 
 /**
- * What every loss divides each channel's residuals by (see `StageSettings.lossScales`): the
- * channel's RMS over the data (every trajectory, missing cells skipped), or undefined when the
- * setting is off. A channel's residuals then count in units of its own size, so the loss, and every
- * fit, is the same in any units; and where the noise is a share of each state's size (as in the UDE
- * paper's data) this is the weighting of least squares by the noise's spread: the maximum-likelihood
- * fit, not the raw residuals' (whose loss is the largest channel's).
+ * What every loss divides each channel's residuals by (see `StageSettings.lossScales`): when the
+ * setting is on and some channel's RMS over the data (every trajectory, missing cells skipped) is
+ * under 0.2 or over 5, every channel's RMS; else undefined, the raw residuals. Data of a few units
+ * (every scenario in the repository, the UDE paper's) are fitted as they are; in other units each
+ * channel's residuals count in units of its own size, so the loss, and every fit, is the same in
+ * any such units, and where the noise is a share of each state's size this is least squares
+ * weighted by the noise's spread (the maximum-likelihood fit).
  */
 export function lossScalesOf(data: Dataset, settings: StageSettings): Readonly<Record<string, number>> | undefined {
-  return settings.lossScales ? channelScales(data) : undefined;
+  if (!settings.lossScales) return undefined;
+  const rms = channelScales(data);
+  return Object.values(rms).some((v) => magnitudeOf(v) !== 1) ? rms : undefined;
 }
 
 /** Builds the model, with the solver tolerances of the settings. */

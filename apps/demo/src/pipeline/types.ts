@@ -119,12 +119,14 @@ export interface StageSettings {
    */
   readonly parameterScales: boolean;
   /**
-   * Weigh the data's channels alike whatever their units (default true): every loss divides a
-   * channel's residuals by the channel's RMS over the data, so every loss is the same in any units
-   * (and, where the noise is a share of each state's size, it is the maximum-likelihood weighting).
-   * Without it a prey counted in tens and a predator in tenths made the loss the prey's alone, and
-   * the predator's rates came back 25 % off; scaled by powers of ten only, channels
-   * of one decade still counted up to 10× apart and look-alikes won in some units.
+   * Weigh the data's channels alike whatever their units (default true): when some channel's RMS
+   * over the data is under 0.2 or over 5, every loss divides each channel's residuals by that
+   * channel's RMS, so the loss is the same in any such units. Without it a prey counted in tens and
+   * a predator in tenths made the loss the prey's alone, and the predator's rates came back 25 %
+   * off; scaled by powers of ten only, channels of one decade still counted up to 10× apart and
+   * some cases read back look-alikes in other units that they read back exactly in units of a few.
+   * Data of a few units keep the raw residuals (the embedded example, weighted by RMS, read back a
+   * look-alike).
    */
   readonly lossScales: boolean;
 }
