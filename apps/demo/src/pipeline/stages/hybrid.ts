@@ -88,15 +88,6 @@ const FIT_FACTOR = 2;
 const MOVED = 0.2;
 
 /**
- * The factor by which a physical parameter must have grown or shrunk in the mechanistic fit (or
- * changed sign) for the second start to run even when the hybrid's loss is within the noise floor.
- * The floor is the local smoother's leave-one-out residual, which on coarse samples (a point a
- * year of a nine-year cycle) also holds the smoother's bias: a hare–lynx series of 21 points put it
- * 18× above the noise, so a hybrid behind a predator's death rate 4.5× the user's 1 "fitted".
- */
-const MOVED_FAR = 3;
-
-/**
  * The curriculum from the mechanistic fit's values and, when that misses the data (over
  * {@link FIT_FACTOR} times the noise floor, or any failed solve) or its joint phases stopped on a
  * failed solve (the physics never trained with the networks), and the mechanistic fit moved a
@@ -118,14 +109,8 @@ async function fromGuessesToo(
   if (guesses === undefined || moved.length === 0) return { outcome: plain, start };
   const loss = seriesLoss(model, plain.params, ctx.data);
   // Fitting within the floor is not enough when the joint phases could not run (a solve failed in
-  // them): the physics then stayed where the mechanistic fit left it; nor when a parameter moved
-  // far (see MOVED_FAR).
-  if (
-    floor !== undefined &&
-    loss <= FIT_FACTOR * floor &&
-    plain.stopReason !== 'nonfinite' &&
-    !movedFar(start.physics, guesses.physics)
-  ) {
+  // them): the physics then stayed where the mechanistic fit left it.
+  if (floor !== undefined && loss <= FIT_FACTOR * floor && plain.stopReason !== 'nonfinite') {
     return { outcome: plain, start };
   }
   checkAborted(ctx.signal);
@@ -149,24 +134,6 @@ async function fromGuessesToo(
     },
     start: took ? from : start,
   };
-}
-
-/** Whether a physical parameter grew or shrank by over {@link MOVED_FAR} from its starting value, or changed sign. */
-function movedFar(fitted: EquationsParams['physics'], guesses: EquationsParams['physics']): boolean {
-  for (const [name, g] of Object.entries(guesses)) {
-    const f = fitted[name];
-    if (f === undefined) continue;
-    const a = g.dataSync();
-    const b = f.dataSync();
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i] as number;
-      const y = b[i] as number;
-      if (x === 0) continue;
-      const r = y / x;
-      if (!(r > 1 / MOVED_FAR && r < MOVED_FAR)) return true;
-    }
-  }
-  return false;
 }
 
 /** The physical parameters whose values moved by over {@link MOVED} of their starting values ("alpha 0.815 → 25.6"). */
